@@ -1,0 +1,6 @@
+import type { Context } from '../context.js';
+import { CliError, ExitCode } from '../errors.js';
+
+export default async function completion(_ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
+  throw new CliError('`completion` is not built yet', ExitCode.failure);
+}

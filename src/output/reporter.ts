@@ -1,0 +1,56 @@
+/**
+ * Everything a person should know goes to stderr through here, never to stdout: status,
+ * warnings, progress and --verbose request logs. Every line passes the redactor first.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { OutStream } from '../context.js';
+import { redactor } from '../core/redact.js';
+
+export interface ReporterOptions {
+  quiet: boolean;
+  verbose: boolean;
+  color: boolean;
+}
+
+export class Reporter {
+  readonly paint: ChalkInstance;
+  private readonly warnedOnce = new Set<string>();
+
+  constructor(
+    private readonly stderr: OutStream,
+    readonly options: ReporterOptions,
+  ) {
+    this.paint = new Chalk({ level: options.color ? 1 : 0 });
+  }
+
+  /** Normal information ("connected to …"). Silenced by --quiet. */
+  info(message: string): void {
+    if (!this.options.quiet) this.write(message);
+  }
+
+  /** Something the user should act on or know even with --quiet. */
+  warn(message: string): void {
+    this.write(`${this.paint.yellow('warning:')} ${message}`);
+  }
+
+  /** Like warn, but said once per process for a given key. */
+  warnOnce(key: string, message: string): void {
+    if (this.warnedOnce.has(key)) return;
+    this.warnedOnce.add(key);
+    this.warn(message);
+  }
+
+  /** Requests, reconnect details: only with --verbose. */
+  verbose(message: string): void {
+    if (this.options.verbose) this.write(this.paint.dim(message));
+  }
+
+  /** True when stderr is a terminal that progress lines may redraw. */
+  get interactive(): boolean {
+    return this.stderr.isTTY === true && !this.options.quiet;
+  }
+
+  private write(message: string): void {
+    this.stderr.write(`${redactor.redact(message)}\n`);
+  }
+}
