@@ -3,7 +3,8 @@
  * warnings, progress and --verbose request logs. Every line passes the redactor first.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { OutStream } from '../context.js';
+import type { Context, OutStream } from '../context.js';
+import { shouldColor } from './color.js';
 import { redactor } from '../core/redact.js';
 
 export interface ReporterOptions {
@@ -53,4 +54,13 @@ export class Reporter {
   private write(message: string): void {
     this.stderr.write(`${redactor.redact(message)}\n`);
   }
+}
+
+/** The reporter for a command, from its global options and the state of stderr. */
+export function reporterFor(ctx: Context): Reporter {
+  return new Reporter(ctx.stderr, {
+    quiet: ctx.globals.quiet,
+    verbose: ctx.globals.verbose,
+    color: shouldColor(ctx.globals.color, ctx.stderr, ctx.env),
+  });
 }

@@ -1,0 +1,23 @@
+/**
+ * The contract between commands and the renderers. A command hands records to a
+ * RecordWriter and never formats text itself.
+ */
+import type { EventRecord, LoginRecord } from '../core/record.js';
+
+/** Ids to names, for the table view. Lookups are synchronous: unknown ids stay ids. */
+export interface NameDirectory {
+  project(id: string): string | undefined;
+  person(id: string): string | undefined;
+}
+
+export interface RecordWriter<R = EventRecord> {
+  /**
+   * Writes one record at once (no buffering in a pipe). Resolves when the stream can take
+   * more (backpressure); rejects with OutputClosedError when the reader went away.
+   */
+  write(record: R): Promise<void>;
+  /** Finishes the output (the closing `]` of json) and waits until it is flushed. */
+  end(): Promise<void>;
+}
+
+export type LoginWriter = RecordWriter<LoginRecord>;

@@ -1,0 +1,143 @@
+/**
+ * The contract of the Kitsu stand-in (src/sandbox/index.ts, startSandbox). It serves users of
+ * `kitsu-tail sandbox` and `demo`, and every test and benchmark of this project, which drive
+ * it in-process through `control`.
+ */
+
+export interface SandboxOptions {
+  /** Port on 127.0.0.1; 0 (the default) picks a free one. It never listens elsewhere. */
+  port?: number;
+  /** Seed of the generated production; the same seed gives the same history. Default 1. */
+  seed?: number;
+  /** Events of generated history, spread over `historySpan` seconds before now. Default 0. */
+  events?: number;
+  /** Seconds of the past that the generated history covers. Default 7 days. */
+  historySpan?: number;
+  /** Generated live events a second; 0 (the default) for none. */
+  rate?: number;
+  /** Behave as this Zou version (paging, filters, row shape, permissions). Default "1.0.67". */
+  emulate?: string;
+  /** Access-token lifetime in seconds. Zou: 7 days. Tests set it to seconds. */
+  accessTokenTtl?: number;
+  /** Refresh-token lifetime in seconds. Zou: 15 days. */
+  refreshTokenTtl?: number;
+  /** Serve HTTPS (and WSS) with this PEM key and certificate. */
+  tls?: { key: string; cert: string };
+  /** A sub-path install: the API under `/kitsu/api`, the stream under `/kitsu/socket.io`. */
+  basePath?: string;
+}
+
+export type Role = 'admin' | 'manager' | 'supervisor' | 'user' | 'client' | 'vendor';
+
+export interface SandboxUser {
+  id: string;
+  email: string;
+  password: string;
+  full_name: string;
+  role: Role;
+  active: boolean;
+  /** Base32 secret when the user has TOTP two-factor on. */
+  totpSecret?: string;
+}
+
+/** A persisted event with its full-precision time, as the database holds it. */
+export interface StoredEvent {
+  id: string;
+  name: string;
+  /** Microseconds since the epoch: strictly increasing, several may share a second. */
+  createdAtUs: number;
+  user_id: string | null;
+  project_id: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface EmitOptions {
+  /** Default: what Zou does for that name (notifications, chat, main:test… are not stored). */
+  persist?: boolean;
+  /** The acting person, stored as the row's user_id. Default null. */
+  userId?: string | null;
+}
+
+/** How a failing route answers (see SandboxControl.failRoutes). */
+export type FailureMode =
+  | { kind: 'status'; status: number }
+  | { kind: 'html' }
+  | { kind: 'bad-json' }
+  | { kind: 'slow'; delayMs: number }
+  | { kind: 'reset' };
+
+export interface FailureRule {
+  /** Matched against the path after `/api/`, e.g. /^data\/events\/last/. */
+  path: RegExp;
+  mode: FailureMode;
+  /** How many requests to fail; default every one until removed. */
+  times?: number;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** The path after `/api/`, e.g. `data/events/last`. */
+  path: string;
+  query: URLSearchParams;
+  status: number;
+}
+
+export interface SandboxControl {
+  /**
+   * Publish an event live to every authenticated socket, then store it in the log unless it is
+   * one Zou never persists, as Zou does. Returns the stored row, or null when not stored.
+   * `data.project_id` is what the row's project_id is taken from.
+   */
+  emit(name: string, data?: Record<string, unknown>, options?: EmitOptions): StoredEvent | null;
+  /** Emit `count` events of generated production activity right now. */
+  generate(count: number): StoredEvent[];
+  /** Change the live rate of generated events a second (0 stops it). */
+  setRate(perSecond: number): void;
+  /** The persisted log, oldest first, at full precision. */
+  log(): readonly StoredEvent[];
+  /** Drop every socket, as when the zou-events process restarts; clients may reconnect at once. */
+  restartStream(): Promise<void>;
+  /** Drop every socket and refuse new ones at the transport until resumeStream(). */
+  stopStream(): Promise<void>;
+  resumeStream(): void;
+  /** Keep sockets open but send nothing, pings included, until unsilenceStream(). */
+  silenceStream(): void;
+  unsilenceStream(): void;
+  /** Make matching API routes fail; returns a function that removes the rule. */
+  failRoutes(rule: FailureRule): () => void;
+  clearFailures(): void;
+  /** Revoke every token issued so far (the logout blocklist), bot tokens included. */
+  revokeAllTokens(): void;
+  /** Make every access token issued so far answer 401 "Signature has expired". */
+  expireAccessTokens(): void;
+  /** Make every refresh token issued so far expired as well. */
+  expireRefreshTokens(): void;
+  /** Change the lifetimes of tokens issued from now on, in seconds. */
+  setTokenLifetimes(lifetimes: { access?: number; refresh?: number }): void;
+  /** Create a bot person with this role, as an admin would, and return its never-expiring token. */
+  createBot(role: Role): { id: string; token: string };
+  /** Every API request so far, oldest first. */
+  requests(): readonly RequestLogEntry[];
+  /** Sockets currently connected to `/events`. */
+  connectedSockets(): number;
+}
+
+export interface Sandbox {
+  /** The site root, e.g. `http://127.0.0.1:43121` (or with the base path). */
+  url: string;
+  /** `url` + `/api`. */
+  apiUrl: string;
+  port: number;
+  version: string;
+  /** The people that log in: admin (admin@example.com / mysecretpassword), and one of each kind. */
+  users: {
+    admin: SandboxUser;
+    manager: SandboxUser;
+    artist: SandboxUser;
+    inactive: SandboxUser;
+    totp: SandboxUser;
+  };
+  projects: readonly { id: string; name: string }[];
+  control: SandboxControl;
+  close(): Promise<void>;
+}
