@@ -25,6 +25,9 @@ export interface SandboxOptions {
   tls?: { key: string; cert: string };
   /** A sub-path install: the API under `/kitsu/api`, the stream under `/kitsu/socket.io`. */
   basePath?: string;
+  /** Engine.IO ping interval and time-out in ms. Zou: 25000 and 20000. Tests shorten them. */
+  pingInterval?: number;
+  pingTimeout?: number;
 }
 
 export type Role = 'admin' | 'manager' | 'supervisor' | 'user' | 'client' | 'vendor';
