@@ -1,0 +1,164 @@
+/**
+ * Projects and people by id, name and e-mail: names for the table view, and the ids that
+ * `--project` and `--person` stand for. Loaded once a run with two list requests.
+ */
+import { PermissionError, UsageError } from '../errors.js';
+import type { NameDirectory } from '../output/types.js';
+import type { Session } from './types.js';
+
+export interface Directory extends NameDirectory {
+  /** Names or ids to project ids; UsageError for one that matches nothing, naming close ones. */
+  resolveProjects(refs: string[]): Promise<string[]>;
+  /** E-mails, full names, desktop logins or ids to person ids; UsageError likewise. */
+  resolvePeople(refs: string[]): Promise<string[]>;
+}
+
+interface ProjectRow {
+  id: string;
+  name?: string;
+}
+
+interface PersonRow {
+  id: string;
+  full_name?: string;
+  first_name?: string;
+  last_name?: string;
+  email?: string;
+  desktop_login?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Lists what the account may see. A list the server refuses (some roles may not list people)
+ * leaves that part empty: ids then stay ids, and only ids resolve.
+ */
+export async function loadDirectory(session: Session, options: { signal?: AbortSignal } = {}): Promise<Directory> {
+  const [projects, people] = await Promise.all([
+    listOrEmpty<ProjectRow>(session, 'data/projects', options.signal),
+    listOrEmpty<PersonRow>(session, 'data/persons', options.signal),
+  ]);
+  return new ListedDirectory(projects, people);
+}
+
+async function listOrEmpty<T extends { id: string }>(
+  session: Session,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<T[]> {
+  try {
+    const rows = await session.http.get<unknown>(path, undefined, signal ? { signal } : undefined);
+    return Array.isArray(rows) ? (rows.filter((r) => r && typeof r === 'object' && typeof r.id === 'string') as T[]) : [];
+  } catch (error) {
+    if (error instanceof PermissionError) return [];
+    throw error;
+  }
+}
+
+function personName(p: PersonRow): string | undefined {
+  const full = p.full_name ?? [p.first_name, p.last_name].filter(Boolean).join(' ');
+  return full || p.email || undefined;
+}
+
+class ListedDirectory implements Directory {
+  private readonly projectNames = new Map<string, string>();
+  private readonly personNames = new Map<string, string>();
+
+  constructor(
+    private readonly projects: ProjectRow[],
+    private readonly people: PersonRow[],
+  ) {
+    for (const p of projects) if (p.name) this.projectNames.set(p.id, p.name);
+    for (const p of people) {
+      const name = personName(p);
+      if (name) this.personNames.set(p.id, name);
+    }
+  }
+
+  project(id: string): string | undefined {
+    return this.projectNames.get(id);
+  }
+
+  person(id: string): string | undefined {
+    return this.personNames.get(id);
+  }
+
+  async resolveProjects(refs: string[]): Promise<string[]> {
+    return resolveAll(refs, '--project', 'project', this.projects, (p) => [p.name]);
+  }
+
+  async resolvePeople(refs: string[]): Promise<string[]> {
+    return resolveAll(refs, '--person', 'person', this.people, (p) => [
+      p.email,
+      personName(p),
+      p.desktop_login,
+    ]);
+  }
+}
+
+function resolveAll<T extends { id: string }>(
+  refs: string[],
+  flag: string,
+  kind: string,
+  rows: readonly T[],
+  labelsOf: (row: T) => (string | undefined)[],
+): string[] {
+  const ids = refs.map((ref) => resolveOne(ref, flag, kind, rows, labelsOf));
+  return [...new Set(ids)];
+}
+
+function resolveOne<T extends { id: string }>(
+  ref: string,
+  flag: string,
+  kind: string,
+  rows: readonly T[],
+  labelsOf: (row: T) => (string | undefined)[],
+): string {
+  const wanted = ref.trim().toLowerCase();
+  const byId = rows.find((r) => r.id.toLowerCase() === wanted);
+  if (byId) return byId.id;
+  const matches = rows.filter((r) => labelsOf(r).some((label) => label?.trim().toLowerCase() === wanted));
+  if (matches.length === 1) return matches[0]!.id;
+  if (matches.length > 1) {
+    throw new UsageError(
+      `${flag} "${ref}" matches ${matches.length} ${kind}s`,
+      `give its id instead: ${matches.map((m) => m.id).join(', ')}`,
+    );
+  }
+  // An id we cannot list (a project outside what this account lists) is still worth sending:
+  // the server has the last word, and answers 403 when it is not allowed.
+  if (UUID.test(ref.trim())) return ref.trim();
+  const labels = rows.flatMap((r) => labelsOf(r).filter((l): l is string => Boolean(l)));
+  const close = closeMatches(ref, labels);
+  throw new UsageError(
+    `${flag} "${ref}" matches no ${kind} this account can see`,
+    close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : `give a ${kind} name or id`,
+  );
+}
+
+/** Up to three labels that contain the text or are a few edits away from it. */
+export function closeMatches(text: string, labels: readonly string[]): string[] {
+  const wanted = text.toLowerCase();
+  const scored = [...new Set(labels)]
+    .map((label) => {
+      const l = label.toLowerCase();
+      const contains = l.includes(wanted) || wanted.includes(l);
+      return { label, score: contains ? 0 : editDistance(wanted, l) };
+    })
+    .filter((s) => s.score <= Math.max(2, Math.floor(wanted.length / 3)))
+    .sort((a, b) => a.score - b.score || a.label.localeCompare(b.label));
+  return scored.slice(0, 3).map((s) => s.label);
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
