@@ -1,0 +1,234 @@
+/**
+ * Which log rows a listener still has to print after a gap, and which live events it must not
+ * print twice.
+ *
+ * A live event carries no id (kitsu-protocol.md §2.8), and its log row has `created_at`
+ * truncated to the second by the server's clock, so the two can only be paired by name, data
+ * and time. The rules, with S = the row's second and T = when the live event was received:
+ *
+ * - A row and a live event are the same event when name and data are equal and
+ *   T ∈ [S − tolerance, S + 1 s + tolerance]: the second of truncation plus clock skew and
+ *   delivery lag either way.
+ * - Pairing counts: each live event pairs with at most one row and each row with at most one
+ *   live event, oldest with oldest, so two identical `task:update` in the same second, one seen
+ *   live and one missed, give exactly one backfilled row.
+ * - A row whose id was printed or paired before is skipped (successive reads overlap).
+ * - Zou publishes an event before it writes its row, but through another process, so a row can
+ *   be read before its live event reaches us. A printed row that paired with nothing therefore
+ *   stays able to absorb its live twin for a short grace period after it was read, provided
+ *   the row is recent enough to have been published while we were connected.
+ *
+ * Identical events (same name, same data) less than the tolerance apart across a reconnect
+ * are indistinguishable by any rule; this module then prefers the oldest pairing.
+ */
+import type { EventRecord } from './record.js';
+
+export interface LedgerOptions {
+  /** Clock skew and delivery lag allowed either way when pairing. Default 3 s. */
+  toleranceMs?: number;
+  /** How long after it was read a printed row may still absorb its live twin. Default 3 s. */
+  absorbGraceMs?: number;
+  /** At most this many live events are remembered; the oldest are forgotten first. */
+  maxLiveEntries?: number;
+}
+
+/** A live event the ledger remembers. `paired` turns true when a log row turns out to be it. */
+export interface LiveMark {
+  readonly key: string;
+  readonly receivedAtMs: number;
+  paired: boolean;
+}
+
+interface RowMark {
+  key: string;
+  secondMs: number;
+  /** The row may absorb a live twin until then (ms, our clock). */
+  absorbUntilMs: number;
+  paired: boolean;
+}
+
+export type RowVerdict =
+  /** Not seen before and no live event was it: print it. */
+  | 'print'
+  /** Printed (or paired) before, by id. */
+  | 'seen'
+  /** A live event already printed (or buffered) was this row. */
+  | 'paired';
+
+export const DEFAULT_TOLERANCE_MS = 3_000;
+export const DEFAULT_ABSORB_GRACE_MS = 3_000;
+const SECOND_MS = 1_000;
+
+/** JSON with object keys sorted at every level, so equal data gives equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(v as Record<string, unknown>).sort()) {
+        sorted[k] = (v as Record<string, unknown>)[k];
+      }
+      return sorted;
+    }
+    return v;
+  });
+}
+
+/** What identifies an event when there is no id: its name and its data. */
+export function eventKey(record: Pick<EventRecord, 'name' | 'data'>): string {
+  return `${record.name}\u0000${canonicalJson(record.data)}`;
+}
+
+/** The row's second, in ms since the epoch (log rows are whole seconds, UTC). */
+function secondOf(record: EventRecord): number {
+  const ms = Date.parse(record.created_at);
+  return Math.floor(ms / SECOND_MS) * SECOND_MS;
+}
+
+/**
+ * Remembers what was printed around gaps in the stream and decides, row by row, what a
+ * backfill (or the `--since` seam) still has to print. Pure: times are passed in.
+ */
+export class BackfillLedger {
+  private readonly toleranceMs: number;
+  private readonly absorbGraceMs: number;
+  private readonly maxLiveEntries: number;
+  /** Live marks by key, oldest first. */
+  private readonly liveByKey = new Map<string, LiveMark[]>();
+  /** Every live mark, oldest first, for pruning. */
+  private liveInOrder: LiveMark[] = [];
+  private liveHead = 0;
+  /** Printed rows that paired with no live event, by key, oldest first. */
+  private readonly rowsByKey = new Map<string, RowMark[]>();
+  /** Ids printed or paired, with their second, for skipping overlapping reads. */
+  private readonly seenIds = new Map<string, number>();
+
+  constructor(options: LedgerOptions = {}) {
+    this.toleranceMs = options.toleranceMs ?? DEFAULT_TOLERANCE_MS;
+    this.absorbGraceMs = options.absorbGraceMs ?? DEFAULT_ABSORB_GRACE_MS;
+    this.maxLiveEntries = options.maxLiveEntries ?? 200_000;
+  }
+
+  /** How far before a gap a read must start so that its rows can pair with what was seen. */
+  get toleranceWindowMs(): number {
+    return this.toleranceMs + SECOND_MS;
+  }
+
+  /**
+   * A live event passed the filters. Returns null when it is the twin of a row printed a
+   * moment ago (do not print it), else a mark to keep with the record: a later row that pairs
+   * with it sets `paired`, which tells a caller that buffered the record to drop it.
+   */
+  noteLive(record: EventRecord, receivedAtMs: number): LiveMark | null {
+    const key = eventKey(record);
+    const rows = this.rowsByKey.get(key);
+    if (rows) {
+      const twin = rows.find(
+        (row) =>
+          !row.paired &&
+          receivedAtMs <= row.absorbUntilMs &&
+          this.pairs(row.secondMs, receivedAtMs),
+      );
+      if (twin) {
+        twin.paired = true;
+        return null;
+      }
+    }
+    const mark: LiveMark = { key, receivedAtMs, paired: false };
+    let list = this.liveByKey.get(key);
+    if (!list) {
+      list = [];
+      this.liveByKey.set(key, list);
+    }
+    list.push(mark);
+    this.liveInOrder.push(mark);
+    if (this.liveInOrder.length - this.liveHead > this.maxLiveEntries) this.dropOldestLive();
+    return mark;
+  }
+
+  /**
+   * A row read from the log (it has an id) that passed the filters.
+   * `readAtMs`: now. `liveSinceMs`: when the current connection came up (undefined while
+   * the stream is down): only rows recent enough to have been published to it may absorb a
+   * live twin that is still on its way.
+   */
+  noteRow(record: EventRecord, readAtMs: number, liveSinceMs?: number): RowVerdict {
+    const id = record.id;
+    if (id !== null && this.seenIds.has(id)) return 'seen';
+    const secondMs = secondOf(record);
+    if (id !== null) this.seenIds.set(id, secondMs);
+    const key = eventKey(record);
+    const live = this.liveByKey.get(key)?.find(
+      (mark) => !mark.paired && this.pairs(secondMs, mark.receivedAtMs),
+    );
+    if (live) {
+      live.paired = true;
+      return 'paired';
+    }
+    const mayAbsorb =
+      liveSinceMs !== undefined && secondMs + SECOND_MS + this.toleranceMs >= liveSinceMs;
+    if (mayAbsorb) {
+      let list = this.rowsByKey.get(key);
+      if (!list) {
+        list = [];
+        this.rowsByKey.set(key, list);
+      }
+      list.push({ key, secondMs, absorbUntilMs: readAtMs + this.absorbGraceMs, paired: false });
+    }
+    return 'print';
+  }
+
+  /** Remember ids printed elsewhere (the history `logs --follow` printed before following). */
+  markSeen(ids: Iterable<string>, secondMs: number): void {
+    for (const id of ids) this.seenIds.set(id, secondMs);
+  }
+
+  /**
+   * Forget live events received before `beforeMs` and rows of seconds before it. Call it with
+   * the earliest time any future read may start from, minus `toleranceWindowMs`.
+   */
+  prune(beforeMs: number): void {
+    while (this.liveHead < this.liveInOrder.length) {
+      const mark = this.liveInOrder[this.liveHead]!;
+      if (mark.receivedAtMs >= beforeMs) break;
+      this.dropOldestLive();
+    }
+    for (const [key, rows] of this.rowsByKey) {
+      const kept = rows.filter((row) => row.secondMs >= beforeMs - SECOND_MS);
+      if (kept.length === 0) this.rowsByKey.delete(key);
+      else if (kept.length !== rows.length) this.rowsByKey.set(key, kept);
+    }
+    for (const [id, secondMs] of this.seenIds) {
+      if (secondMs < beforeMs - SECOND_MS) this.seenIds.delete(id);
+    }
+  }
+
+  /** Live events, rows and ids held: for tests and --verbose. */
+  get size(): { live: number; rows: number; ids: number } {
+    let rows = 0;
+    for (const list of this.rowsByKey.values()) rows += list.length;
+    return { live: this.liveInOrder.length - this.liveHead, rows, ids: this.seenIds.size };
+  }
+
+  private pairs(rowSecondMs: number, receivedAtMs: number): boolean {
+    return (
+      receivedAtMs >= rowSecondMs - this.toleranceMs &&
+      receivedAtMs <= rowSecondMs + SECOND_MS + this.toleranceMs
+    );
+  }
+
+  private dropOldestLive(): void {
+    const mark = this.liveInOrder[this.liveHead]!;
+    this.liveHead += 1;
+    const list = this.liveByKey.get(mark.key);
+    if (list) {
+      const index = list.indexOf(mark);
+      if (index >= 0) list.splice(index, 1);
+      if (list.length === 0) this.liveByKey.delete(mark.key);
+    }
+    // Compact now and then so the array does not grow for ever.
+    if (this.liveHead > 1024 && this.liveHead * 2 > this.liveInOrder.length) {
+      this.liveInOrder = this.liveInOrder.slice(this.liveHead);
+      this.liveHead = 0;
+    }
+  }
+}
