@@ -1,0 +1,97 @@
+/**
+ * Turns what the server sends into the one record of DESIGN.md, with its key order
+ * (id, name, created_at, user_id, project_id, data, source). Strict about log rows: a page
+ * that does not hold events means the host is not a Kitsu API (a proxy page, another site),
+ * and printing half-guessed records would hide that.
+ */
+import { ServerError } from '../errors.js';
+import type { EventRecord, LoginRecord } from './record.js';
+import { fromServerDate, toServerDate } from './time.js';
+
+type Plain = Record<string, unknown>;
+
+const NOT_KITSU_HINT = 'check that the host is the Kitsu API and not a proxy page or another site';
+
+function isPlainObject(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}
+
+function badRow(what: string, problem: string): ServerError {
+  return new ServerError(`the server sent ${what} that Kitsu would not send: ${problem}`, NOT_KITSU_HINT);
+}
+
+function requiredString(row: Plain, key: string, what: string): string {
+  const value = row[key];
+  if (typeof value !== 'string' || value === '') {
+    const problem = value === undefined ? 'missing' : value === '' ? 'empty' : describe(value);
+    throw badRow(what, `its "${key}" is ${problem}`);
+  }
+  return value;
+}
+
+function optionalId(row: Plain, key: string, what: string): string | null {
+  const value = row[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw badRow(what, `its "${key}" is ${describe(value)}`);
+  return value;
+}
+
+/** `2026-08-20T12:34:56` (naive UTC, whole seconds) → `2026-08-20T12:34:56Z`. */
+function logDate(text: string): string {
+  return `${toServerDate(fromServerDate(text))}Z`;
+}
+
+/** A row of `data/events/last` → a record with source 'log'. Throws ServerError for anything else. */
+export function recordFromLogRow(row: unknown): EventRecord {
+  const what = 'an event-log row';
+  if (!isPlainObject(row)) throw badRow(what, `it is ${describe(row)}`);
+  const id = requiredString(row, 'id', what);
+  const name = requiredString(row, 'name', what);
+  const created_at = logDate(requiredString(row, 'created_at', what));
+  const user_id = optionalId(row, 'user_id', what);
+  const rawData = row.data;
+  if (rawData !== undefined && rawData !== null && !isPlainObject(rawData)) {
+    throw badRow(what, `its "data" is ${describe(rawData)}`);
+  }
+  const data: Plain = rawData ?? {};
+  // Servers before 1.0.63 leave project_id out of the row, but emit() always put it in data.
+  const project_id = optionalId(row, 'project_id', what) ?? (typeof data.project_id === 'string' ? data.project_id : null);
+  return { id, name, created_at, user_id, project_id, data, source: 'log' };
+}
+
+/**
+ * A live event → a record with source 'live'. The socket carries only the name and the flat
+ * payload: no id, no author, no time, so created_at is the time of receipt (with ms).
+ */
+export function recordFromLive(name: string, payload: unknown, receivedAtMs: number): EventRecord {
+  // Zou always sends one flat dict; keep anything else rather than lose it.
+  const data: Plain = isPlainObject(payload) ? payload : payload === undefined || payload === null ? {} : { value: payload };
+  return {
+    id: null,
+    name,
+    created_at: new Date(receivedAtMs).toISOString(),
+    user_id: null,
+    project_id: typeof data.project_id === 'string' ? data.project_id : null,
+    data,
+    source: 'live',
+  };
+}
+
+/** A row of `data/events/login-logs/last` → a LoginRecord. Throws ServerError for anything else. */
+export function loginRecordFromRow(row: unknown): LoginRecord {
+  const what = 'a login-log row';
+  if (!isPlainObject(row)) throw badRow(what, `it is ${describe(row)}`);
+  return {
+    id: requiredString(row, 'id', what),
+    created_at: logDate(requiredString(row, 'created_at', what)),
+    person_id: optionalId(row, 'person_id', what),
+    ip_address: optionalId(row, 'ip_address', what),
+    origin: optionalId(row, 'origin', what),
+  };
+}
