@@ -126,7 +126,7 @@ describe('serverNameFilter', () => {
     const random = seededRandom(20261129);
     const objects = ['task', 'task-type', 'asset', 'preview-file', 'a', 'ab', 'x_y', 'b-a'];
     const actions = ['new', 'update', 'delete', 'status-changed', 'add-file', 'a', 'b-a'];
-    const letters = 'ab-_';
+    const letters = [...'ab-_'];
     const randomPart = (): string => {
       let out = '';
       for (let i = intBetween(random, 1, 4); i > 0; i -= 1) out += pick(random, letters);
