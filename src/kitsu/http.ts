@@ -1,0 +1,358 @@
+/**
+ * The one HTTP client for the Kitsu REST API (undici, loaded only by the code that talks to a
+ * server): keep-alive connections, time-outs, bounded retries with jittered back-off for
+ * requests that are safe to send again, proxies from the environment, TLS verified by
+ * default, `--verbose` request lines, and the exit-code mapping of DESIGN.md.
+ *
+ * `send` answers with the status and the parsed JSON of any answer (the login flow needs the
+ * body of a 400); `errorForResponse` turns a non-2xx answer into the CliError to throw.
+ */
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import type { Dispatcher } from 'undici';
+import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError } from '../errors.js';
+import type { Reporter } from '../output/reporter.js';
+import { tlsFailure } from './tls.js';
+import type { Query, TlsSettings } from './types.js';
+import { isLoopback } from './host.js';
+
+export interface Timeouts {
+  /** TCP and TLS connection set-up. */
+  connectMs: number;
+  /** From sending the request to the end of the answer's headers. */
+  headersMs: number;
+  /** Longest silence while the body arrives. */
+  bodyMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
+
+export interface ApiClientOptions {
+  /** The API root without a trailing slash: `https://kitsu.studio.com/api`. */
+  apiUrl: string;
+  tls: TlsSettings;
+  /** For HTTPS_PROXY, HTTP_PROXY and NO_PROXY (and their lower-case forms). */
+  env: Record<string, string | undefined>;
+  reporter: Reporter;
+  /** The command's signal: aborting it ends any request and any wait between retries. */
+  signal?: AbortSignal;
+  timeouts?: Partial<Timeouts>;
+  /** Retries after the first attempt. Default 3. */
+  retries?: number;
+  /** First back-off step in ms. Default 250. */
+  retryBaseMs?: number;
+  /** Default true. False opens a connection per request (for measuring what keep-alive saves). */
+  keepAlive?: boolean;
+}
+
+export interface ApiRequest {
+  method: 'GET' | 'POST';
+  /** Relative to the API root: `data/events/last`; '' for the root itself (`/api/`). */
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** Sent as `Authorization: Bearer …`. */
+  token?: string;
+  signal?: AbortSignal;
+  /** Whether a network failure may be retried; default: GET only. */
+  idempotent?: boolean;
+}
+
+export interface ApiResponse {
+  status: number;
+  /** Parsed JSON, or undefined when the answer was not JSON (see `json`). */
+  body: unknown;
+  json: boolean;
+  contentType: string;
+  /** The start of a body that is not JSON, to say what answered instead. */
+  snippet: string;
+}
+
+export interface ApiClient {
+  readonly apiUrl: string;
+  send(request: ApiRequest): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+// The request never reached the server: safe to send again whatever the method.
+const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+// The request may have reached the server: only idempotent requests go again.
+const MAYBE_SENT = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+const USER_AGENT = `kitsu-tail/${readVersion()}`;
+
+function readVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'dev';
+  }
+}
+
+/** Full-jitter exponential back-off: a random wait up to base·2^attempt, capped. */
+function retryDelay(attempt: number, baseMs: number, capMs = 4_000): number {
+  return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+}
+
+export function buildQuery(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value as readonly string[]) params.append(key, item);
+    else params.append(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+const statusOfError = new WeakMap<Error, number>();
+
+/** The HTTP status behind an error thrown for a server's answer, if there was one. */
+export function httpStatusOf(error: unknown): number | undefined {
+  return error instanceof Error ? statusOfError.get(error) : undefined;
+}
+
+function withStatus<E extends Error>(error: E, status: number): E {
+  statusOfError.set(error, status);
+  return error;
+}
+
+/** The server's own words in an error answer: Zou says `message`, flask-jwt-extended `msg`. */
+export function serverMessage(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const { message, msg } = body as { message?: unknown; msg?: unknown };
+  if (typeof message === 'string' && message) return message;
+  if (typeof msg === 'string' && msg) return msg;
+  return undefined;
+}
+
+/** What answered instead of JSON: "an HTML page titled “Welcome to nginx!”". */
+export function describeNonJson(response: ApiResponse): string {
+  if (/html/i.test(response.contentType) || /^\s*<(!doctype|html)/i.test(response.snippet)) {
+    const title = /<title[^>]*>([^<]{1,80})/i.exec(response.snippet)?.[1]?.trim();
+    return title ? `an HTML page titled "${title}"` : 'an HTML page';
+  }
+  if (response.snippet.trim() === '') return 'an empty body';
+  if (/json/i.test(response.contentType)) return 'JSON that does not parse';
+  return `${response.contentType || 'text'} that is not JSON`;
+}
+
+/**
+ * The CliError for an answer that is not a 2xx JSON answer, per DESIGN.md: 401/422 → exit 3,
+ * 403 → exit 4, 5xx or not JSON → exit 6, anything else → exit 1 with the server's words.
+ * `httpStatusOf(error)` gives the status back to code that needs it (a 404, say).
+ */
+export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest, 'method' | 'path'>, apiUrl: string): CliError {
+  const url = new URL(apiUrl);
+  const host = url.host;
+  const where = `${request.method} ${url.pathname.replace(/\/+$/, '')}/${request.path}`;
+  const said = serverMessage(response.body);
+  const { status } = response;
+  if (status >= 500) {
+    return withStatus(
+      new ServerError(`${host} failed with ${status} on ${where}${said ? `: ${said}` : ''}`, 'try again later; if it goes on, tell the Kitsu admin'),
+      status,
+    );
+  }
+  if (!response.json) {
+    return withStatus(
+      new ServerError(
+        `${host} answered ${where} with ${describeNonJson(response)} (status ${status}), not the Kitsu API`,
+        'check the host: it may point at a proxy or login page rather than Kitsu',
+      ),
+      status,
+    );
+  }
+  if (status === 401 || status === 422) {
+    return withStatus(new AuthError(`${host} refused the session${said ? `: ${said}` : ''}`), status);
+  }
+  if (status === 403) {
+    const body = response.body as { two_factor_authentication_required?: boolean };
+    if (body?.two_factor_authentication_required) {
+      return withStatus(
+        new PermissionError(
+          'this account must set up two-factor authentication before it can use the API',
+          'set it up in the Kitsu web app, or use a bot token',
+        ),
+        status,
+      );
+    }
+    return withStatus(
+      new PermissionError(`${host} does not allow ${where}${said ? `: ${said}` : ''}`, 'ask a Kitsu admin for access, or use a profile with a higher role'),
+      status,
+    );
+  }
+  return withStatus(new CliError(`${host} refused ${where} with ${status}${said ? `: ${said}` : ''}`, ExitCode.failure), status);
+}
+
+interface NetworkFailure {
+  code: string;
+  message: string;
+}
+
+/** The system or undici code of a failure, looking through `cause` chains. */
+function networkFailureOf(error: unknown): NetworkFailure {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (code && code !== 'UND_ERR_CONNECT' && !/^ERR_INVALID/.test(code)) return { code, message: current.message };
+    current = (current as Error & { cause?: unknown }).cause;
+  }
+  return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error) };
+}
+
+function networkError(failure: NetworkFailure, host: string, attempts: number): CliError {
+  const tls = tlsFailure(failure.code, failure.message, host);
+  if (tls) return tls;
+  const tries = attempts > 1 ? ` after ${attempts} tries` : '';
+  switch (failure.code) {
+    case 'ENOTFOUND':
+      return new NetworkError(`cannot find the host ${host} (no such name in DNS)`, 'check the spelling of the host');
+    case 'ECONNREFUSED':
+      return new NetworkError(`cannot reach ${host}: connection refused${tries}`, 'check the host and port, and that Kitsu is running');
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return new NetworkError(`cannot reach ${host}: the connection timed out${tries}`, 'check the host, your network and any firewall or proxy');
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return new NetworkError(`${host} did not answer in time${tries}`, 'the server or the network is slow or down; try again later');
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+    case 'EPIPE':
+      return new NetworkError(`${host} closed the connection${tries}`, 'the server or a proxy in between dropped it; try again later');
+    default:
+      return new NetworkError(`cannot reach ${host} (${failure.message})${tries}`, 'check the host and your network');
+  }
+}
+
+function pickProxy(apiUrl: URL, env: Record<string, string | undefined>): { httpProxy: string; httpsProxy: string; noProxy: string } | null {
+  const httpProxy = env.http_proxy ?? env.HTTP_PROXY ?? '';
+  const httpsProxy = env.https_proxy ?? env.HTTPS_PROXY ?? '';
+  if (isLoopback(apiUrl) || (!httpProxy && !httpsProxy)) return null;
+  // Loopback never goes through a proxy, which could not reach it.
+  const noProxy = [env.no_proxy ?? env.NO_PROXY ?? '', 'localhost', '127.0.0.1', '[::1]'].filter(Boolean).join(',');
+  return { httpProxy, httpsProxy, noProxy };
+}
+
+function bodySnippet(text: string): string {
+  return text.slice(0, 2_000);
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('aborted');
+}
+
+export async function createApiClient(options: ApiClientOptions): Promise<ApiClient> {
+  const { Agent, EnvHttpProxyAgent } = await import('undici');
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const retries = options.retries ?? 3;
+  const baseMs = options.retryBaseMs ?? 250;
+  const apiUrl = new URL(options.apiUrl.replace(/\/+$/, ''));
+  const host = apiUrl.host;
+  const { reporter } = options;
+
+  // A studio CA is trusted in addition to the public ones, not instead of them.
+  const tlsOptions = {
+    rejectUnauthorized: options.tls.rejectUnauthorized,
+    ...(options.tls.ca ? { ca: [...rootCertificates, options.tls.ca] } : {}),
+  };
+  const agentOptions = {
+    connect: { timeout: timeouts.connectMs, ...tlsOptions },
+    headersTimeout: timeouts.headersMs,
+    bodyTimeout: timeouts.bodyMs,
+    ...(options.keepAlive === false ? { pipelining: 0 } : {}),
+  };
+  const proxy = pickProxy(apiUrl, options.env);
+  const dispatcher: Dispatcher = proxy
+    ? new EnvHttpProxyAgent({ ...agentOptions, ...proxy, requestTls: tlsOptions })
+    : new Agent(agentOptions);
+  if (proxy) reporter.verbose(`http: using the proxy from the environment for ${host}`);
+
+  const basePath = apiUrl.pathname.replace(/\/+$/, '');
+
+  async function attempt(request: ApiRequest, signal: AbortSignal | undefined): Promise<ApiResponse> {
+    const path = `${basePath}/${request.path}${buildQuery(request.query)}`;
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
+    if (request.token) headers.authorization = `Bearer ${request.token}`;
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.body);
+    }
+    const started = performance.now();
+    const response = await dispatcher.request({ origin: apiUrl.origin, path, method: request.method, headers, body, signal });
+    const text = await response.body.text();
+    const ms = Math.round(performance.now() - started);
+    reporter.verbose(`http: ${request.method} ${path} ${response.statusCode} ${ms}ms`);
+    const contentType = String(response.headers['content-type'] ?? '');
+    if (text.trim() === '' && response.statusCode >= 200 && response.statusCode < 300) {
+      return { status: response.statusCode, body: undefined, json: true, contentType, snippet: '' };
+    }
+    try {
+      if (/html/i.test(contentType) && !/json/i.test(contentType)) throw new Error('not JSON');
+      return { status: response.statusCode, body: JSON.parse(text) as unknown, json: true, contentType, snippet: '' };
+    } catch {
+      return { status: response.statusCode, body: undefined, json: false, contentType, snippet: bodySnippet(text) };
+    }
+  }
+
+  async function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) throw abortReason(signal);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(abortReason(signal!));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async function send(request: ApiRequest): Promise<ApiResponse> {
+    const signals = [options.signal, request.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    const idempotent = request.idempotent ?? request.method === 'GET';
+    for (let tries = 1; ; tries += 1) {
+      let response: ApiResponse;
+      try {
+        response = await attempt(request, signal);
+      } catch (error) {
+        if (signal?.aborted) throw abortReason(signal);
+        const failure = networkFailureOf(error);
+        const retryable = NOT_SENT.has(failure.code) || (idempotent && MAYBE_SENT.has(failure.code));
+        if (!retryable || tries > retries) throw networkError(failure, host, tries);
+        const delay = retryDelay(tries - 1, baseMs);
+        reporter.verbose(`http: ${request.method} /${request.path}: ${failure.code}, trying again in ${Math.round(delay)}ms`);
+        await wait(delay, signal);
+        continue;
+      }
+      if (RETRYABLE_STATUS.has(response.status) && idempotent && tries <= retries) {
+        const delay = retryDelay(tries - 1, baseMs);
+        reporter.verbose(`http: ${request.method} /${request.path}: ${response.status}, trying again in ${Math.round(delay)}ms`);
+        await wait(delay, signal);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  return {
+    apiUrl: options.apiUrl.replace(/\/+$/, ''),
+    send,
+    close: () => dispatcher.close(),
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * TLS settings from `--ca-file` and `--insecure`, shared by the REST client and the event
+ * stream, and the words for a certificate that does not verify.
+ */
+import { readFileSync } from 'node:fs';
+import type { Context } from '../context.js';
+import { NetworkError, UsageError } from '../errors.js';
+import type { Reporter } from '../output/reporter.js';
+import type { TlsSettings } from './types.js';
+
+/** Verified by default; `--ca-file` adds a studio's own CA; `--insecure` warns on every run. */
+export function tlsSettingsFor(ctx: Context, reporter: Reporter): TlsSettings {
+  if (ctx.globals.insecure) {
+    reporter.warnOnce(
+      'insecure',
+      '--insecure: TLS certificates are not checked, so anyone on the network path could read your token',
+    );
+    return { rejectUnauthorized: false };
+  }
+  const file = ctx.globals.caFile;
+  if (!file) return { rejectUnauthorized: true };
+  let ca: string;
+  try {
+    ca = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new UsageError(`--ca-file ${file}: cannot read it (${reason})`, 'give the PEM file of your studio\'s certificate authority');
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError(`--ca-file ${file} holds no PEM certificate`, 'give a file that starts with -----BEGIN CERTIFICATE-----');
+  }
+  return { rejectUnauthorized: true, ca };
+}
+
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A NetworkError (exit 5) that says what to do, when `code` is a TLS failure; else null. */
+export function tlsFailure(code: string, message: string, host: string): NetworkError | null {
+  if (CERTIFICATE_CODES.has(code)) {
+    return new NetworkError(
+      `the TLS certificate of ${host} cannot be verified (${message})`,
+      "pass --ca-file with your studio's CA certificate, or --insecure to skip the check",
+    );
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO' || /^ERR_SSL_|^ERR_TLS_/.test(code)) {
+    return new NetworkError(
+      `the TLS handshake with ${host} failed (${message})`,
+      'if the server speaks plain http, give the host as http://…',
+    );
+  }
+  return null;
+}

@@ -1,0 +1,153 @@
+/**
+ * Saved logins ("profiles") on conf: one JSON file, mode 0600, in a folder of mode 0700, that
+ * keeps host, event host, user, server version and tokens, never a password. Every change
+ * happens under a lock file, on a fresh read of the file, and is written by conf's atomic
+ * write-to-temp-then-rename, so concurrent kitsu-tail processes never lose each other's
+ * changes or see half a file.
+ */
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AuthError, UsageError } from '../errors.js';
+import { redactor } from '../core/redact.js';
+import type { SessionUser } from '../kitsu/types.js';
+import { withFileLock } from './lock.js';
+import { CONFIG_FILE_NAME, configDir } from './paths.js';
+
+export interface StoredProfile {
+  /** Site root: `https://kitsu.studio.com` or `https://studio.com/kitsu`. */
+  host: string;
+  apiUrl: string;
+  eventUrl: string;
+  socketPath: string;
+  user: SessionUser | null;
+  serverVersion: string;
+  accessToken: string;
+  /** Absent for a bot or API token, which cannot be renewed. */
+  refreshToken?: string;
+  bot: boolean;
+  /** ISO time of the login. */
+  loggedInAt: string;
+}
+
+export interface StoreData {
+  defaultProfile?: string;
+  profiles: Record<string, StoredProfile>;
+}
+
+export interface ProfileStore {
+  /** The config file. */
+  readonly path: string;
+  /** The store as it is on disk now. */
+  read(): StoreData;
+  /**
+   * Change the store under the lock: `change` gets a fresh read, modifies it in place, and
+   * what it leaves is written atomically (when it differs). Returns what `change` returns.
+   */
+  update<T>(change: (data: StoreData) => T | Promise<T>): Promise<T>;
+}
+
+export const DEFAULT_PROFILE = 'default';
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function checkProfileName(name: string): string {
+  if (!PROFILE_NAME.test(name)) {
+    throw new UsageError(
+      `profile name ${JSON.stringify(name)} is not allowed`,
+      'use letters, digits, dots, dashes and underscores, such as "studio" or "prod-bot"',
+    );
+  }
+  return name;
+}
+
+/** The profile a command means: --profile, then KITSU_PROFILE, then the default one. */
+export function chosenProfileName(data: StoreData, flag: string | undefined, env: Record<string, string | undefined>): string {
+  const named = flag ?? env.KITSU_PROFILE;
+  if (named) return checkProfileName(named);
+  return data.defaultProfile ?? DEFAULT_PROFILE;
+}
+
+/** Whether the profile was named on purpose (flag or environment) rather than by default. */
+export function profileNamedExplicitly(flag: string | undefined, env: Record<string, string | undefined>): boolean {
+  return Boolean(flag ?? env.KITSU_PROFILE);
+}
+
+function registerSecrets(data: StoreData): void {
+  for (const profile of Object.values(data.profiles)) {
+    redactor.add(profile.accessToken);
+    redactor.add(profile.refreshToken);
+  }
+}
+
+function damaged(path: string, detail: string): AuthError {
+  return new AuthError(`the config file ${path} is damaged (${detail})`, 'delete it and run `kitsu-tail login` again');
+}
+
+function parseStore(raw: Record<string, unknown>, path: string): StoreData {
+  const profiles = raw.profiles ?? {};
+  if (typeof profiles !== 'object' || profiles === null || Array.isArray(profiles)) {
+    throw damaged(path, '"profiles" is not an object');
+  }
+  for (const [name, profile] of Object.entries(profiles as Record<string, unknown>)) {
+    const p = profile as Partial<StoredProfile> | null;
+    if (!p || typeof p.apiUrl !== 'string' || typeof p.accessToken !== 'string' || typeof p.host !== 'string') {
+      throw damaged(path, `profile "${name}" lacks its host or token`);
+    }
+  }
+  const defaultProfile = typeof raw.defaultProfile === 'string' ? raw.defaultProfile : undefined;
+  return { defaultProfile, profiles: { ...(profiles as Record<string, StoredProfile>) } };
+}
+
+/** Tighten modes that were looser before (a folder made by hand, an old file copied in). */
+async function tighten(path: string, mode: number): Promise<void> {
+  const info = await stat(path).catch(() => null);
+  if (info && (info.mode & 0o777) !== mode) await chmod(path, mode);
+}
+
+export async function openStore(env: Record<string, string | undefined>): Promise<ProfileStore> {
+  const dir = configDir(env);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await tighten(dir, 0o700);
+  const path = join(dir, CONFIG_FILE_NAME);
+  await tighten(path, 0o600);
+  const { default: Conf } = await import('conf');
+  let conf: InstanceType<typeof Conf<Record<string, unknown>>>;
+  try {
+    conf = new Conf<Record<string, unknown>>({
+      cwd: dir,
+      configName: CONFIG_FILE_NAME.replace(/\.json$/, ''),
+      configFileMode: 0o600,
+      accessPropertiesByDotNotation: false,
+    });
+  } catch (error) {
+    throw damaged(path, error instanceof Error ? error.message : String(error));
+  }
+
+  const read = (): StoreData => {
+    let raw: Record<string, unknown>;
+    try {
+      raw = conf.store;
+    } catch (error) {
+      throw damaged(path, error instanceof Error ? error.message : String(error));
+    }
+    const data = parseStore(raw, path);
+    registerSecrets(data);
+    return data;
+  };
+
+  return {
+    path,
+    read,
+    update: (change) =>
+      withFileLock(`${path}.lock`, async () => {
+        const data = read();
+        const before = JSON.stringify(data);
+        const result = await change(data);
+        registerSecrets(data);
+        // Nothing changed (another process had already renewed, say): leave the file alone.
+        if (JSON.stringify(data) !== before) {
+          conf.store = { ...(data.defaultProfile ? { defaultProfile: data.defaultProfile } : {}), profiles: data.profiles };
+        }
+        return result;
+      }),
+  };
+}
