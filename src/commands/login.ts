@@ -1,6 +1,209 @@
+/**
+ * `kitsu-tail login`: find the Kitsu, prove who you are (password with its two-factor
+ * round, or a bot/API token), and save the session in a profile. Each value comes from its
+ * flag, else its environment variable, else the saved profile or a question on a terminal.
+ */
 import type { Context } from '../context.js';
-import { CliError, ExitCode } from '../errors.js';
+import { AuthError, UsageError } from '../errors.js';
+import { redactor } from '../core/redact.js';
+import { reporterFor, type Reporter } from '../output/reporter.js';
+import {
+  checkToken,
+  otpFieldFor,
+  postLogin,
+  probeKitsu,
+  requestEmailCode,
+  type Credentials,
+  type LoginTokens,
+} from '../kitsu/auth.js';
+import { parseEventHost, parseHost, sendsPasswordInClear, type EventAddress, type KitsuAddress } from '../kitsu/host.js';
+import { createApiClient, type ApiClient } from '../kitsu/http.js';
+import { expiresAt, isBotToken } from '../kitsu/jwt.js';
+import { createLineReader, type LineReader } from '../kitsu/prompt.js';
+import { tlsSettingsFor } from '../kitsu/tls.js';
+import type { SessionUser } from '../kitsu/types.js';
+import { chosenProfileName, openStore, type StoredProfile } from '../store/profiles.js';
 
-export default async function login(_ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
-  throw new CliError('`login` is not built yet', ExitCode.failure);
+interface LoginOptions {
+  host?: string;
+  eventHost?: string;
+  email?: string;
+  passwordStdin?: boolean;
+  token?: string;
+  otp?: string;
+}
+
+interface Proven {
+  accessToken: string;
+  refreshToken?: string;
+  user: SessionUser;
+  bot: boolean;
+}
+
+export default async function login(ctx: Context, _args: string[], options: LoginOptions): Promise<void> {
+  const reporter = reporterFor(ctx);
+  const reader = createLineReader(ctx);
+  const interactive = ctx.stdin.isTTY === true;
+  try {
+    const store = await openStore(ctx.env);
+    const profileName = chosenProfileName(store.read(), ctx.globals.profile, ctx.env);
+    const previous = store.read().profiles[profileName];
+
+    const address = await chooseHost(ctx, options, reader, interactive, previous);
+    const events = chooseEventHost(ctx, options, address, previous);
+    const tls = tlsSettingsFor(ctx, reporter);
+    const client = await createApiClient({ apiUrl: address.apiUrl, tls, env: ctx.env, reporter, signal: ctx.signal });
+    try {
+      const serverVersion = await probeKitsu(client, address.root);
+      reporter.verbose(`login: ${address.root} is Kitsu (Zou ${serverVersion})`);
+      const proven = await prove(ctx, options, client, address, reader, interactive, reporter, previous);
+      const profile: StoredProfile = {
+        host: address.root,
+        apiUrl: address.apiUrl,
+        ...events,
+        user: proven.user,
+        serverVersion,
+        accessToken: proven.accessToken,
+        ...(proven.refreshToken ? { refreshToken: proven.refreshToken } : {}),
+        bot: proven.bot,
+        loggedInAt: new Date(ctx.clock.now()).toISOString(),
+      };
+      const isDefault = await store.update((data) => {
+        data.profiles[profileName] = profile;
+        if (!data.defaultProfile || !data.profiles[data.defaultProfile]) data.defaultProfile = profileName;
+        return data.defaultProfile === profileName;
+      });
+      if (previous && previous.host !== profile.host) reporter.info(`Profile "${profileName}" was for ${previous.host}; it now points at ${profile.host}.`);
+      const who = `${proven.user.full_name}${proven.user.email && proven.user.email !== proven.user.full_name ? ` <${proven.user.email}>` : ''}`;
+      const how = proven.bot ? ', with a bot token' : '';
+      reporter.info(
+        `Logged in to ${address.root} as ${who} (${proven.user.role}${how}). Saved as profile "${profileName}"${isDefault ? ' (the default)' : ''}.`,
+      );
+    } finally {
+      await client.close();
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+async function chooseHost(
+  ctx: Context,
+  options: LoginOptions,
+  reader: LineReader,
+  interactive: boolean,
+  previous: StoredProfile | undefined,
+): Promise<KitsuAddress> {
+  if (options.host) return parseHost(options.host, '--host');
+  if (ctx.env.KITSU_HOST) return parseHost(ctx.env.KITSU_HOST, 'KITSU_HOST');
+  if (interactive) return parseHost(await reader.ask('Kitsu host', { default: previous?.host }), 'the host');
+  if (previous) return { root: previous.host, apiUrl: previous.apiUrl };
+  throw new UsageError('no Kitsu host given', 'pass --host kitsu.studio.com, or set KITSU_HOST');
+}
+
+function chooseEventHost(ctx: Context, options: LoginOptions, address: KitsuAddress, previous: StoredProfile | undefined): EventAddress {
+  if (options.eventHost) return parseEventHost(options.eventHost, '--event-host');
+  if (ctx.env.KITSU_EVENT_HOST) return parseEventHost(ctx.env.KITSU_EVENT_HOST, 'KITSU_EVENT_HOST');
+  if (previous && previous.host === address.root) return { eventUrl: previous.eventUrl, socketPath: previous.socketPath };
+  return parseEventHost(address.root);
+}
+
+async function prove(
+  ctx: Context,
+  options: LoginOptions,
+  client: ApiClient,
+  address: KitsuAddress,
+  reader: LineReader,
+  interactive: boolean,
+  reporter: Reporter,
+  previous: StoredProfile | undefined,
+): Promise<Proven> {
+  const passwordWanted = options.passwordStdin || options.email !== undefined;
+  if (options.token && passwordWanted) {
+    throw new UsageError('--token and a password login (--email, --password-stdin) exclude each other', 'use one of them');
+  }
+  const token = options.token ?? (passwordWanted ? undefined : ctx.env.KITSU_TOKEN?.trim() || undefined);
+  if (token) return proveToken(client, token, reporter);
+
+  const email =
+    options.email ??
+    ctx.env.KITSU_EMAIL ??
+    (interactive ? await reader.ask('E-mail', { default: previous?.user?.email || undefined }) : undefined);
+  if (!email) throw new UsageError('no e-mail given', 'pass --email, set KITSU_EMAIL, or log in with --token');
+
+  if (sendsPasswordInClear(address.apiUrl)) {
+    reporter.warn(`${address.root} is plain http: the password will cross the network unencrypted (use https if the server has it)`);
+  }
+  const password = await readPassword(ctx, options, reader, interactive);
+  redactor.add(password);
+
+  const credentials: Credentials = { email, password };
+  let answer = await postLogin(client, credentials);
+  if (answer.outcome === 'code-needed') {
+    const { preferred, methods } = answer;
+    const code = options.otp ?? (await askForCode(client, email, preferred, methods, reader, interactive, reporter));
+    answer = await postLogin(client, { ...credentials, otp: { field: otpFieldFor(code, preferred, methods), code: code.trim() } });
+    if (answer.outcome === 'code-needed') throw new AuthError('the server still asks for a two-factor code', 'try again with a fresh code');
+  }
+  const tokens: LoginTokens = answer.tokens;
+  if (tokens.twoFactorSetupRequired) {
+    reporter.warn('this server requires two-factor authentication, and this account has none yet: set it up in the Kitsu web app, or other commands will be refused');
+  }
+  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, user: tokens.user, bot: false };
+}
+
+async function readPassword(ctx: Context, options: LoginOptions, reader: LineReader, interactive: boolean): Promise<string> {
+  if (options.passwordStdin) {
+    const line = await reader.line();
+    if (!line) throw new UsageError('--password-stdin read no password', 'pipe the password in: printf %s "$PASSWORD" | kitsu-tail login --password-stdin …');
+    return line;
+  }
+  if (ctx.env.KITSU_PASSWORD) return ctx.env.KITSU_PASSWORD;
+  if (interactive) {
+    const password = await reader.ask('Password', { hidden: true });
+    if (password) return password;
+  }
+  throw new UsageError('no password given', 'use --password-stdin, set KITSU_PASSWORD, or run on a terminal');
+}
+
+async function askForCode(
+  client: ApiClient,
+  email: string,
+  preferred: string | null,
+  methods: readonly string[],
+  reader: LineReader,
+  interactive: boolean,
+  reporter: Reporter,
+): Promise<string> {
+  const canType = methods.some((m) => m === 'totp' || m === 'email_otp');
+  if (!canType && preferred === 'fido') {
+    throw new AuthError('this account logs in with a security key (FIDO), which a terminal cannot use', 'pass a recovery code with --otp, or use a bot token');
+  }
+  const byEmail = preferred === 'email_otp' || (preferred !== 'totp' && !methods.includes('totp') && methods.includes('email_otp'));
+  if (byEmail) {
+    await requestEmailCode(client, email);
+    reporter.info(`Kitsu has e-mailed a login code to ${email}.`);
+  }
+  if (!interactive) {
+    throw new AuthError(
+      'this account needs a two-factor code',
+      byEmail ? 'run again with --otp CODE, the code from the e-mail' : 'run again with --otp CODE from your authenticator app',
+    );
+  }
+  const code = await reader.ask(byEmail ? 'Code from the e-mail' : 'Two-factor code');
+  if (!code) throw new AuthError('no two-factor code given', 'run again and type the code');
+  return code;
+}
+
+async function proveToken(client: ApiClient, token: string, reporter: Reporter): Promise<Proven> {
+  redactor.add(token);
+  const user = await checkToken(client, token);
+  const bot = isBotToken(token);
+  if (!bot) {
+    const end = expiresAt(token);
+    reporter.warn(
+      `this is a personal access token that cannot be renewed${end ? ` and ends ${new Date(end).toISOString()}` : ''}: unattended jobs should use a bot token`,
+    );
+  }
+  return { accessToken: token, user, bot };
 }

@@ -1,14 +1,86 @@
+/**
+ * `kitsu-tail profiles` lists the saved logins (the default one starred), `profiles use NAME`
+ * makes one the default, `profiles remove NAME` forgets one (its tokens stay valid on the
+ * server until they end; `logout --profile NAME` revokes them first).
+ */
 import type { Context } from '../context.js';
-import { CliError, ExitCode } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { describeEnd, isoOrNull, sessionEnd } from '../kitsu/session-info.js';
+import { escapeJsonForTerminal, sanitizeForTerminal } from '../output/sanitize.js';
+import { reporterFor } from '../output/reporter.js';
+import { checkProfileName, forgetProfile, openStore, type StoreData } from '../store/profiles.js';
 
-export default async function profiles(_ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
-  throw new CliError('`profiles` is not built yet', ExitCode.failure);
+export default async function profiles(ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
+  const data = (await openStore(ctx.env)).read();
+  const names = Object.keys(data.profiles).sort();
+  const format = ctx.globals.format;
+  if (format === 'csv') throw new UsageError('profiles prints a table or JSON', 'use --format table, json or ndjson');
+  const rows = names.map((name) => {
+    const p = data.profiles[name]!;
+    return {
+      name,
+      default: data.defaultProfile === name,
+      host: p.host,
+      event_url: `${p.eventUrl}${p.socketPath}`,
+      user: p.user,
+      bot: p.bot,
+      server_version: p.serverVersion,
+      logged_in_at: p.loggedInAt,
+      session_ends_at: isoOrNull(sessionEnd(p)),
+    };
+  });
+  if (format === 'ndjson') {
+    ctx.stdout.write(rows.map((row) => `${escapeJsonForTerminal(JSON.stringify(row))}\n`).join(''));
+    return;
+  }
+  if (format === 'json') {
+    ctx.stdout.write(`${escapeJsonForTerminal(JSON.stringify(rows, null, 2))}\n`);
+    return;
+  }
+  if (rows.length === 0) {
+    reporterFor(ctx).info('No saved logins. Run `kitsu-tail login` to add one.');
+    return;
+  }
+  const now = ctx.clock.now();
+  const table = [
+    ['', 'PROFILE', 'HOST', 'USER', 'SESSION ENDS'],
+    ...rows.map((row) => [
+      row.default ? '*' : ' ',
+      row.name,
+      row.host,
+      sanitizeForTerminal(`${row.user?.email || row.user?.full_name || '?'} (${row.user?.role ?? '?'}${row.bot ? ', bot' : ''})`),
+      describeEnd(sessionEnd(data.profiles[row.name]!), now, row.bot),
+    ]),
+  ];
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
+  ctx.stdout.write(table.map((line) => line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd() + '\n').join(''));
 }
 
-export async function use(_ctx: Context, _args: string[]): Promise<void> {
-  throw new CliError('`profiles use` is not built yet', ExitCode.failure);
+function mustExist(data: StoreData, name: string): void {
+  if (data.profiles[name]) return;
+  const saved = Object.keys(data.profiles).sort();
+  throw new UsageError(
+    `there is no saved login named "${name}"`,
+    saved.length ? `saved: ${saved.join(', ')}` : 'run `kitsu-tail login` first',
+  );
 }
 
-export async function remove(_ctx: Context, _args: string[]): Promise<void> {
-  throw new CliError('`profiles remove` is not built yet', ExitCode.failure);
+export async function use(ctx: Context, args: string[]): Promise<void> {
+  const name = checkProfileName(args[0] ?? '');
+  await (await openStore(ctx.env)).update((data) => {
+    mustExist(data, name);
+    data.defaultProfile = name;
+  });
+  reporterFor(ctx).info(`Profile "${name}" is now the default.`);
+}
+
+export async function remove(ctx: Context, args: string[]): Promise<void> {
+  const name = checkProfileName(args[0] ?? '');
+  const reporter = reporterFor(ctx);
+  const newDefault = await (await openStore(ctx.env)).update((data) => {
+    mustExist(data, name);
+    return forgetProfile(data, name);
+  });
+  reporter.info(`Forgot profile "${name}". Its tokens stay valid on the server until they end.`);
+  if (newDefault) reporter.info(`Profile "${newDefault}" is now the default.`);
 }

@@ -1,6 +1,55 @@
+/**
+ * `kitsu-tail whoami`: who the server says you are, where, with which profile, and when the
+ * session ends. `--json` (or any JSON --format) prints one object for scripts.
+ */
 import type { Context } from '../context.js';
-import { CliError, ExitCode } from '../errors.js';
+import { userFrom } from '../kitsu/auth.js';
+import { openSession } from '../kitsu/session.js';
+import { describeEnd, isoOrNull, localTime } from '../kitsu/session-info.js';
+import { escapeJsonForTerminal, sanitizeForTerminal } from '../output/sanitize.js';
 
-export default async function whoami(_ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
-  throw new CliError('`whoami` is not built yet', ExitCode.failure);
+export default async function whoami(ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
+  const session = await openSession(ctx);
+  try {
+    const answer = await session.http.get<{ user?: unknown }>('auth/authenticated');
+    const user = userFrom(answer.user);
+    const now = ctx.clock.now();
+    const accessEnd = session.accessExpiresAt();
+    const sessionEnd = session.sessionEndsAt();
+    const format = ctx.globals.format;
+    if (format === 'ndjson' || format === 'json') {
+      const record = {
+        profile: session.profileName,
+        source: session.source,
+        host: session.root,
+        api_url: session.apiUrl,
+        event_url: session.eventUrl,
+        socket_path: session.socketPath,
+        server_version: session.serverVersion,
+        user,
+        bot: session.isBot,
+        access_expires_at: isoOrNull(accessEnd),
+        session_ends_at: isoOrNull(sessionEnd),
+      };
+      ctx.stdout.write(`${escapeJsonForTerminal(JSON.stringify(record))}\n`);
+      return;
+    }
+    const clean = sanitizeForTerminal;
+    const renews = !session.isBot && session.source === 'profile' && sessionEnd !== accessEnd;
+    let ends = sessionEnd === null ? `never ends${session.isBot ? ' (bot token)' : ''}` : `ends ${describeEnd(sessionEnd, now, session.isBot)}`;
+    if (renews && accessEnd !== null) ends += ` (renewed automatically until then; access token until ${localTime(accessEnd)})`;
+    else if (!session.isBot && sessionEnd !== null) ends += ' (cannot be renewed)';
+    const lines: [string, string][] = [
+      ['user', `${clean(user.full_name)}${user.email && user.email !== user.full_name ? ` <${clean(user.email)}>` : ''}`],
+      ['role', clean(user.role) + (session.isBot ? ' (bot)' : '')],
+      ['host', session.root],
+      ['events', `${session.eventUrl}${session.socketPath}`],
+      ['profile', session.source === 'environment' ? `${session.profileName} (KITSU_TOKEN)` : session.profileName],
+      ['server', `Zou ${clean(session.serverVersion)}`],
+      ['session', ends],
+    ];
+    ctx.stdout.write(lines.map(([key, value]) => `${key.padEnd(8)} ${value}\n`).join(''));
+  } finally {
+    await session.close();
+  }
 }

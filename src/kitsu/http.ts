@@ -15,6 +15,7 @@ import type { Reporter } from '../output/reporter.js';
 import { tlsFailure } from './tls.js';
 import type { Query, TlsSettings } from './types.js';
 import { isLoopback } from './host.js';
+import { backoffDelay } from '../core/backoff.js';
 
 export interface Timeouts {
   /** TCP and TLS connection set-up. */
@@ -98,9 +99,11 @@ function readVersion(): string {
   }
 }
 
-/** Full-jitter exponential back-off: a random wait up to base·2^attempt, capped. */
-function retryDelay(attempt: number, baseMs: number, capMs = 4_000): number {
-  return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+// A command should fail within seconds when the server is down, not back off for minutes.
+const RETRY_CAP_MS = 4_000;
+
+function retryDelay(attempt: number, baseMs: number): number {
+  return backoffDelay(attempt, { baseMs, capMs: RETRY_CAP_MS });
 }
 
 export function buildQuery(query: Query | undefined): string {

@@ -151,3 +151,15 @@ export async function openStore(env: Record<string, string | undefined>): Promis
       }),
   };
 }
+
+/**
+ * Removes a profile; when it was the default, the first remaining one (by name) becomes the
+ * default. Returns the name of that new default, if one was chosen.
+ */
+export function forgetProfile(data: StoreData, name: string): string | undefined {
+  delete data.profiles[name];
+  if (data.defaultProfile !== name) return undefined;
+  const next = Object.keys(data.profiles).sort()[0];
+  data.defaultProfile = next;
+  return next;
+}
