@@ -1,0 +1,102 @@
+/**
+ * `listen --exec CMD`: a shell command for each event, one at a time and in order, with the
+ * record as JSON on its stdin and the main fields in its environment. The command's own
+ * output goes to stderr, so that stdout keeps carrying records only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { EventRecord } from '../core/record.js';
+import type { Context } from '../context.js';
+import type { Reporter } from '../output/reporter.js';
+import { SerialQueue } from './serial-queue.js';
+
+/** Events that may wait for the command; past that, new ones are dropped and counted. */
+export const EXEC_QUEUE_LIMIT = 10_000;
+
+export interface EventRunner {
+  /** Queues the record; returns at once. */
+  push(record: EventRecord): void;
+  /** Waits until every queued record was handled. */
+  drain(): Promise<void>;
+  /** Drops what waits and stops the command in hand. */
+  stop(): void;
+}
+
+/** The environment a command gets for one event (on top of kitsu-tail's own). */
+export function eventEnvironment(record: EventRecord): Record<string, string> {
+  return {
+    KITSU_EVENT_NAME: record.name,
+    KITSU_EVENT_PROJECT_ID: record.project_id ?? '',
+    KITSU_EVENT_DATA: JSON.stringify(record.data),
+    KITSU_EVENT_ID: record.id ?? '',
+    KITSU_EVENT_CREATED_AT: record.created_at,
+    KITSU_EVENT_SOURCE: record.source,
+  };
+}
+
+export function createExecRunner(ctx: Context, command: string, reporter: Reporter, limit = EXEC_QUEUE_LIMIT): EventRunner {
+  let running: ChildProcess | null = null;
+  let dropped = 0;
+  let firstDropped: EventRecord | null = null;
+
+  const queue = new SerialQueue<EventRecord>(
+    async (record) => {
+      if (dropped > 0) {
+        reporter.warn(
+          `--exec: dropped ${dropped} event${dropped === 1 ? '' : 's'} (from ${firstDropped!.name} at ${firstDropped!.created_at}) while the command was busy`,
+        );
+        dropped = 0;
+        firstDropped = null;
+      }
+      const outcome = await runOnce(record);
+      if (outcome !== null) reporter.warn(`--exec: ${outcome} for ${record.name} (${record.created_at}); going on`);
+    },
+    {
+      limit,
+      onOverflow: (record) => {
+        if (dropped === 0) {
+          firstDropped = record;
+          reporter.warnOnce(
+            'exec-overflow',
+            `--exec: the command is too slow for the events; more than ${limit} wait, so newer ones are dropped (each gap is reported)`,
+          );
+        }
+        dropped += 1;
+      },
+    },
+  );
+
+  /** Runs the command once; null when it succeeded, else what went wrong. */
+  function runOnce(record: EventRecord): Promise<string | null> {
+    return new Promise((resolve) => {
+      const child = spawn(command, {
+        shell: true,
+        env: { ...ctx.env, ...eventEnvironment(record) },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      running = child;
+      child.stdout.on('data', (chunk: Buffer) => ctx.stderr.write(chunk));
+      child.stderr.on('data', (chunk: Buffer) => ctx.stderr.write(chunk));
+      // A command that does not read its stdin closes it early: not a failure.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(`${JSON.stringify(record)}\n`);
+      child.on('error', (error) => {
+        running = null;
+        resolve(`the command could not start (${error.message})`);
+      });
+      child.on('close', (code, signal) => {
+        running = null;
+        if (code === 0) resolve(null);
+        else resolve(signal ? `the command was killed by ${signal}` : `the command exited with ${code}`);
+      });
+    });
+  }
+
+  return {
+    push: (record) => void queue.push(record),
+    drain: () => queue.idle(),
+    stop: () => {
+      queue.stop();
+      running?.kill('SIGTERM');
+    },
+  };
+}

@@ -1,0 +1,466 @@
+/**
+ * The follow engine behind `listen` and `logs --follow`: live events as they happen, and from
+ * the log whatever the live stream could not deliver, each event printed once.
+ *
+ * - The stream is opened first. With `since` (or `printedBefore`) the stored history is read
+ *   while live events wait in a buffer; rows that were also received live are printed once
+ *   (as the row), and then the buffer is let go: nothing missed or repeated at the seam.
+ * - After every reconnect the log is read from shortly before the disconnect, and rows that
+ *   were not printed live are printed with source "backfill" (src/core/backfill.ts decides).
+ * - While the stream cannot be reached at all, the log is polled instead, until it is back.
+ */
+import { BackfillLedger } from '../core/backfill.js';
+import { recordFromLive } from '../core/normalize.js';
+import type { EventFilter } from '../core/patterns.js';
+import type { EventRecord, EventSource } from '../core/record.js';
+import type { Context } from '../context.js';
+import { PermissionError } from '../errors.js';
+import { ONLY_FILES_EVENTS, readLog, type LogQuery } from '../kitsu/event-log.js';
+import { runEventStream, sleep, type RetryInfo } from '../kitsu/event-stream.js';
+import type { Session } from '../kitsu/types.js';
+import { reporterFor, type Reporter } from '../output/reporter.js';
+import { SerialQueue } from './serial-queue.js';
+
+export interface FollowOptions {
+  filter: EventFilter;
+  projectIds?: string[];
+  /**
+   * Events whose `data.person_id` is one of these. Live events do not say who acted, so the
+   * person an event is about (assignee, the one whose status changed…) is what can be applied
+   * alike to live and stored events.
+   */
+  personIds?: string[];
+  onlyFiles?: boolean;
+  /** Print the stored history from this second on first (source "log"). */
+  since?: Date;
+  /**
+   * History the caller already printed up to this time, and the log ids it printed in that
+   * last second, so the seam neither skips nor repeats.
+   */
+  printedBefore?: { until: Date; ids: ReadonlySet<string> };
+  /** Fetch from the log what was missed during reconnects (and poll while the stream is down). */
+  backfill: boolean;
+  maxReconnects?: number;
+  /** Stop after this many records. */
+  count?: number;
+  /** Stop after this long without a matching event. */
+  idleTimeoutMs?: number;
+  /** Stop at this time. */
+  until?: Date;
+  /** Called for each record, one at a time, in order; the next waits for it. */
+  onRecord(record: EventRecord): Promise<void>;
+  /** How often to poll the log while the stream is unreachable. Default 5 s. */
+  pollIntervalMs?: number;
+}
+
+export interface FollowSummary {
+  events: number;
+  reconnects: number;
+  backfilled: number;
+  endedBy: 'count' | 'idle' | 'until' | 'signal';
+}
+
+/** How far before a gap the catch-up read starts: clock skew, second truncation, lag. */
+const READ_MARGIN_MS = 10_000;
+/** Live events kept for pairing while the stream is up (covers a connection gone quiet). */
+const LIVE_RETENTION_MS = 120_000;
+/** At most this many records wait for the output; more means the reader has stalled. */
+const OUTPUT_QUEUE_LIMIT = 100_000;
+/** How long to wait for the first connection before reading the history anyway. */
+const FIRST_CONNECT_WAIT_MS = 10_000;
+const CATCH_UP_RETRY_MS = 5_000;
+
+type Ending = FollowSummary['endedBy'];
+
+export async function follow(ctx: Context, session: Session, options: FollowOptions): Promise<FollowSummary> {
+  return new Follower(ctx, session, options).run();
+}
+
+class Follower {
+  private readonly reporter: Reporter;
+  private readonly ledger = new BackfillLedger();
+  private readonly stop = new AbortController();
+  private readonly output: SerialQueue<EventRecord>;
+  private readonly projectIds: ReadonlySet<string> | null;
+  private readonly personIds: ReadonlySet<string> | null;
+  private readonly onlyFiles: ReadonlySet<string> | null;
+  private readonly pollIntervalMs: number;
+
+  private events = 0;
+  private reconnects = 0;
+  private backfilled = 0;
+  private ending: Ending | null = null;
+  private failure: unknown = null;
+  private settle!: () => void;
+  private readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
+
+  private streamUp = false;
+  private connectedAtMs = 0;
+  /** There is a gap in what was printed that the log may fill, starting at `downSinceMs`. */
+  private owed = false;
+  /** The last moment the stream was known alive before the current gap. */
+  private downSinceMs: number | null = null;
+  /** No read goes back before this: the start of the run, or of the history it prints. */
+  private floorMs = 0;
+  /** Records still go to the output (false once Ctrl-C, --count or a failure ended the run). */
+  private delivering = true;
+  private firstConnection: (() => void) | null = null;
+
+  /** Live events held back while the history of the seam is read. */
+  private seamBuffer: { record: EventRecord; mark: { paired: boolean } }[] | null = null;
+  private logReadable: boolean;
+  private polling = false;
+  /** Start of the newest successful read: the log is covered up to there. */
+  private coveredSinceMs: number | null = null;
+  private pendingCatchUpMs: number | null = null;
+  private catchUpRunning: Promise<void> | null = null;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly session: Session,
+    private readonly options: FollowOptions,
+  ) {
+    this.reporter = reporterFor(ctx);
+    this.projectIds = options.projectIds?.length ? new Set(options.projectIds) : null;
+    this.personIds = options.personIds?.length ? new Set(options.personIds) : null;
+    this.onlyFiles = options.onlyFiles ? new Set(ONLY_FILES_EVENTS) : null;
+    this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
+    this.logReadable = options.backfill || options.since !== undefined || options.printedBefore !== undefined;
+    this.output = new SerialQueue<EventRecord>((record) => this.deliver(record), {
+      limit: OUTPUT_QUEUE_LIMIT,
+      onOverflow: () =>
+        this.reporter.warnOnce(
+          'output-overflow',
+          `the output has fallen ${OUTPUT_QUEUE_LIMIT} events behind; newer events are dropped until it catches up`,
+        ),
+      onError: (error) => this.fail(error),
+    });
+  }
+
+  async run(): Promise<FollowSummary> {
+    const { ctx, options } = this;
+    if (ctx.signal.aborted) return this.summary('signal');
+    const onSignal = () => this.end('signal');
+    ctx.signal.addEventListener('abort', onSignal, { once: true });
+    this.armTimers();
+
+    const seam = options.since !== undefined || options.printedBefore !== undefined;
+    const now = ctx.clock.now();
+    this.floorMs = options.printedBefore?.until.getTime() ?? options.since?.getTime() ?? now;
+    this.downSinceMs = now;
+    if (seam) {
+      this.seamBuffer = [];
+      // Should the history be read before the stream is up, the stream's start is a gap.
+      this.owed = true;
+    }
+    const connected = new Promise<void>((resolve) => (this.firstConnection = resolve));
+
+    const stream = runEventStream(this.session, {
+      signal: this.stop.signal,
+      clock: ctx.clock,
+      ...(options.maxReconnects !== undefined ? { maxReconnects: options.maxReconnects } : {}),
+      handlers: {
+        onEvent: (name, payload, at) => this.onLive(name, payload, at),
+        onConnected: (info) => this.onConnected(info.transport, info.reconnect),
+        onDisconnected: (info) => this.onDisconnected(info.reason, info.lastAliveAtMs),
+        onRetry: (info) => this.onRetry(info),
+        onRenewed: () => this.reporter.verbose('the event stream refused the access token; renewed it and retrying'),
+      },
+    }).then(
+      () => undefined,
+      (error: unknown) => this.fail(error),
+    );
+
+    if (seam) {
+      // Read the history once live events are flowing into the buffer, so that none falls
+      // between the two; do not wait for ever for a stream that may be down.
+      await Promise.race([connected, sleep(FIRST_CONNECT_WAIT_MS, this.stop.signal)]);
+      if (!this.stop.signal.aborted) void this.readHistory();
+    }
+
+    await this.settled;
+    ctx.signal.removeEventListener('abort', onSignal);
+    this.stop.abort();
+    for (const timer of this.timers) clearTimeout(timer);
+    clearTimeout(this.idleTimer);
+    await stream;
+    await this.catchUpRunning;
+    if (this.failure === null && this.ending !== 'signal' && this.ending !== 'count') {
+      await this.output.idle();
+    }
+    this.output.stop();
+    await this.output.idle();
+    if (this.failure !== null) throw this.failure;
+    return this.summary(this.ending ?? 'signal');
+  }
+
+  private summary(endedBy: Ending): FollowSummary {
+    return { events: this.events, reconnects: this.reconnects, backfilled: this.backfilled, endedBy };
+  }
+
+  private end(ending: Ending): void {
+    if (this.ending !== null || this.failure !== null) return;
+    this.ending = ending;
+    if (ending === 'signal' || ending === 'count') this.delivering = false;
+    this.settle();
+  }
+
+  private fail(error: unknown): void {
+    if (this.ending !== null || this.failure !== null) return;
+    this.failure = error;
+    this.delivering = false;
+    this.settle();
+  }
+
+  private armTimers(): void {
+    const { until, idleTimeoutMs } = this.options;
+    if (until) {
+      const arm = () => {
+        const left = until.getTime() - this.ctx.clock.now();
+        if (left <= 0) this.end('until');
+        // Timers cannot wait more than ~24.8 days; re-arm in steps.
+        else this.timers.push(setTimeout(arm, Math.min(left, 2 ** 31 - 1)));
+      };
+      arm();
+    }
+    if (idleTimeoutMs !== undefined) this.resetIdle();
+    const pruning = setInterval(() => this.prune(), 10_000);
+    pruning.unref();
+    this.timers.push(pruning);
+  }
+
+  private resetIdle(): void {
+    const ms = this.options.idleTimeoutMs;
+    if (ms === undefined) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.end('idle'), ms);
+  }
+
+  // ---- records -------------------------------------------------------------------------
+
+  private passes(record: EventRecord): boolean {
+    if (!this.options.filter.matches(record.name)) return false;
+    if (this.onlyFiles && !this.onlyFiles.has(record.name)) return false;
+    if (this.projectIds && (record.project_id === null || !this.projectIds.has(record.project_id))) return false;
+    if (this.personIds) {
+      const person = record.data.person_id;
+      if (typeof person !== 'string' || !this.personIds.has(person)) return false;
+    }
+    return true;
+  }
+
+  /** Queues a record for output. */
+  private emit(record: EventRecord): void {
+    if (this.ending !== null || this.failure !== null) return;
+    this.resetIdle();
+    this.output.push(record);
+  }
+
+  private async deliver(record: EventRecord): Promise<void> {
+    const { count } = this.options;
+    if (!this.delivering) return;
+    await this.options.onRecord(record);
+    this.events += 1;
+    if (record.source === 'backfill') this.backfilled += 1;
+    if (count !== undefined && this.events >= count) this.end('count');
+  }
+
+  private onLive(name: string, payload: unknown, receivedAtMs: number): void {
+    const record = recordFromLive(name, payload, receivedAtMs);
+    if (!this.passes(record)) return;
+    if (this.seamBuffer) {
+      const mark = this.ledger.noteLive(record, receivedAtMs);
+      if (mark) this.seamBuffer.push({ record, mark });
+      return;
+    }
+    if (this.logReadable && this.ledger.noteLive(record, receivedAtMs) === null) return;
+    this.emit(record);
+  }
+
+  // ---- the stream's ups and downs --------------------------------------------------------
+
+  private onConnected(transport: string, reconnect: boolean): void {
+    const now = this.ctx.clock.now();
+    this.streamUp = true;
+    this.connectedAtMs = now;
+    const where = `${this.session.eventUrl}${this.session.socketPath}`;
+    if (!reconnect) {
+      this.reporter.info(`connected to ${where} (${transport}); press Ctrl-C to stop`);
+    } else {
+      this.reconnects += 1;
+      const down = this.downSinceMs === null ? '' : ` after ${formatSeconds(now - this.downSinceMs)}`;
+      this.reporter.info(`reconnected (${transport})${down}`);
+    }
+    if (this.polling) {
+      this.polling = false;
+      this.reporter.info('the event stream is back; stopped polling the log');
+    }
+    // During the seam the history read covers the gap; it settles it when done.
+    if (this.seamBuffer === null) this.settleGap();
+    this.firstConnection?.();
+    this.firstConnection = null;
+  }
+
+  private onDisconnected(reason: string, lastAliveAtMs: number): void {
+    this.streamUp = false;
+    this.owed = true;
+    this.downSinceMs = lastAliveAtMs;
+    this.reporter.info(`disconnected (${reason})`);
+    if (this.options.backfill && this.logReadable) {
+      this.reporter.warnOnce(
+        'unrecoverable',
+        'notifications and chat events are never stored by Kitsu, so those sent while disconnected cannot be recovered',
+      );
+    }
+  }
+
+  private onRetry(info: RetryInfo): void {
+    const why = info.attempt > 1 || info.unreachable ? ` (attempt ${info.attempt}: ${info.reason})` : '';
+    this.reporter.info(`reconnecting in ${formatSeconds(info.delayMs)}${why}`);
+    // A first connection that failed leaves a gap from the start of the run.
+    this.owed = true;
+    this.downSinceMs ??= this.ctx.clock.now();
+    if (info.unreachable && !this.polling && this.options.backfill && this.logReadable) {
+      this.polling = true;
+      this.reporter.warn(
+        `the event stream is unreachable (${info.reason}); polling the log every ${formatSeconds(this.pollIntervalMs)} until it is back`,
+      );
+      void this.poll();
+    }
+  }
+
+  /** Where the log must be read from to cover the current gap. */
+  private gapStartMs(): number {
+    const down = this.downSinceMs ?? this.ctx.clock.now();
+    const from = Math.max(down, this.coveredSinceMs ?? Number.NEGATIVE_INFINITY) - READ_MARGIN_MS;
+    return Math.max(from, this.floorMs);
+  }
+
+  /** The stream is up: fetch what the gap (if any) held, and start a new page. */
+  private settleGap(): void {
+    if (this.owed && this.options.backfill && this.logReadable) this.catchUpFrom(this.gapStartMs());
+    this.owed = false;
+    this.downSinceMs = null;
+    this.coveredSinceMs = null;
+  }
+
+  private async poll(): Promise<void> {
+    while (this.polling && !this.stop.signal.aborted && this.logReadable) {
+      // While the history of the seam is being read, it covers the gap itself.
+      if (this.seamBuffer === null) this.catchUpFrom(this.gapStartMs());
+      await this.catchUpRunning;
+      await sleep(this.pollIntervalMs, this.stop.signal);
+    }
+  }
+
+  // ---- reading the log ------------------------------------------------------------------
+
+  /** The seam: history from `since` (or after what the caller printed), then the buffer. */
+  private async readHistory(): Promise<void> {
+    const { since, printedBefore } = this.options;
+    let fromMs: number;
+    if (printedBefore) {
+      this.ledger.markSeen(printedBefore.ids, Math.floor(printedBefore.until.getTime() / 1000) * 1000);
+      fromMs = printedBefore.until.getTime();
+    } else {
+      fromMs = since!.getTime();
+    }
+    // With the stream up, the history read covers everything until now: no gap is owed
+    // unless the stream drops while it runs.
+    if (this.streamUp) {
+      this.owed = false;
+      this.downSinceMs = null;
+    }
+    try {
+      await this.read(fromMs, 'log', true);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    const buffered = this.seamBuffer ?? [];
+    this.seamBuffer = null;
+    for (const { record, mark } of buffered) if (!mark.paired) this.emit(record);
+    if (this.streamUp) this.settleGap();
+  }
+
+  private catchUpFrom(sinceMs: number): void {
+    this.pendingCatchUpMs = this.pendingCatchUpMs === null ? sinceMs : Math.min(this.pendingCatchUpMs, sinceMs);
+    if (!this.catchUpRunning) {
+      this.catchUpRunning = this.catchUpLoop().finally(() => {
+        this.catchUpRunning = null;
+      });
+    }
+  }
+
+  private async catchUpLoop(): Promise<void> {
+    while (this.pendingCatchUpMs !== null && !this.stop.signal.aborted && this.logReadable) {
+      const sinceMs = this.pendingCatchUpMs;
+      this.pendingCatchUpMs = null;
+      try {
+        const n = await this.read(sinceMs, 'backfill', false);
+        if (n > 0 || this.reporter.options.verbose) {
+          this.reporter.info(`backfilled ${n} event${n === 1 ? '' : 's'} from the log (since ${clockTime(sinceMs)})`);
+        }
+      } catch (error) {
+        if (this.stop.signal.aborted) return;
+        if (error instanceof PermissionError) {
+          this.logReadable = false;
+          this.polling = false;
+          this.reporter.warnOnce(
+            'backfill-forbidden',
+            'backfill is unavailable to this account (the server refused to let it read the event log); live events go on',
+          );
+          return;
+        }
+        const message = error instanceof Error ? error.message : String(error);
+        this.reporter.warn(`could not read the event log to backfill (${message}); trying again in ${formatSeconds(CATCH_UP_RETRY_MS)}`);
+        this.pendingCatchUpMs = this.pendingCatchUpMs === null ? sinceMs : Math.min(this.pendingCatchUpMs, sinceMs);
+        await sleep(CATCH_UP_RETRY_MS, this.stop.signal);
+      }
+    }
+  }
+
+  /**
+   * Reads the log from `sinceMs` to now and queues the rows not yet printed. Returns how
+   * many. A history read (the seam) lets a PermissionError through: the user asked for it.
+   */
+  private async read(sinceMs: number, source: EventSource, history: boolean): Promise<number> {
+    const startedAtMs = this.ctx.clock.now();
+    const query: LogQuery = { since: new Date(sinceMs), filter: this.options.filter };
+    if (this.options.onlyFiles) query.onlyFiles = true;
+    if (this.options.projectIds?.length) query.projectIds = this.options.projectIds;
+    if (this.options.until) query.until = this.options.until;
+    let printed = 0;
+    for await (const row of readLog(this.session, query, { signal: this.stop.signal })) {
+      if (!this.passes(row)) continue;
+      const verdict = this.ledger.noteRow(row, this.ctx.clock.now(), this.streamUp ? this.connectedAtMs : undefined);
+      if (verdict !== 'print') continue;
+      this.emit({ ...row, source });
+      printed += 1;
+    }
+    if (!this.streamUp && !history) this.coveredSinceMs = Math.max(this.coveredSinceMs ?? 0, startedAtMs);
+    this.prune();
+    return printed;
+  }
+
+  /** Forgets what no future read can need. */
+  private prune(): void {
+    const now = this.ctx.clock.now();
+    const earliestRead = Math.min(
+      this.pendingCatchUpMs ?? Number.POSITIVE_INFINITY,
+      this.streamUp ? now - LIVE_RETENTION_MS : this.gapStartMs(),
+    );
+    this.ledger.prune(earliestRead - this.ledger.toleranceWindowMs);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
+}
+
+function clockTime(ms: number): string {
+  return new Date(ms).toTimeString().slice(0, 8);
+}
