@@ -1,0 +1,241 @@
+/**
+ * Paging of Zou's "last" log routes (`data/events/last`, `data/events/login-logs/last`),
+ * which only answer newest first, with no tie-breaker, times truncated to whole seconds
+ * (stored with microseconds), `before`/`after` exclusive and whole-second only
+ * (kitsu-protocol.md §3.1). Two primitives, used by event-log.ts and login-log.ts:
+ *
+ * - walkNewestFirst: every row of `[from, to)` newest first, in pages. With a cursor
+ *   (1.0.4+) each page asks for rows strictly older than the last row, at full precision.
+ *   Without one, the next page asks `before` = the oldest second seen + 1, so that second
+ *   comes again whole, and rows already given are dropped by id. A page that holds nothing
+ *   but that one second is asked again with a larger limit, which servers without a cursor
+ *   allow (the 1000 cap came with 1.0.16, after the cursor).
+ * - readWindowsOldestFirst: the same rows oldest first, as windows of whole seconds (see
+ *   src/core/log-window.ts), so that memory holds one window, never the whole range.
+ *
+ * Times are whole seconds since the epoch. A window `[s, e)` asks `before=e` (exact, since
+ * e is a whole second) and `after=s-1` (exclusive at full precision, so it lets through
+ * the part of second s-1 after its first microsecond, which is then dropped here).
+ */
+import type { ServerCapabilities } from '../core/capabilities.js';
+import { WindowPlanner } from '../core/log-window.js';
+import { toServerDate } from '../core/time.js';
+import { ServerError } from '../errors.js';
+import type { KitsuHttp, Query } from './types.js';
+
+/** Rows a page: the server's cap since 1.0.16, and a good size before. */
+export const PAGE_SIZE = 1000;
+/** Rows a window should hold, and the most one may hold before it is planned narrower. */
+const WINDOW_TARGET_ROWS = 3 * PAGE_SIZE;
+const WINDOW_BUDGET_ROWS = 6 * PAGE_SIZE;
+const WINDOW_MAX_GROWTH = 8;
+/** How much larger each retry of a second that fills a page asks (servers without a cursor). */
+const DENSE_SECOND_GROWTH = 4;
+
+export interface LogRow {
+  /** Always set for a row from the log (null only in the live records that share the type). */
+  id: string | null;
+  /** ISO 8601 UTC with `Z`, whole seconds, as the server truncated it. */
+  created_at: string;
+}
+
+export interface LogRoute<R extends LogRow> {
+  /** Relative to the API root. */
+  path: string;
+  /** `cursor_event_id` or `cursor_login_log_id`. */
+  cursorParam: string;
+  toRecord(row: unknown): R;
+}
+
+export interface PagerSettings<R extends LogRow> {
+  http: KitsuHttp;
+  caps: ServerCapabilities;
+  route: LogRoute<R>;
+  /** Filters the server applies (it may ignore some: the caller filters again). */
+  params: Query;
+  pageSize?: number;
+  signal?: AbortSignal;
+  /** After each page, with the rows it held. */
+  onPage?: (rows: number) => void;
+  /** Something the user must know: rows that cannot be read on this server. */
+  onWarning?: (message: string) => void;
+}
+
+export interface Page<R> {
+  /** New rows of the page within the bounds, newest first. */
+  rows: R[];
+  /** False when this was the last page. */
+  more: boolean;
+}
+
+export function secondOf(row: LogRow): number {
+  return Math.floor(Date.parse(row.created_at) / 1000);
+}
+
+const serverDate = (second: number): string => toServerDate(new Date(second * 1000));
+
+async function fetchRows<R extends LogRow>(
+  settings: PagerSettings<R>,
+  request: { before?: number; after?: number; cursor?: string; limit: number },
+): Promise<R[]> {
+  const query: Query = { ...settings.params, [settings.caps.pageParam]: request.limit };
+  if (request.before !== undefined) query.before = serverDate(request.before);
+  if (request.after !== undefined) query.after = serverDate(request.after);
+  if (request.cursor !== undefined) query[settings.route.cursorParam] = request.cursor;
+  const body = await settings.http.get<unknown>(
+    settings.route.path,
+    query,
+    settings.signal ? { signal: settings.signal } : undefined,
+  );
+  if (!Array.isArray(body)) {
+    throw new ServerError(
+      `the server answered ${settings.route.path} with something other than a list of rows`,
+      'check that the host is the Kitsu API and not a proxy page or another site',
+    );
+  }
+  settings.onPage?.(body.length);
+  return body.map((row) => settings.route.toRecord(row));
+}
+
+/**
+ * Every row with `from <= second < to` (either bound may be absent), newest first, a page at
+ * a time, each row once.
+ */
+export async function* walkNewestFirst<R extends LogRow>(
+  settings: PagerSettings<R>,
+  from: number | undefined,
+  to: number | undefined,
+): AsyncGenerator<Page<R>> {
+  const pageSize = settings.pageSize ?? PAGE_SIZE;
+  const after = from !== undefined && from > 0 ? from - 1 : undefined;
+  /** Keeps the rows inside the bounds; tells whether the page reached below `from`. */
+  const within = (page: R[]): { rows: R[]; passed: boolean } => {
+    if (from === undefined) return { rows: page, passed: false };
+    const cut = page.findIndex((row) => secondOf(row) < from);
+    return cut === -1 ? { rows: page, passed: false } : { rows: page.slice(0, cut), passed: true };
+  };
+
+  if (settings.caps.cursor) {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await fetchRows(settings, { before: to, after, cursor, limit: pageSize });
+      const { rows, passed } = within(page);
+      const more = !passed && page.length >= pageSize;
+      yield { rows, more };
+      if (!more) return;
+      cursor = page[page.length - 1]!.id ?? undefined;
+    }
+  }
+
+  let before = to;
+  let limit = pageSize;
+  // The ids given in the oldest second seen so far: that second is asked for again.
+  let edgeSecond: number | undefined;
+  let edgeIds = new Set<string>();
+  for (;;) {
+    const page = await fetchRows(settings, { before, after, limit });
+    const { rows: inside, passed } = within(page);
+    const rows: R[] = [];
+    for (const row of inside) {
+      const second = secondOf(row);
+      if (second === edgeSecond && edgeIds.has(row.id!)) continue;
+      if (second !== edgeSecond) {
+        edgeSecond = second;
+        edgeIds = new Set();
+      }
+      edgeIds.add(row.id!);
+      rows.push(row);
+    }
+    const more = !passed && page.length >= limit;
+    if (!more) {
+      yield { rows, more: false };
+      return;
+    }
+    const oldest = secondOf(page[page.length - 1]!);
+    if (before === undefined || oldest + 1 < before) {
+      before = oldest + 1;
+      limit = pageSize;
+    } else if (settings.caps.pageCapped) {
+      // One second fills a capped page and there is no cursor to page inside it: no request
+      // can reach the rest of that second. The version table has no such server, but a
+      // patched one could be; say so rather than lose rows silently.
+      settings.onWarning?.(
+        `the server caps pages at ${page.length} rows and has no cursor paging (version ${settings.caps.version}): ` +
+          `rows of ${serverDate(oldest)}Z beyond those ${page.length} cannot be read`,
+      );
+      before = oldest;
+      limit = pageSize;
+    } else {
+      // The whole page is one second: ask for it again with room for more of it.
+      limit *= DENSE_SECOND_GROWTH;
+    }
+    yield { rows, more: true };
+  }
+}
+
+export interface LogWindowBatch<R> {
+  /** The window's rows, oldest first. */
+  rows: R[];
+  /** Every row before this second has now been given. */
+  readThrough: number;
+}
+
+/**
+ * Every row of `[from, to)` oldest first, a window at a time. When `to` is absent, the range
+ * ends after the second of the newest row there is now (read first), so that the run ends
+ * where the server's clock was, whatever ours says.
+ */
+export async function* readWindowsOldestFirst<R extends LogRow>(
+  settings: PagerSettings<R>,
+  from: number | undefined,
+  to: number | undefined,
+): AsyncGenerator<LogWindowBatch<R>> {
+  const pageSize = settings.pageSize ?? PAGE_SIZE;
+  let end = to;
+  if (end === undefined) {
+    const newest = await newestSecond(settings, from);
+    if (newest === null) return;
+    end = newest + 1;
+  }
+  const start = from ?? 0;
+  if (start >= end) return;
+  const budget = WINDOW_BUDGET_ROWS * (pageSize / PAGE_SIZE);
+  const planner = new WindowPlanner(start, end, {
+    targetRows: WINDOW_TARGET_ROWS * (pageSize / PAGE_SIZE),
+    maxGrowth: WINDOW_MAX_GROWTH,
+  });
+  for (let window = planner.next(); window; window = planner.next()) {
+    const width = window.end - window.start;
+    const rows: R[] = [];
+    let overflow = false;
+    let pages = 0;
+    for await (const page of walkNewestFirst(settings, window.start, window.end)) {
+      for (const row of page.rows) rows.push(row);
+      pages += 1;
+      const oldest = rows[rows.length - 1];
+      if (!page.more || width <= 1 || !oldest) continue;
+      // A full first page samples the density: give up at once when the window cannot fit.
+      const expected = pages === 1 ? (rows.length * width) / Math.max(1, window.end - secondOf(oldest)) : rows.length;
+      if (expected > budget || rows.length > budget) {
+        overflow = true;
+        break;
+      }
+    }
+    if (overflow) {
+      planner.overflowed(window, rows.length, secondOf(rows[rows.length - 1]!));
+      continue;
+    }
+    planner.completed(window, rows.length, rows.length > 0 ? secondOf(rows[rows.length - 1]!) : null);
+    rows.reverse();
+    yield { rows, readThrough: window.end };
+  }
+}
+
+/** The second of the newest row at or after `from`, or null when there is none. */
+async function newestSecond<R extends LogRow>(settings: PagerSettings<R>, from: number | undefined): Promise<number | null> {
+  const rows = await fetchRows(settings, { after: from !== undefined && from > 0 ? from - 1 : undefined, limit: 1 });
+  const newest = rows[0];
+  if (!newest) return null;
+  const second = secondOf(newest);
+  return from !== undefined && second < from ? null : second;
+}
