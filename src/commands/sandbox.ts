@@ -1,6 +1,65 @@
+/**
+ * `kitsu-tail sandbox`: a local Kitsu stand-in on 127.0.0.1, to try the tool and test
+ * pipelines offline. Prints where it listens and how to log in, then serves until Ctrl-C.
+ */
 import type { Context } from '../context.js';
-import { CliError, ExitCode } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { reporterFor } from '../output/reporter.js';
+import type { SandboxOptions } from '../sandbox/types.js';
 
-export default async function sandbox(_ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
-  throw new CliError('`sandbox` is not built yet', ExitCode.failure);
+/** A fixed port is friendlier to humans than a random one: the login line stays the same. */
+export const DEFAULT_PORT = 5080;
+const DEFAULT_EVENTS = 1000;
+const DEFAULT_RATE = 1;
+
+export default async function sandbox(ctx: Context, _args: string[], options: Record<string, unknown>): Promise<void> {
+  const reporter = reporterFor(ctx);
+  const sandboxOptions: SandboxOptions = {
+    port: (options.port as number | undefined) ?? DEFAULT_PORT,
+    rate: (options.rate as number | undefined) ?? DEFAULT_RATE,
+    events: (options.events as number | undefined) ?? DEFAULT_EVENTS,
+    seed: (options.seed as number | undefined) ?? 1,
+  };
+  if (typeof options.emulate === 'string') sandboxOptions.emulate = options.emulate;
+
+  const { startSandbox } = await import('../sandbox/index.js');
+  const { emulationOf } = await import('../sandbox/versions.js');
+  if (sandboxOptions.emulate !== undefined) {
+    try {
+      emulationOf(sandboxOptions.emulate);
+    } catch {
+      throw new UsageError(`--emulate takes a Zou version such as 1.0.62, not "${sandboxOptions.emulate}"`);
+    }
+  }
+  ctx.signal.throwIfAborted();
+  let server;
+  try {
+    server = await startSandbox(sandboxOptions);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new UsageError(`port ${sandboxOptions.port} on 127.0.0.1 is already in use`, 'pick another with --port N, or --port 0 for a free one');
+    }
+    throw error;
+  }
+  try {
+    const { admin, manager, artist, totp } = server.users;
+    const lines = [
+      `Kitsu sandbox (Zou ${server.version}) listening on ${server.url}`,
+      `  API:          ${server.apiUrl}`,
+      `  event stream: ${server.url}/socket.io, namespace /events`,
+      `  history:      ${sandboxOptions.events} events; live: ${sandboxOptions.rate} a second; seed ${sandboxOptions.seed}`,
+      `  log in as:    ${admin.email} / ${admin.password} (admin)`,
+      `                ${manager.email}, ${artist.email}, ${totp.email} (TOTP secret ${totp.totpSecret}) with the same password`,
+      `  try:          echo ${admin.password} | kitsu-tail login --host ${server.url} --email ${admin.email} --password-stdin`,
+      'Press Ctrl-C to stop.',
+    ];
+    for (const line of lines) reporter.info(line);
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) return resolve();
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    await server.close();
+  }
+  throw ctx.signal.reason;
 }

@@ -28,6 +28,8 @@ export interface SandboxOptions {
   /** Engine.IO ping interval and time-out in ms. Zou: 25000 and 20000. Tests shorten them. */
   pingInterval?: number;
   pingTimeout?: number;
+  /** How long 5 failed logins lock an account out, in seconds. Zou: 60. */
+  lockoutSeconds?: number;
 }
 
 export type Role = 'admin' | 'manager' | 'supervisor' | 'user' | 'client' | 'vendor';
@@ -63,8 +65,10 @@ export interface EmitOptions {
 
 /** How a failing route answers (see SandboxControl.failRoutes). */
 export type FailureMode =
+  /** That status with a JSON error body `{"error": true, "message": <reason>}`. */
   | { kind: 'status'; status: number }
-  | { kind: 'html' }
+  /** An HTML page, as a sign-in portal or proxy in front of Kitsu answers; status 200 unless given. */
+  | { kind: 'html'; status?: number }
   | { kind: 'bad-json' }
   | { kind: 'slow'; delayMs: number }
   | { kind: 'reset' };
@@ -119,6 +123,13 @@ export interface SandboxControl {
   setTokenLifetimes(lifetimes: { access?: number; refresh?: number }): void;
   /** Create a bot person with this role, as an admin would, and return its never-expiring token. */
   createBot(role: Role): { id: string; token: string };
+  /**
+   * Tokens for a person as a login would give them (no login-log row, no lock-out check), for
+   * tests that need a session without going through `auth/login`.
+   */
+  issueTokens(userId: string): { access_token: string; refresh_token: string };
+  /** Deactivate or reactivate a person: their tokens then get 401 and logins 401 "unactive". */
+  setUserActive(userId: string, active: boolean): void;
   /** Every API request so far, oldest first. */
   requests(): readonly RequestLogEntry[];
   /** Sockets currently connected to `/events`. */
@@ -139,6 +150,8 @@ export interface Sandbox {
     artist: SandboxUser;
     inactive: SandboxUser;
     totp: SandboxUser;
+    /** A person whose password is still the literal "default": login answers `default_password`. */
+    defaultPassword: SandboxUser;
   };
   projects: readonly { id: string; name: string }[];
   control: SandboxControl;
