@@ -117,8 +117,17 @@ export async function* walkNewestFirst<R extends LogRow>(
 
   if (settings.caps.cursor) {
     let cursor: string | undefined;
+    let previousNewest: string | null | undefined;
     for (;;) {
       const page = await fetchRows(settings, { before: to, after, cursor, limit: pageSize });
+      // A server that ignores the cursor would hand the same page forever.
+      if (cursor !== undefined && page.length > 0 && page[0]!.id === previousNewest) {
+        throw new ServerError(
+          `the server ignored ${settings.route.cursorParam} although its version (${settings.caps.version}) has it`,
+          'check the version that GET /api/ reports',
+        );
+      }
+      previousNewest = page[0]?.id;
       const { rows, passed } = within(page);
       const more = !passed && page.length >= pageSize;
       yield { rows, more };

@@ -1,0 +1,68 @@
+/**
+ * Reads the login log (`GET data/events/login-logs/last`, kitsu-protocol.md §3.2): admin
+ * only since 1.0.63, managers before. The same paging as the event log (log-pager.ts).
+ */
+import { capabilitiesOf } from '../core/capabilities.js';
+import { loginRecordFromRow } from '../core/normalize.js';
+import type { LoginRecord } from '../core/record.js';
+import { readWindowsOldestFirst, walkNewestFirst, type LogRoute, type LogWindowBatch, type PagerSettings } from './log-pager.js';
+import type { Query, Session } from './types.js';
+
+export interface LoginLogQuery {
+  /** Inclusive, from the start of that second. */
+  since?: Date;
+  /** Exclusive. */
+  until?: Date;
+  personIds?: string[];
+}
+
+export interface ReadLoginLogOptions {
+  signal?: AbortSignal;
+  onPage?: (rows: number) => void;
+  onWarning?: (message: string) => void;
+}
+
+const LOGIN_ROUTE: LogRoute<LoginRecord> = {
+  path: 'data/events/login-logs/last',
+  cursorParam: 'cursor_login_log_id',
+  toRecord: loginRecordFromRow,
+};
+
+const toSecond = (date: Date | undefined): number | undefined =>
+  date === undefined ? undefined : Math.floor(date.getTime() / 1000);
+
+function settingsFor(session: Session, query: LoginLogQuery, options: ReadLoginLogOptions): PagerSettings<LoginRecord> {
+  // This route has always read `limit` and capped it at 1000 (§3.2), whatever the version.
+  const caps = { ...capabilitiesOf(session.serverVersion), pageParam: 'limit' as const, pageCapped: true };
+  const params: Query = {};
+  if (query.personIds?.length) params.person_ids = query.personIds;
+  return { http: session.http, caps, route: LOGIN_ROUTE, params, ...options };
+}
+
+function matches(record: LoginRecord, query: LoginLogQuery): boolean {
+  return !query.personIds?.length || (record.person_id !== null && query.personIds.includes(record.person_id));
+}
+
+/** The login log in windows, oldest first (see readLogWindows in event-log.ts). */
+export async function* readLoginLogWindows(
+  session: Session,
+  query: LoginLogQuery,
+  options: ReadLoginLogOptions = {},
+): AsyncGenerator<LogWindowBatch<LoginRecord>> {
+  const settings = settingsFor(session, query, options);
+  for await (const batch of readWindowsOldestFirst(settings, toSecond(query.since), toSecond(query.until))) {
+    yield { rows: batch.rows.filter((r) => matches(r, query)), readThrough: batch.readThrough };
+  }
+}
+
+/** The login log newest first; streams. */
+export async function* readLoginLogNewestFirst(
+  session: Session,
+  query: LoginLogQuery,
+  options: ReadLoginLogOptions = {},
+): AsyncGenerator<LoginRecord> {
+  const settings = settingsFor(session, query, options);
+  for await (const page of walkNewestFirst(settings, toSecond(query.since), toSecond(query.until))) {
+    for (const record of page.rows) if (matches(record, query)) yield record;
+  }
+}
