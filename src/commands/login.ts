@@ -135,7 +135,8 @@ async function prove(
     reporter.warn(`${address.root} is plain http: the password will cross the network unencrypted (use https if the server has it)`);
   }
   const password = await readPassword(ctx, options, reader, interactive);
-  redactor.add(password);
+  // Kitsu's "default" password is no secret, and masking the word would garble messages.
+  if (password !== 'default') redactor.add(password);
 
   const credentials: Credentials = { email, password };
   let answer = await postLogin(client, credentials);
