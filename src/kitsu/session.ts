@@ -129,7 +129,7 @@ export async function resolveLogin(ctx: Context): Promise<ResolvedLogin> {
     }
   }
   if (!profile) {
-    const saved = Object.keys(data.profiles);
+    const saved = Object.keys(data.profiles).sort();
     if (profileNamedExplicitly(flagProfile, env) && saved.length > 0) {
       throw new AuthError(
         `there is no saved login named "${name}" (saved: ${saved.join(', ')})`,

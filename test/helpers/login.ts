@@ -3,6 +3,8 @@
  * `configDir` (what KITSU_TAIL_CONFIG_DIR points at). Tests of other commands then run with
  * `env: { KITSU_TAIL_CONFIG_DIR: configDir }` and are logged in, as a user would be.
  */
+import { PassThrough } from 'node:stream';
+import type { Context, GlobalOptions } from '../../src/context.js';
 import type { Sandbox, SandboxUser } from '../../src/sandbox/types.js';
 import { runCli, type CliResult } from './run-cli.js';
 
@@ -23,4 +25,26 @@ export async function loginWithToken(sandbox: Sandbox, token: string, configDir:
   if (result.code !== 0) {
     throw new Error(`loginWithToken failed with exit ${result.code}: ${result.stderr.trim()}`);
   }
+}
+
+/** A Context for calling openSession and friends directly, with its stderr collected. */
+export function contextFor(
+  env: Record<string, string | undefined>,
+  globals: Partial<GlobalOptions> = {},
+): { ctx: Context; stderr: () => string } {
+  const stderr = new PassThrough();
+  let text = '';
+  stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  const stdin = new PassThrough();
+  stdin.end();
+  const ctx: Context = {
+    stdout: new PassThrough(),
+    stderr,
+    stdin,
+    env,
+    clock: { now: () => Date.now() },
+    signal: new AbortController().signal,
+    globals: { color: 'never', verbose: false, quiet: false, insecure: false, ...globals },
+  };
+  return { ctx, stderr: () => text };
 }
