@@ -159,8 +159,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (failure.remaining <= 0) failures.splice(failures.indexOf(failure), 1);
       const mode = failure.rule.mode;
       if (mode.kind === 'slow') {
-        await new Promise((resolve) => setTimeout(resolve, mode.delayMs));
-        if (res.destroyed) return;
+        // Waits the delay, or less when the client gives up first: nothing is left pending.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, mode.delayMs);
+          res.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        if (res.destroyed || res.writableEnded) return;
       } else {
         await drain(req);
         switch (mode.kind) {
