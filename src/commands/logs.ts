@@ -1,6 +1,426 @@
-import type { Context } from '../context.js';
-import { CliError, ExitCode } from '../errors.js';
+/**
+ * `kitsu-tail logs`: search, page and export the stored event log (or, with --logins, the
+ * login log), oldest first like `tail`. The reading is in src/kitsu/event-log.ts and
+ * login-log.ts, the exactly-once export in src/export/; this file turns options into a
+ * query and records into output.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { capabilitiesOf } from '../core/capabilities.js';
+import { parsePatterns, type EventFilter } from '../core/patterns.js';
+import type { EventRecord } from '../core/record.js';
+import { parseTime } from '../core/time.js';
+import type { Context, OutStream } from '../context.js';
+import { PermissionError, UsageError } from '../errors.js';
+import { describeQuery } from '../core/checkpoint.js';
+import { runCheckpointedExport } from '../export/exactly-once.js';
+import { loadDirectory } from '../kitsu/directory.js';
+import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
+import { secondOf, type LogRow, type LogWindowBatch } from '../kitsu/log-pager.js';
+import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
+import { openSession } from '../kitsu/session.js';
+import type { Session } from '../kitsu/types.js';
+import { createProgress } from '../output/progress.js';
+import { reporterFor, type Reporter } from '../output/reporter.js';
+import type { RecordWriter } from '../output/types.js';
+import { createLoginWriter, createRecordWriter, resolveFormat } from '../output/writer.js';
 
-export default async function logs(_ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
-  throw new CliError('`logs` is not built yet', ExitCode.failure);
+const DEFAULT_LIMIT = 100;
+
+/** The options of `logs`, checked and parsed; nothing here has touched the network. */
+interface LogsPlan {
+  filter: EventFilter;
+  since?: Date;
+  until?: Date;
+  onlyFiles: boolean;
+  projects: string[];
+  people: string[];
+  /** Null: every event in range. */
+  limit: number | null;
+  reverse: boolean;
+  follow: boolean;
+  checkpoint?: string;
+  output?: string;
+  logins: boolean;
+}
+
+function parseOptions(ctx: Context, args: string[], o: Record<string, unknown>): LogsPlan {
+  const str = (key: string): string | undefined => (typeof o[key] === 'string' ? (o[key] as string) : undefined);
+  const list = (key: string): string[] => (Array.isArray(o[key]) ? (o[key] as string[]) : []);
+  const flag = (key: string): boolean => o[key] === true;
+  const now = ctx.clock.now();
+
+  const oneOf = (a: string, b: string): [string, string] | undefined => {
+    const x = str(a);
+    const y = str(b);
+    if (x !== undefined && y !== undefined) throw new UsageError(`--${a} and --${b} mean the same; give one of them`);
+    if (x !== undefined) return [`--${a}`, x];
+    if (y !== undefined) return [`--${b}`, y];
+    return undefined;
+  };
+  const sinceText = oneOf('since', 'after');
+  const untilText = oneOf('until', 'before');
+  const since = sinceText ? parseTime(sinceText[1], now, sinceText[0]) : undefined;
+  const until = untilText ? parseTime(untilText[1], now, untilText[0]) : undefined;
+  if (since && until && Math.floor(until.getTime() / 1000) <= Math.floor(since.getTime() / 1000)) {
+    throw new UsageError(
+      `${untilText![0]} (${until.toISOString()}) is not after ${sinceText![0]} (${since.toISOString()})`,
+      'the range runs from --since up to --until',
+    );
+  }
+
+  const logins = flag('logins');
+  const filter = parsePatterns(args);
+  if (logins && args.length > 0) throw new UsageError('event patterns do not apply to --logins', 'drop the patterns, or --logins');
+  if (logins && flag('onlyFiles')) throw new UsageError('--only-files does not apply to --logins');
+  if (logins && list('project').length > 0) throw new UsageError('--project does not apply to --logins (logins belong to no project)');
+
+  const all = flag('all');
+  const limitGiven = typeof o.limit === 'number' ? (o.limit as number) : undefined;
+  if (all && limitGiven !== undefined) throw new UsageError('--limit and --all contradict each other; give one of them');
+  const checkpoint = str('checkpoint');
+  const follow = flag('follow');
+  const reverse = flag('reverse');
+  if (checkpoint !== undefined) {
+    if (limitGiven !== undefined) throw new UsageError('--checkpoint exports every new event; it takes no --limit');
+    if (reverse) throw new UsageError('--checkpoint exports oldest first; it takes no --reverse');
+    if (follow) throw new UsageError('--checkpoint ends when it has caught up; run it from cron instead of with --follow');
+  }
+  if (follow && reverse) throw new UsageError('--follow prints oldest first, then live events; it takes no --reverse');
+  if (follow && logins) throw new UsageError('--follow applies to the event log, not to --logins');
+  const output = str('output');
+  const format = ctx.globals.format;
+  if (checkpoint !== undefined && output !== undefined && format !== undefined && format !== 'ndjson') {
+    throw new UsageError(`--checkpoint with --output appends NDJSON; --format ${format} cannot be appended exactly once`);
+  }
+
+  // A range (--since) means every event in it; without one, the newest few, like `tail`.
+  const limit = all || checkpoint !== undefined ? null : (limitGiven ?? (since ? null : DEFAULT_LIMIT));
+  return {
+    filter,
+    since,
+    until,
+    onlyFiles: flag('onlyFiles'),
+    projects: list('project'),
+    people: list('person'),
+    limit,
+    reverse,
+    follow,
+    checkpoint,
+    output,
+    logins,
+  };
+}
+
+export default async function logs(ctx: Context, args: string[], options: Record<string, unknown>): Promise<void> {
+  const plan = parseOptions(ctx, args, options);
+  const reporter = reporterFor(ctx);
+  const session = await openSession(ctx);
+  try {
+    if (plan.logins) await runLogins(ctx, session, plan, reporter);
+    else await runEvents(ctx, session, plan, reporter);
+  } catch (error) {
+    // `| head` or Ctrl-C: whatever failed on the way is the consequence, not the cause.
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (error instanceof PermissionError) throw permissionError(session, plan);
+    throw error;
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * The account's role: from the session, else (a bot token from the environment) from the
+ * server; undefined when it cannot be told.
+ */
+async function roleOf(session: Session, signal: AbortSignal): Promise<string | undefined> {
+  if (session.user) return session.user.role;
+  try {
+    const me = await session.http.get<{ user?: { role?: unknown } }>('auth/authenticated', undefined, { signal });
+    return typeof me?.user?.role === 'string' ? me.user.role : undefined;
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return undefined;
+  }
+}
+
+function permissionError(session: Session, plan: LogsPlan): PermissionError {
+  const caps = capabilitiesOf(session.serverVersion);
+  const who = session.user ? `you are logged in as ${session.user.email || session.user.full_name} (${session.user.role})` : undefined;
+  if (plan.logins) {
+    return new PermissionError(
+      caps.loginLogsAdminOnly
+        ? 'reading the login log needs an admin account (or a bot token with that role)'
+        : 'reading the login log needs a manager or admin account (or a bot token with that role)',
+      who,
+    );
+  }
+  if (plan.projects.length > 0 && caps.managerScoping && session.user?.role === 'manager') {
+    return new PermissionError(
+      'a manager can read the events of their own projects only, and --project names one they are not a member of',
+      'drop that --project, or ask an admin to add you to its team',
+    );
+  }
+  return new PermissionError('reading the event log needs a manager or admin account (or a bot token with that role)', who);
+}
+
+/** One of the two logs, as the rest of this file needs it. */
+interface LogSource<R extends LogRow> {
+  log: 'events' | 'logins';
+  /** "event log" or "login log". */
+  label: string;
+  /** The filters, canonical, for the checkpoint. */
+  description: string;
+  since?: Date;
+  until?: Date;
+  windows(from: number | undefined, to: number | undefined, options: ReadOptions): AsyncIterable<LogWindowBatch<R>>;
+  newestFirst(options: ReadOptions): AsyncIterable<R>;
+  writer(stream: OutStream | undefined): RecordWriter<R>;
+}
+
+interface ReadOptions {
+  signal: AbortSignal;
+  onPage: () => void;
+  onWarning: (message: string) => void;
+}
+
+const toSecond = (date: Date | undefined): number | undefined => (date === undefined ? undefined : Math.floor(date.getTime() / 1000));
+const fromSecond = (second: number | undefined): Date | undefined => (second === undefined ? undefined : new Date(second * 1000));
+
+/** Whether records go to stdout as a table (then names are worth loading). */
+function tableOnStdout(ctx: Context, plan: LogsPlan): boolean {
+  return plan.output === undefined && resolveFormat(ctx) === 'table';
+}
+
+async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporter: Reporter): Promise<void> {
+  const caps = capabilitiesOf(session.serverVersion);
+  if (caps.managerScoping && (await roleOf(session, ctx.signal)) === 'manager') {
+    reporter.info('as a manager you see only the events of your own projects (events with no project are not shown)');
+  }
+  const directory =
+    tableOnStdout(ctx, plan) || plan.projects.length > 0 || plan.people.length > 0
+      ? await loadDirectory(session, { signal: ctx.signal })
+      : undefined;
+  const query: LogQuery = {
+    since: plan.since,
+    until: plan.until,
+    filter: plan.filter,
+    onlyFiles: plan.onlyFiles,
+    projectIds: plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined,
+    personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
+  };
+  const source: LogSource<EventRecord> = {
+    log: 'events',
+    label: 'event log',
+    description: describeQuery({
+      include: plan.filter.include,
+      exclude: plan.filter.exclude,
+      onlyFiles: plan.onlyFiles,
+      projectIds: query.projectIds,
+      personIds: query.personIds,
+    }),
+    since: query.since,
+    until: query.until,
+    windows: (from, to, options) => readLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
+    newestFirst: (options) => readLogNewestFirst(session, query, options),
+    writer: (stream) => createRecordWriter(ctx, { stream, names: directory }),
+  };
+  if (!plan.follow) {
+    await runLog(ctx, session, plan, source, reporter);
+    return;
+  }
+  if (query.personIds) {
+    reporter.warn('live events do not say who acted: after the history, --person matches the person an event is about');
+  }
+  const seam = new SeamTracker();
+  const startedAtMs = ctx.clock.now();
+  await runLog(ctx, session, plan, source, reporter, {
+    printed: (record) => seam.note(record),
+    then: (print) => followAfterHistory(ctx, session, plan, query, seam, startedAtMs, print),
+  });
+}
+
+async function runLogins(ctx: Context, session: Session, plan: LogsPlan, reporter: Reporter): Promise<void> {
+  const directory = tableOnStdout(ctx, plan) || plan.people.length > 0 ? await loadDirectory(session, { signal: ctx.signal }) : undefined;
+  const query: LoginLogQuery = {
+    since: plan.since,
+    until: plan.until,
+    personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
+  };
+  await runLog(ctx, session, plan, {
+    log: 'logins',
+    label: 'login log',
+    description: describeQuery({ personIds: query.personIds }),
+    since: query.since,
+    until: query.until,
+    windows: (from, to, options) => readLoginLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
+    newestFirst: (options) => readLoginLogNewestFirst(session, query, options),
+    writer: (stream) => createLoginWriter(ctx, { stream, names: directory }),
+  }, reporter);
+}
+
+/** What --follow adds to the history: noting each printed record, then going on live. */
+interface Continuation<R> {
+  printed(record: R): void;
+  then(print: (record: R) => Promise<void>): Promise<void>;
+}
+
+async function runLog<R extends LogRow>(
+  ctx: Context,
+  session: Session,
+  plan: LogsPlan,
+  source: LogSource<R>,
+  reporter: Reporter,
+  continuation?: Continuation<R>,
+): Promise<void> {
+  const progress = createProgress(ctx, `reading the ${source.label}`, { recordsOnStdout: plan.output === undefined });
+  let pages = 0;
+  let events = 0;
+  const readOptions: ReadOptions = {
+    signal: ctx.signal,
+    onPage: () => progress.update({ events, pages: (pages += 1) }),
+    onWarning: (message) => reporter.warn(message),
+  };
+  try {
+    if (plan.checkpoint !== undefined) {
+      const summary = await runCheckpointedExport<R>(ctx, {
+        checkpointPath: plan.checkpoint,
+        outputPath: plan.output ?? null,
+        identity: {
+          host: session.apiUrl,
+          profile: session.profileName,
+          userId: session.user?.id ?? null,
+          log: source.log,
+          query: source.description,
+        },
+        since: toSecond(source.since) ?? null,
+        until: toSecond(source.until),
+        sinceGiven: plan.since !== undefined,
+        read: (from, to) => source.windows(from, to, readOptions),
+        writer: plan.output === undefined ? source.writer(undefined) : undefined,
+        reporter,
+        onRows: (n) => progress.update({ events: (events = n), pages }),
+      });
+      progress.done();
+      const what = `${summary.added} new ${source.log === 'logins' ? 'login' : 'event'}${summary.added === 1 ? '' : 's'}`;
+      reporter.info(`${plan.output === undefined ? `printed ${what}` : `appended ${what} to ${plan.output}`}; checkpoint saved`);
+      return;
+    }
+
+    const destination = destinationFor(ctx, plan.output);
+    const writer = source.writer(destination.stream);
+    const print = async (record: R): Promise<void> => {
+      await writer.write(record);
+      continuation?.printed(record);
+      progress.update({ events: (events += 1), pages });
+    };
+    try {
+      if (plan.limit === null && !plan.reverse) {
+        for await (const batch of source.windows(toSecond(source.since), toSecond(source.until), readOptions)) {
+          for (const record of batch.rows) await print(record);
+        }
+      } else {
+        const newest = await newestFirst(source.newestFirst(readOptions), plan.limit, plan.reverse, print);
+        for (const record of newest) await print(record);
+      }
+      progress.done();
+      await continuation?.then(print);
+      await writer.end();
+    } finally {
+      await destination.close();
+    }
+  } finally {
+    progress.done();
+  }
+}
+
+/** Where records go: stdout, or the --output file (appended to). */
+interface Destination {
+  stream: OutStream | undefined;
+  close(): Promise<void>;
+}
+
+function destinationFor(ctx: Context, output: string | undefined): Destination {
+  if (output === undefined) return { stream: undefined, close: async () => {} };
+  const file: WriteStream = createWriteStream(output, { flags: 'a' });
+  const opened = new Promise<void>((resolve, reject) => {
+    file.once('open', () => resolve());
+    file.once('error', reject);
+  });
+  void opened.catch(() => {});
+  return {
+    stream: file,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        if (file.destroyed) {
+          resolve();
+          return;
+        }
+        file.end((error?: Error | null) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/**
+ * Newest first: with --reverse, straight through `print` (streaming); else the newest
+ * `limit`, returned oldest first (memory bounded by the limit).
+ */
+async function newestFirst<R>(
+  records: AsyncIterable<R>,
+  limit: number | null,
+  reverse: boolean,
+  print: (record: R) => Promise<void>,
+): Promise<R[]> {
+  const kept: R[] = [];
+  let count = 0;
+  for await (const record of records) {
+    if (reverse) await print(record);
+    else kept.push(record);
+    count += 1;
+    if (limit !== null && count >= limit) break;
+  }
+  return kept.reverse();
+}
+
+/** The last second the history printed, and the log ids it printed in it: the seam for --follow. */
+class SeamTracker {
+  second: number | null = null;
+  ids = new Set<string>();
+
+  note(record: EventRecord): void {
+    const second = secondOf(record);
+    if (second !== this.second) {
+      this.second = second;
+      this.ids = new Set();
+    }
+    if (record.id) this.ids.add(record.id);
+  }
+}
+
+/** Live events after the history, through the follow engine of src/listen/follow.ts. */
+async function followAfterHistory(
+  ctx: Context,
+  session: Session,
+  plan: LogsPlan,
+  query: LogQuery,
+  seam: SeamTracker,
+  startedAtMs: number,
+  print: (record: EventRecord) => Promise<void>,
+): Promise<void> {
+  const { follow } = await import('../listen/follow.js');
+  // Nothing printed means nothing matched when the history was read, so any earlier point
+  // will do: a minute before covers a server clock behind ours.
+  const until =
+    seam.second !== null
+      ? new Date(seam.second * 1000)
+      : (query.since ?? new Date(Math.floor(startedAtMs / 1000) * 1000 - 60_000));
+  await follow(ctx, session, {
+    filter: plan.filter,
+    projectIds: query.projectIds,
+    personIds: query.personIds,
+    onlyFiles: query.onlyFiles,
+    printedBefore: { until, ids: seam.ids },
+    backfill: true,
+    until: plan.until !== undefined && plan.until.getTime() > ctx.clock.now() ? plan.until : undefined,
+    onRecord: print,
+  });
 }

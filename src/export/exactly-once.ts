@@ -1,0 +1,168 @@
+/**
+ * `logs --checkpoint FILE [--output FILE]`: appends every row that is new since the last
+ * run, then records where it stopped, so that a run from cron every minute, killed with
+ * SIGKILL at any instant, still leaves every row in the output exactly once, in order, with
+ * no partial line.
+ *
+ * The order of things, each step safe to be killed after:
+ * 1. take the checkpoint's lock (overlapping cron runs: the second one does nothing);
+ * 2. read the checkpoint (refusing one of another host, profile, account, filter or file);
+ * 3. cut the output back to the length the checkpoint committed (what a killed run
+ *    appended after its last commit goes), or, on a first run, commit its current length
+ *    before appending anything;
+ * 4. read from a little before the checkpoint's position, skipping ids it already holds
+ *    (see src/core/checkpoint.ts for why), and append whole windows of rows;
+ * 5. every so often and at the end: flush the output to disk, then replace the checkpoint
+ *    atomically with the new length, position and recent ids.
+ * Without --output, rows go to stdout and the checkpoint advances once, after stdout took
+ * them all: a killed run is repeated, never skipped.
+ */
+import { resolve } from 'node:path';
+import {
+  advance,
+  newCheckpoint,
+  RecentIds,
+  resumeSecond,
+  mismatch,
+  type CheckpointIdentity,
+  type CheckpointState,
+} from '../core/checkpoint.js';
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import type { LogRow, LogWindowBatch } from '../kitsu/log-pager.js';
+import { secondOf } from '../kitsu/log-pager.js';
+import type { Reporter } from '../output/reporter.js';
+import type { RecordWriter } from '../output/types.js';
+import { formatNdjson } from '../output/writer.js';
+import { OutputFile, readCheckpointFile, writeCheckpointFile } from './files.js';
+import { lockCheckpoint } from './lock.js';
+
+/** Commit at least this often (a long first export killed midway keeps most of its work). */
+const COMMIT_EVERY_MS = 2_000;
+const COMMIT_EVERY_ROWS = 20_000;
+
+export interface ExportRequest<R extends LogRow> {
+  checkpointPath: string;
+  /** Null: to stdout through `writer`. */
+  outputPath: string | null;
+  identity: Omit<CheckpointIdentity, 'output'>;
+  /** The first run's start (--since), in seconds. */
+  since: number | null;
+  /** --until, in seconds. */
+  until: number | undefined;
+  /** Whether --since was given (it only matters on a first run). */
+  sinceGiven: boolean;
+  read(from: number | undefined, to: number | undefined): AsyncIterable<LogWindowBatch<R>>;
+  /** Where records go without --output. */
+  writer?: RecordWriter<R>;
+  reporter: Reporter;
+  onRows?: (added: number) => void;
+}
+
+export interface ExportSummary {
+  added: number;
+  /** Every row before this second is exported (null: the log had nothing yet). */
+  position: number | null;
+}
+
+export async function runCheckpointedExport<R extends LogRow>(ctx: Context, request: ExportRequest<R>): Promise<ExportSummary> {
+  const checkpointPath = resolve(request.checkpointPath);
+  const outputPath = request.outputPath === null ? null : resolve(request.outputPath);
+  const identity: CheckpointIdentity = { ...request.identity, output: outputPath };
+  const { reporter } = request;
+
+  const lock = await lockCheckpoint(checkpointPath);
+  let output: OutputFile | null = null;
+  try {
+    let state = await readCheckpointFile(checkpointPath);
+    if (state) {
+      const why = mismatch(state, identity);
+      if (why) {
+        throw new UsageError(
+          `the checkpoint ${checkpointPath} belongs to another export: ${why}`,
+          'use another checkpoint file for this one, or run with the options that made it',
+        );
+      }
+      if (request.sinceGiven) reporter.info('resuming from the checkpoint: --since applies to its first run only');
+    }
+
+    if (outputPath !== null) {
+      output = await OutputFile.open(outputPath, state ? state.committedBytes : null);
+      if (output.repair.removedBytes > 0) {
+        reporter.info(`removed ${output.repair.removedBytes} bytes that an interrupted run left uncommitted at the end of ${outputPath}`);
+      }
+      if (output.repair.shorterThanCommitted) {
+        reporter.warn(`${outputPath} is shorter than the checkpoint recorded (rotated or truncated?); appending to it as it is now`);
+      }
+    }
+    if (!state) {
+      state = newCheckpoint(identity, request.since, output?.length ?? 0, ctx.clock.now());
+      // Commit the starting length before appending anything, so that a first run killed
+      // midway is cut back like any other.
+      if (output) await writeCheckpointFile(checkpointPath, state);
+    } else if (output && output.length !== state.committedBytes) {
+      state = { ...state, committedBytes: output.length };
+    }
+
+    const recent = new RecentIds(state.recent);
+    let readThrough: number | null = null;
+    let added = 0;
+    let uncommitted = 0;
+    let committedAt = ctx.clock.now();
+    const commit = async (): Promise<void> => {
+      if (readThrough === null) return;
+      if (output) await output.sync();
+      state = advance(state!, {
+        position: readThrough,
+        recent,
+        committedBytes: output?.length ?? 0,
+        added: uncommitted,
+        nowMs: ctx.clock.now(),
+      });
+      await writeCheckpointFile(checkpointPath, state);
+      uncommitted = 0;
+      committedAt = ctx.clock.now();
+    };
+
+    const from = resumeSecond(state) ?? undefined;
+    try {
+      for await (const batch of request.read(from, request.until)) {
+        const fresh = batch.rows.filter((row) => !recent.has(row.id!));
+        if (output) {
+          await output.append(fresh.map((row) => formatNdjson(row)).join(''));
+        } else {
+          for (const row of fresh) await request.writer!.write(row);
+        }
+        // Only once they are written: a commit after a failed append must not count them.
+        for (const row of fresh) recent.add(row.id!, secondOf(row));
+        added += fresh.length;
+        uncommitted += fresh.length;
+        readThrough = batch.readThrough;
+        recent.prune(readThrough);
+        request.onRows?.(added);
+        if (output && (uncommitted >= COMMIT_EVERY_ROWS || ctx.clock.now() - committedAt >= COMMIT_EVERY_MS)) {
+          await commit();
+        }
+      }
+    } catch (error) {
+      // Ctrl-C or a failure between windows: what was appended so far is whole windows, so
+      // keep it. (Without --output nothing is committed: stdout may not have taken it all.)
+      if (output) {
+        try {
+          await commit();
+        } catch {
+          // The original failure is the one to report; the next run repairs from the last commit.
+        }
+      }
+      throw error;
+    }
+    if (!output) await request.writer!.end();
+    await commit();
+    return { added, position: state.position };
+  } finally {
+    await output?.close();
+    await lock.release();
+  }
+}
+
+export type { CheckpointState };

@@ -1,0 +1,121 @@
+/**
+ * The file side of an exactly-once export: the checkpoint replaced atomically, and the
+ * output file repaired back to its last committed length before anything is appended.
+ */
+import { constants } from 'node:fs';
+import { open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseCheckpoint, serializeCheckpoint, type CheckpointState } from '../core/checkpoint.js';
+
+/** The checkpoint at `path`, null when there is none yet; UsageError when it is damaged. */
+export async function readCheckpointFile(path: string): Promise<CheckpointState | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return parseCheckpoint(text, path);
+}
+
+/**
+ * Replaces the checkpoint so that a crash at any instant leaves either the old one or the
+ * new one, whole: a temporary file, flushed, renamed over, then the folder flushed so the
+ * rename itself survives a power cut. The temporary name is fixed: the lock is held.
+ */
+export async function writeCheckpointFile(path: string, state: CheckpointState): Promise<void> {
+  const temporary = `${path}.tmp`;
+  const file = await open(temporary, 'w', 0o644);
+  try {
+    await file.writeFile(serializeCheckpoint(state));
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporary, path);
+  await syncFolder(dirname(path));
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some file systems cannot flush a folder; the rename is then as durable as they make it.
+    if (!['EINVAL', 'ENOTSUP', 'EISDIR', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What opening the output found. */
+export interface Repair {
+  /** Bytes past the committed length that an interrupted run left, now removed. */
+  removedBytes: number;
+  /** The file was shorter than committed (rotated or truncated by someone else) or gone. */
+  shorterThanCommitted: boolean;
+}
+
+/** The output file, appended to only past its committed length. */
+export class OutputFile {
+  private constructor(
+    private readonly handle: FileHandle,
+    private size: number,
+    readonly repair: Repair,
+  ) {}
+
+  /**
+   * Opens `path` for appending, first cutting it back to `committedBytes` (what the
+   * checkpoint says holds whole, committed lines). Null: no checkpoint yet, keep it as it is.
+   */
+  static async open(path: string, committedBytes: number | null): Promise<OutputFile> {
+    let size = 0;
+    try {
+      size = (await stat(path)).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const repair: Repair = { removedBytes: 0, shorterThanCommitted: false };
+    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o644);
+    try {
+      if (committedBytes !== null && size > committedBytes) {
+        await handle.truncate(committedBytes);
+        await handle.sync();
+        repair.removedBytes = size - committedBytes;
+        size = committedBytes;
+      } else if (committedBytes !== null && size < committedBytes) {
+        repair.shorterThanCommitted = true;
+      }
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return new OutputFile(handle, size, repair);
+  }
+
+  /** Bytes in the file, as far as this run knows. */
+  get length(): number {
+    return this.size;
+  }
+
+  async append(text: string): Promise<void> {
+    if (text === '') return;
+    const buffer = Buffer.from(text, 'utf8');
+    let written = 0;
+    while (written < buffer.length) {
+      const { bytesWritten } = await this.handle.write(buffer, written, buffer.length - written);
+      written += bytesWritten;
+    }
+    this.size += buffer.length;
+  }
+
+  /** Flushes what was appended to the disk: only then may the checkpoint count it. */
+  async sync(): Promise<void> {
+    await this.handle.sync();
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * `kitsu-tail logs` in-process against the sandbox: every reading option, the formats, the
+ * refusals and their exit codes.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox, StoredEvent } from '../../src/sandbox/types.js';
+import { botEnv, idsOfNdjson, secondOfStored, storedIds } from '../helpers/logs.js';
+import { runCli, tempConfigDir } from '../helpers/run-cli.js';
+
+let sandbox: Sandbox;
+let config: ReturnType<typeof tempConfigDir>;
+let admin: Record<string, string>;
+let work: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ seed: 11, events: 3000, historySpan: 86_400 });
+  config = tempConfigDir();
+  admin = botEnv(sandbox, 'admin', config.dir);
+  work = mkdtempSync(join(tmpdir(), 'kitsu-tail-logs-'));
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+  config?.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const logs = (argv: string[], env = admin, extra: Parameters<typeof runCli>[1] = {}) =>
+  runCli(['logs', ...argv], { env, ...extra });
+const iso = (second: number): string => new Date(second * 1000).toISOString();
+
+describe('logs: what it prints', () => {
+  it('prints the newest 100 events oldest first, as NDJSON in a pipe', async () => {
+    const result = await logs([]);
+    expect(result.code).toBe(0);
+    expect(idsOfNdjson(result.stdout)).toEqual(storedIds(sandbox).slice(-100));
+    const first = JSON.parse(result.stdout.split('\n')[0]!) as Record<string, unknown>;
+    expect(Object.keys(first)).toEqual(['id', 'name', 'created_at', 'user_id', 'project_id', 'data', 'source']);
+    expect(first.source).toBe('log');
+    expect(first.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it('--limit N and --reverse', async () => {
+    const five = await logs(['--limit', '5']);
+    expect(idsOfNdjson(five.stdout)).toEqual(storedIds(sandbox).slice(-5));
+    const reversed = await logs(['--limit', '5', '--reverse']);
+    expect(idsOfNdjson(reversed.stdout)).toEqual(storedIds(sandbox).slice(-5).reverse());
+  });
+
+  it('--all, and --all --reverse', async () => {
+    const all = await logs(['--all']);
+    expect(idsOfNdjson(all.stdout)).toEqual(storedIds(sandbox));
+    const reversed = await logs(['--all', '--reverse']);
+    expect(idsOfNdjson(reversed.stdout)).toEqual(storedIds(sandbox).reverse());
+  });
+
+  it('--since/--after inclusive and --until/--before exclusive, in the server order', async () => {
+    const log = sandbox.control.log();
+    const from = secondOfStored(log[500]!);
+    const to = secondOfStored(log[900]!);
+    const inRange = storedIds(sandbox, (e) => secondOfStored(e) >= from && secondOfStored(e) < to);
+    for (const [a, b] of [
+      ['--since', '--until'],
+      ['--after', '--before'],
+    ] as const) {
+      const result = await logs([a, iso(from), b, iso(to)]);
+      expect(result.code).toBe(0);
+      // A range means every event in it, not the newest 100.
+      expect(idsOfNdjson(result.stdout)).toEqual(inRange);
+    }
+    const limited = await logs(['--since', iso(from), '--until', iso(to), '--limit', '3']);
+    expect(idsOfNdjson(limited.stdout)).toEqual(inRange.slice(-3));
+  });
+
+  it('takes durations as "ago"', async () => {
+    const newest = sandbox.control.log().at(-1)!;
+    const now = newest.createdAtUs / 1000 + 30_000;
+    const result = await logs(['--since', '15m'], admin, { clock: { now: () => now } });
+    const from = Math.floor((now - 15 * 60_000) / 1000);
+    const expected = storedIds(sandbox, (e) => secondOfStored(e) >= from);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(idsOfNdjson(result.stdout)).toEqual(expected);
+  });
+
+  it('filters by patterns, --only-files, --project (name or id, repeatable) and --person', async () => {
+    const [p1, p2] = sandbox.projects;
+    const tasks = await logs(['--all', 'task:*', '!task:update']);
+    expect(idsOfNdjson(tasks.stdout)).toEqual(
+      storedIds(sandbox, (e) => e.name.startsWith('task:') && e.name !== 'task:update'),
+    );
+    const files = await logs(['--all', '--only-files']);
+    const expectedFiles = storedIds(sandbox, (e) => ['preview-file:add-file', 'organisation:set-thumbnail', 'person:set-thumbnail', 'project:set-thumbnail'].includes(e.name));
+    expect(expectedFiles.length).toBeGreaterThan(0);
+    expect(idsOfNdjson(files.stdout)).toEqual(expectedFiles);
+    const byName = await logs(['--all', '--project', p1!.name.toLowerCase()]);
+    expect(idsOfNdjson(byName.stdout)).toEqual(storedIds(sandbox, (e) => e.project_id === p1!.id));
+    const two = await logs(['--all', '--project', p1!.id, '--project', p2!.name]);
+    expect(idsOfNdjson(two.stdout)).toEqual(storedIds(sandbox, (e) => e.project_id === p1!.id || e.project_id === p2!.id));
+    const artist = sandbox.users.artist;
+    for (const ref of [artist.email, artist.full_name, artist.id]) {
+      const mine = await logs(['--all', '--person', ref]);
+      expect(idsOfNdjson(mine.stdout), ref).toEqual(storedIds(sandbox, (e) => e.user_id === artist.id));
+    }
+    expect(storedIds(sandbox, (e) => e.user_id === artist.id).length).toBeGreaterThan(0);
+  });
+
+  it('answers a --project or --person that matches nothing with exit 2 and close names', async () => {
+    const name = sandbox.projects[0]!.name;
+    const result = await logs(['--project', name.slice(0, -1)]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`did you mean "${name}"`);
+    const person = await logs(['--person', 'nobody@nowhere.example']);
+    expect(person.code).toBe(2);
+    expect(person.stderr).toMatch(/--person "nobody@nowhere.example" matches no person/);
+  });
+
+  it('--format json, csv and table (names instead of ids on a terminal)', async () => {
+    const json = await logs(['--limit', '3', '--format', 'json']);
+    expect((JSON.parse(json.stdout) as { id: string }[]).map((r) => r.id)).toEqual(storedIds(sandbox).slice(-3));
+    const csv = await logs(['--limit', '3', '--format', 'csv']);
+    expect(csv.stdout.trim().split('\n')).toHaveLength(4);
+    const withProject = sandbox.control.log().filter((e) => e.project_id !== null).at(-1)!;
+    const table = await logs(['--limit', '1', '--project', withProject.project_id!], admin, { tty: true });
+    expect(table.code).toBe(0);
+    const projectName = sandbox.projects.find((p) => p.id === withProject.project_id)!.name;
+    expect(table.stdout).toContain(projectName);
+    expect(table.stdout).not.toContain('{"id"');
+  });
+
+  it('--output appends to a file', async () => {
+    const file = join(work, 'plain.ndjson');
+    writeFileSync(file, '');
+    await logs(['--limit', '2', '--output', file]);
+    await logs(['--limit', '2', '--output', file]);
+    const last2 = storedIds(sandbox).slice(-2);
+    expect(idsOfNdjson(readFileSync(file, 'utf8'))).toEqual([...last2, ...last2]);
+  });
+
+  it('shows progress on a terminal only when records do not scroll there', async () => {
+    const file = join(work, 'progress.ndjson');
+    const onTty = await logs(['--all', '--output', file], admin, { tty: true });
+    expect(onTty.stderr).toMatch(/reading the event log: [\d,]+ events/);
+    const piped = await logs(['--all', '--output', file]);
+    expect(piped.stderr).toBe('');
+  });
+});
+
+describe('logs: refusals', () => {
+  it('bad dates, ranges and patterns are exit 2 with examples', async () => {
+    const date = await logs(['--since', 'yesterdayish']);
+    expect(date.code).toBe(2);
+    expect(date.stderr).toMatch(/--since: cannot read 'yesterdayish'/);
+    expect(date.stderr).toContain('2h');
+    expect(date.stderr.trim().split('\n')).toHaveLength(1);
+    const until = await logs(['--before', '2026-13-01']);
+    expect(until.code).toBe(2);
+    expect(until.stderr).toContain('--before');
+    const range = await logs(['--since', '1h', '--until', '2h']);
+    expect(range.code).toBe(2);
+    const pattern = await logs(['task']);
+    expect(pattern.code).toBe(2);
+    expect(pattern.stderr).toContain("did you mean 'task:*'");
+    const both = await logs(['--limit', '3', '--all']);
+    expect(both.code).toBe(2);
+    const twice = await logs(['--since', '1h', '--after', '2h']);
+    expect(twice.code).toBe(2);
+  });
+
+  it('no permission is exit 4 with what it takes', async () => {
+    const artist = botEnv(sandbox, 'user', config.dir);
+    const result = await logs([], artist);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('reading the event log needs a manager or admin account (or a bot token with that role)');
+    expect(result.stdout).toBe('');
+    const logins = await logs(['--logins'], botEnv(sandbox, 'manager', config.dir));
+    expect(logins.code).toBe(4);
+    expect(logins.stderr).toContain('reading the login log needs an admin account');
+  });
+
+  it('tells a manager once that the results are scoped to their projects', async () => {
+    const manager = botEnv(sandbox, 'manager', config.dir);
+    const result = await logs(['--limit', '5'], manager);
+    expect(result.code).toBe(0);
+    expect(result.stderr.match(/only the events of your own projects/g)).toHaveLength(1);
+  });
+
+  it('not logged in is exit 3', async () => {
+    const empty = tempConfigDir();
+    try {
+      const result = await runCli(['logs'], { env: { KITSU_TAIL_CONFIG_DIR: empty.dir } });
+      expect(result.code).toBe(3);
+    } finally {
+      empty.cleanup();
+    }
+  });
+});
+
+describe('logs --logins', () => {
+  it('pages the login log with the same time options and formats', async () => {
+    // Real logins write login-log rows.
+    for (let i = 0; i < 3; i += 1) {
+      await runCli(['login', '--host', sandbox.url, '--email', sandbox.users.artist.email, '--password-stdin'], {
+        env: { KITSU_TAIL_CONFIG_DIR: tempConfigDir().dir },
+        stdin: `${sandbox.users.artist.password}\n`,
+      });
+    }
+    const result = await logs(['--logins', '--all']);
+    expect(result.code).toBe(0);
+    const rows = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'created_at', 'person_id', 'ip_address', 'origin']);
+    const mine = await logs(['--logins', '--person', sandbox.users.artist.email, '--reverse', '--limit', '2']);
+    const two = mine.stdout.trim().split('\n').map((l) => JSON.parse(l) as { person_id: string; created_at: string });
+    expect(two).toHaveLength(2);
+    expect(two.every((r) => r.person_id === sandbox.users.artist.id)).toBe(true);
+    expect(two[0]!.created_at >= two[1]!.created_at).toBe(true);
+    const bad = await logs(['--logins', 'task:*']);
+    expect(bad.code).toBe(2);
+  });
+});
+
+export type { StoredEvent };
