@@ -128,7 +128,7 @@ async function prove(
   const email =
     options.email ??
     ctx.env.KITSU_EMAIL ??
-    (interactive ? await reader.ask('E-mail', { default: previous?.user?.email || undefined }) : undefined);
+    (interactive ? await reader.ask('E-mail', { default: previous?.user?.email || undefined }) : sameHostEmail(previous, address));
   if (!email) throw new UsageError('no e-mail given', 'pass --email, set KITSU_EMAIL, or log in with --token');
 
   if (sendsPasswordInClear(address.apiUrl)) {
@@ -151,6 +151,11 @@ async function prove(
     reporter.warn('this server requires two-factor authentication, and this account has none yet: set it up in the Kitsu web app, or other commands will be refused');
   }
   return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, user: tokens.user, bot: false };
+}
+
+/** Logging in again to the same host: the e-mail of the last login there. */
+function sameHostEmail(previous: StoredProfile | undefined, address: KitsuAddress): string | undefined {
+  return previous && previous.host === address.root && !previous.bot ? previous.user?.email || undefined : undefined;
 }
 
 async function readPassword(ctx: Context, options: LoginOptions, reader: LineReader, interactive: boolean): Promise<string> {

@@ -1,0 +1,66 @@
+/**
+ * Proxies from the environment. The "proxy" here is a CONNECT proxy on 127.0.0.1 that
+ * tunnels every request to the sandbox, whatever host it names, so no traffic leaves the
+ * machine while the client still believes it talks to `kitsu.studio.test`.
+ */
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/types.js';
+import { runCli, tempConfigDir } from '../helpers/run-cli.js';
+
+let sandbox: Sandbox;
+let proxy: Server;
+let proxyUrl: string;
+const tunnels: string[] = [];
+const tmp = tempConfigDir();
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  proxy = createServer((_req, res) => {
+    res.statusCode = 405;
+    res.end();
+  });
+  proxy.on('connect', (req, socket, head) => {
+    tunnels.push(req.url ?? '');
+    const upstream = connect(sandbox.port, '127.0.0.1', () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  proxy.closeAllConnections();
+  await new Promise((resolve) => proxy.close(resolve));
+  await sandbox.close();
+  tmp.cleanup();
+});
+
+describe('proxies', () => {
+  it('goes through HTTP_PROXY to a host that is not this machine', async () => {
+    const bot = sandbox.control.createBot('admin');
+    const result = await runCli(['whoami', '--json'], {
+      env: { KITSU_TAIL_CONFIG_DIR: tmp.dir, HTTP_PROXY: proxyUrl, KITSU_HOST: 'http://kitsu.studio.test', KITSU_TOKEN: bot.token },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).host).toBe('http://kitsu.studio.test');
+    expect(tunnels).toContain('kitsu.studio.test:80');
+  });
+
+  it('never sends loopback traffic through a proxy', async () => {
+    const bot = sandbox.control.createBot('admin');
+    const before = tunnels.length;
+    const result = await runCli(['whoami'], {
+      env: { KITSU_TAIL_CONFIG_DIR: tmp.dir, HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl, KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(tunnels.length).toBe(before);
+  });
+});
