@@ -1,6 +1,14 @@
 import type { Context } from '../context.js';
-import { CliError, ExitCode } from '../errors.js';
+import { openSession } from '../kitsu/session.js';
+import { planListen, runListen } from '../listen/run.js';
 
-export default async function listen(_ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
-  throw new CliError('`listen` is not built yet', ExitCode.failure);
+/** `kitsu-tail listen [PATTERN...]`: see src/listen/follow.ts for how nothing gets lost. */
+export default async function listen(ctx: Context, args: string[], options: Record<string, unknown>): Promise<void> {
+  const plan = planListen(ctx, args, options);
+  const session = await openSession(ctx);
+  try {
+    await runListen(ctx, session, plan);
+  } finally {
+    await session.close();
+  }
 }

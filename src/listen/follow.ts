@@ -288,6 +288,10 @@ class Follower {
     const where = `${this.session.eventUrl}${this.session.socketPath}`;
     if (!reconnect) {
       this.reporter.info(`connected to ${where} (${transport}); press Ctrl-C to stop`);
+      // Nothing from before the first connection is owed, and whatever happens in its second
+      // arrives live: later reads start at the next second, so that no event from before the
+      // run slips in through the second's truncation.
+      if (!this.owed) this.floorMs = Math.max(this.floorMs, Math.ceil(now / 1000) * 1000);
     } else {
       this.reconnects += 1;
       const down = this.downSinceMs === null ? '' : ` after ${formatSeconds(now - this.downSinceMs)}`;
@@ -399,8 +403,10 @@ class Follower {
       const sinceMs = this.pendingCatchUpMs;
       this.pendingCatchUpMs = null;
       try {
+        const polled = this.polling;
         const n = await this.read(sinceMs, 'backfill', false);
-        if (n > 0 || this.reporter.options.verbose) {
+        // After a reconnect, say so even for none: it tells that the gap was looked at.
+        if (n > 0 || !polled || this.reporter.options.verbose) {
           this.reporter.info(`backfilled ${n} event${n === 1 ? '' : 's'} from the log (since ${clockTime(sinceMs)})`);
         }
       } catch (error) {

@@ -1,0 +1,158 @@
+/**
+ * What `listen` and `demo` share: reading the listen flags, and running the follow engine
+ * with the chosen output, `--exec` and `--forward-to`, then the ending (summary, exit code).
+ */
+import { readFileSync } from 'node:fs';
+import { parsePatterns, type EventFilter } from '../core/patterns.js';
+import type { EventRecord } from '../core/record.js';
+import { parseDuration, parseTime } from '../core/time.js';
+import type { Context } from '../context.js';
+import { IncompleteError, InterruptedError, UsageError } from '../errors.js';
+import { loadDirectory, type Directory } from '../kitsu/directory.js';
+import type { Session } from '../kitsu/types.js';
+import { reporterFor, type Reporter } from '../output/reporter.js';
+import { createRecordWriter, resolveFormat } from '../output/writer.js';
+import { createExecRunner, type EventRunner } from './exec.js';
+import { follow, type FollowOptions, type FollowSummary } from './follow.js';
+import { createForwarder, parseForwardUrl } from './forward.js';
+
+/** The listen flags, checked: every usage error is found before anything connects. */
+export interface ListenPlan {
+  filter: EventFilter;
+  projects: string[];
+  people: string[];
+  since?: Date;
+  until?: Date;
+  count?: number;
+  idleTimeoutMs?: number;
+  exec?: string;
+  forwardTo?: URL;
+  backfill: boolean;
+  maxReconnects?: number;
+}
+
+export function planListen(ctx: Context, args: string[], options: Record<string, unknown>): ListenPlan {
+  const now = ctx.clock.now();
+  const plan: ListenPlan = {
+    filter: parsePatterns(args),
+    projects: (options.project as string[] | undefined) ?? [],
+    people: (options.person as string[] | undefined) ?? [],
+    backfill: options.backfill !== false,
+  };
+  if (typeof options.since === 'string') {
+    plan.since = parseTime(options.since, now, '--since');
+    if (plan.since.getTime() > now) {
+      throw new UsageError(`--since ${options.since} is in the future`, 'give a time in the past, such as 2h or 08:00');
+    }
+  }
+  if (typeof options.until === 'string') {
+    plan.until = parseTime(options.until, now, '--until', { future: true });
+    if (plan.until.getTime() <= now) {
+      throw new UsageError(`--until ${options.until} is already past`, 'give a later time, such as 18:00 or 2h (from now)');
+    }
+  }
+  if (typeof options.idleTimeout === 'string') {
+    const ms = parseDuration(options.idleTimeout);
+    if (ms === null || ms <= 0) {
+      throw new UsageError(`--idle-timeout: cannot read '${options.idleTimeout}' as a duration`, 'such as 30s, 5m or 1h');
+    }
+    plan.idleTimeoutMs = ms;
+  }
+  if (typeof options.count === 'number') plan.count = options.count;
+  if (typeof options.maxReconnects === 'number') plan.maxReconnects = options.maxReconnects;
+  if (typeof options.exec === 'string') {
+    if (options.exec.trim() === '') throw new UsageError('--exec needs a command', "such as --exec 'jq -c .data >> events.log'");
+    plan.exec = options.exec;
+  }
+  if (typeof options.forwardTo === 'string') plan.forwardTo = parseForwardUrl(options.forwardTo);
+  return plan;
+}
+
+/**
+ * Runs until --count, --idle-timeout, --until, Ctrl-C or a fatal error. Throws what run()
+ * turns into the exit code: IncompleteError (124), the signal's reason (130, or 0 for a closed
+ * stdout), AuthError (3) for a refused session, NetworkError (5) past --max-reconnects.
+ */
+export async function runListen(ctx: Context, session: Session, plan: ListenPlan): Promise<FollowSummary> {
+  const reporter = reporterFor(ctx);
+  const format = resolveFormat(ctx);
+  const needsDirectory = format === 'table' || plan.projects.length > 0 || plan.people.length > 0;
+  const directory: Directory | undefined = needsDirectory ? await loadDirectory(session, { signal: ctx.signal }) : undefined;
+  const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
+  const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
+
+  const writer = createRecordWriter(ctx, directory ? { names: directory } : {});
+  const runners: EventRunner[] = [];
+  if (plan.exec) runners.push(createExecRunner(ctx, plan.exec, reporter));
+  if (plan.forwardTo) {
+    runners.push(
+      await createForwarder(plan.forwardTo, {
+        reporter,
+        showEach: format === 'table',
+        signal: ctx.signal,
+        userAgent: `kitsu-tail/${version()}`,
+      }),
+    );
+  }
+
+  const options: FollowOptions = {
+    filter: plan.filter,
+    backfill: plan.backfill,
+    onRecord: async (record: EventRecord) => {
+      await writer.write(record);
+      for (const runner of runners) runner.push(record);
+    },
+  };
+  if (projectIds) options.projectIds = projectIds;
+  if (personIds) options.personIds = personIds;
+  if (plan.since) options.since = plan.since;
+  if (plan.until) options.until = plan.until;
+  if (plan.count !== undefined) options.count = plan.count;
+  if (plan.idleTimeoutMs !== undefined) options.idleTimeoutMs = plan.idleTimeoutMs;
+  if (plan.maxReconnects !== undefined) options.maxReconnects = plan.maxReconnects;
+
+  let summary: FollowSummary;
+  try {
+    summary = await follow(ctx, session, options);
+    if (summary.endedBy !== 'signal') {
+      // Let the commands and the hook catch up, unless Ctrl-C comes first.
+      await Promise.race([Promise.all(runners.map((r) => r.drain())), aborted(ctx.signal)]);
+    }
+  } finally {
+    for (const runner of runners) runner.stop();
+  }
+  if (summary.endedBy === 'signal' || ctx.signal.aborted) {
+    // Ctrl-C gets a summary; a closed stdout (`| head`) ends quietly.
+    if (ctx.signal.reason instanceof InterruptedError) printSummary(reporter, summary);
+    throw ctx.signal.reason;
+  }
+  await writer.end();
+  if ((summary.endedBy === 'idle' || summary.endedBy === 'until') && plan.count !== undefined && summary.events < plan.count) {
+    const by = summary.endedBy === 'idle' ? '--idle-timeout' : '--until';
+    throw new IncompleteError(`${by} ended the stream after ${summary.events} of ${plan.count} events`);
+  }
+  reporter.verbose(summaryLine(summary));
+  return summary;
+}
+
+export function summaryLine(summary: FollowSummary): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(summary.events, 'event')}, ${plural(summary.reconnects, 'reconnect')}, ${summary.backfilled} backfilled`;
+}
+
+function printSummary(reporter: Reporter, summary: FollowSummary): void {
+  reporter.info(`stopped: ${summaryLine(summary)}`);
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+let cachedVersion: string | undefined;
+function version(): string {
+  cachedVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return cachedVersion;
+}
