@@ -7,34 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { totpCode } from '../../src/sandbox/totp.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { loginAs } from '../helpers/login.js';
-import { runCli, tempConfigDir, type CliResult } from '../helpers/run-cli.js';
+import { configDirs, expectOneLine, loginAs } from '../helpers/login.js';
+import { runCli } from '../helpers/run-cli.js';
 
 let sandbox: Sandbox;
-const temps: (() => void)[] = [];
+const configDir = configDirs();
 beforeAll(async () => {
   sandbox = await startSandbox();
 });
-afterAll(async () => {
-  await sandbox.close();
-  temps.forEach((cleanup) => cleanup());
-});
-
-function configDir(): string {
-  const t = tempConfigDir();
-  temps.push(t.cleanup);
-  return t.dir;
-}
+afterAll(() => sandbox.close());
 
 function stored(dir: string): { defaultProfile?: string; profiles: Record<string, Record<string, unknown>> } {
   return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-}
-
-/** One line on stderr, no stack trace. */
-function expectOneLine(result: CliResult): void {
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
 describe('password login', () => {
@@ -115,27 +99,21 @@ describe('password login', () => {
     expect(result.stderr).not.toContain('not-the-password');
   });
 
-  it('says the account is inactive', async () => {
-    const { inactive } = sandbox.users;
-    const result = await runCli(['login', '--host', sandbox.url, '--email', inactive.email, '--password-stdin'], {
-      env: { KITSU_TAIL_CONFIG_DIR: configDir() },
-      stdin: `${inactive.password}\n`,
+  for (const [kind, said] of [
+    ['inactive', 'this account is inactive'],
+    ['defaultPassword', 'default password'],
+  ] as const) {
+    it(`says distinctly when the account is ${kind === 'inactive' ? 'inactive' : 'still on the default password'}`, async () => {
+      const user = sandbox.users[kind];
+      const result = await runCli(['login', '--host', sandbox.url, '--email', user.email, '--password-stdin'], {
+        env: { KITSU_TAIL_CONFIG_DIR: configDir() },
+        stdin: `${user.password}\n`,
+      });
+      expect(result.code).toBe(3);
+      expectOneLine(result);
+      expect(result.stderr).toContain(said);
     });
-    expect(result.code).toBe(3);
-    expectOneLine(result);
-    expect(result.stderr).toContain('this account is inactive');
-  });
-
-  it('says the account still has the default password', async () => {
-    const user = sandbox.users.defaultPassword;
-    const result = await runCli(['login', '--host', sandbox.url, '--email', user.email, '--password-stdin'], {
-      env: { KITSU_TAIL_CONFIG_DIR: configDir() },
-      stdin: `${user.password}\n`,
-    });
-    expect(result.code).toBe(3);
-    expectOneLine(result);
-    expect(result.stderr).toContain('default password');
-  });
+  }
 
   it('says the account is locked after five failures, distinctly', async () => {
     const own = await startSandbox({ lockoutSeconds: 60 });

@@ -4,27 +4,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../src/errors.js';
 import { expiresAt } from '../../src/kitsu/jwt.js';
 import { openSession } from '../../src/kitsu/session.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { contextFor, loginAs, loginWithToken } from '../helpers/login.js';
-import { runCli, tempConfigDir } from '../helpers/run-cli.js';
+import { configDirs, contextFor, expectOneLine, loginAs, loginWithToken } from '../helpers/login.js';
+import { runCli } from '../helpers/run-cli.js';
 
-const temps: (() => void)[] = [];
+const configDir = configDirs();
 const sandboxes: Sandbox[] = [];
 afterEach(async () => {
   await Promise.all(sandboxes.splice(0).map((s) => s.close()));
 });
-afterAll(() => temps.forEach((cleanup) => cleanup()));
-
-function configDir(): string {
-  const t = tempConfigDir();
-  temps.push(t.cleanup);
-  return t.dir;
-}
 
 async function sandbox(options: Parameters<typeof startSandbox>[0] = {}): Promise<Sandbox> {
   const s = await startSandbox(options);
@@ -105,7 +98,7 @@ describe('renewal', () => {
     s.control.expireRefreshTokens();
     const result = await runCli(['whoami'], { env: { KITSU_TAIL_CONFIG_DIR: dir } });
     expect(result.code).toBe(3);
-    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expectOneLine(result);
     expect(result.stderr).toContain('cannot be renewed');
     expect(result.stderr).toContain('kitsu-tail login');
     expect(result.stderr).toContain('bot token');

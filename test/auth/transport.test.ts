@@ -12,30 +12,16 @@ import { createApiClient } from '../../src/kitsu/http.js';
 import { reporterFor } from '../../src/output/reporter.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { contextFor, loginAs } from '../helpers/login.js';
-import { runCli, tempConfigDir, type CliResult } from '../helpers/run-cli.js';
+import { configDirs, contextFor, expectOneLine, loginAs } from '../helpers/login.js';
+import { runCli, type CliResult } from '../helpers/run-cli.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'tls');
-const temps: (() => void)[] = [];
+const configDir = configDirs();
 let sandbox: Sandbox;
 beforeAll(async () => {
   sandbox = await startSandbox();
 });
-afterAll(async () => {
-  await sandbox.close();
-  temps.forEach((cleanup) => cleanup());
-});
-
-function configDir(): string {
-  const t = tempConfigDir();
-  temps.push(t.cleanup);
-  return t.dir;
-}
-
-function expectOneLine(result: CliResult): void {
-  expect(result.stderr.trimEnd().split('\n'), result.stderr).toHaveLength(1);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-}
+afterAll(() => sandbox.close());
 
 async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer(handler);

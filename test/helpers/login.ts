@@ -4,9 +4,10 @@
  * `env: { KITSU_TAIL_CONFIG_DIR: configDir }` and are logged in, as a user would be.
  */
 import { PassThrough } from 'node:stream';
+import { afterAll, expect } from 'vitest';
 import type { Context, GlobalOptions } from '../../src/context.js';
 import type { Sandbox, SandboxUser } from '../../src/sandbox/types.js';
-import { runCli, type CliResult } from './run-cli.js';
+import { runCli, tempConfigDir, type CliResult } from './run-cli.js';
 
 export async function loginAs(sandbox: Sandbox, user: SandboxUser, configDir: string, profile?: string): Promise<void> {
   const argv = ['login', '--host', sandbox.url, '--email', user.email, '--password-stdin'];
@@ -47,4 +48,21 @@ export function contextFor(
     globals: { color: 'never', verbose: false, quiet: false, insecure: false, ...globals },
   };
   return { ctx, stderr: () => text };
+}
+
+/** A fresh config folder per call, all removed after the test file. */
+export function configDirs(): () => string {
+  const cleanups: (() => void)[] = [];
+  afterAll(() => cleanups.forEach((cleanup) => cleanup()));
+  return () => {
+    const t = tempConfigDir();
+    cleanups.push(t.cleanup);
+    return t.dir;
+  };
+}
+
+/** An expected failure: exactly one line on stderr, and no stack trace. */
+export function expectOneLine(result: CliResult): void {
+  expect(result.stderr.trimEnd().split('\n'), result.stderr).toHaveLength(1);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
 }
