@@ -72,6 +72,11 @@ describe.each(VERSIONS)('readLog on Zou %s', (version) => {
     const expected = storedIds(sandbox, (e) => filter.matches(e.name) && e.project_id === project);
     expect(expected.length).toBeGreaterThan(10);
     expect(records.map((r) => r.id)).toEqual(expected);
+    const person = sandbox.users.artist.id;
+    const people = await collect(readLog(session, { personIds: [person], filter: parsePatterns(['*:*']) }));
+    const expectedPeople = storedIds(sandbox, (e) => e.user_id === person);
+    expect(expectedPeople.length).toBeGreaterThan(10);
+    expect(people.map((r) => r.id)).toEqual(expectedPeople);
     const files = await collect(readLog(session, { onlyFiles: true }));
     expect(files.map((r) => r.id)).toEqual(storedIds(sandbox, (e) => ONLY_FILES_EVENTS.includes(e.name)));
   });

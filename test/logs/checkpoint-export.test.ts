@@ -1,0 +1,168 @@
+/**
+ * `logs --checkpoint FILE [--output FILE]` in-process: resuming, repairing what a killed run
+ * left, refusing checkpoints that are not its own, the lock, and stdout mode.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OutputClosedError } from '../../src/errors.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/types.js';
+import { botEnv, idsOfNdjson, secondOfStored, storedIds } from '../helpers/logs.js';
+import { runCli, tempConfigDir } from '../helpers/run-cli.js';
+
+let sandbox: Sandbox;
+let config: ReturnType<typeof tempConfigDir>;
+let admin: Record<string, string>;
+let dir: string;
+let state: string;
+let out: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ seed: 5, events: 4000, historySpan: 2 * 86_400 });
+  config = tempConfigDir();
+  admin = botEnv(sandbox, 'admin', config.dir);
+});
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kitsu-tail-cp-'));
+  state = join(dir, 'state.json');
+  out = join(dir, 'events.ndjson');
+  return () => rmSync(dir, { recursive: true, force: true });
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+  config?.cleanup();
+});
+
+const logs = (argv: string[], extra: Parameters<typeof runCli>[1] = {}) => runCli(['logs', ...argv], { env: admin, ...extra });
+const exportRun = (...argv: string[]) => logs(['--checkpoint', state, '--output', out, ...argv]);
+
+describe('logs --checkpoint --output', () => {
+  it('starts at --since, then appends only what is new, each event once', async () => {
+    const since = secondOfStored(sandbox.control.log()[1000]!);
+    const first = await exportRun('--since', new Date(since * 1000).toISOString());
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe('');
+    expect(first.stderr).toMatch(/appended \d+ new events to .*events\.ndjson; checkpoint saved/);
+    const fromSince = () => storedIds(sandbox, (e) => secondOfStored(e) >= since);
+    expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(fromSince());
+
+    sandbox.control.generate(1500); // more than a page, inside one second
+    sandbox.control.generate(20);
+    const second = await exportRun();
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain('appended 1520 new events');
+    expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(fromSince());
+
+    const third = await exportRun('-q');
+    expect(third.code).toBe(0);
+    expect(third.stderr).toBe('');
+    expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(fromSince());
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
+    expect(saved.committed_bytes).toBe(statSync(out).size);
+    expect(saved.events).toBe(fromSince().length);
+  });
+
+  it('cuts back what a killed run appended after its last commit', async () => {
+    expect((await exportRun()).code).toBe(0);
+    const committed = readFileSync(out, 'utf8');
+    // A killed run: half a line, and a whole line that was never committed.
+    appendFileSync(out, `${committed.split('\n')[0]}\n{"id":"half-writ`);
+    sandbox.control.generate(3);
+    const result = await exportRun();
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/removed \d+ bytes that an interrupted run left/);
+    expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(storedIds(sandbox));
+  });
+
+  it('appends after what the file already held on a first run, leaving that alone', async () => {
+    writeFileSync(out, '{"id":"earlier, not ours"}\n');
+    const kept = readFileSync(out, 'utf8');
+    expect((await exportRun()).code).toBe(0);
+    expect(readFileSync(out, 'utf8').startsWith(kept)).toBe(true);
+    expect(idsOfNdjson(readFileSync(out, 'utf8').slice(kept.length))).toEqual(storedIds(sandbox));
+  });
+
+  it('refuses a checkpoint of other filters, another file or another host, and a damaged one, untouched', async () => {
+    expect((await exportRun('task:*')).code).toBe(0);
+    const before = readFileSync(state, 'utf8');
+    const filters = await exportRun('comment:*');
+    expect(filters.code).toBe(2);
+    expect(filters.stderr).toContain('made with other filters (patterns task:*)');
+    const otherFile = await logs(['--checkpoint', state, '--output', join(dir, 'other.ndjson'), 'task:*']);
+    expect(otherFile.code).toBe(2);
+    expect(otherFile.stderr).toMatch(/it records an export to .*events\.ndjson/);
+    const toStdout = await logs(['--checkpoint', state, 'task:*']);
+    expect(toStdout.code).toBe(2);
+    const other = await startSandbox({ seed: 5 });
+    try {
+      const elsewhere = await runCli(['logs', '--checkpoint', state, '--output', out, 'task:*'], {
+        env: botEnv(other, 'admin', config.dir),
+      });
+      expect(elsewhere.code).toBe(2);
+      expect(elsewhere.stderr).toMatch(/made against http:\/\/127\.0\.0\.1:\d+\/api, not/);
+    } finally {
+      await other.close();
+    }
+    expect(readFileSync(state, 'utf8')).toBe(before);
+    writeFileSync(state, '{"format":"kitsu-tail checkpoint","version":1,"host":');
+    const damaged = await exportRun('task:*');
+    expect(damaged.code).toBe(2);
+    expect(damaged.stderr).toMatch(/checkpoint .*state\.json cannot be used: it is not JSON \(restore it, or move it away/);
+    expect(readFileSync(state, 'utf8')).toContain('"host":');
+  });
+
+  it('does nothing while another run holds the lock, and takes over a lock its holder left dead', async () => {
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      const lock = { pid: holder.pid, host: hostname(), processStart: null, startedAt: new Date().toISOString(), token: 'x' };
+      writeFileSync(`${state}.lock`, JSON.stringify(lock));
+      const busy = await exportRun();
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain(`another kitsu-tail run (pid ${holder.pid}`);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('exit', resolve));
+    }
+    const after = await exportRun();
+    expect(after.code).toBe(0);
+    expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(storedIds(sandbox));
+    expect(existsSync(`${state}.lock`)).toBe(false);
+  });
+
+  it('takes no --limit, --reverse, --follow or non-NDJSON --format', async () => {
+    for (const extra of [['--limit', '5'], ['--reverse'], ['--follow'], ['--format', 'csv']]) {
+      const result = await exportRun(...extra);
+      expect(result.code, extra.join(' ')).toBe(2);
+    }
+  });
+});
+
+describe('logs --checkpoint without --output', () => {
+  it('prints what is new and advances only after stdout took it all', async () => {
+    const controller = new AbortController();
+    let chunks = 0;
+    // The reader goes away after the first records, as `| head` would.
+    const cut = await logs(['--checkpoint', state], {
+      signal: controller.signal,
+      onStdout: () => {
+        chunks += 1;
+        if (chunks === 3) controller.abort(new OutputClosedError());
+      },
+    });
+    expect(cut.code).toBe(0);
+    expect(existsSync(state)).toBe(false);
+
+    const first = await logs(['--checkpoint', state]);
+    expect(first.code).toBe(0);
+    expect(idsOfNdjson(first.stdout)).toEqual(storedIds(sandbox));
+    const fresh = sandbox.control.generate(4).map((e) => e.id);
+    const second = await logs(['--checkpoint', state]);
+    expect(idsOfNdjson(second.stdout)).toEqual(fresh);
+  });
+});
