@@ -312,9 +312,18 @@ export class Api {
     return ok(rows.map((i) => this.logRow(i)));
   }
 
+  private lastSecond = NaN;
+  private lastSecondText = '';
+
   private logRow(i: number): Record<string, unknown> {
     const e = this.d.store.row(i);
-    const created_at = isoSeconds(e.createdAtUs / 1000);
+    // Rows of a page mostly share seconds: format each second once.
+    const second = Math.floor(e.createdAtUs / 1_000_000);
+    if (second !== this.lastSecond) {
+      this.lastSecond = second;
+      this.lastSecondText = isoSeconds(second * 1000);
+    }
+    const created_at = this.lastSecondText;
     if (!this.d.emulation.modernLog) return { id: e.id, created_at, name: e.name, user_id: e.user_id, data: e.data };
     return { id: e.id, created_at, name: e.name, user_id: e.user_id, project_id: e.project_id, data: e.data };
   }

@@ -124,6 +124,17 @@ export class EventStore {
     return i;
   }
 
+  /** Replaces the times of the first rows (a history appended with placeholder times). */
+  stampTimes(times: Float64Array): void {
+    for (let i = 1; i < times.length; i += 1) {
+      if ((times[i] as number) <= (times[i - 1] as number)) throw new Error('event times must be strictly increasing');
+    }
+    if (times.length < this.length && (times[times.length - 1] as number) >= (this.times[times.length] as number)) {
+      throw new Error('event times must be strictly increasing');
+    }
+    this.times.set(times);
+  }
+
   idAt(i: number): string {
     return uuidFromWords(mix(i, this.key), hash(i, this.key ^ 0x1234567), hash(i, this.key ^ 0x7654321), hash(i, this.key ^ 0x0badf00d));
   }

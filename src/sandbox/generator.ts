@@ -29,18 +29,13 @@ export class ActivityGenerator {
   private readonly r: Random;
   private readonly entityCount = new Map<string, number>();
   private serial = 0;
+  private readonly common: readonly (readonly [() => GeneratedEvent[], number])[];
+  private readonly liveOnly: readonly (readonly [() => GeneratedEvent[], number])[];
 
   constructor(private readonly world: World) {
     this.r = world.random;
     for (const e of world.entities.values()) this.entityCount.set(e.project_id, (this.entityCount.get(e.project_id) ?? 0) + 1);
-  }
-
-  /**
-   * The events of one action, in the order Zou emits them. `live` allows the events Zou never
-   * persists (notifications, chat), which a generated history cannot contain.
-   */
-  action(live: boolean): GeneratedEvent[] {
-    const choice = this.r.weighted<() => GeneratedEvent[]>([
+    this.common = [
       [() => this.statusChange(), 30],
       [() => this.comment(), 14],
       [() => this.reply(), 4],
@@ -54,9 +49,16 @@ export class ActivityGenerator {
       [() => this.personChange(), 1.2],
       [() => this.projectChange(), 0.6],
       [() => [{ name: 'organisation:update', data: { organisation_id: this.world.organisation.id }, userId: this.world.users.admin.id }], 0.2],
-      [() => (live ? this.chat() : this.taskUpdate()), live ? 2 : 0],
-    ]);
-    const events = choice();
+    ];
+    this.liveOnly = [...this.common, [() => this.chat(), 2]];
+  }
+
+  /**
+   * The events of one action, in the order Zou emits them. `live` allows the events Zou never
+   * persists (notifications, chat), which a generated history cannot contain.
+   */
+  action(live: boolean): GeneratedEvent[] {
+    const events = this.r.weighted(live ? this.liveOnly : this.common)();
     if (live && this.r.chance(0.15)) {
       const first = events[0];
       const personId = first && typeof first.data.person_id === 'string' ? first.data.person_id : this.randomPersonId();
@@ -80,7 +82,7 @@ export class ActivityGenerator {
   private statusChange(): GeneratedEvent[] {
     const task = this.task();
     const project = this.world.projects.get(task.project_id);
-    const previous = this.world.statuses.find((s) => s.id === task.task_status_id);
+    const previous = this.world.statusById(task.task_status_id);
     const nextShort = this.r.pick(NEXT_STATUS[previous?.short_name ?? 'todo'] ?? ['wip']);
     const next = this.world.status(nextShort);
     const reviewer = nextShort === 'done' || nextShort === 'retake';
@@ -173,7 +175,7 @@ export class ActivityGenerator {
 
   private newShot(): GeneratedEvent[] {
     const project = this.r.pick([...this.world.projects.values()]);
-    const sequences = [...this.world.entities.values()].filter((e) => e.kind === 'Sequence' && e.project_id === project.id);
+    const sequences = this.world.sequencesOf(project.id);
     if (!this.roomFor(project) || sequences.length === 0) return this.entityUpdate();
     this.serial += 1;
     const sequence = this.r.pick(sequences);

@@ -63,47 +63,41 @@ function toSandboxUser(p: Person): SandboxUser {
   return user;
 }
 
-/** Spreads the generated history over the past: gaps drawn per action, scaled to the span. */
+/**
+ * Writes a generated history over the past: one exponential gap per action, scaled so the
+ * whole span is used, and the events of an action a few tens of milliseconds apart. Rows are
+ * appended with placeholder times and stamped at the end, once the total of the gaps is known.
+ */
 function writeHistory(store: EventStore, generator: ActivityGenerator, count: number, spanSeconds: number, seed: number, nowMs: number): void {
   if (count <= 0) return;
-  const events: GeneratedEvent[] = [];
-  const actionStarts: number[] = [];
-  while (events.length < count) {
-    actionStarts.push(events.length);
-    for (const e of generator.action(false)) {
-      if (events.length < count) events.push(e);
-    }
-  }
   const random = new Random(seed ^ 0x5eed);
-  const gaps = new Float64Array(actionStarts.length);
+  const gapSum = new Float64Array(count);
+  const offset = new Float64Array(count);
   let total = 0;
-  for (let i = 0; i < gaps.length; i += 1) {
-    const gap = -Math.log(1 - random.next());
-    gaps[i] = gap;
-    total += gap;
+  let i = 0;
+  while (i < count) {
+    total += -Math.log(1 - random.next());
+    let within = 0;
+    for (const e of generator.action(false)) {
+      if (i === count) break;
+      gapSum[i] = total;
+      offset[i] = within;
+      within += random.int(200, 60_000);
+      store.append(e.name, i, e.userId, typeof e.data.project_id === 'string' ? e.data.project_id : null, e.data);
+      i += 1;
+    }
   }
   const endUs = (nowMs - 1000) * 1000;
   const startUs = endUs - spanSeconds * 1_000_000;
   const scale = (endUs - startUs) / total;
-  let actionTime = startUs;
+  const times = new Float64Array(count);
   let last = -Infinity;
-  let a = 0;
-  for (let i = 0; i < events.length; i += 1) {
-    let t: number;
-    if (a < actionStarts.length && actionStarts[a] === i) {
-      actionTime += (gaps[a] as number) * scale;
-      a += 1;
-      t = Math.floor(actionTime);
-    } else {
-      // Events of one action follow each other within a few tens of milliseconds.
-      t = last + random.int(200, 60_000);
-    }
-    t = Math.min(Math.max(t, last + 1), endUs);
-    if (t <= last) t = last + 1;
+  for (let k = 0; k < count; k += 1) {
+    const t = Math.max(Math.floor(startUs + (gapSum[k] as number) * scale + (offset[k] as number)), last + 1);
+    times[k] = t;
     last = t;
-    const e = events[i] as GeneratedEvent;
-    store.append(e.name, t, e.userId, typeof e.data.project_id === 'string' ? e.data.project_id : null, e.data);
   }
+  store.stampTimes(times);
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {

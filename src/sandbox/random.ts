@@ -73,12 +73,15 @@ export class Random {
   }
 }
 
-const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex8 = (n: number) => (HEX[n >>> 24] as string) + HEX[(n >>> 16) & 0xff] + HEX[(n >>> 8) & 0xff] + HEX[n & 0xff];
+const hex4 = (n: number) => (HEX[(n >>> 8) & 0xff] as string) + HEX[n & 0xff];
 
 /** Lays 128 bits out as a UUID, forcing the version (4) and variant (10xx) bits. */
 export function uuidFromWords(a: number, b: number, c: number, d: number): string {
-  const h = hex8(a) + hex8((b & 0xffff0fff) | 0x4000) + hex8((c & 0x3fffffff) | 0x80000000) + hex8(d);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const b2 = ((b & 0xffff0fff) | 0x4000) >>> 0;
+  const c2 = ((c & 0x3fffffff) | 0x80000000) >>> 0;
+  return `${hex8(a)}-${hex4(b2 >>> 16)}-${hex4(b2)}-${hex4(c2 >>> 16)}-${hex4(c2)}${hex8(d)}`;
 }
 
 /** Zou's `fields.is_valid_id`: a UUID in the canonical 8-4-4-4-12 form, any case. */

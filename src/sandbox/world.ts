@@ -130,6 +130,7 @@ export class World {
   readonly entityTypes = new Map<string, EntityType>();
   readonly assetTypeIds: string[] = [];
   readonly entities = new Map<string, Entity>();
+  private readonly sequences = new Map<string, Entity[]>();
   readonly tasks = new Map<string, Task>();
   /** Tasks in creation order, for picking at random. */
   readonly taskList: Task[] = [];
@@ -228,6 +229,7 @@ export class World {
 
   private putEntity(entity: Entity): Entity {
     this.entities.set(entity.id, entity);
+    if (entity.kind === 'Sequence') this.sequences.set(entity.project_id, [...this.sequencesOf(entity.project_id), entity]);
     return entity;
   }
 
@@ -263,6 +265,14 @@ export class World {
 
   status(shortName: string): TaskStatus {
     return this.statuses.find((s) => s.short_name === shortName) as TaskStatus;
+  }
+
+  statusById(id: string): TaskStatus | undefined {
+    return this.statuses.find((s) => s.id === id);
+  }
+
+  sequencesOf(projectId: string): readonly Entity[] {
+    return this.sequences.get(projectId) ?? [];
   }
 
   findPersonByLogin(login: string): Person | undefined {
