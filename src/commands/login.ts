@@ -7,6 +7,7 @@ import type { Context } from '../context.js';
 import { AuthError, UsageError } from '../errors.js';
 import { redactor } from '../core/redact.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
+import { sanitizeForTerminal } from '../output/sanitize.js';
 import {
   checkToken,
   otpFieldFor,
@@ -20,6 +21,7 @@ import { parseEventHost, parseHost, sendsPasswordInClear, type EventAddress, typ
 import { createApiClient, type ApiClient } from '../kitsu/http.js';
 import { expiresAt, isBotToken } from '../kitsu/jwt.js';
 import { createLineReader, type LineReader } from '../kitsu/prompt.js';
+import { describeUser } from '../kitsu/session-info.js';
 import { tlsSettingsFor } from '../kitsu/tls.js';
 import type { SessionUser } from '../kitsu/types.js';
 import { chosenProfileName, openStore, type StoredProfile } from '../store/profiles.js';
@@ -33,6 +35,18 @@ interface LoginOptions {
   otp?: string;
 }
 
+/** What one run of `login` works with. */
+interface Run {
+  ctx: Context;
+  options: LoginOptions;
+  reader: LineReader;
+  /** Whether questions can be asked (stdin is a terminal). */
+  interactive: boolean;
+  reporter: Reporter;
+  /** The profile this login replaces, if any. */
+  previous: StoredProfile | undefined;
+}
+
 interface Proven {
   accessToken: string;
   refreshToken?: string;
@@ -43,20 +57,20 @@ interface Proven {
 export default async function login(ctx: Context, _args: string[], options: LoginOptions): Promise<void> {
   const reporter = reporterFor(ctx);
   const reader = createLineReader(ctx);
-  const interactive = ctx.stdin.isTTY === true;
   try {
     const store = await openStore(ctx.env);
     const profileName = chosenProfileName(store.read(), ctx.globals.profile, ctx.env);
     const previous = store.read().profiles[profileName];
+    const run: Run = { ctx, options, reader, interactive: ctx.stdin.isTTY === true, reporter, previous };
 
-    const address = await chooseHost(ctx, options, reader, interactive, previous);
-    const events = chooseEventHost(ctx, options, address, previous);
+    const address = await chooseHost(run);
+    const events = chooseEventHost(run, address);
     const tls = tlsSettingsFor(ctx, reporter);
     const client = await createApiClient({ apiUrl: address.apiUrl, tls, env: ctx.env, reporter, signal: ctx.signal });
     try {
       const serverVersion = await probeKitsu(client, address.root);
       reporter.verbose(`login: ${address.root} is Kitsu (Zou ${serverVersion})`);
-      const proven = await prove(ctx, options, client, address, reader, interactive, reporter, previous);
+      const proven = await prove(run, client, address);
       const profile: StoredProfile = {
         host: address.root,
         apiUrl: address.apiUrl,
@@ -74,10 +88,9 @@ export default async function login(ctx: Context, _args: string[], options: Logi
         return data.defaultProfile === profileName;
       });
       if (previous && previous.host !== profile.host) reporter.info(`Profile "${profileName}" was for ${previous.host}; it now points at ${profile.host}.`);
-      const who = `${proven.user.full_name}${proven.user.email && proven.user.email !== proven.user.full_name ? ` <${proven.user.email}>` : ''}`;
       const how = proven.bot ? ', with a bot token' : '';
       reporter.info(
-        `Logged in to ${address.root} as ${who} (${proven.user.role}${how}). Saved as profile "${profileName}"${isDefault ? ' (the default)' : ''}.`,
+        `Logged in to ${address.root} as ${sanitizeForTerminal(`${describeUser(proven.user)} (${proven.user.role}`)}${how}). Saved as profile "${profileName}"${isDefault ? ' (the default)' : ''}.`,
       );
     } finally {
       await client.close();
@@ -87,13 +100,7 @@ export default async function login(ctx: Context, _args: string[], options: Logi
   }
 }
 
-async function chooseHost(
-  ctx: Context,
-  options: LoginOptions,
-  reader: LineReader,
-  interactive: boolean,
-  previous: StoredProfile | undefined,
-): Promise<KitsuAddress> {
+async function chooseHost({ ctx, options, reader, interactive, previous }: Run): Promise<KitsuAddress> {
   if (options.host) return parseHost(options.host, '--host');
   if (ctx.env.KITSU_HOST) return parseHost(ctx.env.KITSU_HOST, 'KITSU_HOST');
   if (interactive) return parseHost(await reader.ask('Kitsu host', { default: previous?.host }), 'the host');
@@ -101,23 +108,15 @@ async function chooseHost(
   throw new UsageError('no Kitsu host given', 'pass --host kitsu.studio.com, or set KITSU_HOST');
 }
 
-function chooseEventHost(ctx: Context, options: LoginOptions, address: KitsuAddress, previous: StoredProfile | undefined): EventAddress {
+function chooseEventHost({ ctx, options, previous }: Run, address: KitsuAddress): EventAddress {
   if (options.eventHost) return parseEventHost(options.eventHost, '--event-host');
   if (ctx.env.KITSU_EVENT_HOST) return parseEventHost(ctx.env.KITSU_EVENT_HOST, 'KITSU_EVENT_HOST');
   if (previous && previous.host === address.root) return { eventUrl: previous.eventUrl, socketPath: previous.socketPath };
   return parseEventHost(address.root);
 }
 
-async function prove(
-  ctx: Context,
-  options: LoginOptions,
-  client: ApiClient,
-  address: KitsuAddress,
-  reader: LineReader,
-  interactive: boolean,
-  reporter: Reporter,
-  previous: StoredProfile | undefined,
-): Promise<Proven> {
+async function prove(run: Run, client: ApiClient, address: KitsuAddress): Promise<Proven> {
+  const { ctx, options, reader, interactive, reporter, previous } = run;
   const passwordWanted = options.passwordStdin || options.email !== undefined;
   if (options.token && passwordWanted) {
     throw new UsageError('--token and a password login (--email, --password-stdin) exclude each other', 'use one of them');
@@ -134,7 +133,7 @@ async function prove(
   if (sendsPasswordInClear(address.apiUrl)) {
     reporter.warn(`${address.root} is plain http: the password will cross the network unencrypted (use https if the server has it)`);
   }
-  const password = await readPassword(ctx, options, reader, interactive);
+  const password = await readPassword(run);
   // Kitsu's "default" password is no secret, and masking the word would garble messages.
   if (password !== 'default') redactor.add(password);
 
@@ -142,7 +141,7 @@ async function prove(
   let answer = await postLogin(client, credentials);
   if (answer.outcome === 'code-needed') {
     const { preferred, methods } = answer;
-    const code = options.otp ?? (await askForCode(client, email, preferred, methods, reader, interactive, reporter));
+    const code = options.otp ?? (await askForCode(run, client, email, preferred, methods));
     answer = await postLogin(client, { ...credentials, otp: { field: otpFieldFor(code, preferred, methods), code: code.trim() } });
     if (answer.outcome === 'code-needed') throw new AuthError('the server still asks for a two-factor code', 'try again with a fresh code');
   }
@@ -158,7 +157,7 @@ function sameHostEmail(previous: StoredProfile | undefined, address: KitsuAddres
   return previous && previous.host === address.root && !previous.bot ? previous.user?.email || undefined : undefined;
 }
 
-async function readPassword(ctx: Context, options: LoginOptions, reader: LineReader, interactive: boolean): Promise<string> {
+async function readPassword({ ctx, options, reader, interactive }: Run): Promise<string> {
   if (options.passwordStdin) {
     const line = await reader.line();
     if (!line) throw new UsageError('--password-stdin read no password', 'pipe the password in: printf %s "$PASSWORD" | kitsu-tail login --password-stdin …');
@@ -173,13 +172,11 @@ async function readPassword(ctx: Context, options: LoginOptions, reader: LineRea
 }
 
 async function askForCode(
+  { reader, interactive, reporter }: Run,
   client: ApiClient,
   email: string,
   preferred: string | null,
   methods: readonly string[],
-  reader: LineReader,
-  interactive: boolean,
-  reporter: Reporter,
 ): Promise<string> {
   const canType = methods.some((m) => m === 'totp' || m === 'email_otp');
   if (!canType && preferred === 'fido') {

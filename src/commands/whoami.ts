@@ -5,7 +5,7 @@
 import type { Context } from '../context.js';
 import { userFrom } from '../kitsu/auth.js';
 import { openSession } from '../kitsu/session.js';
-import { describeEnd, isoOrNull, localTime } from '../kitsu/session-info.js';
+import { describeEnd, describeUser, isoOrNull, localTime } from '../kitsu/session-info.js';
 import { escapeJsonForTerminal, sanitizeForTerminal } from '../output/sanitize.js';
 
 export default async function whoami(ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
@@ -40,7 +40,7 @@ export default async function whoami(ctx: Context, _args: string[], _options: Re
     if (renews && accessEnd !== null) ends += ` (renewed automatically until then; access token until ${localTime(accessEnd)})`;
     else if (!session.isBot && sessionEnd !== null) ends += ' (cannot be renewed)';
     const lines: [string, string][] = [
-      ['user', `${clean(user.full_name)}${user.email && user.email !== user.full_name ? ` <${clean(user.email)}>` : ''}`],
+      ['user', clean(describeUser(user))],
       ['role', clean(user.role) + (session.isBot ? ' (bot)' : '')],
       ['host', session.root],
       ['events', `${session.eventUrl}${session.socketPath}`],

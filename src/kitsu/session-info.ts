@@ -3,6 +3,7 @@
  * password login lasts as long as its refresh token, a bare access token until its `exp`.
  */
 import { expiresAt } from './jwt.js';
+import type { SessionUser } from './types.js';
 
 export interface TokenPair {
   bot: boolean;
@@ -33,4 +34,9 @@ export function describeEnd(endMs: number | null, nowMs: number, bot: boolean): 
 /** ISO 8601 UTC or null, for JSON. */
 export function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** "Super Admin <admin@example.com>", or just the name when there is no other e-mail. */
+export function describeUser(user: SessionUser): string {
+  return user.email && user.email !== user.full_name ? `${user.full_name} <${user.email}>` : user.full_name;
 }

@@ -190,10 +190,11 @@ class TokenKeeper {
     try {
       return await this.renewFrom(before);
     } catch (error) {
-      // Renewing early failed for a passing reason; the old token still works for a while.
+      // Renewing early failed, but the old token still works for a while: use it, and let
+      // the request that finds it expired report why the session cannot go on.
       const end = expiresAt(before);
-      const transient = error instanceof NetworkError || error instanceof ServerError;
-      if (transient && end !== null && end > this.now()) {
+      const fallible = error instanceof NetworkError || error instanceof ServerError || error instanceof AuthError;
+      if (fallible && end !== null && end > this.now()) {
         this.reporter.verbose(`auth: could not renew the access token yet (${(error as CliError).message})`);
         return before;
       }
