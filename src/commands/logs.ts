@@ -423,4 +423,6 @@ async function followAfterHistory(
     until: plan.until !== undefined && plan.until.getTime() > ctx.clock.now() ? plan.until : undefined,
     onRecord: print,
   });
+  // Ctrl-C ends following by design, and the exit code still says so.
+  if (ctx.signal.aborted) throw ctx.signal.reason;
 }
