@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox, StoredEvent } from '../../src/sandbox/types.js';
 import { botEnv, idsOfNdjson, secondOfStored, storedIds } from '../helpers/logs.js';
+import { loginAs } from '../helpers/login.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
 
 let sandbox: Sandbox;
@@ -186,6 +187,27 @@ describe('logs: refusals', () => {
     const result = await logs(['--limit', '5'], manager);
     expect(result.code).toBe(0);
     expect(result.stderr.match(/only the events of your own projects/g)).toHaveLength(1);
+  });
+
+  it('a manager reads their own projects only: another project is exit 4, by name exit 2', async () => {
+    const managerConfig = tempConfigDir();
+    try {
+      await loginAs(sandbox, sandbox.users.manager, managerConfig.dir);
+      const env = { KITSU_TAIL_CONFIG_DIR: managerConfig.dir };
+      const mine = new Set([sandbox.projects[0]!.id, sandbox.projects[1]!.id]);
+      const all = await logs(['--all', '-q'], env);
+      expect(all.code).toBe(0);
+      expect(idsOfNdjson(all.stdout)).toEqual(storedIds(sandbox, (e) => e.project_id !== null && mine.has(e.project_id)));
+      const other = sandbox.projects[2]!;
+      const byId = await logs(['--project', other.id], env);
+      expect(byId.code).toBe(4);
+      expect(byId.stderr).toContain('a manager can read the events of their own projects only');
+      const byName = await logs(['--project', other.name], env);
+      expect(byName.code).toBe(2);
+      expect(byName.stderr).toContain('matches no project this account can see');
+    } finally {
+      managerConfig.cleanup();
+    }
   });
 
   it('not logged in is exit 3', async () => {
