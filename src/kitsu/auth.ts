@@ -127,7 +127,7 @@ function loginRefusal(status: number, body: LoginBody, host: string): Error {
   if (status === 400 || status === 401) {
     return new AuthError(
       'login refused: unknown e-mail or wrong password',
-      'check both (Kitsu does not say which); it locks the account for a minute after 5 failures',
+      'check both, as Kitsu does not say which; it locks the account for a minute after 5 failures',
     );
   }
   return new AuthError(`login refused by ${host} (status ${status})`);

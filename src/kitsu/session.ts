@@ -132,7 +132,7 @@ export async function resolveLogin(ctx: Context): Promise<ResolvedLogin> {
     const saved = Object.keys(data.profiles).sort();
     if (profileNamedExplicitly(flagProfile, env) && saved.length > 0) {
       throw new AuthError(
-        `there is no saved login named "${name}" (saved: ${saved.join(', ')})`,
+        `there is no saved login named "${name}"; saved: ${saved.join(', ')}`,
         `run \`kitsu-tail login --profile ${name}\`, or pick one of those`,
       );
     }
