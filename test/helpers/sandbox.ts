@@ -47,6 +47,16 @@ export async function withSandbox(options: SandboxOptions = {}): Promise<Sandbox
   return startSandbox({ port: 0, ...options });
 }
 
+/** Runs `body` against a sandbox of its own, closed afterwards whatever happens. */
+export async function usingSandbox<T>(options: SandboxOptions, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+  const sandbox = await withSandbox(options);
+  try {
+    return await body(sandbox);
+  } finally {
+    await sandbox.close();
+  }
+}
+
 export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -93,4 +103,11 @@ export function probe(
     events.push({ name, args });
   });
   return { socket, seen, events, close: () => socket.close() };
+}
+
+/** A probe of `/events` with this token, once it has connected. */
+export async function connectedProbe(sandbox: Sandbox, token: string): Promise<Probe> {
+  const p = probe(sandbox, { token });
+  await waitUntil(() => p.seen.includes('connect'), 'the socket to connect');
+  return p;
 }

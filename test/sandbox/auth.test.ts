@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/sandbox/totp.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { call, login, probe, waitUntil, withSandbox } from '../helpers/sandbox.js';
+import { call, connectedProbe, login, usingSandbox, waitUntil, withSandbox } from '../helpers/sandbox.js';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const MISSING = { msg: 'Missing JWT in cookies or headers (Missing cookie "access_token_cookie"; Missing Authorization Header)' };
@@ -110,8 +110,7 @@ describe('POST /api/auth/login', () => {
   });
 
   it('locks an account out after 5 failures, wrong codes included, with the misspelt key', async () => {
-    const own = await withSandbox({ lockoutSeconds: 1 });
-    try {
+    await usingSandbox({ lockoutSeconds: 1 }, async (own) => {
       const { email, password } = own.users.totp;
       for (let i = 0; i < 3; i += 1) await call(own, 'auth/login', { body: { email, password: 'wrong' } });
       for (let i = 0; i < 2; i += 1) await call(own, 'auth/login', { body: { email, password, totp: '000000' } });
@@ -119,9 +118,7 @@ describe('POST /api/auth/login', () => {
       expect(locked).toEqual(expect.objectContaining({ status: 400, body: { error: true, login: false, too_many_failed_login_attemps: true } }));
       await sleep(1100);
       expect((await call(own, 'auth/login', { body: { email, password, totp: totpCode(own.users.totp.totpSecret!, Date.now()) } })).status).toBe(200);
-    } finally {
-      await own.close();
-    }
+    });
   });
 });
 
@@ -213,8 +210,7 @@ describe('refresh and logout', () => {
 
 describe('lifetimes, expiry and revocation', () => {
   it('expires tokens after the lifetimes a test sets, with Zou\'s 401 body', async () => {
-    const own = await withSandbox({ accessTokenTtl: 1, refreshTokenTtl: 60 });
-    try {
+    await usingSandbox({ accessTokenTtl: 1, refreshTokenTtl: 60 }, async (own) => {
       const { access, refresh } = await login(own, own.users.admin);
       expect(claimsOf(access).exp).toBe((claimsOf(access).iat as number) + 1);
       await sleep(2100);
@@ -226,14 +222,11 @@ describe('lifetimes, expiry and revocation', () => {
       expect((claimsOf(later.access).exp as number) - (claimsOf(later.access).iat as number)).toBe(3600);
       await sleep(2100);
       expect(await call(own, 'auth/refresh-token', { token: later.refresh })).toEqual(expect.objectContaining({ status: 401, body: EXPIRED }));
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it('expireAccessTokens and expireRefreshTokens end the tokens issued so far, not later ones', async () => {
-    const own = await withSandbox();
-    try {
+    await usingSandbox({}, async (own) => {
       const before = await login(own, own.users.admin);
       own.control.expireAccessTokens();
       expect(await call(own, 'data/projects', { token: before.access })).toEqual(expect.objectContaining({ status: 401, body: EXPIRED }));
@@ -242,37 +235,29 @@ describe('lifetimes, expiry and revocation', () => {
       expect(await call(own, 'auth/refresh-token', { token: before.refresh })).toEqual(expect.objectContaining({ status: 401, body: EXPIRED }));
       const after = await login(own, own.users.admin);
       expect((await call(own, 'data/projects', { token: after.access })).status).toBe(200);
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it('revokeAllTokens revokes every token so far, bots included', async () => {
-    const own = await withSandbox();
-    try {
+    await usingSandbox({}, async (own) => {
       const { access } = await login(own, own.users.admin);
       const bot = own.control.createBot('admin');
       own.control.revokeAllTokens();
       expect(await call(own, 'data/projects', { token: access })).toEqual(expect.objectContaining({ status: 401, body: REVOKED }));
       expect(await call(own, 'data/projects', { token: bot.token })).toEqual(expect.objectContaining({ status: 401, body: REVOKED }));
       expect((await call(own, 'data/projects', { token: (await login(own, own.users.admin)).access })).status).toBe(200);
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it('issueTokens gives a working pair, and a deactivated person gets 401 then', async () => {
-    const own = await withSandbox();
-    try {
+    await usingSandbox({}, async (own) => {
       const { access_token } = own.control.issueTokens(own.users.artist.id);
       expect((await call(own, 'data/projects', { token: access_token })).status).toBe(200);
       own.control.setUserActive(own.users.artist.id, false);
       const answer = await call(own, 'data/projects', { token: access_token });
       expect(answer.status).toBe(401);
       expect(answer.body).toMatchObject({ error: true });
-    } finally {
-      await own.close();
-    }
+    });
   });
 });
 
@@ -288,8 +273,7 @@ describe('bots (§1.8, §7)', () => {
     expect((await call(sb, 'auth/logout', { token: bot.token })).status).toBe(403);
     sb.control.expireAccessTokens();
     expect((await call(sb, 'data/projects', { token: bot.token })).status).toBe(200);
-    const p = probe(sb, { token: bot.token });
-    await waitUntil(() => p.seen.includes('connect'), 'the bot socket');
+    const p = await connectedProbe(sb, bot.token);
     sb.control.emit('task:update', { task_id: 'for-the-bot' });
     await waitUntil(() => p.events.length === 1, 'an event for the bot');
     p.close();

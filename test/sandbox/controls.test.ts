@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { call, probe, waitUntil, withSandbox } from '../helpers/sandbox.js';
+import { call, connectedProbe, waitUntil, withSandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let token: string;
@@ -90,8 +90,7 @@ describe('requests', () => {
 
 describe('events', () => {
   it('emit publishes live, then stores with the acting user and the project from data', async () => {
-    const p = probe(sb, { token });
-    await waitUntil(() => p.seen.includes('connect'), 'connect');
+    const p = await connectedProbe(sb, token);
     const row = sb.control.emit('task:assign', { task_id: 't', person_id: 'x', project_id: sb.projects[0]!.id }, { userId: sb.users.manager.id });
     expect(row).toMatchObject({ name: 'task:assign', user_id: sb.users.manager.id, project_id: sb.projects[0]!.id });
     expect(sb.control.emit('task:update', {}, { persist: false })).toBeNull();
@@ -109,8 +108,7 @@ describe('events', () => {
   });
 
   it('setRate emits generated activity live until set back to 0', async () => {
-    const p = probe(sb, { token });
-    await waitUntil(() => p.seen.includes('connect'), 'connect');
+    const p = await connectedProbe(sb, token);
     sb.control.setRate(50);
     await waitUntil(() => p.events.length >= 10, 'ten live events');
     sb.control.setRate(0);

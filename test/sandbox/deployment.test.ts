@@ -7,7 +7,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import { call, login, probe, waitUntil, withSandbox } from '../helpers/sandbox.js';
+import { call, connectedProbe, login, probe, waitUntil, withSandbox } from '../helpers/sandbox.js';
 
 const TLS = join(import.meta.dirname, '..', 'fixtures', 'tls');
 const read = (name: string) => readFileSync(join(TLS, name), 'utf8');
@@ -53,8 +53,7 @@ describe('deployments', () => {
       expect((await call(sb, '')).body).toEqual({ api: 'Zou', version: '1.0.67' });
       expect((await fetch(`${new URL(sb.url).origin}/api/`)).status).toBe(404);
       const { access } = await login(sb, sb.users.admin);
-      const p = probe(sb, { token: access });
-      await waitUntil(() => p.seen.includes('connect'), 'connect under /kitsu/socket.io');
+      const p = await connectedProbe(sb, access);
       const wrongPath = probe(sb, { token: access, path: '/socket.io', reconnection: false });
       await waitUntil(() => wrongPath.seen.some((s) => s.startsWith('connect_error')), 'a refusal at the root path');
       p.close();

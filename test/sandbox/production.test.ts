@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { call, probe, waitUntil, withSandbox } from '../helpers/sandbox.js';
+import { call, connectedProbe, waitUntil, withSandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let admin: string;
@@ -100,8 +100,7 @@ describe('the generator', () => {
 
 describe('write routes', () => {
   it('POST data/projects, data/entity-types and …/assets/new answer 201 and emit and store what Zou does', async () => {
-    const p = probe(sb, { token: admin });
-    await waitUntil(() => p.seen.includes('connect'), 'connect');
+    const p = await connectedProbe(sb, admin);
     const project = await call(sb, 'data/projects', { token: admin, body: { name: 'Night Train' } });
     expect(project).toMatchObject({ status: 201, body: { name: 'Night Train', type: 'Project' } });
     const type = await call(sb, 'data/entity-types', { token: admin, body: { name: 'Vehicle' } });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { call, login, probe, waitUntil, withSandbox, type Probe } from '../helpers/sandbox.js';
+import { call, connectedProbe, login, probe, usingSandbox, waitUntil, withSandbox, type Probe } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let token: string;
@@ -138,11 +138,9 @@ describe('broadcast and storage', () => {
 
 describe('tokens are checked at the handshake only', () => {
   it('a connected socket keeps receiving after its token expires, and is refused at reconnect', async () => {
-    const own = await withSandbox();
-    try {
+    await usingSandbox({}, async (own) => {
       const { access } = await login(own, own.users.admin);
-      const p = probe(own, { token: access });
-      await waitUntil(() => p.seen.includes('connect'), 'connect');
+      const p = await connectedProbe(own, access);
       own.control.expireAccessTokens();
       expect((await call(own, 'data/events/last', { token: access })).status).toBe(401);
       own.control.emit('task:update', { task_id: 'after-expiry' });
@@ -152,17 +150,13 @@ describe('tokens are checked at the handshake only', () => {
       expect(p.seen).toEqual(['connect', 'event:task:update', 'disconnect:transport close', 'disconnect:io server disconnect']);
       expect(p.socket.active).toBe(false);
       p.close();
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it('a connected socket keeps receiving after logout revoked its token, and is refused at reconnect', async () => {
-    const own = await withSandbox();
-    try {
+    await usingSandbox({}, async (own) => {
       const { access } = await login(own, own.users.manager);
-      const p = probe(own, { token: access });
-      await waitUntil(() => p.seen.includes('connect'), 'connect');
+      const p = await connectedProbe(own, access);
       expect((await call(own, 'auth/logout', { token: access })).status).toBe(200);
       own.control.emit('task:update', { task_id: 'after-logout' });
       await waitUntil(() => p.events.length === 1, 'the event after logout');
@@ -170,36 +164,28 @@ describe('tokens are checked at the handshake only', () => {
       await waitUntil(() => p.seen.includes('disconnect:io server disconnect'), 'the refusal');
       expect(p.seen.filter((s) => s === 'connect')).toHaveLength(1);
       p.close();
-    } finally {
-      await own.close();
-    }
+    });
   });
 });
 
 describe('stream controls as a client sees them', () => {
   it('restartStream drops every socket with "transport close" and the client reconnects at once', async () => {
-    const own = await withSandbox();
-    try {
+    await usingSandbox({}, async (own) => {
       const { access } = await login(own, own.users.admin);
-      const p = probe(own, { token: access });
-      await waitUntil(() => p.seen.includes('connect'), 'connect');
+      const p = await connectedProbe(own, access);
       await own.control.restartStream();
       await waitUntil(() => p.seen.filter((s) => s === 'connect').length === 2, 'the reconnect');
       expect(p.seen).toEqual(['connect', 'disconnect:transport close', 'connect']);
       own.control.emit('task:update', { task_id: 'after-restart' });
       await waitUntil(() => p.events.length === 1, 'an event after the restart');
       p.close();
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it('stopStream drops sockets and refuses at the transport (502 like nginx) until resumeStream', async () => {
-    const own = await withSandbox();
-    try {
+    await usingSandbox({}, async (own) => {
       const { access } = await login(own, own.users.admin);
-      const p = probe(own, { token: access });
-      await waitUntil(() => p.seen.includes('connect'), 'connect');
+      const p = await connectedProbe(own, access);
       await own.control.stopStream();
       await waitUntil(() => p.seen.filter((s) => s.startsWith('connect_error:')).length >= 2, 'failed reconnects');
       expect(p.seen[1]).toBe('disconnect:transport close');
@@ -212,17 +198,13 @@ describe('stream controls as a client sees them', () => {
       own.control.resumeStream();
       await waitUntil(() => p.seen.filter((s) => s === 'connect').length === 2, 'the reconnect after resume');
       p.close();
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it('silenceStream sends nothing, not even pings, until the client times out; new sockets work', async () => {
-    const own = await withSandbox({ pingInterval: 300, pingTimeout: 300 });
-    try {
+    await usingSandbox({ pingInterval: 300, pingTimeout: 300 }, async (own) => {
       const { access } = await login(own, own.users.admin);
-      const p = probe(own, { token: access });
-      await waitUntil(() => p.seen.includes('connect'), 'connect');
+      const p = await connectedProbe(own, access);
       own.control.silenceStream();
       own.control.emit('task:update', { task_id: 'lost' });
       await waitUntil(() => p.seen.includes('disconnect:ping timeout'), 'the client ping time-out');
@@ -232,17 +214,13 @@ describe('stream controls as a client sees them', () => {
       await waitUntil(() => p.events.length === 1, 'an event on the new socket');
       expect(p.events[0]?.args).toEqual([{ task_id: 'seen' }]);
       p.close();
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it('unsilenceStream lets a silenced socket receive again; what was sent meanwhile is lost', async () => {
-    const own = await withSandbox({ pingInterval: 2000, pingTimeout: 2000 });
-    try {
+    await usingSandbox({ pingInterval: 2000, pingTimeout: 2000 }, async (own) => {
       const { access } = await login(own, own.users.admin);
-      const p = probe(own, { token: access });
-      await waitUntil(() => p.seen.includes('connect'), 'connect');
+      const p = await connectedProbe(own, access);
       own.control.silenceStream();
       own.control.emit('task:update', { task_id: 'lost' });
       await sleep(100);
@@ -252,8 +230,6 @@ describe('stream controls as a client sees them', () => {
       expect(p.events[0]?.args).toEqual([{ task_id: 'seen' }]);
       expect(p.seen).toEqual(['connect', 'event:task:update']);
       p.close();
-    } finally {
-      await own.close();
-    }
+    });
   });
 });
