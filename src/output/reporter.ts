@@ -6,6 +6,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Context, OutStream } from '../context.js';
 import { shouldColor } from './color.js';
 import { redactor } from '../core/redact.js';
+import { aroundStatusLine } from './status-line.js';
 
 export interface ReporterOptions {
   quiet: boolean;
@@ -52,7 +53,7 @@ export class Reporter {
   }
 
   private write(message: string): void {
-    this.stderr.write(`${redactor.redact(message)}\n`);
+    aroundStatusLine(this.stderr, () => this.stderr.write(`${redactor.redact(message)}\n`));
   }
 }
 

@@ -1,0 +1,85 @@
+/**
+ * The machine formats: NDJSON, a streamed JSON array, and CSV (RFC 4180). Each is a
+ * Renderer: text for one record at a time, so nothing is ever held back.
+ */
+import type { EventRecord, LoginRecord } from '../core/record.js';
+
+/**
+ * Turns records into text one at a time. `begin`/`end` frame the stream; a renderer never
+ * waits for later records (a million rows and a never-ending `listen` both stream).
+ */
+export interface Renderer<R> {
+  /** Text for one record, including whatever must precede the first one. */
+  record(record: R): string;
+  /** What closes the output (the `]` of json), or the whole output when there was no record. */
+  end(): string;
+  /** Whether `end()` must also be written when the command is interrupted (json: to stay valid). */
+  readonly closeOnInterrupt: boolean;
+}
+
+/** One NDJSON line: exactly `JSON.stringify(record)` and a newline. */
+export function formatNdjson(record: unknown): string {
+  return `${JSON.stringify(record)}\n`;
+}
+
+export function ndjsonRenderer<R>(): Renderer<R> {
+  return { record: formatNdjson, end: () => '', closeOnInterrupt: false };
+}
+
+/**
+ * A JSON array written as it goes: `[` comes with the first record and `]` at the end, so
+ * the output is `[]` for no record, and appending `]` at any record boundary (which end()
+ * does, also on Ctrl-C) always leaves valid JSON. One record per line for `grep` and `jq`.
+ */
+export function jsonArrayRenderer<R>(): Renderer<R> {
+  let count = 0;
+  return {
+    record(record) {
+      count += 1;
+      return `${count === 1 ? '[\n' : ',\n'}${JSON.stringify(record)}`;
+    },
+    end: () => (count === 0 ? '[]\n' : '\n]\n'),
+    closeOnInterrupt: true,
+  };
+}
+
+/** RFC 4180: quote a field holding a comma, a quote, CR or LF, doubling the quotes inside. */
+export function csvField(value: string | null): string {
+  if (value === null) return '';
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** One CSV line, CRLF-terminated as RFC 4180 says. */
+export function csvLine(fields: ReadonlyArray<string | null>, clean: (text: string) => string = (t) => t): string {
+  return `${fields.map((field) => csvField(field === null ? null : clean(field))).join(',')}\r\n`;
+}
+
+export const EVENT_CSV_COLUMNS = ['id', 'name', 'created_at', 'user_id', 'project_id', 'source', 'data'] as const;
+export const LOGIN_CSV_COLUMNS = ['id', 'created_at', 'person_id', 'ip_address', 'origin'] as const;
+
+function csvRenderer<R>(columns: readonly string[], fields: (record: R) => Array<string | null>, clean?: (text: string) => string): Renderer<R> {
+  let headerWritten = false;
+  const header = (): string => {
+    if (headerWritten) return '';
+    headerWritten = true;
+    return csvLine(columns);
+  };
+  return {
+    record: (record) => header() + csvLine(fields(record), clean),
+    end: header,
+    closeOnInterrupt: false,
+  };
+}
+
+/** CSV of events: the record's columns, with `data` as compact JSON. */
+export function eventCsvRenderer(clean?: (text: string) => string): Renderer<EventRecord> {
+  return csvRenderer(
+    EVENT_CSV_COLUMNS,
+    (r) => [r.id, r.name, r.created_at, r.user_id, r.project_id, r.source, JSON.stringify(r.data)],
+    clean,
+  );
+}
+
+export function loginCsvRenderer(clean?: (text: string) => string): Renderer<LoginRecord> {
+  return csvRenderer(LOGIN_CSV_COLUMNS, (r) => [r.id, r.created_at, r.person_id, r.ip_address, r.origin], clean);
+}

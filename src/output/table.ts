@@ -1,0 +1,261 @@
+/**
+ * The view for a person: one line per event, written as it comes (never a buffered table),
+ * cut to the terminal's width.
+ *
+ *   08:00:01   task:status-changed       Big Buck Bunny    Alice Martin    task=1a2b3c4d person=Bob Stone
+ *   08:00:03 ↺ comment:new               Big Buck Bunny                    comment=9f8e7d6c task=1a2b3c4d
+ *
+ * Local time; the date appears as a separator line when the events are not from today and
+ * whenever the day changes, and `── live ──` marks where stored history gives way to the
+ * live stream. Backfilled events (caught up from the log after a reconnect) are dimmed and
+ * marked ↺. Every text from the server is sanitised before it reaches the terminal.
+ */
+import { Chalk } from 'chalk';
+import type { EventRecord, EventSource, LoginRecord } from '../core/record.js';
+import { systemTimeZone, toLocalFields, type TimeZone } from '../core/time.js';
+import type { Renderer } from './formats.js';
+import { sanitizeForTerminal } from './sanitize.js';
+import type { NameDirectory } from './types.js';
+import { charWidth, displayWidth, fitToWidth } from './width.js';
+
+export interface TableOptions {
+  color: boolean;
+  /** The terminal's width, asked for every line (windows get resized); undefined: no cut. */
+  columns?: () => number | undefined;
+  names?: NameDirectory;
+  /** Local time for the time column; default: the runtime's zone. */
+  zone?: TimeZone;
+  /** The clock, to know what "today" is. */
+  now: () => number;
+}
+
+type Style = (text: string) => string;
+interface Part {
+  text: string;
+  style?: Style;
+}
+/** A cell of a line; `width` pads or cuts it to exactly that many terminal cells. */
+interface Cell {
+  parts: Part[];
+  width?: number;
+  /** What separates it from the cell before (default: two spaces). */
+  gap?: string;
+}
+
+const NAME_WIDTH = 26;
+const PROJECT_WIDTH = 16;
+const PERSON_WIDTH = 14;
+const VALUE_WIDTH = 40;
+const GAP = '  ';
+const BACKFILL_MARK = '↺';
+
+export type VerbColor = 'green' | 'yellow' | 'red';
+
+const VERB_COLORS: ReadonlyArray<[RegExp, VerbColor]> = [
+  // Removal first: `delete-reply` is a deletion though it mentions a reply.
+  [/(^|-)(delete|deleted|remove|removed)(-|$)/, 'red'],
+  [/(^|-)(new|add|added|create|created)(-|$)/, 'green'],
+  [/(^|-)(update|updated|change|changed|set)(-|$)/, 'yellow'],
+];
+
+/** The colour of an event's action (the part after `:`): creation, change or removal. */
+export function verbColor(action: string): VerbColor | undefined {
+  return VERB_COLORS.find(([pattern]) => pattern.test(action))?.[1];
+}
+
+/** The first eight characters of a UUID: enough to tell ids apart on a screen. */
+export function shortId(id: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(id) ? id.slice(0, 8) : id;
+}
+
+const PERSON_KEY = /(^|_)(person|author|assigner|user|sender|recipient)_id$/;
+
+/**
+ * The cells as one line, cut as a whole to `max` cells (with `…`), each part in its style
+ * and then in `rowStyle` (styles wrap each part: nesting them around a whole line would let
+ * the first inner reset end the outer style).
+ */
+function renderLine(cells: Cell[], max: number | undefined, rowStyle?: Style): string {
+  const parts: Part[] = [];
+  cells.forEach((cell, i) => {
+    if (i > 0) parts.push({ text: cell.gap ?? GAP });
+    if (cell.width === undefined) {
+      parts.push(...cell.parts);
+      return;
+    }
+    const fitted = cutParts(cell.parts, cell.width);
+    parts.push(...fitted, { text: ' '.repeat(cell.width - partsWidth(fitted)) });
+  });
+  // No trailing blanks: they would wrap a line that is exactly as wide as the window.
+  while (parts.length > 0 && parts[parts.length - 1]!.text.trimEnd() === '') parts.pop();
+  const last = parts[parts.length - 1];
+  if (last) parts[parts.length - 1] = { ...last, text: last.text.trimEnd() };
+  const cut = max === undefined ? parts : cutParts(parts, max);
+  return cut
+    .map((p) => {
+      const styled = p.style ? p.style(p.text) : p.text;
+      return rowStyle && p.text.trim() !== '' ? rowStyle(styled) : styled;
+    })
+    .join('');
+}
+
+function partsWidth(parts: Part[]): number {
+  return parts.reduce((sum, p) => sum + displayWidth(p.text), 0);
+}
+
+function cutParts(parts: Part[], width: number): Part[] {
+  if (partsWidth(parts) <= width) return parts;
+  const out: Part[] = [];
+  let used = 0;
+  for (const part of parts) {
+    let text = '';
+    for (const char of part.text) {
+      const w = charWidth(char);
+      if (used + w > width - 1) break;
+      text += char;
+      used += w;
+    }
+    if (text) out.push({ ...part, text });
+    if (text.length < part.text.length) break;
+  }
+  if (width > 0) out.push({ text: '…', style: out[out.length - 1]?.style });
+  return out;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * The time column and the separator lines: the date when the day is not today or changes,
+ * `── live ──` where stored events give way to live ones.
+ */
+class Timeline {
+  private lastDay: string | undefined;
+  private lastSource: EventSource | undefined;
+
+  constructor(
+    private readonly options: TableOptions,
+    private readonly dim: Style,
+  ) {}
+
+  /** Separator lines to print before a record, then its `HH:MM:SS`. */
+  place(createdAt: string, source?: EventSource): { before: string; time: string } {
+    const zone = this.options.zone ?? systemTimeZone;
+    const ms = Date.parse(createdAt);
+    const f = toLocalFields(Number.isNaN(ms) ? 0 : ms, zone);
+    const day = `${f.year}-${pad2(f.month)}-${pad2(f.day)}`;
+    let before = '';
+    if (source === 'live' && this.lastSource !== undefined && this.lastSource !== 'live') {
+      before += this.separator('live');
+    }
+    const today = toLocalFields(this.options.now(), zone);
+    const isToday = day === `${today.year}-${pad2(today.month)}-${pad2(today.day)}`;
+    if (this.lastDay === undefined ? !isToday : day !== this.lastDay) {
+      const weekday = WEEKDAYS[new Date(Date.UTC(f.year, f.month - 1, f.day)).getUTCDay()];
+      before += this.separator(`${weekday} ${day}`);
+    }
+    this.lastDay = day;
+    if (source !== 'backfill') this.lastSource = source;
+    return { before, time: `${pad2(f.hour)}:${pad2(f.minute)}:${pad2(f.second)}` };
+  }
+
+  private separator(label: string): string {
+    return `${this.dim(`── ${label} ──`)}\n`;
+  }
+}
+
+function palette(color: boolean) {
+  const chalk = new Chalk({ level: color ? 1 : 0 });
+  return {
+    dim: (t: string) => chalk.dim(t),
+    project: (t: string) => chalk.cyan(t),
+    person: (t: string) => chalk.magenta(t),
+    green: (t: string) => chalk.green(t),
+    yellow: (t: string) => chalk.yellow(t),
+    red: (t: string) => chalk.red(t),
+  };
+}
+
+export function eventTableRenderer(options: TableOptions): Renderer<EventRecord> {
+  const paint = palette(options.color);
+  const timeline = new Timeline(options, paint.dim);
+  const clean = sanitizeForTerminal;
+  const projectName = (id: string) => clean(options.names?.project(id) ?? shortId(id));
+  const personName = (id: string) => clean(options.names?.person(id) ?? shortId(id));
+
+  const describeValue = (key: string, value: unknown): string | undefined => {
+    if (value === null || value === undefined) return undefined;
+    if (typeof value === 'string' && key.endsWith('_id')) {
+      if (key === 'project_id') return projectName(value);
+      return PERSON_KEY.test(key) ? personName(value) : clean(shortId(value));
+    }
+    if (typeof value === 'string') {
+      const text = clean(value);
+      return /\s/.test(text) || text === '' ? JSON.stringify(text) : text;
+    }
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+      return value.map((v) => clean(shortId(v))).join(',');
+    }
+    return clean(typeof value === 'object' ? JSON.stringify(value) : String(value));
+  };
+
+  const summary = (record: EventRecord): string =>
+    Object.entries(record.data)
+      .filter(([key, value]) => !(key === 'project_id' && value === record.project_id))
+      .map(([key, value]) => {
+        const shown = describeValue(key, value);
+        if (shown === undefined) return '';
+        const label = clean(key.endsWith('_id') ? key.slice(0, -3) : key);
+        const cut = displayWidth(shown) > VALUE_WIDTH ? fitToWidth(shown, VALUE_WIDTH) : shown;
+        return `${label}=${cut}`;
+      })
+      .filter(Boolean)
+      .join(' ');
+
+  return {
+    record(record) {
+      const { before, time } = timeline.place(record.created_at, record.source);
+      const name = clean(record.name);
+      const colon = name.lastIndexOf(':');
+      const action = name.slice(colon + 1);
+      const verb = verbColor(action);
+      const backfill = record.source === 'backfill';
+      const cells: Cell[] = [
+        { parts: [{ text: time, style: paint.dim }] },
+        { parts: [{ text: backfill ? BACKFILL_MARK : ' ' }], gap: ' ' },
+        {
+          parts: [{ text: name.slice(0, colon + 1) }, { text: action, style: verb ? paint[verb] : undefined }],
+          width: NAME_WIDTH,
+          gap: ' ',
+        },
+        { parts: [{ text: record.project_id ? projectName(record.project_id) : '', style: paint.project }], width: PROJECT_WIDTH },
+        { parts: [{ text: record.user_id ? personName(record.user_id) : '', style: paint.person }], width: PERSON_WIDTH },
+        { parts: [{ text: summary(record) }] },
+      ];
+      return `${before}${renderLine(cells, options.columns?.(), backfill ? paint.dim : undefined)}\n`;
+    },
+    end: () => '',
+    closeOnInterrupt: false,
+  };
+}
+
+export function loginTableRenderer(options: TableOptions): Renderer<LoginRecord> {
+  const paint = palette(options.color);
+  const timeline = new Timeline(options, paint.dim);
+  const clean = sanitizeForTerminal;
+  return {
+    record(record) {
+      const { before, time } = timeline.place(record.created_at);
+      const person = record.person_id ? clean(options.names?.person(record.person_id) ?? shortId(record.person_id)) : '';
+      const cells: Cell[] = [
+        { parts: [{ text: time, style: paint.dim }] },
+        { parts: [{ text: clean(record.origin ?? '') }], width: 6 },
+        { parts: [{ text: person, style: paint.person }], width: 24 },
+        { parts: [{ text: clean(record.ip_address ?? '') }] },
+      ];
+      return `${before}${renderLine(cells, options.columns?.())}\n`;
+    },
+    end: () => '',
+    closeOnInterrupt: false,
+  };
+}
