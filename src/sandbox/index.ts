@@ -321,8 +321,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (lifetimes.access !== undefined) auth.accessTtl = lifetimes.access;
       if (lifetimes.refresh !== undefined) auth.refreshTtl = lifetimes.refresh;
     },
-    createBot(role: Role) {
+    createBot(role: Role, botOptions = {}) {
       const person = api.addPerson({ first_name: 'Bot', last_name: role, email: '', role, is_bot: true });
+      const teams = botOptions.projects ?? [...world.projects.keys()];
+      for (const id of teams) world.projects.get(id)?.team.push(person.id);
       return { id: person.id, token: auth.issueBot(person) };
     },
     issueTokens(userId) {

@@ -121,8 +121,12 @@ export interface SandboxControl {
   expireRefreshTokens(): void;
   /** Change the lifetimes of tokens issued from now on, in seconds. */
   setTokenLifetimes(lifetimes: { access?: number; refresh?: number }): void;
-  /** Create a bot person with this role, as an admin would, and return its never-expiring token. */
-  createBot(role: Role): { id: string; token: string };
+  /**
+   * Create a bot person with this role, as an admin would, and return its never-expiring token.
+   * The bot joins the team of `projects` (default: every project), which is what a manager bot
+   * needs to read the event log of 1.0.63+; no event is emitted.
+   */
+  createBot(role: Role, options?: { projects?: readonly string[] }): { id: string; token: string };
   /**
    * Tokens for a person as a login would give them (no login-log row, no lock-out check), for
    * tests that need a session without going through `auth/login`.

@@ -279,6 +279,16 @@ describe('bots (§1.8, §7)', () => {
     p.close();
   });
 
+  it('a manager bot joins every project unless told which, and reads their events', async () => {
+    sb.control.generate(30);
+    const everywhere = sb.control.createBot('manager');
+    const nowhere = sb.control.createBot('manager', { projects: [] });
+    const rows = (await call<{ project_id: string }[]>(sb, 'data/events/last', { token: everywhere.token })).body;
+    expect(rows.length).toBeGreaterThan(0);
+    expect((await call<unknown[]>(sb, 'data/projects', { token: everywhere.token })).body).toHaveLength(sb.projects.length);
+    expect((await call(sb, 'data/events/last', { token: nowhere.token })).body).toEqual([]);
+  });
+
   it('an admin creating a person with is_bot gets its access_token; others get 403', async () => {
     const admin = sb.control.issueTokens(sb.users.admin.id).access_token;
     const created = await call(sb, 'data/persons', { token: admin, body: { first_name: 'Sync', last_name: 'Bot', is_bot: true, role: 'manager' } });
