@@ -16,6 +16,11 @@ export interface RecordWriter<R = EventRecord> {
    * more (backpressure); rejects with OutputClosedError when the reader went away.
    */
   write(record: R): Promise<void>;
+  /**
+   * Writes records that are all at hand (a window of the log) as one chunk: the same bytes
+   * as write() for each, in one system call instead of one per record. Optional.
+   */
+  writeMany?(records: readonly R[]): Promise<void>;
   /** Finishes the output (the closing `]` of json) and waits until it is flushed. */
   end(): Promise<void>;
 }

@@ -113,6 +113,11 @@ function streamWriter<R>(ctx: Context, stream: OutStream, renderer: Renderer<R>)
       if (ended) return Promise.reject(new Error('RecordWriter.write() called after end()'));
       return sink.write(renderer.record(record));
     },
+    writeMany(records: readonly R[]): Promise<void> {
+      if (ended) return Promise.reject(new Error('RecordWriter.writeMany() called after end()'));
+      if (records.length === 0) return Promise.resolve();
+      return sink.write(records.map((record) => renderer.record(record)).join(''));
+    },
     async end(): Promise<void> {
       if (!ended) {
         ended = true;
