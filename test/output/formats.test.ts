@@ -136,6 +136,25 @@ describe('csv', () => {
   });
 });
 
+describe('writeMany', () => {
+  it.each(['ndjson', 'json', 'csv', 'table'] as const)('writes the same bytes as write() for each, in %s', async (format) => {
+    const records = [sampleRecord({ id: 'a' }), hostile, sampleRecord({ id: 'c', source: 'backfill' })];
+    const outputs: string[] = [];
+    for (const many of [false, true]) {
+      const stdout = captureStream();
+      const writer = createRecordWriter(fakeContext({ stdout, now: () => Date.parse('2026-11-29T12:00:00Z') }), { format });
+      await writer.write(sampleRecord({ id: 'first' }));
+      if (many) await writer.writeMany!(records);
+      else for (const record of records) await writer.write(record);
+      await writer.writeMany!([]);
+      await writer.end();
+      outputs.push(stdout.text());
+    }
+    expect(outputs[1]).toBe(outputs[0]);
+    expect(outputs[0]!.split('\n').length).toBeGreaterThanOrEqual(5);
+  });
+});
+
 describe('login records', () => {
   const login: LoginRecord = { id: 'l1', created_at: '2026-11-29T08:00:01Z', person_id: 'u1', ip_address: '10.0.0.1', origin: 'script' };
 
