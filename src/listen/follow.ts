@@ -156,6 +156,7 @@ class Follower {
       this.owed = true;
     }
     const connected = new Promise<void>((resolve) => (this.firstConnection = resolve));
+    if (!seam && options.backfill) await this.noteStartSecond();
 
     const stream = runEventStream(this.session, {
       signal: this.stop.signal,
@@ -288,10 +289,6 @@ class Follower {
     const where = `${this.session.eventUrl}${this.session.socketPath}`;
     if (!reconnect) {
       this.reporter.info(`connected to ${where} (${transport}); press Ctrl-C to stop`);
-      // Nothing from before the first connection is owed, and whatever happens in its second
-      // arrives live: later reads start at the next second, so that no event from before the
-      // run slips in through the second's truncation.
-      if (!this.owed) this.floorMs = Math.max(this.floorMs, Math.ceil(now / 1000) * 1000);
     } else {
       this.reconnects += 1;
       const down = this.downSinceMs === null ? '' : ` after ${formatSeconds(now - this.downSinceMs)}`;
@@ -378,7 +375,7 @@ class Follower {
       this.downSinceMs = null;
     }
     try {
-      await this.read(fromMs, 'log', true);
+      await this.read(fromMs, 'history');
     } catch (error) {
       this.fail(error);
       return;
@@ -389,8 +386,30 @@ class Follower {
     if (this.streamUp) this.settleGap();
   }
 
+  /**
+   * Nothing from before the start is owed, but log rows have whole seconds: the rows of the
+   * start's second that exist before the stream is opened are noted as printed, lest a
+   * backfill take them for events missed. (Noting them after connecting could swallow an
+   * event that the new connection then failed to deliver.)
+   */
+  private async noteStartSecond(): Promise<void> {
+    this.floorMs = Math.floor(this.ctx.clock.now() / 1000) * 1000;
+    try {
+      await this.read(this.floorMs, 'baseline');
+    } catch (error) {
+      if (this.stop.signal.aborted || this.forbidden(error)) return;
+      // Not fatal: at worst a backfill soon after the start prints an event of its second.
+      this.reporter.verbose(`could not read the log at the start: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   private catchUpFrom(sinceMs: number): void {
     this.pendingCatchUpMs = this.pendingCatchUpMs === null ? sinceMs : Math.min(this.pendingCatchUpMs, sinceMs);
+    this.startCatchUp();
+  }
+
+  /** Reads run one at a time, in the order they were asked for. */
+  private startCatchUp(): void {
     if (!this.catchUpRunning) {
       this.catchUpRunning = this.catchUpLoop().finally(() => {
         this.catchUpRunning = null;
@@ -404,22 +423,13 @@ class Follower {
       this.pendingCatchUpMs = null;
       try {
         const polled = this.polling;
-        const n = await this.read(sinceMs, 'backfill', false);
+        const n = await this.read(sinceMs, 'backfill');
         // After a reconnect, say so even for none: it tells that the gap was looked at.
         if (n > 0 || !polled || this.reporter.options.verbose) {
           this.reporter.info(`backfilled ${n} event${n === 1 ? '' : 's'} from the log (since ${clockTime(sinceMs)})`);
         }
       } catch (error) {
-        if (this.stop.signal.aborted) return;
-        if (error instanceof PermissionError) {
-          this.logReadable = false;
-          this.polling = false;
-          this.reporter.warnOnce(
-            'backfill-forbidden',
-            'backfill is unavailable to this account (the server refused to let it read the event log); live events go on',
-          );
-          return;
-        }
+        if (this.stop.signal.aborted || this.forbidden(error)) return;
         const message = error instanceof Error ? error.message : String(error);
         this.reporter.warn(`could not read the event log to backfill (${message}); trying again in ${formatSeconds(CATCH_UP_RETRY_MS)}`);
         this.pendingCatchUpMs = this.pendingCatchUpMs === null ? sinceMs : Math.min(this.pendingCatchUpMs, sinceMs);
@@ -428,25 +438,43 @@ class Follower {
     }
   }
 
+  /** A 403 on the log: no backfill for this account, said once; the stream goes on. */
+  private forbidden(error: unknown): boolean {
+    if (!(error instanceof PermissionError)) return false;
+    this.logReadable = false;
+    this.polling = false;
+    this.reporter.warnOnce(
+      'backfill-forbidden',
+      'backfill is unavailable to this account (the server refused to let it read the event log); live events go on',
+    );
+    return true;
+  }
+
   /**
-   * Reads the log from `sinceMs` to now and queues the rows not yet printed. Returns how
-   * many. A history read (the seam) lets a PermissionError through: the user asked for it.
+   * Reads the log from `sinceMs` to now and queues the rows not yet printed, with source
+   * "log" for the history of the seam and "backfill" otherwise; a baseline read only notes
+   * the rows as printed. Returns how many were queued.
    */
-  private async read(sinceMs: number, source: EventSource, history: boolean): Promise<number> {
+  private async read(sinceMs: number, kind: 'history' | 'backfill' | 'baseline'): Promise<number> {
     const startedAtMs = this.ctx.clock.now();
     const query: LogQuery = { since: new Date(sinceMs), filter: this.options.filter };
     if (this.options.onlyFiles) query.onlyFiles = true;
     if (this.options.projectIds?.length) query.projectIds = this.options.projectIds;
     if (this.options.until) query.until = this.options.until;
     let printed = 0;
+    const source: EventSource = kind === 'history' ? 'log' : 'backfill';
     for await (const row of readLog(this.session, query, { signal: this.stop.signal })) {
       if (!this.passes(row)) continue;
+      if (kind === 'baseline') {
+        this.ledger.markSeen([row.id!], Date.parse(row.created_at));
+        continue;
+      }
       const verdict = this.ledger.noteRow(row, this.ctx.clock.now(), this.streamUp ? this.connectedAtMs : undefined);
       if (verdict !== 'print') continue;
       this.emit({ ...row, source });
       printed += 1;
     }
-    if (!this.streamUp && !history) this.coveredSinceMs = Math.max(this.coveredSinceMs ?? 0, startedAtMs);
+    if (!this.streamUp && kind === 'backfill') this.coveredSinceMs = Math.max(this.coveredSinceMs ?? 0, startedAtMs);
     this.prune();
     return printed;
   }

@@ -1,0 +1,190 @@
+/**
+ * Nothing lost: reconnects, token renewal, backfill, the --since seam, a silent socket, a
+ * stream that is down, a refused token. Each compares what was printed with what the
+ * sandbox stored (`control.log()`), so a lost or doubled event fails the test.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox, SandboxOptions, StoredEvent } from '../../src/sandbox/types.js';
+import { loginAs } from '../helpers/login.js';
+import { botEnv, compareWithLog, startInProcess, waitUntil, type LiveRun } from '../helpers/listen.js';
+import { tempConfigDir } from '../helpers/run-cli.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function sandboxFor(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox; dir: string }> {
+  const sandbox = await startSandbox({ seed: 3, ...options });
+  const tmp = tempConfigDir();
+  cleanups.push(() => tmp.cleanup(), () => sandbox.close());
+  return { sandbox, dir: tmp.dir };
+}
+
+function start(argv: string[], env: Record<string, string>): LiveRun {
+  const live = startInProcess(['listen', ...argv], env);
+  cleanups.push(async () => {
+    live.interrupt();
+    await live.exit;
+  });
+  return live;
+}
+
+/** Stored events from `index` on: what a listener that was up from then must have printed. */
+function storedSince(sandbox: Sandbox, index: number): readonly StoredEvent[] {
+  return sandbox.control.log().slice(index);
+}
+
+/** Waits until every stored event from `index` on was printed exactly once. */
+async function expectEveryStoredEventOnce(live: LiveRun, sandbox: Sandbox, index: number, timeoutMs = 30_000): Promise<void> {
+  const stored = () => storedSince(sandbox, index);
+  await live.waitFor(() => compareWithLog(live.records(), stored()).missing.length === 0, 'every stored event', timeoutMs);
+  const { missing, extra } = compareWithLog(live.records(), stored());
+  expect({ missing, extra }).toEqual({ missing: [], extra: [] });
+}
+
+const reconnections = (live: LiveRun) => live.stderr().split('\n').filter((l) => l.startsWith('reconnected')).length;
+
+describe('listen across reconnects', () => {
+  it('prints every stored event exactly once (live + backfill) while the stream restarts 10 times', async () => {
+    const { sandbox, dir } = await sandboxFor();
+    const live = start(['--json'], botEnv(sandbox, dir));
+    await live.waitForStderr('connected to');
+    const from = sandbox.control.log().length;
+    sandbox.control.setRate(40);
+    for (let i = 1; i <= 10; i += 1) {
+      await live.waitFor(() => live.records().length >= i * 8, `events flowing before restart ${i}`);
+      await sandbox.control.restartStream();
+      await live.waitFor(() => reconnections(live) >= i, `reconnect ${i}`);
+    }
+    sandbox.control.setRate(0);
+    await expectEveryStoredEventOnce(live, sandbox, from);
+    const sources = new Set(live.records().map((r) => r.source));
+    // The restarts lost events live, which only the backfill can have brought back.
+    expect(sources).toEqual(new Set(['live', 'backfill']));
+    expect(live.stderr()).toMatch(/backfilled \d+ events? from the log/);
+    expect(live.stderr().match(/notifications and chat events are never stored/g)).toHaveLength(1);
+    live.interrupt();
+    expect(await live.exit).toBe(130);
+    expect(live.stderr()).toMatch(/stopped: \d+ events, 10 reconnects, [1-9]\d* backfilled/);
+  });
+
+  it('keeps a 2-second token alive for 20 seconds across forced reconnects, without the user', async () => {
+    const { sandbox, dir } = await sandboxFor();
+    sandbox.control.setTokenLifetimes({ access: 2 });
+    await loginAs(sandbox, sandbox.users.admin, dir);
+    const live = start(['--json'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
+    await live.waitForStderr('connected to');
+    const from = sandbox.control.log().length;
+    sandbox.control.setRate(10);
+    const startedAt = Date.now();
+    let restarts = 0;
+    while (Date.now() - startedAt < 20_000) {
+      // Long enough for the token in the handshake to have expired.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await sandbox.control.restartStream();
+      restarts += 1;
+      await live.waitFor(() => reconnections(live) >= restarts, `reconnect ${restarts}`);
+    }
+    sandbox.control.setRate(0);
+    await expectEveryStoredEventOnce(live, sandbox, from);
+    expect(restarts).toBeGreaterThanOrEqual(5);
+    // The handshakes needed fresh tokens: the session renewed them through the refresh token.
+    const refreshes = sandbox.control.requests().filter((r) => r.path === 'auth/refresh-token' && r.status === 200);
+    expect(refreshes.length).toBeGreaterThanOrEqual(3);
+    expect(live.stderr()).not.toMatch(/log in|login|refused/i);
+  });
+
+  it('notices a socket gone quiet without closing, replaces it and backfills the silence', async () => {
+    const { sandbox, dir } = await sandboxFor({ pingInterval: 300, pingTimeout: 300 });
+    const live = start(['--json'], botEnv(sandbox, dir));
+    await live.waitForStderr('connected to');
+    const from = sandbox.control.log().length;
+    sandbox.control.silenceStream();
+    const quiet = sandbox.control.generate(5);
+    await live.waitForStderr(/disconnected \((ping timeout|no ping from the server for \d+ s)\)/);
+    await live.waitForStderr('reconnected');
+    sandbox.control.generate(5);
+    await expectEveryStoredEventOnce(live, sandbox, from);
+    const backfilled = live.records().filter((r) => r.source === 'backfill');
+    expect(backfilled.map((r) => r.id)).toEqual(quiet.map((e) => e.id));
+  });
+});
+
+describe('listen --since', () => {
+  it('prints the history, then live, with events made during the seam neither missed nor repeated', async () => {
+    const { sandbox, dir } = await sandboxFor({ events: 300, historySpan: 60 });
+    sandbox.control.setRate(50);
+    const live = start(['--since', '10m', '--json'], botEnv(sandbox, dir));
+    await live.waitForStderr('connected to');
+    await live.waitFor(() => live.records().some((r) => r.source === 'live'), 'live events after the history');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    sandbox.control.setRate(0);
+    await expectEveryStoredEventOnce(live, sandbox, 0);
+    const sources = live.records().map((r) => r.source);
+    // History first, then live: no stored row after the first live event.
+    expect(sources.lastIndexOf('log')).toBeLessThan(sources.indexOf('live'));
+    expect(sources.filter((s) => s === 'log').length).toBeGreaterThanOrEqual(300);
+  });
+});
+
+describe('listen when the stream is down or refuses', () => {
+  it('polls the log while the stream is unreachable, and goes back to the stream when it returns', async () => {
+    const { sandbox, dir } = await sandboxFor();
+    const live = start(['--json'], botEnv(sandbox, dir));
+    await live.waitForStderr('connected to');
+    const from = sandbox.control.log().length;
+    await sandbox.control.stopStream();
+    await live.waitForStderr(/the event stream is unreachable \(HTTP 502\); polling the log/);
+    const whileDown = sandbox.control.generate(4);
+    await live.waitFor(
+      () => whileDown.every((e) => live.records().some((r) => r.id === e.id && r.source === 'backfill')),
+      'the events made while the stream was down, from polling',
+    );
+    sandbox.control.resumeStream();
+    await live.waitForStderr('the event stream is back', 45_000);
+    await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    sandbox.control.emit('task:update', { task_id: 'after', project_id: sandbox.projects[0]!.id });
+    await live.waitFor(() => live.records().some((r) => r.data.task_id === 'after' && r.source === 'live'), 'a live event again');
+    await expectEveryStoredEventOnce(live, sandbox, from);
+  });
+
+  it('exits 3 with the hint when the stream refuses a token that cannot be renewed', async () => {
+    const { sandbox, dir } = await sandboxFor();
+    const env = botEnv(sandbox, dir);
+    sandbox.control.revokeAllTokens();
+    const live = start(['--json'], env);
+    expect(await live.exit).toBe(3);
+    expect(live.stderr()).toMatch(/event stream refused the token and it cannot be renewed/);
+    // One line, with the hint of what to do next.
+    expect(live.stderr().trim().split('\n')).toHaveLength(1);
+    expect(live.stderr()).toMatch(/\(ask a Kitsu admin for a new bot token\)/);
+    expect(live.stdout()).toBe('');
+  });
+
+  it('gives up with exit 5 after --max-reconnects failed attempts', async () => {
+    const { sandbox, dir } = await sandboxFor();
+    const live = start(['--json', '--max-reconnects', '2', '--no-backfill'], botEnv(sandbox, dir));
+    await live.waitForStderr('connected to');
+    await sandbox.control.stopStream();
+    expect(await live.exit).toBe(5);
+    expect(live.stderr()).toMatch(/--max-reconnects 2 allows no more attempts/);
+    expect(live.stderr()).not.toContain('polling');
+  });
+
+  it('tells a user who may not read the log that backfill is unavailable, once, and goes on', async () => {
+    const { sandbox, dir } = await sandboxFor();
+    await loginAs(sandbox, sandbox.users.artist, dir);
+    const live = start(['--json'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
+    await live.waitForStderr('connected to');
+    await sandbox.control.restartStream();
+    await live.waitFor(() => reconnections(live) >= 1, 'the first reconnect');
+    await sandbox.control.restartStream();
+    await live.waitFor(() => reconnections(live) >= 2, 'the second reconnect');
+    await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    sandbox.control.emit('task:update', { task_id: 'still', project_id: sandbox.projects[0]!.id });
+    await live.waitForRecords(1);
+    expect(live.stderr().match(/backfill is unavailable/g)).toHaveLength(1);
+  });
+});
