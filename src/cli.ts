@@ -222,14 +222,21 @@ export function createProgram(deps: Deps): Command {
   function addListenOptions(command: Command): Command {
     return command
       .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
-      .option('--person <person>', 'only events by this person: e-mail, name or id (repeatable)', collect)
+      .option(
+        '--person <person>',
+        'only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)',
+        collect,
+      )
       .option('--since <time>', 'print stored events from this time first: 2h, 2026-11-29T08:00')
       .option('--count <n>', 'exit after N matching events', positiveInt('--count'))
       .option('--idle-timeout <duration>', 'end after this long without a matching event: 30s, 5m')
-      .option('--until <time>', 'end at this time: 18:00, 2026-11-29T18:00, 2h')
-      .option('--exec <command>', 'run a shell command for each event, record as JSON on its stdin')
+      .option('--until <time>', 'end at this time: 18:00, 2026-11-29T18:00, 2h (from now)')
+      .option(
+        '--exec <command>',
+        'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment, its output on stderr',
+      )
       .option('--forward-to <url>', 'POST each record as JSON to this local web hook')
-      .option('--no-backfill', 'do not fetch from the log what was missed during a reconnect')
+      .option('--no-backfill', 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)')
       .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'));
   }
 
