@@ -1,0 +1,158 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { completionScript, SHELLS, type Shell } from '../../src/output/completion/index.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const committed = (shell: Shell) => join(root, 'completions', `kitsu-tail.${shell}`);
+const REGENERATE = 'UPDATE_COMPLETIONS=1 npx vitest run test/completion';
+const work = mkdtempSync(join(tmpdir(), 'kitsu-tail-completion-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function has(shell: string): boolean {
+  return spawnSync(shell, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+async function generated(shell: Shell): Promise<string> {
+  const result = await runCli(['completion', shell]);
+  expect(result.code).toBe(0);
+  expect(result.stderr).toBe('');
+  return result.stdout;
+}
+
+async function scriptFile(shell: Shell): Promise<string> {
+  const file = join(work, `kitsu-tail.${shell}`);
+  writeFileSync(file, await generated(shell));
+  return file;
+}
+
+describe('kitsu-tail completion', () => {
+  it.each(SHELLS)('completions/kitsu-tail.%s matches the program', async (shell) => {
+    const script = await generated(shell);
+    if (process.env.UPDATE_COMPLETIONS === '1') writeFileSync(committed(shell), script);
+    const onDisk = readFileSync(committed(shell), 'utf8');
+    if (onDisk !== script) {
+      throw new Error(`completions/kitsu-tail.${shell} is out of date with src/cli.ts: regenerate it with \`${REGENERATE}\``);
+    }
+  });
+
+  it('refuses a shell it does not know, with exit 2', async () => {
+    const result = await runCli(['completion', 'powershell']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('bash, zsh, fish');
+  });
+
+  it('is generated from the program, not written by hand', () => {
+    const program = new Command('kitsu-tail');
+    program.option('--globally <file>', 'a global file option');
+    program
+      .command('brand-new')
+      .description('a command nobody wrote a completion for')
+      .addOption(new Option('--mode <mode>', 'a mode').choices(['fast', 'slow']));
+    for (const shell of SHELLS) {
+      const script = completionScript(program, shell);
+      expect(script).toContain('brand-new');
+      expect(script).toContain('fast');
+      expect(script).toMatch(/globally/);
+      expect(script).not.toContain('only-files');
+    }
+  });
+
+  it('names every command and long option of the real program', async () => {
+    const { createProgram } = await import('../../src/cli.js');
+    const program = createProgram({
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+      env: {},
+      clock: { now: () => 0 },
+      signal: new AbortController().signal,
+    });
+    const scripts = await Promise.all(SHELLS.map(generated));
+    const walk = (command: Command): void => {
+      for (const option of command.options) {
+        for (const script of scripts) expect(script).toContain(option.long!.slice(2));
+      }
+      for (const sub of command.commands) {
+        for (const script of scripts) expect(script).toContain(sub.name());
+        walk(sub);
+      }
+    };
+    walk(program);
+  });
+});
+
+describe('the bash script', () => {
+  it('parses (bash -n)', async () => {
+    execFileSync('bash', ['-n', await scriptFile('bash')]);
+  });
+
+  it('completes commands, options and their values', async () => {
+    const file = await scriptFile('bash');
+    writeFileSync(join(work, 'events.ndjson'), '');
+    // [command line typed so far, what COMPREPLY should hold]
+    const cases: Array<[string, string]> = [
+      ['kitsu-tail lo', 'login logout logs'],
+      ['kitsu-tail logs --si', '--since'],
+      ['kitsu-tail logs --format ', 'table ndjson json csv'],
+      ['kitsu-tail logs --format=', 'table ndjson json csv'],
+      ['kitsu-tail --color a', 'auto always'],
+      ['kitsu-tail --format json log', 'login logout logs'],
+      ['kitsu-tail --profile logs lo', 'login logout logs'],
+      ['kitsu-tail profiles ', 'use remove'],
+      ['kitsu-tail profiles use ', ''],
+      ['kitsu-tail completion ', 'bash zsh fish'],
+      ['kitsu-tail logs task:new --pro', '--project --profile'],
+      ['kitsu-tail listen --no-b', '--no-backfill'],
+      ['kitsu-tail logs --since ', ''],
+      ['kitsu-tail logs --output ev', 'events.ndjson'],
+      ['kitsu-tail whoami --', '--help --profile --format --json --color --verbose --quiet --insecure --ca-file'],
+    ];
+    const driver = [
+      `source ${JSON.stringify(file)}`,
+      'complete_line() {',
+      '  read -ra COMP_WORDS <<< "$1"',
+      '  [[ $1 == *" " ]] && COMP_WORDS+=("")',
+      // bash splits the current line at the = of --flag=value, as COMP_WORDBREAKS says.
+      '  [[ $1 == *= ]] && COMP_WORDS=("${COMP_WORDS[@]:0:${#COMP_WORDS[@]}-1}" "${COMP_WORDS[-1]%=}" "=")',
+      '  COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))',
+      '  COMPREPLY=()',
+      '  _kitsu_tail',
+      '  echo "${COMPREPLY[*]}"',
+      '}',
+      ...cases.map(([line]) => `complete_line ${JSON.stringify(line)}`),
+    ].join('\n');
+    const output = execFileSync('bash', ['--norc', '--noprofile', '-c', driver], { cwd: work, encoding: 'utf8' });
+    expect(output.split('\n').slice(0, cases.length)).toEqual(cases.map(([, expected]) => expected));
+  });
+});
+
+describe.skipIf(!has('zsh'))('the zsh script (zsh is installed here)', () => {
+  it('parses (zsh -n)', async () => {
+    execFileSync('zsh', ['-n', await scriptFile('zsh')]);
+  });
+});
+
+describe.skipIf(!has('fish'))('the fish script (fish is installed here)', () => {
+  it('parses and completes commands, options and their values', async () => {
+    const file = await scriptFile('fish');
+    execFileSync('fish', ['--no-execute', file]);
+    const complete = (line: string): string[] =>
+      execFileSync('fish', ['--no-config', '-c', `source ${file}; complete -C ${JSON.stringify(line)}`], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map((entry) => entry.split('\t')[0]!)
+        .sort();
+    expect(complete('kitsu-tail lo')).toEqual(['login', 'logout', 'logs']);
+    expect(complete('kitsu-tail logs --format ')).toEqual(['csv', 'json', 'ndjson', 'table']);
+    expect(complete('kitsu-tail --profile logs lo')).toEqual(['login', 'logout', 'logs']);
+    expect(complete('kitsu-tail profiles ')).toEqual(['remove', 'use']);
+    expect(complete('kitsu-tail logs --pro')).toEqual(['--profile', '--project']);
+    expect(complete('kitsu-tail completion ')).toEqual(['bash', 'fish', 'zsh']);
+  });
+});
