@@ -47,7 +47,9 @@ interface Compiled {
 }
 
 function patternError(pattern: string, problem: string): UsageError {
-  return new UsageError(`bad event pattern '${pattern}': ${problem}`, EXAMPLE);
+  // The message goes to a terminal: control characters are shown as '?', not acted on.
+  const shown = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return new UsageError(`bad event pattern '${shown(pattern)}': ${shown(problem)}`, EXAMPLE);
 }
 
 function compile(raw: string): Compiled {

@@ -164,23 +164,28 @@ export function parseTime(text: string, nowMs: number, flag: string, options: Pa
 
   const iso = ISO.exec(input);
   if (!iso) return fail(`cannot read '${text}' as a time`);
-  const fields: LocalFields = {
-    year: Number(iso[1]),
-    month: Number(iso[2]),
-    day: Number(iso[3]),
-    hour: Number(iso[4] ?? 0),
-    minute: Number(iso[5] ?? 0),
-    second: Number(iso[6] ?? 0),
-  };
+  const { fields, ms } = dateTimeOf(iso);
   const problem = dateProblem(fields) ?? clockProblem(fields);
   if (problem) fail(`'${text}' ${problem}`);
-  const ms = iso[7] ? Math.floor(Number(`0.${iso[7]}`) * 1000) : 0;
   const zoneText = iso[8];
   if (!zoneText) return checked(fromLocalFields(fields, zone, ms));
   const offset = parseOffset(zoneText);
   if (offset === null) return fail(`'${text}' has a zone offset beyond ±14:00`);
   const wall = Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second, ms);
   return checked(wall - offset * 60_000);
+}
+
+/** Fields and milliseconds from a match of ISO or SERVER_DATE (groups 1–6, fraction in 7). */
+function dateTimeOf(match: RegExpExecArray): { fields: LocalFields; ms: number } {
+  const fields: LocalFields = {
+    year: Number(match[1]),
+    month: Number(match[2]),
+    day: Number(match[3]),
+    hour: Number(match[4] ?? 0),
+    minute: Number(match[5] ?? 0),
+    second: Number(match[6] ?? 0),
+  };
+  return { fields, ms: match[7] ? Math.floor(Number(`0.${match[7]}`) * 1000) : 0 };
 }
 
 function dateProblem(f: LocalFields): string | null {
@@ -220,22 +225,15 @@ const SERVER_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d
  */
 export function fromServerDate(text: string): Date {
   const match = SERVER_DATE.exec(text);
-  const fields: LocalFields | null = match
-    ? {
-        year: Number(match[1]),
-        month: Number(match[2]),
-        day: Number(match[3]),
-        hour: Number(match[4] ?? 0),
-        minute: Number(match[5] ?? 0),
-        second: Number(match[6] ?? 0),
-      }
-    : null;
-  if (!match || !fields || dateProblem(fields) || clockProblem(fields)) {
+  const parsed = match ? dateTimeOf(match) : undefined;
+  if (!parsed || dateProblem(parsed.fields) || clockProblem(parsed.fields)) {
+    // Only printable ASCII of what the server sent reaches the message (and so the terminal).
+    const shown = String(text).slice(0, 40).replace(/[^\x20-\x7e]/g, '?');
     throw new ServerError(
-      `the server sent a date Kitsu never sends: ${JSON.stringify(text).slice(0, 60)}`,
-      'check that the host is a Kitsu API and not a proxy or another site',
+      `the server sent a date Kitsu never sends: '${shown}'`,
+      'check that the host is the Kitsu API and not a proxy page or another site',
     );
   }
-  const ms = match[7] ? Math.floor(Number(`0.${match[7]}`) * 1000) : 0;
+  const { fields, ms } = parsed;
   return new Date(Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second, ms));
 }

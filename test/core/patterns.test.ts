@@ -74,7 +74,7 @@ describe('parsePatterns: bad patterns are usage errors that name the pattern', (
     ['task: new', /its own argument/],
     ['tâche:*', /'â' never appears/],
     ['task:[ab]', /'\[' never appears/],
-    ['task:new\u001b[2J', /never appears/],
+    ['task:new\u001b[2J', /'\?' never appears/],
     ['task/new', /'\/' never appears/],
   ];
   it.each(cases)('%j', (pattern, problem) => {
@@ -87,7 +87,9 @@ describe('parsePatterns: bad patterns are usage errors that name the pattern', (
     expect(caught).toBeInstanceOf(UsageError);
     const error = caught as UsageError;
     expect(error.exitCode).toBe(2);
-    expect(error.message).toContain(`'${pattern}'`);
+    // Named as typed, but with control characters shown as '?' rather than sent to the terminal.
+    expect(error.message).toContain(`'${pattern.replace(/\u001b/g, '?')}'`);
+    expect(error.message).not.toMatch(/[\u0000-\u001f]/);
     expect(error.message).toMatch(problem);
     expect(error.message).not.toContain('\n');
     expect(error.hint).toMatch(/'task:\*'/);
