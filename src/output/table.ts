@@ -42,9 +42,10 @@ interface Cell {
   gap?: string;
 }
 
-const NAME_WIDTH = 26;
-const PROJECT_WIDTH = 16;
-const PERSON_WIDTH = 14;
+/** Column widths: roomy on a wide terminal, tighter below 110 columns so data still shows. */
+function columnWidths(columns: number | undefined): { name: number; project: number; person: number } {
+  return columns === undefined || columns >= 110 ? { name: 26, project: 16, person: 14 } : { name: 22, project: 12, person: 10 };
+}
 const VALUE_WIDTH = 40;
 const GAP = '  ';
 const BACKFILL_MARK = '↺';
@@ -220,19 +221,21 @@ export function eventTableRenderer(options: TableOptions): Renderer<EventRecord>
       const action = name.slice(colon + 1);
       const verb = verbColor(action);
       const backfill = record.source === 'backfill';
+      const columns = options.columns?.();
+      const widths = columnWidths(columns);
       const cells: Cell[] = [
         { parts: [{ text: time, style: paint.dim }] },
         { parts: [{ text: backfill ? BACKFILL_MARK : ' ' }], gap: ' ' },
         {
           parts: [{ text: name.slice(0, colon + 1) }, { text: action, style: verb ? paint[verb] : undefined }],
-          width: NAME_WIDTH,
+          width: widths.name,
           gap: ' ',
         },
-        { parts: [{ text: record.project_id ? projectName(record.project_id) : '', style: paint.project }], width: PROJECT_WIDTH },
-        { parts: [{ text: record.user_id ? personName(record.user_id) : '', style: paint.person }], width: PERSON_WIDTH },
+        { parts: [{ text: record.project_id ? projectName(record.project_id) : '', style: paint.project }], width: widths.project },
+        { parts: [{ text: record.user_id ? personName(record.user_id) : '', style: paint.person }], width: widths.person },
         { parts: [{ text: summary(record) }] },
       ];
-      return `${before}${renderLine(cells, options.columns?.(), backfill ? paint.dim : undefined)}\n`;
+      return `${before}${renderLine(cells, columns, backfill ? paint.dim : undefined)}\n`;
     },
     end: () => '',
     closeOnInterrupt: false,

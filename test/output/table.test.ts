@@ -138,6 +138,12 @@ describe('the event table', () => {
     }
   });
 
+  it('tightens the columns on a narrower terminal, so that data still shows', () => {
+    const line = renderAll([sampleRecord()], { columns: () => 90 }).trimEnd();
+    expect(line).toBe('08:00:01   task:status-changed     Big Buck Bu…  Alice Mar…  task=c3d4e5f6 new_task_statu…');
+    expect(displayWidth(line)).toBe(90);
+  });
+
   it('cuts a long line with … at the width, and not at all when the width is unknown', () => {
     const record = sampleRecord({ data: { note: 'z'.repeat(300), more: 'y'.repeat(300) } });
     const cut = renderAll([record], { columns: () => 80 }).trimEnd();
