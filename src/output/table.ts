@@ -213,8 +213,13 @@ export function eventTableRenderer(options: TableOptions): Renderer<EventRecord>
       .filter(Boolean)
       .join(' ');
 
+  // Live events carry no author: a stream that starts live gets no person column (a
+  // backfilled row's author then leads its summary as by=…), one that starts from the log does.
+  let personColumn: boolean | undefined;
+
   return {
     record(record) {
+      personColumn ??= record.source !== 'live';
       const { before, time } = timeline.place(record.created_at, record.source);
       const name = clean(record.name);
       const colon = name.lastIndexOf(':');
@@ -232,9 +237,13 @@ export function eventTableRenderer(options: TableOptions): Renderer<EventRecord>
           gap: ' ',
         },
         { parts: [{ text: record.project_id ? projectName(record.project_id) : '', style: paint.project }], width: widths.project },
-        { parts: [{ text: record.user_id ? personName(record.user_id) : '', style: paint.person }], width: widths.person },
-        { parts: [{ text: summary(record) }] },
       ];
+      const author = record.user_id ? personName(record.user_id) : '';
+      if (personColumn) {
+        cells.push({ parts: [{ text: author, style: paint.person }], width: widths.person }, { parts: [{ text: summary(record) }] });
+      } else {
+        cells.push({ parts: [...(author ? [{ text: 'by=' }, { text: `${author} `, style: paint.person }] : []), { text: summary(record) }] });
+      }
       return `${before}${renderLine(cells, columns, backfill ? paint.dim : undefined)}\n`;
     },
     end: () => '',

@@ -112,6 +112,18 @@ describe('the event table', () => {
     ]);
   });
 
+  it('leaves out the person column for a stream that starts live, naming a backfilled author in the summary', () => {
+    const text = renderAll([
+      sampleRecord({ source: 'live', id: null, user_id: null }),
+      sampleRecord({ source: 'backfill', created_at: '2026-11-29T08:00:03Z' }),
+    ]);
+    expect(text.split('\n')).toEqual([
+      '08:00:01   task:status-changed         Big Buck Bunny    task=c3d4e5f6 new_task_status=d4e5f6a7',
+      '08:00:03 ↺ task:status-changed         Big Buck Bunny    by=Alice Martin task=c3d4e5f6 new_task_status=d4e5f6a7',
+      '',
+    ]);
+  });
+
   it('colours the action by verb and dims a backfilled row, only when asked', () => {
     const colored = renderAll([sampleRecord({ name: 'task:delete' }), sampleRecord({ name: 'task:new', source: 'backfill' })], { color: true });
     expect(colored).toContain('task:\u001b[31mdelete\u001b[39m');
