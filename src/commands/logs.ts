@@ -316,7 +316,9 @@ async function runLog<R extends LogRow>(
     try {
       if (plan.limit === null && !plan.reverse) {
         for await (const batch of source.windows(toSecond(source.since), toSecond(source.until), readOptions)) {
-          for (const record of batch.rows) await print(record);
+          await writeAll(writer, batch.rows);
+          for (const record of batch.rows) continuation?.printed(record);
+          progress.update({ events: (events += batch.rows.length), pages });
         }
       } else {
         const newest = await newestFirst(source.newestFirst(readOptions), plan.limit, plan.reverse, print);
@@ -331,6 +333,12 @@ async function runLog<R extends LogRow>(
   } finally {
     progress.done();
   }
+}
+
+/** A window's records in one write where the writer can, else one by one. */
+export async function writeAll<R>(writer: RecordWriter<R>, records: readonly R[]): Promise<void> {
+  if (writer.writeMany) await writer.writeMany(records);
+  else for (const record of records) await writer.write(record);
 }
 
 /** Where records go: stdout, or the --output file (appended to). */

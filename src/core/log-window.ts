@@ -67,6 +67,12 @@ export class WindowPlanner {
    * Windows before it may grow fast over empty stretches but never run far into it.
    */
   private dense: { at: number; width: number } | null = null;
+  /**
+   * The end of the last window that overflowed: more than a window's worth lies before it.
+   * Windows growing over an empty stretch go at most half way there, so the start of the
+   * rows is found by halving rather than by overshooting again and again.
+   */
+  private crowdedBefore: number | null = null;
 
   constructor(
     start: number,
@@ -83,6 +89,9 @@ export class WindowPlanner {
     if (this.cursor >= this.end) return null;
     let end = Math.min(this.end, this.cursor + this.width);
     if (this.dense) end = Math.min(end, Math.max(this.cursor + 1, this.dense.at + this.dense.width));
+    if (this.crowdedBefore !== null) {
+      end = Math.min(end, this.cursor + Math.max(1, Math.floor((this.crowdedBefore - this.cursor) / 2)));
+    }
     return { start: this.cursor, end };
   }
 
@@ -91,6 +100,8 @@ export class WindowPlanner {
     this.cursor = window.end;
     this.width = nextWidth(window, rows, oldestSecond, this.options);
     if (this.dense && this.cursor > this.dense.at) this.dense = null;
+    // Rows again: from here the density, not the search, sizes the windows.
+    if (rows > 0 || (this.crowdedBefore !== null && this.cursor >= this.crowdedBefore)) this.crowdedBefore = null;
   }
 
   /**
@@ -103,6 +114,7 @@ export class WindowPlanner {
     const width = window.end - window.start;
     if (width <= 1) throw new RangeError('a window of one second cannot be narrowed');
     this.dense = { at: oldestSecondSeen, width: widthAtDensity(window, rowsSeen, oldestSecondSeen, this.options) };
+    this.crowdedBefore = window.end;
     this.width = Math.max(1, Math.min(Math.floor(width / 2), this.dense.width));
   }
 

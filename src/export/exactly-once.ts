@@ -131,7 +131,9 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
         if (output) {
           await output.append(fresh.map((row) => formatNdjson(row)).join(''));
         } else {
-          for (const row of fresh) await request.writer!.write(row);
+          const writer = request.writer!;
+          if (writer.writeMany) await writer.writeMany(fresh);
+          else for (const row of fresh) await writer.write(row);
         }
         // Only once they are written: a commit after a failed append must not count them.
         for (const row of fresh) recent.add(row.id!, secondOf(row));

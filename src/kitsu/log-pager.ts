@@ -26,8 +26,8 @@ import type { KitsuHttp, Query } from './types.js';
 /** Rows a page: the server's cap since 1.0.16, and a good size before. */
 export const PAGE_SIZE = 1000;
 /** Rows a window should hold, and the most one may hold before it is planned narrower. */
-const WINDOW_TARGET_ROWS = 3 * PAGE_SIZE;
-const WINDOW_BUDGET_ROWS = 6 * PAGE_SIZE;
+const WINDOW_TARGET_ROWS = 5 * PAGE_SIZE;
+const WINDOW_BUDGET_ROWS = 10 * PAGE_SIZE;
 const WINDOW_MAX_GROWTH = 8;
 /** How much larger each retry of a second that fills a page asks (servers without a cursor). */
 const DENSE_SECOND_GROWTH = 4;
@@ -110,7 +110,8 @@ export async function* walkNewestFirst<R extends LogRow>(
   const after = from !== undefined && from > 0 ? from - 1 : undefined;
   /** Keeps the rows inside the bounds; tells whether the page reached below `from`. */
   const within = (page: R[]): { rows: R[]; passed: boolean } => {
-    if (from === undefined) return { rows: page, passed: false };
+    // Newest first: when the oldest row is inside, they all are.
+    if (from === undefined || page.length === 0 || secondOf(page[page.length - 1]!) >= from) return { rows: page, passed: false };
     const cut = page.findIndex((row) => secondOf(row) < from);
     return cut === -1 ? { rows: page, passed: false } : { rows: page.slice(0, cut), passed: true };
   };

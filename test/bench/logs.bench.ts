@@ -1,0 +1,148 @@
+/**
+ * `logs --all` against the sandbox, in one run, as ratios (no duration is asserted):
+ * (a) the built program (`logs --all --json > /dev/null`) against a plain fetch loop that
+ *     pages the same rows with the cursor and writes them as NDJSON: what reading oldest
+ *     first in windows costs over the simplest newest-first loop;
+ * (b) the program's peak RSS over 100k and over 1M events: ~1.0 when memory does not grow
+ *     with the number of events.
+ * Run with `npm run bench` (which builds first).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/types.js';
+import { botEnv } from '../helpers/logs.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'kitsu-tail.js');
+const REPEATS = 3;
+
+/**
+ * Preloaded into the child: writes its peak RSS (kB) and the largest heap it kept after a
+ * full garbage collection (bytes: what it really holds, free of V8's heap sizing) to
+ * $RSS_FILE as it exits.
+ */
+const RECORD_MEMORY =
+  'data:text/javascript,' +
+  encodeURIComponent(`
+    import { writeFileSync } from 'node:fs';
+    import { PerformanceObserver } from 'node:perf_hooks';
+    import v8 from 'node:v8';
+    let live = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (entry.detail?.kind === 4) live = Math.max(live, v8.getHeapStatistics().used_heap_size);
+      }
+    }).observe({ entryTypes: ['gc'] });
+    process.on('exit', () => writeFileSync(process.env.RSS_FILE, JSON.stringify({ rss: process.resourceUsage().maxRSS, live })));
+  `);
+
+/** The simplest correct reader: newest first by cursor, one JSON line a row. Prints its count on stderr. */
+const FETCH_LOOP = `
+const api = process.env.KITSU_HOST + '/api/data/events/last';
+const headers = { Authorization: 'Bearer ' + process.env.KITSU_TOKEN };
+let cursor = null, rows = 0;
+for (;;) {
+  const url = api + '?limit=1000' + (cursor ? '&cursor_event_id=' + cursor : '');
+  const page = await (await fetch(url, { headers })).json();
+  let text = '';
+  for (const row of page) text += JSON.stringify(row) + '\\n';
+  if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+  rows += page.length;
+  if (page.length < 1000) break;
+  cursor = page[page.length - 1].id;
+}
+process.stderr.write(String(rows));
+`;
+
+interface Measured {
+  ms: number;
+  peakRssKb: number;
+  liveHeapBytes: number;
+  stderr: string;
+}
+
+function measure(args: string[], env: Record<string, string>, dir: string): Promise<Measured> {
+  const rssFile = join(dir, `rss-${Math.random().toString(36).slice(2)}`);
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', RECORD_MEMORY, ...args], {
+    env: { ...env, RSS_FILE: rssFile },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      const ms = performance.now() - started;
+      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
+      else {
+        const memory = JSON.parse(readFileSync(rssFile, 'utf8')) as { rss: number; live: number };
+        resolve({ ms, peakRssKb: memory.rss, liveHeapBytes: memory.live, stderr });
+      }
+    });
+  });
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const perSecond = (events: number, ms: number): string => `${Math.round(events / (ms / 1000)).toLocaleString('en-US')} events/s`;
+
+async function withSandbox<T>(events: number, body: (sandbox: Sandbox, env: Record<string, string>, dir: string) => Promise<T>): Promise<T> {
+  const sandbox = await startSandbox({ seed: 1, events, historySpan: 30 * 86_400 });
+  const dir = mkdtempSync(join(tmpdir(), 'kitsu-tail-bench-'));
+  try {
+    return await body(sandbox, botEnv(sandbox, 'admin', dir), dir);
+  } finally {
+    await sandbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+it('logs --all: overhead over a plain fetch loop, and peak memory over 100k and 1M events', async () => {
+  const lines: string[] = [];
+
+  const overhead = await withSandbox(200_000, async (sandbox, env, dir) => {
+    const events = sandbox.control.log().length;
+    const tool: number[] = [];
+    const loop: number[] = [];
+    const asked = () => sandbox.control.requests().filter((r) => r.path === 'data/events/last').length;
+    let requests = 0;
+    for (let i = 0; i < REPEATS; i += 1) {
+      const before = asked();
+      tool.push((await measure([BIN, 'logs', '--all', '--json'], env, dir)).ms);
+      requests = asked() - before;
+      const baseline = await measure(['--input-type=module', '-e', FETCH_LOOP], env, dir);
+      if (Number(baseline.stderr) !== events) throw new Error(`the fetch loop read ${baseline.stderr} rows of ${events}`);
+      loop.push(baseline.ms);
+    }
+    return { events, tool: median(tool), loop: median(loop), requests };
+  });
+  lines.push(
+    `(a) ${overhead.events.toLocaleString('en-US')} events, median of ${REPEATS}:`,
+    `    logs --all --json   ${(overhead.tool / 1000).toFixed(2)} s  ${perSecond(overhead.events, overhead.tool)}`,
+    `    plain fetch loop    ${(overhead.loop / 1000).toFixed(2)} s  ${perSecond(overhead.events, overhead.loop)}`,
+    `    overhead ratio      ${(overhead.tool / overhead.loop).toFixed(2)}  (requests: logs ${overhead.requests}, the loop ${Math.ceil((overhead.events + 1) / 1000)})`,
+  );
+
+  const peak = async (events: number) =>
+    withSandbox(events, async (_sandbox, env, dir) => {
+      const runs: Measured[] = [];
+      for (let i = 0; i < 2; i += 1) runs.push(await measure([BIN, 'logs', '--all', '--json'], env, dir));
+      return {
+        peakRssKb: median(runs.map((r) => r.peakRssKb)),
+        liveHeapBytes: median(runs.map((r) => r.liveHeapBytes)),
+        ms: median(runs.map((r) => r.ms)),
+      };
+    });
+  const small = await peak(100_000);
+  const large = await peak(1_000_000);
+  const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+  lines.push(
+    '(b) memory of logs --all --json > /dev/null (peak RSS; largest heap kept after a full GC):',
+    `    100k events  ${mb(small.peakRssKb)}  ${mb(small.liveHeapBytes / 1024)}  (${perSecond(100_000, small.ms)})`,
+    `    1M events    ${mb(large.peakRssKb)}  ${mb(large.liveHeapBytes / 1024)}  (${perSecond(1_000_000, large.ms)})`,
+    `    ratio 1M/100k  RSS ${(large.peakRssKb / small.peakRssKb).toFixed(2)}, kept heap ${(large.liveHeapBytes / small.liveHeapBytes).toFixed(2)}`,
+  );
+  console.log(lines.join('\n'));
+});
