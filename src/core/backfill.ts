@@ -37,6 +37,11 @@ export interface LiveMark {
   readonly key: string;
   readonly receivedAtMs: number;
   paired: boolean;
+  /**
+   * Held back, not printed yet (the `--since` seam buffers live events while the history is
+   * read): a row that pairs with it is printed in its place. Clear it once the event is printed.
+   */
+  held: boolean;
 }
 
 interface RowMark {
@@ -48,7 +53,7 @@ interface RowMark {
 }
 
 export type RowVerdict =
-  /** Not seen before and no live event was it: print it. */
+  /** Not seen before and no printed live event was it: print it. */
   | 'print'
   /** Printed (or paired) before, by id. */
   | 'seen'
@@ -118,7 +123,7 @@ export class BackfillLedger {
    * moment ago (do not print it), else a mark to keep with the record: a later row that pairs
    * with it sets `paired`, which tells a caller that buffered the record to drop it.
    */
-  noteLive(record: EventRecord, receivedAtMs: number): LiveMark | null {
+  noteLive(record: EventRecord, receivedAtMs: number, options: { held?: boolean } = {}): LiveMark | null {
     const key = eventKey(record);
     const rows = this.rowsByKey.get(key);
     if (rows) {
@@ -133,7 +138,7 @@ export class BackfillLedger {
         return null;
       }
     }
-    const mark: LiveMark = { key, receivedAtMs, paired: false };
+    const mark: LiveMark = { key, receivedAtMs, paired: false, held: options.held ?? false };
     let list = this.liveByKey.get(key);
     if (!list) {
       list = [];
@@ -162,7 +167,7 @@ export class BackfillLedger {
     );
     if (live) {
       live.paired = true;
-      return 'paired';
+      return live.held ? 'print' : 'paired';
     }
     const mayAbsorb =
       liveSinceMs !== undefined && secondMs + SECOND_MS + this.toleranceMs >= liveSinceMs;

@@ -230,7 +230,7 @@ async function connectOnce(
             lastAliveAtMs,
           });
         }
-      }, Math.max(250, Math.min(5_000, Math.floor(silenceLimitMs / 4))));
+      }, Math.max(250, Math.min(2_000, Math.floor(silenceLimitMs / 4))));
       watchdog.unref();
     });
   });

@@ -9,7 +9,7 @@
  *   were not printed live are printed with source "backfill" (src/core/backfill.ts decides).
  * - While the stream cannot be reached at all, the log is polled instead, until it is back.
  */
-import { BackfillLedger } from '../core/backfill.js';
+import { BackfillLedger, type LiveMark } from '../core/backfill.js';
 import { recordFromLive } from '../core/normalize.js';
 import type { EventFilter } from '../core/patterns.js';
 import type { EventRecord, EventSource } from '../core/record.js';
@@ -107,7 +107,7 @@ class Follower {
   private firstConnection: (() => void) | null = null;
 
   /** Live events held back while the history of the seam is read. */
-  private seamBuffer: { record: EventRecord; mark: { paired: boolean } }[] | null = null;
+  private seamBuffer: { record: EventRecord; mark: LiveMark }[] | null = null;
   private logReadable: boolean;
   private polling = false;
   /** Start of the newest successful read: the log is covered up to there. */
@@ -272,7 +272,7 @@ class Follower {
     const record = recordFromLive(name, payload, receivedAtMs);
     if (!this.passes(record)) return;
     if (this.seamBuffer) {
-      const mark = this.ledger.noteLive(record, receivedAtMs);
+      const mark = this.ledger.noteLive(record, receivedAtMs, { held: true });
       if (mark) this.seamBuffer.push({ record, mark });
       return;
     }
@@ -382,7 +382,12 @@ class Follower {
     }
     const buffered = this.seamBuffer ?? [];
     this.seamBuffer = null;
-    for (const { record, mark } of buffered) if (!mark.paired) this.emit(record);
+    for (const { record, mark } of buffered) {
+      // A held event that a history row turned out to be was printed as that row.
+      if (mark.paired) continue;
+      mark.held = false;
+      this.emit(record);
+    }
     if (this.streamUp) this.settleGap();
   }
 

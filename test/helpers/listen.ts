@@ -7,6 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run } from '../../src/cli.js';
+import type { Clock } from '../../src/context.js';
 import type { EventRecord } from '../../src/core/record.js';
 import { InterruptedError } from '../../src/errors.js';
 import type { Sandbox, StoredEvent } from '../../src/sandbox/types.js';
@@ -72,8 +73,11 @@ function makeLive(
   return live;
 }
 
-/** Runs `argv` in-process with its own streams; `env` is the whole environment it sees. */
-export function startInProcess(argv: string[], env: Record<string, string | undefined>): LiveRun {
+/**
+ * Runs `argv` in-process with its own streams; `env` is the whole environment it sees, and
+ * `clock` (default: the real one) what it reads the time from.
+ */
+export function startInProcess(argv: string[], env: Record<string, string | undefined>, clock: Clock = { now: () => Date.now() }): LiveRun {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const stdin = new PassThrough();
@@ -88,7 +92,7 @@ export function startInProcess(argv: string[], env: Record<string, string | unde
     stderr,
     stdin,
     env,
-    clock: { now: () => Date.now() },
+    clock,
     signal: controller.signal,
   });
   return makeLive(

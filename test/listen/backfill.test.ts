@@ -73,6 +73,17 @@ describe('BackfillLedger', () => {
     expect(ledger.noteRow(row('2', 'asset:new', { n: 2, ...data }, T0), T0 + 5000)).toBe('paired');
   });
 
+  it('prints a row in place of the held live event it pairs with, which is then dropped', () => {
+    const ledger = new BackfillLedger();
+    const held = ledger.noteLive(live('comment:new', { comment_id: 'c' }), T0 + 400, { held: true })!;
+    expect(ledger.noteRow(row('1', 'comment:new', { comment_id: 'c' }, T0 + 300), T0 + 900, T0)).toBe('print');
+    expect(held.paired).toBe(true);
+    // Once printed, a held event pairs like any other.
+    const later = ledger.noteLive(live('comment:new', { comment_id: 'd' }), T0 + 500, { held: true })!;
+    later.held = false;
+    expect(ledger.noteRow(row('2', 'comment:new', { comment_id: 'd' }, T0 + 300), T0 + 900, T0)).toBe('paired');
+  });
+
   it('skips a row printed by an earlier, overlapping read', () => {
     const ledger = new BackfillLedger();
     const r = row('1', 'shot:new', { shot_id: 's' }, T0);

@@ -112,6 +112,27 @@ describe('listen across reconnects', () => {
   });
 });
 
+describe('the watchdog', () => {
+  it('replaces a connection whose last packet is older than pingInterval + pingTimeout by the clock, as after a laptop sleeps', async () => {
+    // Zou's 25 s + 20 s: engine.io-client's own timer will not fire during this test, so only
+    // the watchdog, which reads the clock, can notice.
+    const { sandbox, dir } = await sandboxFor({ pingInterval: 25_000, pingTimeout: 20_000 });
+    let jump = 0;
+    const live = startInProcess(['listen', '--json', '--no-backfill'], botEnv(sandbox, dir), { now: () => Date.now() + jump });
+    cleanups.push(async () => {
+      live.interrupt();
+      await live.exit;
+    });
+    await live.waitForStderr('connected to');
+    jump = 60_000;
+    await live.waitForStderr(/disconnected \(no ping from the server for 6\d s\)/, 15_000);
+    await live.waitForStderr('reconnected');
+    await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket: the old one closed, the new one up');
+    sandbox.control.emit('task:update', { task_id: 'awake' });
+    await live.waitFor(() => live.records().some((r) => r.data.task_id === 'awake'), 'a live event on the new connection');
+  });
+});
+
 describe('listen --since', () => {
   it('prints the history, then live, with events made during the seam neither missed nor repeated', async () => {
     const { sandbox, dir } = await sandboxFor({ events: 300, historySpan: 60 });
