@@ -52,11 +52,6 @@ export class StreamSink {
     return undefined;
   }
 
-  /** True while a write could still succeed. */
-  get open(): boolean {
-    return this.blocker() === undefined;
-  }
-
   /**
    * Hands `text` to the stream. Resolves at once when the stream has room, else when it has
    * drained; rejects with OutputClosedError when the reader went away, or with the abort

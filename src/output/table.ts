@@ -2,13 +2,19 @@
  * The view for a person: one line per event, written as it comes (never a buffered table),
  * cut to the terminal's width.
  *
- *   08:00:01   task:status-changed       Big Buck Bunny    Alice Martin    task=1a2b3c4d person=Bob Stone
- *   08:00:03 ↺ comment:new               Big Buck Bunny                    comment=9f8e7d6c task=1a2b3c4d
+ *   ── Sat 2026-11-28 ──
+ *   17:59:58   task:status-changed         Big Buck Bunny    Alice Martin    task=1a2b3c4d new_task_status=9f8e7d6c
+ *   ── Sun 2026-11-29 ──
+ *   08:00:01   comment:new                 Big Buck Bunny    Bob Stone       comment=225f6eb1 task=1a2b3c4d
+ *   ── live ──
+ *   08:00:03   preview-file:add-file       Big Buck Bunny                    preview_file=3e7c1a2b revision=3
+ *   08:00:04 ↺ task:update                 Big Buck Bunny    Alice Martin    task=1a2b3c4d
  *
  * Local time; the date appears as a separator line when the events are not from today and
  * whenever the day changes, and `── live ──` marks where stored history gives way to the
  * live stream. Backfilled events (caught up from the log after a reconnect) are dimmed and
- * marked ↺. Every text from the server is sanitised before it reaches the terminal.
+ * marked ↺. Names replace ids where the NameDirectory knows them, else the first 8
+ * characters of the id. Every text from the server is sanitised before it reaches the terminal.
  */
 import { Chalk } from 'chalk';
 import type { EventRecord, EventSource, LoginRecord } from '../core/record.js';
@@ -16,7 +22,7 @@ import { systemTimeZone, toLocalFields, type TimeZone } from '../core/time.js';
 import type { Renderer } from './formats.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import type { NameDirectory } from './types.js';
-import { charWidth, displayWidth, fitToWidth } from './width.js';
+import { charWidth, displayWidth, truncateToWidth } from './width.js';
 
 export interface TableOptions {
   color: boolean;
@@ -207,8 +213,7 @@ export function eventTableRenderer(options: TableOptions): Renderer<EventRecord>
         const shown = describeValue(key, value);
         if (shown === undefined) return '';
         const label = clean(key.endsWith('_id') ? key.slice(0, -3) : key);
-        const cut = displayWidth(shown) > VALUE_WIDTH ? fitToWidth(shown, VALUE_WIDTH) : shown;
-        return `${label}=${cut}`;
+        return `${label}=${truncateToWidth(shown, VALUE_WIDTH)}`;
       })
       .filter(Boolean)
       .join(' ');

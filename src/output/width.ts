@@ -48,9 +48,3 @@ export function truncateToWidth(text: string, width: number): string {
   }
   return `${out}…`;
 }
-
-/** `text` cut or padded with spaces to exactly `width` cells. */
-export function fitToWidth(text: string, width: number): string {
-  const cut = truncateToWidth(text, width);
-  return cut + ' '.repeat(Math.max(0, width - displayWidth(cut)));
-}
