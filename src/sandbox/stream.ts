@@ -18,6 +18,7 @@ interface EngineSocket {
   sendPacket: (...args: unknown[]) => void;
   schedulePing(): void;
   close(): void;
+  transport: { name: string; socket?: { terminate?: () => void } };
   once(event: 'close', listener: () => void): void;
 }
 
@@ -101,7 +102,7 @@ export class EventStream {
     return Object.values((this.io.engine as unknown as { clients: Record<string, EngineSocket> }).clients);
   }
 
-  /** Closes every engine connection, as a dying zou-events process does, and waits for them. */
+  /** Drops every engine connection, as a dying zou-events process does, and waits for them. */
   private async dropAll(): Promise<void> {
     const closing = this.engineSockets().map(
       (conn) =>
@@ -113,7 +114,10 @@ export class EventStream {
             resolve();
           });
           this.release(conn);
-          conn.close();
+          // A dying process drops its TCP connections; it does not close websockets politely.
+          const ws = conn.transport.name === 'websocket' ? conn.transport.socket : undefined;
+          if (ws?.terminate) ws.terminate();
+          else conn.close();
         }),
     );
     await Promise.all(closing);
