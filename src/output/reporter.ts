@@ -6,7 +6,16 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Context, OutStream } from '../context.js';
 import { shouldColor } from './color.js';
 import { redactor } from '../core/redact.js';
+import { sanitizeForTerminal } from './sanitize.js';
 import { aroundStatusLine } from './status-line.js';
+
+/**
+ * Messages often quote the server (an error text, a name): each line is sanitised before
+ * our own colours are added, so only those colours reach the terminal.
+ */
+function clean(message: string): string {
+  return message.split('\n').map(sanitizeForTerminal).join('\n');
+}
 
 export interface ReporterOptions {
   quiet: boolean;
@@ -27,12 +36,12 @@ export class Reporter {
 
   /** Normal information ("connected to …"). Silenced by --quiet. */
   info(message: string): void {
-    if (!this.options.quiet) this.write(message);
+    if (!this.options.quiet) this.write(clean(message));
   }
 
   /** Something the user should act on or know even with --quiet. */
   warn(message: string): void {
-    this.write(`${this.paint.yellow('warning:')} ${message}`);
+    this.write(`${this.paint.yellow('warning:')} ${clean(message)}`);
   }
 
   /** Like warn, but said once per process for a given key. */
@@ -44,7 +53,7 @@ export class Reporter {
 
   /** Requests, reconnect details: only with --verbose. */
   verbose(message: string): void {
-    if (this.options.verbose) this.write(this.paint.dim(message));
+    if (this.options.verbose) this.write(this.paint.dim(clean(message)));
   }
 
   /** True when stderr is a terminal that progress lines may redraw. */
