@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OutputClosedError } from '../../src/errors.js';
+import { InterruptedError, OutputClosedError } from '../../src/errors.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { botEnv, idsOfNdjson, secondOfStored, storedIds } from '../helpers/logs.js';
@@ -133,6 +133,35 @@ describe('logs --checkpoint --output', () => {
     expect(after.code).toBe(0);
     expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(storedIds(sandbox));
     expect(existsSync(`${state}.lock`)).toBe(false);
+  });
+
+  it('keeps the whole windows it wrote when interrupted (Ctrl-C: exit 130), and the next run goes on', async () => {
+    // Slow pages, so that the interruption lands in the middle of the export.
+    sandbox.control.generate(6000); // beyond one window
+    const restore = sandbox.control.failRoutes({ path: /^data\/events\/last/, mode: { kind: 'slow', delayMs: 100 } });
+    const controller = new AbortController();
+    let interrupted;
+    try {
+      const running = logs(['--checkpoint', state, '--output', out], { signal: controller.signal });
+      // Interrupt once a first window is in the file.
+      const started = Date.now();
+      while (!(existsSync(out) && statSync(out).size > 0) && Date.now() - started < 30_000) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      controller.abort(new InterruptedError());
+      interrupted = await running;
+    } finally {
+      restore();
+    }
+    expect(interrupted.code).toBe(130);
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as { committed_bytes: number; events: number };
+    expect(saved.events).toBeGreaterThan(0);
+    expect(saved.events).toBeLessThan(storedIds(sandbox).length);
+    expect(saved.committed_bytes).toBe(statSync(out).size);
+    expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(storedIds(sandbox).slice(0, saved.events));
+    const rest = await exportRun();
+    expect(rest.code).toBe(0);
+    expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(storedIds(sandbox));
   });
 
   it('takes no --limit, --reverse, --follow or non-NDJSON --format', async () => {
