@@ -15,7 +15,7 @@ import { describeQuery } from '../core/checkpoint.js';
 import { runCheckpointedExport } from '../export/exactly-once.js';
 import { loadDirectory } from '../kitsu/directory.js';
 import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
-import { secondOf, type LogRow, type LogWindowBatch } from '../kitsu/log-pager.js';
+import { fromSecond, secondOf, toSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
 import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
 import { openSession } from '../kitsu/session.js';
 import type { Session } from '../kitsu/types.js';
@@ -176,15 +176,6 @@ interface LogSource<R extends LogRow> {
   newestFirst(options: ReadOptions): AsyncIterable<R>;
   writer(stream: OutStream | undefined): RecordWriter<R>;
 }
-
-interface ReadOptions {
-  signal: AbortSignal;
-  onPage: () => void;
-  onWarning: (message: string) => void;
-}
-
-const toSecond = (date: Date | undefined): number | undefined => (date === undefined ? undefined : Math.floor(date.getTime() / 1000));
-const fromSecond = (second: number | undefined): Date | undefined => (second === undefined ? undefined : new Date(second * 1000));
 
 /** Whether records go to stdout as a table (then names are worth loading). */
 function tableOnStdout(ctx: Context, plan: LogsPlan): boolean {

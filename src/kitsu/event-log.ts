@@ -13,7 +13,9 @@ import { serverNameFilter, type EventFilter } from '../core/patterns.js';
 import type { EventRecord } from '../core/record.js';
 import {
   readWindowsOldestFirst,
+  toSecond,
   walkNewestFirst,
+  type ReadOptions,
   type LogRoute,
   type LogWindowBatch,
   type PagerSettings,
@@ -39,13 +41,7 @@ export interface LogQuery {
   personIds?: string[];
 }
 
-export interface ReadLogOptions {
-  signal?: AbortSignal;
-  /** Called after each page with the number of rows it held (before client-side filtering). */
-  onPage?: (rows: number) => void;
-  /** Something the user must know, such as rows this server cannot give. Default: ignored. */
-  onWarning?: (message: string) => void;
-}
+export type ReadLogOptions = ReadOptions;
 
 const EVENT_ROUTE: LogRoute<EventRecord> = {
   path: 'data/events/last',
@@ -74,9 +70,6 @@ export function matchesQuery(record: EventRecord, query: LogQuery): boolean {
   if (query.personIds?.length && !(record.user_id !== null && query.personIds.includes(record.user_id))) return false;
   return true;
 }
-
-const toSecond = (date: Date | undefined): number | undefined =>
-  date === undefined ? undefined : Math.floor(date.getTime() / 1000);
 
 function settingsFor(session: Session, query: LogQuery, options: ReadLogOptions): PagerSettings<EventRecord> {
   const caps = capabilitiesOf(session.serverVersion);

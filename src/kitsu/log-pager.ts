@@ -47,18 +47,29 @@ export interface LogRoute<R extends LogRow> {
   toRecord(row: unknown): R;
 }
 
-export interface PagerSettings<R extends LogRow> {
+/** What a caller of the log readers may pass (event-log.ts and login-log.ts). */
+export interface ReadOptions {
+  signal?: AbortSignal;
+  /** Called after each page with the number of rows it held (before client-side filtering). */
+  onPage?: (rows: number) => void;
+  /** Something the user must know, such as rows this server cannot give. Default: ignored. */
+  onWarning?: (message: string) => void;
+}
+
+/** A time as the whole second it falls in (seconds since the epoch). */
+export const toSecond = (date: Date | undefined): number | undefined =>
+  date === undefined ? undefined : Math.floor(date.getTime() / 1000);
+
+export const fromSecond = (second: number | undefined): Date | undefined =>
+  second === undefined ? undefined : new Date(second * 1000);
+
+export interface PagerSettings<R extends LogRow> extends ReadOptions {
   http: KitsuHttp;
   caps: ServerCapabilities;
   route: LogRoute<R>;
   /** Filters the server applies (it may ignore some: the caller filters again). */
   params: Query;
   pageSize?: number;
-  signal?: AbortSignal;
-  /** After each page, with the rows it held. */
-  onPage?: (rows: number) => void;
-  /** Something the user must know: rows that cannot be read on this server. */
-  onWarning?: (message: string) => void;
 }
 
 export interface Page<R> {

@@ -5,22 +5,20 @@
 import { capabilitiesOf } from '../core/capabilities.js';
 import { loginRecordFromRow } from '../core/normalize.js';
 import type { LoginRecord } from '../core/record.js';
-import { readWindowsOldestFirst, walkNewestFirst, type LogRoute, type LogWindowBatch, type PagerSettings } from './log-pager.js';
+import type { LogQuery } from './event-log.js';
+import {
+  readWindowsOldestFirst,
+  toSecond,
+  walkNewestFirst,
+  type LogRoute,
+  type LogWindowBatch,
+  type PagerSettings,
+  type ReadOptions,
+} from './log-pager.js';
 import type { Query, Session } from './types.js';
 
-export interface LoginLogQuery {
-  /** Inclusive, from the start of that second. */
-  since?: Date;
-  /** Exclusive. */
-  until?: Date;
-  personIds?: string[];
-}
-
-export interface ReadLoginLogOptions {
-  signal?: AbortSignal;
-  onPage?: (rows: number) => void;
-  onWarning?: (message: string) => void;
-}
+/** The time range and people of the event log's query; `personIds` match the one who logged in. */
+export type LoginLogQuery = Pick<LogQuery, 'since' | 'until' | 'personIds'>;
 
 const LOGIN_ROUTE: LogRoute<LoginRecord> = {
   path: 'data/events/login-logs/last',
@@ -28,10 +26,7 @@ const LOGIN_ROUTE: LogRoute<LoginRecord> = {
   toRecord: loginRecordFromRow,
 };
 
-const toSecond = (date: Date | undefined): number | undefined =>
-  date === undefined ? undefined : Math.floor(date.getTime() / 1000);
-
-function settingsFor(session: Session, query: LoginLogQuery, options: ReadLoginLogOptions): PagerSettings<LoginRecord> {
+function settingsFor(session: Session, query: LoginLogQuery, options: ReadOptions): PagerSettings<LoginRecord> {
   // This route has always read `limit` and capped it at 1000 (§3.2), whatever the version.
   const caps = { ...capabilitiesOf(session.serverVersion), pageParam: 'limit' as const, pageCapped: true };
   const params: Query = {};
@@ -47,7 +42,7 @@ function matches(record: LoginRecord, query: LoginLogQuery): boolean {
 export async function* readLoginLogWindows(
   session: Session,
   query: LoginLogQuery,
-  options: ReadLoginLogOptions = {},
+  options: ReadOptions = {},
 ): AsyncGenerator<LogWindowBatch<LoginRecord>> {
   const settings = settingsFor(session, query, options);
   for await (const batch of readWindowsOldestFirst(settings, toSecond(query.since), toSecond(query.until))) {
@@ -59,7 +54,7 @@ export async function* readLoginLogWindows(
 export async function* readLoginLogNewestFirst(
   session: Session,
   query: LoginLogQuery,
-  options: ReadLoginLogOptions = {},
+  options: ReadOptions = {},
 ): AsyncGenerator<LoginRecord> {
   const settings = settingsFor(session, query, options);
   for await (const page of walkNewestFirst(settings, toSecond(query.since), toSecond(query.until))) {
