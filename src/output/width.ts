@@ -23,12 +23,17 @@ function isWide(cp: number): boolean {
 }
 
 export function charWidth(char: string): number {
-  if (ZERO_WIDTH.test(char)) return 0;
   const cp = char.codePointAt(0) ?? 0;
+  // Latin text, the common case, without the Unicode property tests below.
+  if (cp >= 0x20 && cp < 0x300) return 1;
+  if (ZERO_WIDTH.test(char)) return 0;
   return isWide(cp) || EMOJI.test(char) ? 2 : 1;
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 export function displayWidth(text: string): number {
+  if (PRINTABLE_ASCII.test(text)) return text.length;
   let width = 0;
   for (const char of text) width += charWidth(char);
   return width;
