@@ -206,3 +206,40 @@ export class ActivityGenerator {
     return [{ name: 'chat:new-message', data: { chat_id: this.r.uuid(), chat_message_id: this.r.uuid(), entity_id: task.entity_id, person_id: personId, project_id: task.project_id }, userId: personId }];
   }
 }
+
+/** Generated activity emitted live at a steady rate, the events of one action kept together. */
+export class LiveActivity {
+  private rate = 0;
+  private owed = 0;
+  private pending: GeneratedEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private lastTickMs = 0;
+
+  constructor(
+    private readonly generator: ActivityGenerator,
+    private readonly emit: (event: GeneratedEvent) => void,
+  ) {}
+
+  setRate(perSecond: number): void {
+    if (!Number.isFinite(perSecond) || perSecond < 0) throw new Error(`rate must be 0 or more events a second, not ${perSecond}`);
+    this.rate = perSecond;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.owed = 0;
+    if (perSecond === 0) return;
+    this.lastTickMs = Date.now();
+    this.timer = setInterval(() => this.tick(), Math.min(1000, Math.max(10, 1000 / perSecond)));
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    this.owed += (this.rate * (now - this.lastTickMs)) / 1000;
+    this.lastTickMs = now;
+    while (this.owed >= 1) {
+      if (this.pending.length === 0) this.pending = this.generator.action(true);
+      this.emit(this.pending.shift() as GeneratedEvent);
+      this.owed -= 1;
+    }
+  }
+}

@@ -3,21 +3,21 @@
  * `<base>/socket.io` (namespace `/events`), built to kitsu-protocol.md. Used by
  * `kitsu-tail sandbox`, `demo`, and every test and benchmark, which drive it through `control`.
  */
-import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Api } from './api.js';
 import { Auth } from './auth.js';
 import { EventStore } from './event-store.js';
-import { ActivityGenerator, type GeneratedEvent } from './generator.js';
+import { Front } from './front.js';
+import { ActivityGenerator, LiveActivity } from './generator.js';
+import { writeHistory } from './history.js';
 import { LoginLogStore } from './login-log.js';
 import { Random } from './random.js';
 import { EventStream } from './stream.js';
 import { Timeline } from './timeline.js';
 import type {
   EmitOptions,
-  FailureRule,
-  RequestLogEntry,
   Role,
   Sandbox,
   SandboxControl,
@@ -45,7 +45,6 @@ const NOT_PERSISTED = new Set([
   'chat:new-message',
   'chat:deleted-message',
 ]);
-const MAX_BODY = 1 << 20;
 
 export function isPersisted(name: string): boolean {
   return !NOT_PERSISTED.has(name) && !name.startsWith('preview-room:');
@@ -61,43 +60,6 @@ function toSandboxUser(p: Person): SandboxUser {
   const user: SandboxUser = { id: p.id, email: p.email, password: p.password, full_name: `${p.first_name} ${p.last_name}`, role: p.role, active: p.active };
   if (p.totpSecret) user.totpSecret = p.totpSecret;
   return user;
-}
-
-/**
- * Writes a generated history over the past: one exponential gap per action, scaled so the
- * whole span is used, and the events of an action a few tens of milliseconds apart. Rows are
- * appended with placeholder times and stamped at the end, once the total of the gaps is known.
- */
-function writeHistory(store: EventStore, generator: ActivityGenerator, count: number, spanSeconds: number, seed: number, nowMs: number): void {
-  if (count <= 0) return;
-  const random = new Random(seed ^ 0x5eed);
-  const gapSum = new Float64Array(count);
-  const offset = new Float64Array(count);
-  let total = 0;
-  let i = 0;
-  while (i < count) {
-    total += -Math.log(1 - random.next());
-    let within = 0;
-    for (const e of generator.action(false)) {
-      if (i === count) break;
-      gapSum[i] = total;
-      offset[i] = within;
-      within += random.int(200, 60_000);
-      store.append(e.name, i, e.userId, typeof e.data.project_id === 'string' ? e.data.project_id : null, e.data);
-      i += 1;
-    }
-  }
-  const endUs = (nowMs - 1000) * 1000;
-  const startUs = endUs - spanSeconds * 1_000_000;
-  const scale = (endUs - startUs) / total;
-  const times = new Float64Array(count);
-  let last = -Infinity;
-  for (let k = 0; k < count; k += 1) {
-    const t = Math.max(Math.floor(startUs + (gapSum[k] as number) * scale + (offset[k] as number)), last + 1);
-    times[k] = t;
-    last = t;
-  }
-  store.stampTimes(times);
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -117,13 +79,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     refreshTtl: options.refreshTokenTtl ?? 15 * DAY,
     lockoutSeconds: options.lockoutSeconds ?? 60,
   });
-  const logins = new LoginLogStore();
 
-  let stream: EventStream | undefined;
+  const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createHttpServer();
+  const stream = new EventStream(server, {
+    path: `${basePath}/socket.io`,
+    pingInterval: options.pingInterval ?? 25_000,
+    pingTimeout: options.pingTimeout ?? 20_000,
+    accept: (headers) => auth.authenticate(headers, 'access').ok,
+  });
+
+  // Zou's events.emit: publish live first, then write the row (§2.8).
   const emit = (name: string, data: Record<string, unknown> = {}, emitOptions: EmitOptions = {}): StoredEvent | null => {
     const eventName = name.toLowerCase();
     const payload = { ...data };
-    stream?.broadcast(eventName, payload);
+    stream.broadcast(eventName, payload);
     if (!(emitOptions.persist ?? isPersisted(eventName))) return null;
     const projectId = typeof payload.project_id === 'string' ? payload.project_id : null;
     const index = store.append(eventName, timeline.next(), emitOptions.userId ?? null, projectId, payload);
@@ -133,113 +102,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const api = new Api({
     world,
     store,
-    logins,
+    logins: new LoginLogStore(),
     loginTimeline: new Timeline(),
     auth,
     emulation,
     emit: (name, data, userId) => emit(name, data, { userId }),
-    streamUp: () => !(stream?.isStopped ?? false),
+    streamUp: () => !stream.isStopped,
   });
-
-  const failures: { rule: FailureRule; remaining: number }[] = [];
-  const requestLog: RequestLogEntry[] = [];
-
-  const handleApi = async (req: IncomingMessage, res: ServerResponse, apiPath: string, query: URLSearchParams): Promise<void> => {
-    const entry: RequestLogEntry = { method: req.method ?? 'GET', path: apiPath, query, status: 0 };
-    requestLog.push(entry);
-    const failure = failures.find((f) => f.rule.path.test(apiPath));
-    if (failure) {
-      failure.remaining -= 1;
-      if (failure.remaining <= 0) failures.splice(failures.indexOf(failure), 1);
-      const mode = failure.rule.mode;
-      if (mode.kind === 'slow') {
-        // Waits the delay, or less when the client gives up first: nothing is left pending.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, mode.delayMs);
-          res.once('close', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-        if (res.destroyed || res.writableEnded) return;
-      } else {
-        await drain(req);
-        switch (mode.kind) {
-          case 'status':
-            entry.status = mode.status;
-            return send(res, mode.status, 'application/json', JSON.stringify({ error: true, message: STATUS_CODES[mode.status] ?? 'Error' }));
-          case 'html':
-            entry.status = mode.status ?? 200;
-            return send(res, entry.status, 'text/html; charset=utf-8', PROXY_PAGE);
-          case 'bad-json':
-            entry.status = 200;
-            return send(res, 200, 'application/json', '{"error": false, "data": [{"id": "');
-          case 'reset': {
-            const socket = req.socket as Socket & { resetAndDestroy?: () => void };
-            if (socket.resetAndDestroy) socket.resetAndDestroy();
-            else socket.destroy();
-            return;
-          }
-        }
-      }
-    }
-    let body: Record<string, unknown> = {};
-    try {
-      body = parseBody(await readBody(req), req.headers['content-type'], query);
-    } catch {
-      entry.status = 400;
-      return send(res, 400, 'application/json', JSON.stringify({ message: 'Failed to decode JSON object' }));
-    }
-    const reply = api.handle({
-      method: req.method ?? 'GET',
-      path: apiPath,
-      query,
-      headers: req.headers,
-      ip: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
-      body,
-    });
-    entry.status = reply.status;
-    const text = JSON.stringify(reply.body);
-    res.writeHead(reply.status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      ...reply.headers,
-    });
-    res.end(req.method === 'HEAD' ? undefined : text);
-  };
-
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname;
-    if (stream?.owns(path)) {
-      stream.handleRequest(req, res);
-      return;
-    }
-    const apiRoot = `${basePath}/api`;
-    if (path === apiRoot || path.startsWith(`${apiRoot}/`)) {
-      handleApi(req, res, path.slice(apiRoot.length + 1), url.searchParams).catch((error: unknown) => {
-        if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: true, message: String(error) }));
-        else res.destroy();
-      });
-      return;
-    }
-    if (path === basePath || path === `${basePath}/`) {
-      send(res, 200, 'text/html; charset=utf-8', LANDING_PAGE);
-      return;
-    }
-    send(res, 404, 'text/html; charset=utf-8', '<html><body><h1>404 Not Found</h1></body></html>');
-  };
-
-  const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createHttpServer();
-  stream = new EventStream(server, {
-    path: `${basePath}/socket.io`,
-    pingInterval: options.pingInterval ?? 25_000,
-    pingTimeout: options.pingTimeout ?? 20_000,
-    accept: (headers) => auth.authenticate(headers, 'access').ok,
-  });
-  const liveStream = stream;
-  server.on('request', onRequest);
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => liveStream.handleUpgrade(req, socket, head));
+  const front = new Front(api, stream, basePath);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => front.onRequest(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => stream.handleUpgrade(req, socket, head));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -251,37 +123,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const port = (server.address() as AddressInfo).port;
   const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}${basePath}`;
 
-  // Live generated activity: a steady rate, the events of one action kept together.
-  let rate = 0;
-  let owed = 0;
-  let pending: GeneratedEvent[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let lastTick = 0;
-  const setRate = (perSecond: number): void => {
-    if (!Number.isFinite(perSecond) || perSecond < 0) throw new Error(`rate must be 0 or more events a second, not ${perSecond}`);
-    rate = perSecond;
-    if (timer) clearInterval(timer);
-    timer = undefined;
-    owed = 0;
-    if (rate === 0) return;
-    lastTick = Date.now();
-    timer = setInterval(
-      () => {
-        const now = Date.now();
-        owed += (rate * (now - lastTick)) / 1000;
-        lastTick = now;
-        while (owed >= 1) {
-          if (pending.length === 0) pending = generator.action(true);
-          const e = pending.shift() as GeneratedEvent;
-          emit(e.name, e.data, { userId: e.userId });
-          owed -= 1;
-        }
-      },
-      Math.min(1000, Math.max(10, 1000 / rate)),
-    );
-    timer.unref();
-  };
-  setRate(options.rate ?? 0);
+  const live = new LiveActivity(generator, (e) => emit(e.name, e.data, { userId: e.userId }));
+  live.setRate(options.rate ?? 0);
 
   const control: SandboxControl = {
     emit,
@@ -296,24 +139,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       return out;
     },
-    setRate,
+    setRate: (perSecond) => live.setRate(perSecond),
     log: () => store.all(),
-    restartStream: () => liveStream.restart(),
-    stopStream: () => liveStream.stop(),
-    resumeStream: () => liveStream.resume(),
-    silenceStream: () => liveStream.silence(),
-    unsilenceStream: () => liveStream.unsilence(),
-    failRoutes(rule) {
-      const entry = { rule, remaining: rule.times ?? Infinity };
-      failures.push(entry);
-      return () => {
-        const i = failures.indexOf(entry);
-        if (i >= 0) failures.splice(i, 1);
-      };
-    },
-    clearFailures: () => {
-      failures.length = 0;
-    },
+    restartStream: () => stream.restart(),
+    stopStream: () => stream.stop(),
+    resumeStream: () => stream.resume(),
+    silenceStream: () => stream.silence(),
+    unsilenceStream: () => stream.unsilence(),
+    failRoutes: (rule) => front.failRoutes(rule),
+    clearFailures: () => front.clearFailures(),
     revokeAllTokens: () => auth.revokeAll(),
     expireAccessTokens: () => auth.expireAccess(),
     expireRefreshTokens: () => auth.expireRefresh(),
@@ -338,8 +172,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!person) throw new Error(`no person with id ${userId}`);
       person.active = active;
     },
-    requests: () => requestLog,
-    connectedSockets: () => liveStream.connectedSockets(),
+    requests: () => front.requestLog,
+    connectedSockets: () => stream.connectedSockets(),
   };
 
   let closed: Promise<void> | undefined;
@@ -362,8 +196,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     control,
     close() {
       closed ??= (async () => {
-        if (timer) clearInterval(timer);
-        const done = liveStream.close();
+        live.setRate(0);
+        const done = stream.close();
         server.closeAllConnections();
         await done;
       })();
@@ -371,52 +205,3 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   };
 }
-
-function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function drain(req: IncomingMessage): Promise<void> {
-  try {
-    await readBody(req);
-  } catch {
-    // Nothing to keep from a body that the failure ignores.
-  }
-}
-
-/** A JSON body, else form fields, else the query string, as Zou's login validator reads them. */
-function parseBody(text: string, contentType: string | undefined, query: URLSearchParams): Record<string, unknown> {
-  if (text.trim() !== '' && /json/i.test(contentType ?? '')) {
-    const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-  }
-  const form = /x-www-form-urlencoded/i.test(contentType ?? '') ? new URLSearchParams(text) : query;
-  return Object.fromEntries(form.entries());
-}
-
-const PROXY_PAGE = `<!DOCTYPE html>
-<html><head><title>Sign in - Studio Access Portal</title></head>
-<body><h1>Studio Access Portal</h1><p>Please sign in to continue.</p>
-<form method="post" action="/sso/login"><input name="username"><input name="password" type="password"></form>
-</body></html>
-`;
-
-const LANDING_PAGE = `<!DOCTYPE html>
-<html><head><title>Kitsu sandbox</title></head>
-<body><h1>Kitsu sandbox</h1><p>A local stand-in for a Kitsu server, made by kitsu-tail.
-The API is under <code>api/</code>; the event stream is socket.io at <code>socket.io</code>, namespace <code>/events</code>.</p></body></html>
-`;
-
-
