@@ -122,6 +122,15 @@ describe('POST /api/auth/login', () => {
   });
 });
 
+describe('totpCode', () => {
+  it('gives the RFC 6238 SHA-1 test vectors (last 6 digits)', () => {
+    const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // "12345678901234567890"
+    expect(totpCode(secret, 59_000)).toBe('287082');
+    expect(totpCode(secret, 1_111_111_109_000)).toBe('081804');
+    expect(totpCode(secret, 2_000_000_000_000)).toBe('279037');
+  });
+});
+
 describe('sending the token', () => {
   let access: string;
   let refresh: string;
