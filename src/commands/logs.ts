@@ -121,7 +121,7 @@ export default async function logs(ctx: Context, args: string[], options: Record
   } catch (error) {
     // `| head` or Ctrl-C: whatever failed on the way is the consequence, not the cause.
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (error instanceof PermissionError) throw permissionError(session, plan);
+    if (error instanceof PermissionError) throw await permissionError(session, plan, ctx.signal);
     throw error;
   } finally {
     await session.close();
@@ -143,9 +143,11 @@ async function roleOf(session: Session, signal: AbortSignal): Promise<string | u
   }
 }
 
-function permissionError(session: Session, plan: LogsPlan): PermissionError {
+async function permissionError(session: Session, plan: LogsPlan, signal: AbortSignal): Promise<PermissionError> {
   const caps = capabilitiesOf(session.serverVersion);
-  const who = session.user ? `you are logged in as ${session.user.email || session.user.full_name} (${session.user.role})` : undefined;
+  const role = await roleOf(session, signal);
+  const account = session.user ? `as ${session.user.email || session.user.full_name}` : 'with a bot token';
+  const who = role ? `you are logged in ${account}, role ${role}` : undefined;
   if (plan.logins) {
     return new PermissionError(
       caps.loginLogsAdminOnly
@@ -154,7 +156,7 @@ function permissionError(session: Session, plan: LogsPlan): PermissionError {
       who,
     );
   }
-  if (plan.projects.length > 0 && caps.managerScoping && session.user?.role === 'manager') {
+  if (plan.projects.length > 0 && caps.managerScoping && role === 'manager') {
     return new PermissionError(
       'a manager can read the events of their own projects only, and --project names one they are not a member of',
       'drop that --project, or ask an admin to add you to its team',

@@ -176,6 +176,7 @@ describe('logs: refusals', () => {
     const result = await logs([], artist);
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('reading the event log needs a manager or admin account (or a bot token with that role)');
+    expect(result.stderr).toContain('you are logged in with a bot token, role user');
     expect(result.stdout).toBe('');
     const logins = await logs(['--logins'], botEnv(sandbox, 'manager', config.dir));
     expect(logins.code).toBe(4);
