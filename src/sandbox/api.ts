@@ -132,7 +132,10 @@ export class Api {
         return only(get, () => this.withUser(req, (me) => ok(this.visibleProjects(me).map((p) => this.d.world.projectJson(p)))));
       case 'data/persons':
         if (method === 'POST') return this.withUser(req, (me) => this.createPerson(req.body, me));
-        return only(get, () => this.withUser(req, (me) => ok([...this.d.world.persons.values()].map((p) => this.personFor(me, p)))));
+        // The list: full to admins, minimal to everyone else, managers included (crud/person.py).
+        return only(get, () =>
+          this.withUser(req, (me) => ok([...this.d.world.persons.values()].map((p) => (isAdmin(me) ? this.d.world.personFull(p) : this.d.world.personMinimal(p))))),
+        );
       case 'data/entity-types':
         if (method === 'POST') return this.withUser(req, (me) => this.createAssetType(req.body, me));
         return only(get, () => this.withUser(req, () => ok([...this.d.world.entityTypes.values()].map((t) => this.entityTypeJson(t.id)))));

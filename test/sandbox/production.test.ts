@@ -92,6 +92,15 @@ describe('the generator', () => {
     expect(minimal.body).not.toHaveProperty('email');
   });
 
+  it('lists people in full to admins and minimal to others, managers included', async () => {
+    const token = (user: 'admin' | 'manager') => sb.control.issueTokens(sb.users[user].id).access_token;
+    const full = (await call<Record<string, unknown>[]>(sb, 'data/persons', { token: token('admin') })).body;
+    const minimal = (await call<Record<string, unknown>[]>(sb, 'data/persons', { token: token('manager') })).body;
+    expect(full.find((p) => p.id === sb.users.artist.id)).toHaveProperty('email', sb.users.artist.email);
+    expect(minimal.find((p) => p.id === sb.users.artist.id)).toMatchObject({ full_name: sb.users.artist.full_name });
+    expect(minimal.every((p) => !('email' in p))).toBe(true);
+  });
+
   it('lists all projects to admins and only theirs to others', async () => {
     expect((await call<unknown[]>(sb, 'data/projects', { token: admin })).body).toHaveLength(sb.projects.length);
     expect((await call<unknown[]>(sb, 'data/projects', { token: artist })).body).toHaveLength(1);
