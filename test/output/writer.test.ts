@@ -153,12 +153,16 @@ describe('a reader that goes away', () => {
     await expect(writer.write(sampleRecord())).rejects.toBeInstanceOf(OutputClosedError);
   });
 
-  it('an error emitted by the stream rejects instead of going unhandled', async () => {
-    const stream = new Writable({
+  /** A stream whose every write fails with this system error. */
+  const failingStream = (code: string, message: string) =>
+    new Writable({
       write(_chunk, _encoding, callback) {
-        callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+        callback(Object.assign(new Error(message), { code }));
       },
     });
+
+  it('an error emitted by the stream rejects instead of going unhandled', async () => {
+    const stream = failingStream('EPIPE', 'write EPIPE');
     const writer = createRecordWriter(fakeContext(), { stream, format: 'ndjson' });
     await writer.write(sampleRecord()).catch(() => undefined);
     await until(() => stream.destroyed, 'the stream to be destroyed');
@@ -184,11 +188,7 @@ describe('a reader that goes away', () => {
   });
 
   it('a stream that fails otherwise (disk full) is exit 1 with the reason', async () => {
-    const stream = new Writable({
-      write(_chunk, _encoding, callback) {
-        callback(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
-      },
-    });
+    const stream = failingStream('ENOSPC', 'ENOSPC: no space left on device');
     const writer = createRecordWriter(fakeContext(), { stream, format: 'ndjson' });
     await writer.write(sampleRecord()).catch(() => undefined);
     const failure = await writer.end().then(
