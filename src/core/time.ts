@@ -113,8 +113,9 @@ export interface ParseTimeOptions {
   future?: boolean;
 }
 
+// Shown inside parentheses after the message (see formatError in src/cli.ts): no parentheses here.
 const TIME_EXAMPLES =
-  'use a duration (90s, 15m, 2h, 1h30m, 3d, 1w), a date (2026-11-29), a local time (08:00, 2026-11-29T08:00) or ISO 8601 with a zone (2026-11-29T08:00:00Z)';
+  'use a duration such as 90s, 15m, 2h, 1h30m, 3d or 1w; a date such as 2026-11-29; a local time such as 08:00 or 2026-11-29T08:00; or ISO 8601 with a zone such as 2026-11-29T08:00:00Z';
 
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
