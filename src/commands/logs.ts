@@ -12,7 +12,7 @@ import { parseTime } from '../core/time.js';
 import type { Context, OutStream } from '../context.js';
 import { PermissionError, UsageError } from '../errors.js';
 import { describeQuery } from '../core/checkpoint.js';
-import { runCheckpointedExport } from '../export/exactly-once.js';
+import { runCheckpointedExport, writeAll } from '../export/exactly-once.js';
 import { loadDirectory } from '../kitsu/directory.js';
 import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
 import { fromSecond, secondOf, toSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
@@ -328,12 +328,6 @@ async function runLog<R extends LogRow>(
   }
 }
 
-/** A window's records in one write where the writer can, else one by one. */
-export async function writeAll<R>(writer: RecordWriter<R>, records: readonly R[]): Promise<void> {
-  if (writer.writeMany) await writer.writeMany(records);
-  else for (const record of records) await writer.write(record);
-}
-
 /** Where records go: stdout, or the --output file (appended to). */
 interface Destination {
   stream: OutStream | undefined;
@@ -342,12 +336,8 @@ interface Destination {
 
 function destinationFor(ctx: Context, output: string | undefined): Destination {
   if (output === undefined) return { stream: undefined, close: async () => {} };
+  // Errors (a folder that does not exist, no permission) reach the writer's sink as 'error'.
   const file: WriteStream = createWriteStream(output, { flags: 'a' });
-  const opened = new Promise<void>((resolve, reject) => {
-    file.once('open', () => resolve());
-    file.once('error', reject);
-  });
-  void opened.catch(() => {});
   return {
     stream: file,
     close: () =>

@@ -25,7 +25,6 @@ import {
   resumeSecond,
   mismatch,
   type CheckpointIdentity,
-  type CheckpointState,
 } from '../core/checkpoint.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -60,9 +59,8 @@ export interface ExportRequest<R extends LogRow> {
 }
 
 export interface ExportSummary {
+  /** Rows this run exported. */
   added: number;
-  /** Every row before this second is exported (null: the log had nothing yet). */
-  position: number | null;
 }
 
 export async function runCheckpointedExport<R extends LogRow>(ctx: Context, request: ExportRequest<R>): Promise<ExportSummary> {
@@ -131,9 +129,7 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
         if (output) {
           await output.append(fresh.map((row) => formatNdjson(row)).join(''));
         } else {
-          const writer = request.writer!;
-          if (writer.writeMany) await writer.writeMany(fresh);
-          else for (const row of fresh) await writer.write(row);
+          await writeAll(request.writer!, fresh);
         }
         // Only once they are written: a commit after a failed append must not count them.
         for (const row of fresh) recent.add(row.id!, secondOf(row));
@@ -160,11 +156,15 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
     }
     if (!output) await request.writer!.end();
     await commit();
-    return { added, position: state.position };
+    return { added };
   } finally {
     await output?.close();
     await lock.release();
   }
 }
 
-export type { CheckpointState };
+/** Records all at hand in one write where the writer can, else one by one. */
+export async function writeAll<R>(writer: RecordWriter<R>, records: readonly R[]): Promise<void> {
+  if (writer.writeMany) await writer.writeMany(records);
+  else for (const record of records) await writer.write(record);
+}
