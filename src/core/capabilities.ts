@@ -29,7 +29,7 @@ export interface ServerCapabilities {
   loginLogsAdminOnly: boolean;
 }
 
-type Version = readonly [number, number, number];
+export type Version = readonly [number, number, number];
 
 const NAME_FILTER: Version = [0, 19, 28];
 const LIMIT_PARAM: Version = [0, 19, 70];
