@@ -39,7 +39,8 @@ export function createExecRunner(ctx: Context, command: string, reporter: Report
   let firstDropped: EventRecord | null = null;
 
   const queue = new SerialQueue<EventRecord>(
-    async (record) => {
+    async (items) => {
+      const record = items[0]!;
       if (dropped > 0) {
         reporter.warn(
           `--exec: dropped ${dropped} event${dropped === 1 ? '' : 's'} (from ${firstDropped!.name} at ${firstDropped!.created_at}) while the command was busy`,

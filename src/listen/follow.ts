@@ -49,6 +49,11 @@ export interface FollowOptions {
   until?: Date;
   /** Called for each record, one at a time, in order; the next waits for it. */
   onRecord(record: EventRecord): Promise<void>;
+  /**
+   * When given, used instead of onRecord with every record waiting at that moment, in order
+   * (a burst, or a backfill), so that they can go out in one write; a lone record comes alone.
+   */
+  onRecords?(records: EventRecord[]): Promise<void>;
   /** How often to poll the log while the stream is unreachable. Default 5 s. */
   pollIntervalMs?: number;
 }
@@ -66,6 +71,8 @@ const READ_MARGIN_MS = 10_000;
 const LIVE_RETENTION_MS = 120_000;
 /** At most this many records wait for the output; more means the reader has stalled. */
 const OUTPUT_QUEUE_LIMIT = 100_000;
+/** Most records handed to onRecords at once. */
+const OUTPUT_BATCH = 1_000;
 /** How long to wait for the first connection before reading the history anyway. */
 const FIRST_CONNECT_WAIT_MS = 10_000;
 const CATCH_UP_RETRY_MS = 5_000;
@@ -128,8 +135,9 @@ class Follower {
     this.onlyFiles = options.onlyFiles ? new Set(ONLY_FILES_EVENTS) : null;
     this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
     this.logReadable = options.backfill || options.since !== undefined || options.printedBefore !== undefined;
-    this.output = new SerialQueue<EventRecord>((record) => this.deliver(record), {
+    this.output = new SerialQueue<EventRecord>((records) => this.deliver(records), {
       limit: OUTPUT_QUEUE_LIMIT,
+      maxBatch: options.onRecords ? OUTPUT_BATCH : 1,
       onOverflow: () =>
         this.reporter.warnOnce(
           'output-overflow',
@@ -259,12 +267,14 @@ class Follower {
     this.output.push(record);
   }
 
-  private async deliver(record: EventRecord): Promise<void> {
-    const { count } = this.options;
+  private async deliver(records: EventRecord[]): Promise<void> {
+    const { count, onRecords, onRecord } = this.options;
     if (!this.delivering) return;
-    await this.options.onRecord(record);
-    this.events += 1;
-    if (record.source === 'backfill') this.backfilled += 1;
+    const batch = count === undefined ? records : records.slice(0, count - this.events);
+    if (onRecords) await onRecords(batch);
+    else for (const record of batch) await onRecord(record);
+    this.events += batch.length;
+    for (const record of batch) if (record.source === 'backfill') this.backfilled += 1;
     if (count !== undefined && this.events >= count) this.end('count');
   }
 

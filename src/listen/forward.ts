@@ -73,7 +73,8 @@ export async function createForwarder(url: URL, options: ForwardOptions): Promis
   }
 
   const queue = new SerialQueue<EventRecord>(
-    async (record) => {
+    async (items) => {
+      const record = items[0]!;
       if (dropped > 0) {
         reporter.warn(`--forward-to: dropped ${dropped} event${dropped === 1 ? '' : 's'} while the hook was behind`);
         dropped = 0;

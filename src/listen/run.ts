@@ -103,6 +103,13 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
       for (const runner of runners) runner.push(record);
     },
   };
+  const { writeMany } = writer;
+  if (writeMany) {
+    options.onRecords = async (records: EventRecord[]) => {
+      await writeMany.call(writer, records);
+      for (const record of records) for (const runner of runners) runner.push(record);
+    };
+  }
   if (projectIds) options.projectIds = projectIds;
   if (personIds) options.personIds = personIds;
   if (plan.since) options.since = plan.since;

@@ -1,26 +1,33 @@
 /**
- * Runs an async handler over items one at a time, in the order they were pushed, while new
- * items keep arriving from a socket that cannot be paused. Bounded: past `limit` waiting
+ * Runs an async handler over items in the order they were pushed, one call at a time, while
+ * new items keep arriving from a socket that cannot be paused. Bounded: past `limit` waiting
  * items, new ones are dropped and reported, rather than memory growing without end.
+ *
+ * With `maxBatch` above 1 the handler gets every item waiting at that moment (up to the
+ * batch size) in one call: a burst then costs one write instead of one per item, while a
+ * lone item still goes out at once.
  */
 export interface SerialQueueOptions<T> {
-  /** Most items waiting (not counting the one being handled). */
+  /** Most items waiting (not counting those in hand). */
   limit: number;
+  /** Most items per call of the handler. Default 1. */
+  maxBatch?: number;
   /** Called for each item dropped because the queue was full. */
   onOverflow?(item: T): void;
-  /** Called when the handler throws; the queue goes on with the next item. */
-  onError?(error: unknown, item: T): void;
+  /** Called when the handler throws; the queue goes on with the next items. */
+  onError?(error: unknown, items: readonly T[]): void;
 }
 
 export class SerialQueue<T> {
-  private readonly items: T[] = [];
+  private items: T[] = [];
+  /** Items before this index were handed out already. */
   private head = 0;
   private running = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly handle: (item: T) => Promise<void>,
+    private readonly handle: (items: T[]) => Promise<void>,
     private readonly options: SerialQueueOptions<T>,
   ) {}
 
@@ -36,7 +43,7 @@ export class SerialQueue<T> {
     return true;
   }
 
-  /** Items not yet handled, the one in hand excluded. */
+  /** Items not yet handed to the handler. */
   get waiting(): number {
     return this.items.length - this.head;
   }
@@ -47,27 +54,32 @@ export class SerialQueue<T> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Drops what waits; the item in hand finishes. */
+  /** Drops what waits; the items in hand finish. */
   stop(): void {
     this.stopped = true;
-    this.items.length = 0;
+    this.items = [];
     this.head = 0;
     if (!this.running) this.wakeIdle();
   }
 
   private async run(): Promise<void> {
     this.running = true;
+    const maxBatch = this.options.maxBatch ?? 1;
     while (!this.stopped && this.waiting > 0) {
-      const item = this.items[this.head]!;
-      this.head += 1;
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items.splice(0, this.head);
+      const end = Math.min(this.items.length, this.head + maxBatch);
+      const batch = this.items.slice(this.head, end);
+      this.head = end;
+      if (this.head === this.items.length) {
+        this.items = [];
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
         this.head = 0;
       }
       try {
-        await this.handle(item);
+        await this.handle(batch);
       } catch (error) {
-        this.options.onError?.(error, item);
+        this.options.onError?.(error, batch);
       }
     }
     this.running = false;
