@@ -10,6 +10,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { systemClock, type Context, type Deps, type GlobalOptions } from './context.js';
 import { CliError, ExitCode, InterruptedError, OutputClosedError } from './errors.js';
 import { redactor } from './core/redact.js';
+import { sanitizeForTerminal } from './output/sanitize.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -250,10 +251,17 @@ export function createProgram(deps: Deps): Command {
   }
 }
 
-/** One line for the user: the problem, then what to do about it. Never a stack. */
+/**
+ * One line for the user: the problem, then what to do about it. Never a stack, never a
+ * token, and never an escape sequence from a message that quotes the server.
+ */
 export function formatError(error: CliError): string {
   const hint = error.hint ? ` (${error.hint})` : '';
-  return redactor.redact(`kitsu-tail: ${error.message.replace(/\.$/, '')}${hint}`);
+  return oneLine(`kitsu-tail: ${error.message.replace(/\.$/, '')}${hint}`);
+}
+
+function oneLine(text: string): string {
+  return sanitizeForTerminal(redactor.redact(text));
 }
 
 /**
@@ -289,7 +297,7 @@ function exitCodeFor(error: unknown, deps: Deps): number {
   }
   const detail = error instanceof Error ? error.message : String(error);
   deps.stderr.write(
-    `${redactor.redact(`kitsu-tail: unexpected error: ${detail}`)} (please report it with the output of --verbose)\n`,
+    `${oneLine(`kitsu-tail: unexpected error: ${detail}`)} (please report it with the output of --verbose)\n`,
   );
   if (deps.env.KITSU_TAIL_DEBUG && error instanceof Error && error.stack) {
     deps.stderr.write(`${redactor.redact(error.stack)}\n`);

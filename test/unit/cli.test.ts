@@ -29,3 +29,15 @@ describe('the program', () => {
     expect(result.stderr).toContain('--count takes a whole number');
   });
 });
+
+describe('formatError', () => {
+  it('prints one inert line with the hint, without tokens or escape sequences', async () => {
+    const { formatError } = await import('../../src/cli.js');
+    const { ServerError } = await import('../../src/errors.js');
+    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
+    const line = formatError(
+      new ServerError(`proxy said \u001b]0;pwned\u0007"Bearer ${token}"\nsecond line.`, 'check --host'),
+    );
+    expect(line).toBe('kitsu-tail: proxy said "Bearer [redacted]" second line (check --host)');
+  });
+});
