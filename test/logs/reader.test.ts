@@ -81,6 +81,25 @@ describe.each(VERSIONS)('readLog on Zou %s', (version) => {
     expect(files.map((r) => r.id)).toEqual(storedIds(sandbox, (e) => ONLY_FILES_EVENTS.includes(e.name)));
   });
 
+  it('sends the server what it can filter, in the parameters of its version', async () => {
+    const seen = sandbox.control.requests().length;
+    const filter = parsePatterns(['task:*']);
+    await collect(
+      readLog(session, { filter, onlyFiles: true, projectIds: [sandbox.projects[0]!.id], personIds: [sandbox.users.artist.id] }),
+    );
+    const asked = sandbox.control.requests().slice(seen).filter((r) => r.path === 'data/events/last');
+    expect(asked.length).toBeGreaterThan(0);
+    const modern = version === '1.0.67';
+    for (const { query } of asked) {
+      expect(query.get('only_files')).toBe('true');
+      expect(query.get('project_id')).toBe(sandbox.projects[0]!.id);
+      expect(query.getAll('name_prefixes')).toEqual(modern ? ['task'] : []);
+      expect(query.getAll('person_ids')).toEqual(modern ? [sandbox.users.artist.id] : []);
+      expect(query.has(version === '0.19.60' ? 'page_size' : 'limit')).toBe(true);
+      expect(query.has(version === '0.19.60' ? 'limit' : 'page_size')).toBe(false);
+    }
+  });
+
   it('walks newest first from --until, streaming', async () => {
     const log = sandbox.control.log();
     const to = secondOfStored(log[4000]!);
