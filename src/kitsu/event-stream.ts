@@ -12,7 +12,7 @@
 import type { Socket } from 'socket.io-client';
 import { backoffDelay } from '../core/backoff.js';
 import type { Clock } from '../context.js';
-import { AuthError, NetworkError } from '../errors.js';
+import { AuthError, CliError, NetworkError } from '../errors.js';
 import type { Session } from './types.js';
 
 export const EVENTS_NAMESPACE = '/events';
@@ -66,9 +66,10 @@ export interface EventStreamOptions {
   random?: () => number;
 }
 
+type Unreachable = { kind: 'unreachable'; reason: string };
 type Outcome =
   | { kind: 'refused' }
-  | { kind: 'unreachable'; reason: string }
+  | Unreachable
   | { kind: 'closed'; reason: string; lastAliveAtMs: number }
   | { kind: 'aborted' };
 
@@ -84,13 +85,18 @@ export async function runEventStream(session: Session, options: EventStreamOptio
   let everConnected = false;
 
   while (!signal.aborted) {
-    const token = await session.accessToken();
+    let outcome: Outcome;
+    const token = await tokenOrTrouble(() => session.accessToken());
     if (signal.aborted) return;
-    const outcome = await connectOnce(session, token, options, everConnected, () => {
-      everConnected = true;
-      failures = 0;
-      renewedAfterRefusal = false;
-    });
+    if (typeof token !== 'string') {
+      outcome = token;
+    } else {
+      outcome = await connectOnce(session, token, options, everConnected, () => {
+        everConnected = true;
+        failures = 0;
+        renewedAfterRefusal = false;
+      });
+    }
     if (outcome.kind === 'aborted' || signal.aborted) return;
 
     if (outcome.kind === 'refused') {
@@ -99,10 +105,13 @@ export async function runEventStream(session: Session, options: EventStreamOptio
           'the event stream refused the session even with a renewed token (the account may be inactive or need two-factor set-up)',
         );
       }
-      await renewAfterRefusal(session);
-      renewedAfterRefusal = true;
-      handlers.onRenewed?.();
-      continue;
+      const renewed = await tokenOrTrouble(() => renewAfterRefusal(session));
+      if (typeof renewed === 'string') {
+        renewedAfterRefusal = true;
+        handlers.onRenewed?.();
+        continue;
+      }
+      outcome = renewed;
     }
 
     if (outcome.kind === 'closed') {
@@ -125,9 +134,22 @@ export async function runEventStream(session: Session, options: EventStreamOptio
   }
 }
 
-async function renewAfterRefusal(session: Session): Promise<void> {
+/**
+ * A token, or why there is none for now: the API that renews tokens may be down for a while
+ * when the stream is; that is worth a retry. An AuthError (the session has ended) is not.
+ */
+async function tokenOrTrouble(get: () => Promise<string>): Promise<string | Unreachable> {
   try {
-    await session.renew();
+    return await get();
+  } catch (error) {
+    if (error instanceof AuthError || !(error instanceof CliError)) throw error;
+    return { kind: 'unreachable', reason: `could not renew the token: ${error.message.replace(/\.$/, '')}` };
+  }
+}
+
+async function renewAfterRefusal(session: Session): Promise<string> {
+  try {
+    return await session.renew();
   } catch (error) {
     if (error instanceof AuthError) {
       throw new AuthError(

@@ -7,19 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { EventRecord } from '../core/record.js';
 import type { Context } from '../context.js';
 import type { Reporter } from '../output/reporter.js';
-import { SerialQueue } from './serial-queue.js';
+import { createRunner, type EventRunner } from './runner.js';
 
 /** Events that may wait for the command; past that, new ones are dropped and counted. */
 export const EXEC_QUEUE_LIMIT = 10_000;
-
-export interface EventRunner {
-  /** Queues the record; returns at once. */
-  push(record: EventRecord): void;
-  /** Waits until every queued record was handled. */
-  drain(): Promise<void>;
-  /** Drops what waits and stops the command in hand. */
-  stop(): void;
-}
 
 /** The environment a command gets for one event (on top of kitsu-tail's own). */
 export function eventEnvironment(record: EventRecord): Record<string, string> {
@@ -35,36 +26,6 @@ export function eventEnvironment(record: EventRecord): Record<string, string> {
 
 export function createExecRunner(ctx: Context, command: string, reporter: Reporter, limit = EXEC_QUEUE_LIMIT): EventRunner {
   let running: ChildProcess | null = null;
-  let dropped = 0;
-  let firstDropped: EventRecord | null = null;
-
-  const queue = new SerialQueue<EventRecord>(
-    async (items) => {
-      const record = items[0]!;
-      if (dropped > 0) {
-        reporter.warn(
-          `--exec: dropped ${dropped} event${dropped === 1 ? '' : 's'} (from ${firstDropped!.name} at ${firstDropped!.created_at}) while the command was busy`,
-        );
-        dropped = 0;
-        firstDropped = null;
-      }
-      const outcome = await runOnce(record);
-      if (outcome !== null) reporter.warn(`--exec: ${outcome} for ${record.name} (${record.created_at}); going on`);
-    },
-    {
-      limit,
-      onOverflow: (record) => {
-        if (dropped === 0) {
-          firstDropped = record;
-          reporter.warnOnce(
-            'exec-overflow',
-            `--exec: the command is too slow for the events; more than ${limit} wait, so newer ones are dropped (each gap is reported)`,
-          );
-        }
-        dropped += 1;
-      },
-    },
-  );
 
   /** Runs the command once; null when it succeeded, else what went wrong. */
   function runOnce(record: EventRecord): Promise<string | null> {
@@ -92,12 +53,15 @@ export function createExecRunner(ctx: Context, command: string, reporter: Report
     });
   }
 
-  return {
-    push: (record) => void queue.push(record),
-    drain: () => queue.idle(),
-    stop: () => {
-      queue.stop();
-      running?.kill('SIGTERM');
+  return createRunner({
+    label: '--exec',
+    consumer: 'the command',
+    limit,
+    reporter,
+    handle: async (record) => {
+      const outcome = await runOnce(record);
+      if (outcome !== null) reporter.warn(`--exec: ${outcome} for ${record.name} (${record.created_at}); going on`);
     },
-  };
+    abort: () => running?.kill('SIGTERM'),
+  });
 }

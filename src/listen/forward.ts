@@ -7,8 +7,7 @@ import type { EventRecord } from '../core/record.js';
 import { UsageError } from '../errors.js';
 import { sleep } from '../kitsu/event-stream.js';
 import type { Reporter } from '../output/reporter.js';
-import type { EventRunner } from './exec.js';
-import { SerialQueue } from './serial-queue.js';
+import { createRunner, type EventRunner } from './runner.js';
 
 export const FORWARD_QUEUE_LIMIT = 10_000;
 /** Tries per record, the first included. */
@@ -48,7 +47,6 @@ export async function createForwarder(url: URL, options: ForwardOptions): Promis
   const limit = options.limit ?? FORWARD_QUEUE_LIMIT;
   const stopped = new AbortController();
   const signal = AbortSignal.any([options.signal, stopped.signal]);
-  let dropped = 0;
   const target = `POST ${url.href}`;
 
   /** One delivery: the status, or what went wrong on the way. */
@@ -72,13 +70,12 @@ export async function createForwarder(url: URL, options: ForwardOptions): Promis
     }
   }
 
-  const queue = new SerialQueue<EventRecord>(
-    async (items) => {
-      const record = items[0]!;
-      if (dropped > 0) {
-        reporter.warn(`--forward-to: dropped ${dropped} event${dropped === 1 ? '' : 's'} while the hook was behind`);
-        dropped = 0;
-      }
+  return createRunner({
+    label: '--forward-to',
+    consumer: 'the hook',
+    limit,
+    reporter,
+    handle: async (record) => {
       for (let attempt = 1; attempt <= attempts && !signal.aborted; attempt += 1) {
         const { status, problem } = await post(record);
         if (signal.aborted) return;
@@ -103,26 +100,6 @@ export async function createForwarder(url: URL, options: ForwardOptions): Promis
         await sleep(delayMs, signal);
       }
     },
-    {
-      limit,
-      onOverflow: () => {
-        dropped += 1;
-        if (dropped === 1) {
-          reporter.warnOnce(
-            'forward-overflow',
-            `--forward-to: the hook is too slow for the events; more than ${limit} wait, so newer ones are dropped (each gap is reported)`,
-          );
-        }
-      },
-    },
-  );
-
-  return {
-    push: (record) => void queue.push(record),
-    drain: () => queue.idle(),
-    stop: () => {
-      queue.stop();
-      stopped.abort();
-    },
-  };
+    abort: () => stopped.abort(),
+  });
 }

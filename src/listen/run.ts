@@ -12,7 +12,8 @@ import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
-import { createExecRunner, type EventRunner } from './exec.js';
+import { createExecRunner } from './exec.js';
+import type { EventRunner } from './runner.js';
 import { follow, type FollowOptions, type FollowSummary } from './follow.js';
 import { createForwarder, parseForwardUrl } from './forward.js';
 

@@ -3,6 +3,8 @@
  * stream that is down, a refused token. Each compares what was printed with what the
  * sandbox stored (`control.log()`), so a lost or doubled event fails the test.
  */
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox, SandboxOptions, StoredEvent } from '../../src/sandbox/types.js';
@@ -42,6 +44,33 @@ async function expectEveryStoredEventOnce(live: LiveRun, sandbox: Sandbox, index
   await live.waitFor(() => compareWithLog(live.records(), stored()).missing.length === 0, 'every stored event', timeoutMs);
   const { missing, extra } = compareWithLog(live.records(), stored());
   expect({ missing, extra }).toEqual({ missing: [], extra: [] });
+}
+
+/** An HTTP proxy to the sandbox that answers every websocket upgrade with 400, as some do. */
+async function startNoUpgradeProxy(port: number): Promise<{ url: string; upgradesRefused: () => number; close: () => Promise<void> }> {
+  let refused = 0;
+  const server = createServer((req, res) => {
+    const upstream = request({ host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.on('upgrade', (_req, socket) => {
+    refused += 1;
+    socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    upgradesRefused: () => refused,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 const reconnections = (live: LiveRun) => live.stderr().split('\n').filter((l) => l.startsWith('reconnected')).length;
@@ -169,6 +198,35 @@ describe('listen when the stream is down or refuses', () => {
     sandbox.control.emit('task:update', { task_id: 'after', project_id: sandbox.projects[0]!.id });
     await live.waitFor(() => live.records().some((r) => r.data.task_id === 'after' && r.source === 'live'), 'a live event again');
     await expectEveryStoredEventOnce(live, sandbox, from);
+  });
+
+  it('renews a token the stream refuses and connects again, with nothing lost', async () => {
+    const { sandbox, dir } = await sandboxFor();
+    await loginAs(sandbox, sandbox.users.admin, dir);
+    const live = start(['--json', '--verbose'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
+    await live.waitForStderr('connected to');
+    const from = sandbox.control.log().length;
+    // Every token issued so far now answers "Signature has expired", the stream's included.
+    sandbox.control.expireAccessTokens();
+    await sandbox.control.restartStream();
+    sandbox.control.generate(3);
+    await live.waitForStderr('the event stream refused the access token; renewed it');
+    await live.waitForStderr('reconnected');
+    await expectEveryStoredEventOnce(live, sandbox, from);
+  });
+
+  it('falls back to polling transport when a proxy refuses the websocket upgrade', async () => {
+    const { sandbox, dir } = await sandboxFor();
+    const proxy = await startNoUpgradeProxy(sandbox.port);
+    cleanups.push(() => proxy.close());
+    const env = { ...botEnv(sandbox, dir), KITSU_HOST: proxy.url };
+    const live = start(['--json', '--count', '2'], env);
+    await live.waitForStderr(/connected to .* \(polling\)/);
+    await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    sandbox.control.generate(2);
+    expect(await live.exit).toBe(0);
+    expect(live.records()).toHaveLength(2);
+    expect(proxy.upgradesRefused()).toBeGreaterThanOrEqual(1);
   });
 
   it('exits 3 with the hint when the stream refuses a token that cannot be renewed', async () => {

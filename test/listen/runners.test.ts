@@ -1,0 +1,76 @@
+/**
+ * The queues behind --exec and --forward-to: bounded, in order, saying when they drop.
+ */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { Context } from '../../src/context.js';
+import type { EventRecord } from '../../src/core/record.js';
+import { createExecRunner } from '../../src/listen/exec.js';
+import { SerialQueue } from '../../src/listen/serial-queue.js';
+import { Reporter } from '../../src/output/reporter.js';
+
+function record(n: number): EventRecord {
+  return { id: null, name: 'task:update', created_at: `2026-11-29T08:00:0${n}.000Z`, user_id: null, project_id: null, data: { n }, source: 'live' };
+}
+
+function contextWithStderr(): { ctx: Context; reporter: Reporter; err: () => string } {
+  const stderr = new PassThrough();
+  let err = '';
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  const ctx: Context = {
+    stdout: new PassThrough(),
+    stderr,
+    stdin: new PassThrough(),
+    env: { PATH: process.env.PATH },
+    clock: { now: () => Date.now() },
+    signal: new AbortController().signal,
+    globals: { color: 'never', verbose: false, quiet: false, insecure: false },
+  };
+  return { ctx, reporter: new Reporter(stderr, { quiet: false, verbose: false, color: false }), err: () => err };
+}
+
+describe('SerialQueue', () => {
+  it('hands out items in order, one call at a time, batching what waits', async () => {
+    const calls: number[][] = [];
+    let inHand = 0;
+    const queue = new SerialQueue<number>(
+      async (items) => {
+        inHand += 1;
+        expect(inHand).toBe(1);
+        calls.push(items);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inHand -= 1;
+      },
+      { limit: 100, maxBatch: 3 },
+    );
+    for (let i = 0; i < 7; i += 1) queue.push(i);
+    await queue.idle();
+    expect(calls).toEqual([[0], [1, 2, 3], [4, 5, 6]]);
+  });
+
+  it('drops past its limit and reports each dropped item', async () => {
+    const dropped: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queue = new SerialQueue<number>(() => gate, { limit: 2, onOverflow: (n) => dropped.push(n) });
+    const accepted = [1, 2, 3, 4, 5].map((n) => queue.push(n));
+    // 1 is in hand, 2 and 3 wait, 4 and 5 find the queue full.
+    expect(accepted).toEqual([true, true, true, false, false]);
+    expect(dropped).toEqual([4, 5]);
+    release();
+    await queue.idle();
+  });
+});
+
+describe('--exec queue', () => {
+  it('says once that it overflows, then which events each gap lost, and runs the rest in order', async () => {
+    const { ctx, reporter, err } = contextWithStderr();
+    const runner = createExecRunner(ctx, 'sleep 0.2; cat >/dev/null; echo "ran $KITSU_EVENT_DATA" >&2', reporter, 2);
+    for (let n = 1; n <= 6; n += 1) runner.push(record(n));
+    await runner.drain();
+    const text = err();
+    expect(text.match(/more than 2 wait, so newer ones are dropped/g)).toHaveLength(1);
+    expect(text).toMatch(/--exec: dropped 3 events \(from task:update at 2026-11-29T08:00:04.000Z\) while the command was behind/);
+    expect(text.match(/^ran .*$/gm)).toEqual(['ran {"n":1}', 'ran {"n":2}', 'ran {"n":3}']);
+  });
+});
