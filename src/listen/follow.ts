@@ -191,7 +191,6 @@ class Follower {
 
     await this.settled;
     ctx.signal.removeEventListener('abort', onSignal);
-    this.stop.abort();
     for (const timer of this.timers) clearTimeout(timer);
     clearTimeout(this.idleTimer);
     await stream;
@@ -213,6 +212,7 @@ class Follower {
     if (this.ending !== null || this.failure !== null) return;
     this.ending = ending;
     if (ending === 'signal' || ending === 'count') this.delivering = false;
+    this.stop.abort();
     this.settle();
   }
 
@@ -220,6 +220,7 @@ class Follower {
     if (this.ending !== null || this.failure !== null) return;
     this.failure = error;
     this.delivering = false;
+    this.stop.abort();
     this.settle();
   }
 
@@ -496,6 +497,8 @@ class Follower {
 
   /** Forgets what no future read can need. */
   private prune(): void {
+    // Held live events must wait for the history row that may be them, however long it takes.
+    if (this.seamBuffer !== null) return;
     const now = this.ctx.clock.now();
     const earliestRead = Math.min(
       this.pendingCatchUpMs ?? Number.POSITIVE_INFINITY,
