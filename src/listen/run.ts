@@ -49,7 +49,10 @@ export function planListen(ctx: Context, args: string[], options: Record<string,
   if (typeof options.until === 'string') {
     plan.until = parseTime(options.until, now, '--until', { future: true });
     if (plan.until.getTime() <= now) {
-      throw new UsageError(`--until ${options.until} is already past`, 'give a later time, such as 18:00 or 2h (from now)');
+      throw new UsageError(
+        `--until ${options.until} is already past`,
+        'give a later time, such as 18:00 or 2h (from now); for a past range use `kitsu-tail logs --since … --until …`',
+      );
     }
   }
   if (typeof options.idleTimeout === 'string') {
