@@ -64,18 +64,23 @@ export const DEFAULT_TOLERANCE_MS = 3_000;
 export const DEFAULT_ABSORB_GRACE_MS = 3_000;
 const SECOND_MS = 1_000;
 
-/** JSON with object keys sorted at every level, so equal data gives equal text. */
+/**
+ * JSON with object keys sorted at every level, so equal data gives equal text whatever the
+ * key order (the log's JSONB reorders keys). Written out by hand: a JSON.stringify replacer
+ * that builds sorted copies costs twice as much, and this runs for every live event.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(v as Record<string, unknown>).sort()) {
-        sorted[k] = (v as Record<string, unknown>)[k];
-      }
-      return sorted;
-    }
-    return v;
-  });
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  const object = value as Record<string, unknown>;
+  if (typeof (object as { toJSON?: unknown }).toJSON === 'function') return canonicalJson(JSON.parse(JSON.stringify(object)));
+  let out = '';
+  for (const key of Object.keys(object).sort()) {
+    const item = object[key];
+    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+    out += `${out ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `{${out}}`;
 }
 
 /** What identifies an event when there is no id: its name and its data. */

@@ -17,8 +17,8 @@ import { BIN, waitUntil } from '../helpers/listen.js';
 const BURST = 20_000;
 const LATENCY_EVENTS = 400;
 const LATENCY_GAP_MS = 10;
-const ROUNDS = 2;
-const WARM_UP = 2_000;
+const ROUNDS = 3;
+const WARM_UP = 5_000;
 
 const BARE_CLIENT = `
 import { io } from ${JSON.stringify(import.meta.resolve('socket.io-client'))};
