@@ -18,6 +18,10 @@ describe('canonicalJson and eventKey', () => {
     expect(canonicalJson({ b: 1, a: { d: 2, c: [3, { f: 1, e: 0 }] } })).toBe(
       canonicalJson({ a: { c: [3, { e: 0, f: 1 }], d: 2 }, b: 1 }),
     );
+    // What JSON.stringify would give for the sorted object: undefined left out of objects, null in arrays.
+    const odd = { z: [undefined, 1, { y: undefined, x: 'é"\n' }], a: null, m: undefined };
+    expect(canonicalJson(odd)).toBe('{"a":null,"z":[null,1,{"x":"é\\"\\n"}]}');
+    expect(JSON.parse(canonicalJson(odd))).toEqual(JSON.parse(JSON.stringify(odd)));
     expect(eventKey(live('task:update', { task_id: 't' }))).not.toBe(
       eventKey(live('task:new', { task_id: 't' })),
     );
