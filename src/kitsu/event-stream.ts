@@ -15,7 +15,11 @@ import type { Clock } from '../context.js';
 import { AuthError, CliError, NetworkError } from '../errors.js';
 import type { Session } from './types.js';
 
-export const EVENTS_NAMESPACE = '/events';
+const EVENTS_NAMESPACE = '/events';
+/** How long a connection attempt may take: socket.io-client's own default. */
+const CONNECT_TIMEOUT_MS = 20_000;
+/** Added to the server's pingInterval + pingTimeout before the watchdog acts. */
+const WATCHDOG_SLACK_MS = 2_000;
 
 export interface ConnectedInfo {
   /** `websocket` or `polling`. */
@@ -58,12 +62,6 @@ export interface EventStreamOptions {
   clock: Clock;
   /** Give up (NetworkError, exit 5) after this many failed attempts in a row. Default: never. */
   maxReconnects?: number;
-  /** How long a connection attempt may take. Default 20 s, as socket.io-client. */
-  connectTimeoutMs?: number;
-  /** Slack added to the server's pingInterval + pingTimeout before the watchdog acts. */
-  watchdogSlackMs?: number;
-  /** Back-off randomness; tests may pin it. */
-  random?: () => number;
 }
 
 type Unreachable = { kind: 'unreachable'; reason: string };
@@ -128,7 +126,7 @@ export async function runEventStream(session: Session, options: EventStreamOptio
         'check the event host and the network, or raise --max-reconnects',
       );
     }
-    const delayMs = backoffDelay(attempt - 1, options.random ? { random: options.random } : {});
+    const delayMs = backoffDelay(attempt - 1);
     handlers.onRetry({ attempt, delayMs, reason: outcome.reason, unreachable: outcome.kind === 'unreachable' });
     await sleep(delayMs, signal);
   }
@@ -180,7 +178,7 @@ async function connectOnce(
     reconnection: false,
     forceNew: true,
     autoConnect: false,
-    timeout: options.connectTimeoutMs ?? 20_000,
+    timeout: CONNECT_TIMEOUT_MS,
     extraHeaders: { Authorization: `Bearer ${token}` },
     rejectUnauthorized: session.tls.rejectUnauthorized,
     ...(session.tls.ca ? { ca: session.tls.ca } : {}),
@@ -239,7 +237,7 @@ async function connectOnce(
     engine.on('handshake', (data: { pingInterval?: number; pingTimeout?: number }) => {
       const interval = data.pingInterval ?? 25_000;
       const timeout = data.pingTimeout ?? 20_000;
-      silenceLimitMs = interval + timeout + (options.watchdogSlackMs ?? 2_000);
+      silenceLimitMs = interval + timeout + WATCHDOG_SLACK_MS;
       clearInterval(watchdog);
       // engine.io-client has its own ping time-out, but a timer alone can be starved or
       // skipped (a suspended laptop); this check reads the clock instead.

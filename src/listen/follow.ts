@@ -54,8 +54,6 @@ export interface FollowOptions {
    * (a burst, or a backfill), so that they can go out in one write; a lone record comes alone.
    */
   onRecords?(records: EventRecord[]): Promise<void>;
-  /** How often to poll the log while the stream is unreachable. Default 5 s. */
-  pollIntervalMs?: number;
 }
 
 export interface FollowSummary {
@@ -76,6 +74,10 @@ const OUTPUT_BATCH = 1_000;
 /** How long to wait for the first connection before reading the history anyway. */
 const FIRST_CONNECT_WAIT_MS = 10_000;
 const CATCH_UP_RETRY_MS = 5_000;
+/** When the quiet second read after a backfill happens (see settleLater); also how long a row may absorb its live twin. */
+const SETTLE_AFTER_MS = 3_000;
+/** How often the log is polled while the stream cannot be reached. */
+const POLL_INTERVAL_MS = 5_000;
 
 type Ending = FollowSummary['endedBy'];
 
@@ -85,13 +87,12 @@ export async function follow(ctx: Context, session: Session, options: FollowOpti
 
 class Follower {
   private readonly reporter: Reporter;
-  private readonly ledger = new BackfillLedger();
+  private readonly ledger = new BackfillLedger({ absorbGraceMs: SETTLE_AFTER_MS });
   private readonly stop = new AbortController();
   private readonly output: SerialQueue<EventRecord>;
   private readonly projectIds: ReadonlySet<string> | null;
   private readonly personIds: ReadonlySet<string> | null;
   private readonly onlyFiles: ReadonlySet<string> | null;
-  private readonly pollIntervalMs: number;
 
   private events = 0;
   private reconnects = 0;
@@ -120,6 +121,8 @@ class Follower {
   /** Start of the newest successful read: the log is covered up to there. */
   private coveredSinceMs: number | null = null;
   private pendingCatchUpMs: number | null = null;
+  /** The pending read was asked for by a reconnect, and is to be announced and settled. */
+  private pendingAnnounced = false;
   private catchUpRunning: Promise<void> | null = null;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -133,7 +136,6 @@ class Follower {
     this.projectIds = options.projectIds?.length ? new Set(options.projectIds) : null;
     this.personIds = options.personIds?.length ? new Set(options.personIds) : null;
     this.onlyFiles = options.onlyFiles ? new Set(ONLY_FILES_EVENTS) : null;
-    this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
     this.logReadable = options.backfill || options.since !== undefined || options.printedBefore !== undefined;
     this.output = new SerialQueue<EventRecord>((records) => this.deliver(records), {
       limit: OUTPUT_QUEUE_LIMIT,
@@ -337,7 +339,7 @@ class Follower {
     if (info.unreachable && !this.polling && this.options.backfill && this.logReadable) {
       this.polling = true;
       this.reporter.warn(
-        `the event stream is unreachable (${info.reason}); polling the log every ${formatSeconds(this.pollIntervalMs)} until it is back`,
+        `the event stream is unreachable (${info.reason}); polling the log every ${formatSeconds(POLL_INTERVAL_MS)} until it is back`,
       );
       void this.poll();
     }
@@ -361,9 +363,9 @@ class Follower {
   private async poll(): Promise<void> {
     while (this.polling && !this.stop.signal.aborted && this.logReadable) {
       // While the history of the seam is being read, it covers the gap itself.
-      if (this.seamBuffer === null) this.catchUpFrom(this.gapStartMs());
+      if (this.seamBuffer === null) this.catchUpFrom(this.gapStartMs(), true);
       await this.catchUpRunning;
-      await sleep(this.pollIntervalMs, this.stop.signal);
+      await sleep(POLL_INTERVAL_MS, this.stop.signal);
     }
   }
 
@@ -393,6 +395,7 @@ class Follower {
     }
     const buffered = this.seamBuffer ?? [];
     this.seamBuffer = null;
+    this.settleLater();
     for (const { record, mark } of buffered) {
       // A held event that a history row turned out to be was printed as that row.
       if (mark.paired) continue;
@@ -419,9 +422,24 @@ class Follower {
     }
   }
 
-  private catchUpFrom(sinceMs: number): void {
+  /** Asks for a read from `sinceMs`; a quiet one (polling, settling) says nothing when it finds nothing. */
+  private catchUpFrom(sinceMs: number, quiet = false): void {
     this.pendingCatchUpMs = this.pendingCatchUpMs === null ? sinceMs : Math.min(this.pendingCatchUpMs, sinceMs);
+    this.pendingAnnounced ||= !quiet;
     this.startCatchUp();
+  }
+
+  /**
+   * The moment after a read is the one place where pairing by name, data and time can be
+   * wrong: an event missed in the gap and an identical one just after it, whose row the read
+   * did not see yet, are told apart by count only. A second, quiet read of the recent seconds
+   * a little later sees that row too, and prints the one the count says is missing.
+   */
+  private settleLater(): void {
+    if (!this.streamUp) return;
+    const zoneMs = this.connectedAtMs - this.ledger.toleranceWindowMs;
+    const timer = setTimeout(() => this.catchUpFrom(Math.max(zoneMs, this.floorMs), true), SETTLE_AFTER_MS);
+    this.timers.push(timer);
   }
 
   /** Reads run one at a time, in the order they were asked for. */
@@ -436,19 +454,22 @@ class Follower {
   private async catchUpLoop(): Promise<void> {
     while (this.pendingCatchUpMs !== null && !this.stop.signal.aborted && this.logReadable) {
       const sinceMs = this.pendingCatchUpMs;
+      const announced = this.pendingAnnounced && !this.polling;
       this.pendingCatchUpMs = null;
+      this.pendingAnnounced = false;
       try {
-        const polled = this.polling;
         const n = await this.read(sinceMs, 'backfill');
         // After a reconnect, say so even for none: it tells that the gap was looked at.
-        if (n > 0 || !polled || this.reporter.options.verbose) {
+        if (n > 0 || announced || this.reporter.options.verbose) {
           this.reporter.info(`backfilled ${n} event${n === 1 ? '' : 's'} from the log (since ${clockTime(sinceMs)})`);
         }
+        if (announced) this.settleLater();
       } catch (error) {
         if (this.stop.signal.aborted || this.forbidden(error)) return;
         const message = error instanceof Error ? error.message : String(error);
         this.reporter.warn(`could not read the event log to backfill (${message}); trying again in ${formatSeconds(CATCH_UP_RETRY_MS)}`);
         this.pendingCatchUpMs = this.pendingCatchUpMs === null ? sinceMs : Math.min(this.pendingCatchUpMs, sinceMs);
+        this.pendingAnnounced ||= announced;
         await sleep(CATCH_UP_RETRY_MS, this.stop.signal);
       }
     }

@@ -10,7 +10,7 @@ import type { Context } from '../context.js';
 import { IncompleteError, InterruptedError, UsageError } from '../errors.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import type { Session } from '../kitsu/types.js';
-import { reporterFor, type Reporter } from '../output/reporter.js';
+import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
 import { createExecRunner } from './exec.js';
 import type { EventRunner } from './runner.js';
@@ -134,7 +134,7 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
   }
   if (summary.endedBy === 'signal' || ctx.signal.aborted) {
     // Ctrl-C gets a summary; a closed stdout (`| head`) ends quietly.
-    if (ctx.signal.reason instanceof InterruptedError) printSummary(reporter, summary);
+    if (ctx.signal.reason instanceof InterruptedError) reporter.info(`stopped: ${summaryLine(summary)}`);
     throw ctx.signal.reason;
   }
   await writer.end();
@@ -146,13 +146,9 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
   return summary;
 }
 
-export function summaryLine(summary: FollowSummary): string {
+function summaryLine(summary: FollowSummary): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   return `${plural(summary.events, 'event')}, ${plural(summary.reconnects, 'reconnect')}, ${summary.backfilled} backfilled`;
-}
-
-function printSummary(reporter: Reporter, summary: FollowSummary): void {
-  reporter.info(`stopped: ${summaryLine(summary)}`);
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

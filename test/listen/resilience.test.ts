@@ -99,6 +99,24 @@ describe('listen across reconnects', () => {
     expect(live.stderr()).toMatch(/stopped: \d+ events, 10 reconnects, [1-9]\d* backfilled/);
   });
 
+  it('prints both of two identical events around a reconnect, one missed and one live, by count', async () => {
+    const { sandbox, dir } = await sandboxFor();
+    const live = start(['--json'], botEnv(sandbox, dir));
+    await live.waitForStderr('connected to');
+    const from = sandbox.control.log().length;
+    const same = { task_id: 'same-task', project_id: sandbox.projects[0]!.id };
+    await sandbox.control.restartStream();
+    // Made while the listener is away: only the backfill can bring it.
+    sandbox.control.emit('task:update', same);
+    await live.waitForStderr(/backfilled 1 event from the log/);
+    await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    // The same name and data again, live, a moment after the backfill printed the first one:
+    // by name, data and time it could be that row's own live twin; by count it is not.
+    sandbox.control.emit('task:update', same);
+    await live.waitFor(() => live.records().filter((r) => r.data.task_id === 'same-task').length === 2, 'both events');
+    await expectEveryStoredEventOnce(live, sandbox, from);
+  });
+
   it('keeps a 2-second token alive for 20 seconds across forced reconnects, without the user', async () => {
     const { sandbox, dir } = await sandboxFor();
     sandbox.control.setTokenLifetimes({ access: 2 });
