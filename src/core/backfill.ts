@@ -19,7 +19,9 @@
  *   the row is recent enough to have been published while we were connected.
  *
  * Identical events (same name, same data) less than the tolerance apart across a reconnect
- * are indistinguishable by any rule; this module then prefers the oldest pairing.
+ * are told apart by count only, which needs every row of those seconds: the follow engine
+ * therefore reads the recent seconds once more a little later (src/listen/follow.ts), and a
+ * row that no live event is left for is printed then.
  */
 import type { EventRecord } from './record.js';
 

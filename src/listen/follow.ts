@@ -6,7 +6,8 @@
  *   while live events wait in a buffer; rows that were also received live are printed once
  *   (as the row), and then the buffer is let go: nothing missed or repeated at the seam.
  * - After every reconnect the log is read from shortly before the disconnect, and rows that
- *   were not printed live are printed with source "backfill" (src/core/backfill.ts decides).
+ *   were not printed live are printed with source "backfill" (src/core/backfill.ts decides);
+ *   a second, quiet read of the last seconds a little later settles identical events by count.
  * - While the stream cannot be reached at all, the log is polled instead, until it is back.
  */
 import { BackfillLedger, type LiveMark } from '../core/backfill.js';
