@@ -274,3 +274,27 @@ describe('listen --forward-to', () => {
     expect(live.stderr()).toContain('--forward-to');
   });
 });
+
+describe('listen over TLS', () => {
+  it('connects to wss:// with the studio CA given by --ca-file, and refuses without it (exit 5)', async () => {
+    const fixtures = join(import.meta.dirname, '..', 'fixtures', 'tls');
+    const secure = await startSandbox({
+      tls: { key: readFileSync(join(fixtures, 'server.key'), 'utf8'), cert: readFileSync(join(fixtures, 'server.pem'), 'utf8') },
+    });
+    try {
+      const tlsEnv = botEnv(secure, tmp.dir);
+      const trusted = startInProcess(['listen', '--json', '--count', '1', '--ca-file', join(fixtures, 'ca.pem')], tlsEnv);
+      await trusted.waitForStderr(/connected to https:\/\/127\.0\.0\.1:\d+\/socket\.io \(websocket\)/);
+      await waitUntil(() => secure.control.connectedSockets() >= 1, 'the socket to be counted');
+      secure.control.emit('task:update', { task_id: 'secure' });
+      expect(await trusted.exit).toBe(0);
+      expect(trusted.records()[0]!.data.task_id).toBe('secure');
+
+      const untrusted = startInProcess(['listen', '--json'], tlsEnv);
+      expect(await untrusted.exit).toBe(5);
+      expect(untrusted.stderr()).toMatch(/certificate/i);
+    } finally {
+      await secure.close();
+    }
+  });
+});
