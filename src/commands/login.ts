@@ -118,10 +118,13 @@ function chooseEventHost({ ctx, options, previous }: Run, address: KitsuAddress)
 async function prove(run: Run, client: ApiClient, address: KitsuAddress): Promise<Proven> {
   const { ctx, options, reader, interactive, reporter, previous } = run;
   const passwordWanted = options.passwordStdin || options.email !== undefined;
-  if (options.token && passwordWanted) {
+  if (options.token !== undefined && passwordWanted) {
     throw new UsageError('--token and a password login (--email, --password-stdin) exclude each other', 'use one of them');
   }
-  const token = options.token ?? (passwordWanted ? undefined : ctx.env.KITSU_TOKEN?.trim() || undefined);
+  // A token pasted or read from a file often ends with a line break, which no header may carry.
+  const flagToken = options.token?.trim();
+  if (flagToken === '') throw new UsageError('--token is empty', 'pass the bot token, such as --token "$(cat bot-token.txt)"');
+  const token = flagToken ?? (passwordWanted ? undefined : ctx.env.KITSU_TOKEN?.trim() || undefined);
   if (token) return proveToken(client, token, reporter);
 
   const email =

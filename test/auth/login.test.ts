@@ -224,6 +224,18 @@ describe('token login', () => {
     expect(() => readFileSync(join(dir, 'config.json'), 'utf8')).toThrow();
   });
 
+  it('takes a --token read from a file with its line end, and refuses an empty one', async () => {
+    const dir = configDir();
+    const bot = sandbox.control.createBot('admin');
+    const login = await runCli(['login', '--host', sandbox.url, '--token', ` ${bot.token}\r\n`], { env: { KITSU_TAIL_CONFIG_DIR: dir } });
+    expect(login.code, login.stderr).toBe(0);
+    expect(stored(dir).profiles.default!.accessToken).toBe(bot.token);
+    const empty = await runCli(['login', '--host', sandbox.url, '--token', ''], { env: { KITSU_TAIL_CONFIG_DIR: configDir() } });
+    expect(empty.code).toBe(2);
+    expectOneLine(empty);
+    expect(empty.stderr).toContain('--token is empty');
+  });
+
   it('runs from KITSU_HOST and KITSU_TOKEN alone, with nothing saved', async () => {
     const bot = sandbox.control.createBot('manager');
     const dir = configDir();
