@@ -162,7 +162,8 @@ function sameHostEmail(previous: StoredProfile | undefined, address: KitsuAddres
 
 async function readPassword({ ctx, options, reader, interactive }: Run): Promise<string> {
   if (options.passwordStdin) {
-    const line = await reader.line();
+    // Without a pipe, stdin is the keyboard: ask without echo instead of waiting silently.
+    const line = interactive ? await reader.ask('Password', { hidden: true }) : await reader.line();
     if (!line) throw new UsageError('--password-stdin read no password', 'pipe the password in: printf %s "$PASSWORD" | kitsu-tail login --password-stdin …');
     return line;
   }

@@ -88,6 +88,18 @@ describe('password login', () => {
     expect(login.stderr).toContain('Maya Manager');
   });
 
+  it('asks for the password, hidden, when --password-stdin is given on a terminal', async () => {
+    const { manager } = sandbox.users;
+    const login = await runCli(['login', '--host', sandbox.url, '--email', manager.email, '--password-stdin'], {
+      env: { KITSU_TAIL_CONFIG_DIR: configDir() },
+      stdinTTY: true,
+      stdin: `${manager.password}\n`,
+    });
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stderr).toContain('Password: ');
+    expect(login.stderr).not.toContain(manager.password);
+  });
+
   it('refuses a wrong password with exit 3 and one line, without claiming to know which was wrong', async () => {
     const result = await runCli(['login', '--host', sandbox.url, '--email', sandbox.users.artist.email, '--password-stdin'], {
       env: { KITSU_TAIL_CONFIG_DIR: configDir() },
