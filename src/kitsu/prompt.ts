@@ -88,39 +88,42 @@ export function createLineReader(ctx: Pick<Context, 'stdin' | 'stderr' | 'signal
   /** A terminal in raw mode sends keys, not lines: Enter is \r, and editing is ours to do. */
   async function rawLine(): Promise<string | null> {
     listen();
-    stdin.setRawMode?.(true);
-    try {
-      let text = '';
-      for (;;) {
-        while (buffer.length > 0) {
-          const ch = buffer[0]!;
-          buffer = buffer.slice(1);
-          if (ch === '\r' || ch === '\n') {
-            if (ch === '\r' && buffer[0] === '\n') buffer = buffer.slice(1);
-            return text;
-          }
-          if (ch === '\u0003') throw new InterruptedError();
-          if (ch === '\u0004') {
-            if (text === '') return null;
-            return text;
-          }
-          if (ch === '\u007f' || ch === '\b') text = [...text].slice(0, -1).join('');
-          else if (ch >= ' ') text += ch;
+    let text = '';
+    for (;;) {
+      while (buffer.length > 0) {
+        const ch = buffer[0]!;
+        buffer = buffer.slice(1);
+        if (ch === '\r' || ch === '\n') {
+          if (ch === '\r' && buffer[0] === '\n') buffer = buffer.slice(1);
+          return text;
         }
-        if (ended) return text === '' ? null : text;
-        await more();
+        if (ch === '\u0003') throw new InterruptedError();
+        if (ch === '\u0004') {
+          if (text === '') return null;
+          return text;
+        }
+        if (ch === '\u007f' || ch === '\b') text = [...text].slice(0, -1).join('');
+        else if (ch >= ' ') text += ch;
       }
-    } finally {
-      stdin.setRawMode?.(false);
+      if (ended) return text === '' ? null : text;
+      await more();
     }
   }
 
   async function ask(question: string, options: { hidden?: boolean; default?: string } = {}): Promise<string> {
     const suffix = options.default ? ` [${options.default}]` : '';
-    stderr.write(`${question}${suffix}: `);
     const raw = options.hidden && stdin.isTTY === true && typeof stdin.setRawMode === 'function';
-    const answer = raw ? await rawLine() : await line();
-    if (options.hidden) stderr.write('\n');
+    // Echo goes off before the question shows: keys typed or pasted at once must not appear.
+    if (raw) stdin.setRawMode!(true);
+    let answer: string | null;
+    try {
+      stderr.write(`${question}${suffix}: `);
+      answer = raw ? await rawLine() : await line();
+    } finally {
+      if (raw) stdin.setRawMode!(false);
+      // The typed Enter was not echoed; end the line, also after Ctrl-C.
+      if (options.hidden) stderr.write('\n');
+    }
     if (answer === null) {
       throw new UsageError(`stdin ended before an answer to "${question}"`, 'run on a terminal, or pass the value as a flag');
     }

@@ -52,6 +52,22 @@ describe('line reader', () => {
     reader.close();
   });
 
+  it('turns echo off before the question shows, and ends the line after Ctrl-C', async () => {
+    const { stdin, reader, modes, written } = streams(true);
+    const shownWhenRaw: string[] = [];
+    const setRawMode = stdin.setRawMode!;
+    stdin.setRawMode = (raw: boolean) => {
+      if (raw) shownWhenRaw.push(written());
+      setRawMode(raw);
+    };
+    const answer = reader.ask('Password', { hidden: true });
+    stdin.write('\u0003');
+    await expect(answer).rejects.toBeInstanceOf(InterruptedError);
+    expect(shownWhenRaw).toEqual(['']);
+    expect(modes).toEqual([true, false]);
+    expect(written()).toBe('Password: \n');
+  });
+
   it('treats Ctrl-C at a hidden prompt as an interrupt', async () => {
     const { stdin, reader, modes } = streams(true);
     const answer = reader.ask('Password', { hidden: true });
