@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError } from '../errors.js';
+import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError, UsageError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
 import { tlsFailure } from './tls.js';
 import type { Query, TlsSettings } from './types.js';
@@ -201,22 +201,47 @@ export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest
 interface NetworkFailure {
   code: string;
   message: string;
+  /** The name or address the failed connection was for, when the error says. */
+  peer?: string;
 }
 
 /** The system or undici code of a failure, looking through `cause` chains. */
 function networkFailureOf(error: unknown): NetworkFailure {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    const code = (current as NodeJS.ErrnoException).code;
-    if (code && code !== 'UND_ERR_CONNECT' && !/^ERR_INVALID/.test(code)) return { code, message: current.message };
+    const { code, address, hostname } = current as NodeJS.ErrnoException & { address?: string; hostname?: string };
+    if (code && code !== 'UND_ERR_CONNECT' && !/^ERR_INVALID/.test(code)) return { code, message: current.message, peer: address ?? hostname };
     current = (current as Error & { cause?: unknown }).cause;
   }
   return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error) };
 }
 
-function networkError(failure: NetworkFailure, host: string, attempts: number): CliError {
+/** A proxy from the environment, as the error messages name it. */
+interface Proxy {
+  variable: string;
+  url: URL;
+}
+
+/** Failures of the proxy itself, which must not read as if Kitsu were down. */
+function proxyError(failure: NetworkFailure, proxy: Proxy, host: string): CliError | null {
+  const where = `the proxy ${proxy.url.host} (${proxy.variable})`;
+  const refusedWith = /^Proxy response \((\d+)\)/.exec(failure.message)?.[1];
+  if (refusedWith) {
+    return new NetworkError(
+      `${where} refused to connect to ${host} with ${refusedWith}`,
+      refusedWith === '407' ? `put the proxy's user and password in ${proxy.variable}` : `ask whoever runs the proxy, or add ${host} to NO_PROXY`,
+    );
+  }
+  if (failure.peer?.replace(/^\[|\]$/g, '') !== proxy.url.hostname.replace(/^\[|\]$/g, '')) return null;
+  const reason = failure.code === 'ECONNREFUSED' ? 'connection refused' : failure.code === 'ENOTFOUND' ? 'no such name in DNS' : failure.message;
+  return new NetworkError(`cannot reach ${where}: ${reason}`, `check ${proxy.variable}, or add ${host} to NO_PROXY if Kitsu is reachable without it`);
+}
+
+function networkError(failure: NetworkFailure, host: string, attempts: number, proxy: Proxy | undefined): CliError {
   const tls = tlsFailure(failure.code, failure.message, host);
   if (tls) return tls;
+  const viaProxy = proxy && proxyError(failure, proxy, host);
+  if (viaProxy) return viaProxy;
   const tries = attempts > 1 ? ` after ${attempts} tries` : '';
   switch (failure.code) {
     case 'ENOTFOUND':
@@ -239,13 +264,44 @@ function networkError(failure: NetworkFailure, host: string, attempts: number): 
   }
 }
 
-function pickProxy(apiUrl: URL, env: Record<string, string | undefined>): { httpProxy: string; httpsProxy: string; noProxy: string } | null {
-  const httpProxy = env.http_proxy ?? env.HTTP_PROXY ?? '';
-  const httpsProxy = env.https_proxy ?? env.HTTPS_PROXY ?? '';
-  if (isLoopback(apiUrl) || (!httpProxy && !httpsProxy)) return null;
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** A proxy variable as curl reads it: `proxy:3128` means http://proxy:3128. */
+function proxyFromEnv(env: Record<string, string | undefined>, name: 'http_proxy' | 'https_proxy'): Proxy | undefined {
+  const variable = env[name] !== undefined ? name : name.toUpperCase();
+  const text = env[variable]?.trim();
+  if (!text) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(SCHEME.test(text) ? text : `http://${text}`);
+  } catch {
+    url = undefined;
+  }
+  // The value is not quoted back: it may hold the proxy's password.
+  if (!url?.hostname || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new UsageError(`${variable} is not a proxy address`, `set it like http://proxy.studio.com:3128, or unset it`);
+  }
+  return { variable, url };
+}
+
+interface ProxySettings {
+  httpProxy: string;
+  httpsProxy: string;
+  noProxy: string;
+  /** The proxy requests to the API go through, unless NO_PROXY names its host. */
+  used: Proxy | undefined;
+}
+
+function pickProxy(apiUrl: URL, env: Record<string, string | undefined>): ProxySettings | null {
   // Loopback never goes through a proxy, which could not reach it.
+  if (isLoopback(apiUrl)) return null;
+  const http = proxyFromEnv(env, 'http_proxy');
+  const https = proxyFromEnv(env, 'https_proxy');
+  if (!http && !https) return null;
   const noProxy = [env.no_proxy ?? env.NO_PROXY ?? '', 'localhost', '127.0.0.1', '[::1]'].filter(Boolean).join(',');
-  return { httpProxy, httpsProxy, noProxy };
+  // undici sends https through HTTP_PROXY too when HTTPS_PROXY is not set.
+  const used = apiUrl.protocol === 'https:' ? (https ?? http) : http;
+  return { httpProxy: http?.url.href ?? '', httpsProxy: https?.url.href ?? '', noProxy, used };
 }
 
 function bodySnippet(text: string): string {
@@ -279,7 +335,7 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
   };
   const proxy = pickProxy(apiUrl, options.env);
   const dispatcher: Dispatcher = proxy
-    ? new EnvHttpProxyAgent({ ...agentOptions, ...proxy, requestTls: tlsOptions })
+    ? new EnvHttpProxyAgent({ ...agentOptions, httpProxy: proxy.httpProxy, httpsProxy: proxy.httpsProxy, noProxy: proxy.noProxy, requestTls: tlsOptions })
     : new Agent(agentOptions);
   if (proxy) reporter.verbose(`http: using the proxy from the environment for ${host}`);
 
@@ -338,7 +394,7 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
         if (signal?.aborted) throw abortReason(signal);
         const failure = networkFailureOf(error);
         const retryable = NOT_SENT.has(failure.code) || (idempotent && MAYBE_SENT.has(failure.code));
-        if (!retryable || tries > retries) throw networkError(failure, host, tries);
+        if (!retryable || tries > retries) throw networkError(failure, host, tries, proxy?.used);
         const delay = retryDelay(tries - 1, baseMs);
         reporter.verbose(`http: ${request.method} /${request.path}: ${failure.code}, trying again in ${Math.round(delay)}ms`);
         await wait(delay, signal);

@@ -8,6 +8,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
+import { expectOneLine } from '../helpers/login.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
 
 let sandbox: Sandbox;
@@ -24,6 +25,10 @@ beforeAll(async () => {
   });
   proxy.on('connect', (req, socket, head) => {
     tunnels.push(req.url ?? '');
+    if (req.url?.startsWith('members-only.')) {
+      socket.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n');
+      return;
+    }
     const upstream = connect(sandbox.port, '127.0.0.1', () => {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
@@ -62,5 +67,44 @@ describe('proxies', () => {
     });
     expect(result.code, result.stderr).toBe(0);
     expect(tunnels.length).toBe(before);
+  });
+
+  it('reads a proxy given without a scheme, as curl does', async () => {
+    const bot = sandbox.control.createBot('admin');
+    const before = tunnels.length;
+    const result = await runCli(['whoami', '--json'], {
+      env: { KITSU_TAIL_CONFIG_DIR: tmp.dir, http_proxy: proxyUrl.replace('http://', ''), KITSU_HOST: 'http://kitsu.studio.test', KITSU_TOKEN: bot.token },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(tunnels.slice(before)).toContain('kitsu.studio.test:80');
+  });
+
+  it('blames the proxy, not Kitsu, when the proxy fails', async () => {
+    const env = { KITSU_TAIL_CONFIG_DIR: tmp.dir, KITSU_TOKEN: 'x.y.z' };
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = await runCli(['whoami'], { env: { ...env, HTTP_PROXY: `http://127.0.0.1:${closedPort}`, KITSU_HOST: 'http://kitsu.studio.test' } });
+    expect(refused.code).toBe(5);
+    expectOneLine(refused);
+    expect(refused.stderr).toContain(`cannot reach the proxy 127.0.0.1:${closedPort} (HTTP_PROXY): connection refused`);
+    expect(refused.stderr).toContain('NO_PROXY');
+
+    const denied = await runCli(['whoami'], { env: { ...env, HTTP_PROXY: proxyUrl, KITSU_HOST: 'http://members-only.studio.test' } });
+    expect(denied.code).toBe(5);
+    expectOneLine(denied);
+    expect(denied.stderr).toContain('refused to connect to members-only.studio.test with 407');
+    expect(denied.stderr).toContain("proxy's user and password");
+  });
+
+  it('says which variable holds a proxy address it cannot read, without quoting it', async () => {
+    const result = await runCli(['whoami'], {
+      env: { KITSU_TAIL_CONFIG_DIR: tmp.dir, HTTPS_PROXY: 'http://user:proxy-secret@bad host:3128', KITSU_HOST: 'https://kitsu.studio.test', KITSU_TOKEN: 'x.y.z' },
+    });
+    expect(result.code).toBe(2);
+    expectOneLine(result);
+    expect(result.stderr).toContain('HTTPS_PROXY is not a proxy address');
+    expect(result.stderr).not.toContain('proxy-secret');
   });
 });
