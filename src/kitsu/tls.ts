@@ -43,22 +43,33 @@ const CERTIFICATE_CODES = new Set([
   'CERT_UNTRUSTED',
   'CERT_REJECTED',
   'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
+
+/** OpenSSL's reason without its codes and source path: "wrong version number". */
+function opensslReason(message: string): string {
+  return /:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)/.exec(message)?.[1]?.trim() ?? message.trim();
+}
 
 /** A NetworkError (exit 5) that says what to do, when `code` is a TLS failure; else null. */
 export function tlsFailure(code: string, message: string, host: string): NetworkError | null {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    // A CA cannot fix a certificate made out to another name.
+    return new NetworkError(
+      `the TLS certificate of ${host} is for another name (${message})`,
+      'use the host name the certificate names, or --insecure to skip the check',
+    );
+  }
   if (CERTIFICATE_CODES.has(code)) {
     return new NetworkError(
       `the TLS certificate of ${host} cannot be verified (${message})`,
       "pass --ca-file with your studio's CA certificate, or --insecure to skip the check",
     );
   }
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO' || /^ERR_SSL_|^ERR_TLS_/.test(code)) {
-    return new NetworkError(
-      `the TLS handshake with ${host} failed (${message})`,
-      'if the server speaks plain http, give the host as http://…',
-    );
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+    return new NetworkError(`${host} does not speak TLS on that port`, 'if the server speaks plain http, give the host as http://…');
+  }
+  if (code === 'EPROTO' || /^ERR_SSL_|^ERR_TLS_/.test(code)) {
+    return new NetworkError(`the TLS handshake with ${host} failed (${opensslReason(message)})`, 'check the host and port; if the server speaks plain http, give the host as http://…');
   }
   return null;
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkError } from '../../src/errors.js';
 import { createApiClient } from '../../src/kitsu/http.js';
+import { tlsFailure } from '../../src/kitsu/tls.js';
 import { reporterFor } from '../../src/output/reporter.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
@@ -220,6 +221,23 @@ describe('TLS', () => {
     const whoami = await runCli(['whoami', '--insecure'], { env });
     expect(whoami.code, whoami.stderr).toBe(0);
     expect(whoami.stderr).toContain('warning: --insecure');
+  });
+
+  it('says so when https is asked of a port that speaks plain http, without OpenSSL internals', async () => {
+    const plain = `https://127.0.0.1:${sandbox.port}`;
+    const result = await runCli(loginArgs(plain), { env: { KITSU_TAIL_CONFIG_DIR: configDir() }, stdin: 'pw\n' });
+    expect(result.code).toBe(5);
+    expectOneLine(result);
+    expect(result.stderr).toContain(`127.0.0.1:${sandbox.port} does not speak TLS on that port`);
+    expect(result.stderr).toContain('http://');
+    expect(result.stderr).not.toMatch(/openssl|:error:/i);
+  });
+
+  it('does not suggest --ca-file for a certificate made out to another name', () => {
+    const error = tlsFailure('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames", 'kitsu.studio.com')!;
+    expect(error.exitCode).toBe(5);
+    expect(error.message).toContain('is for another name');
+    expect(error.hint).not.toContain('--ca-file');
   });
 
   it('says what to do when --ca-file cannot be read', async () => {
