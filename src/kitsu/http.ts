@@ -237,7 +237,8 @@ function proxyError(failure: NetworkFailure, proxy: Proxy, host: string): CliErr
   return new NetworkError(`cannot reach ${where}: ${reason}`, `check ${proxy.variable}, or add ${host} to NO_PROXY if Kitsu is reachable without it`);
 }
 
-function networkError(failure: NetworkFailure, host: string, attempts: number, proxy: Proxy | undefined): CliError {
+function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, proxy: Proxy | undefined): CliError {
+  const { host } = apiUrl;
   const tls = tlsFailure(failure.code, failure.message, host);
   if (tls) return tls;
   const viaProxy = proxy && proxyError(failure, proxy, host);
@@ -258,7 +259,13 @@ function networkError(failure: NetworkFailure, host: string, attempts: number, p
     case 'UND_ERR_SOCKET':
     case 'UND_ERR_CLOSED':
     case 'EPIPE':
-      return new NetworkError(`${host} closed the connection${tries}`, 'the server or a proxy in between dropped it; try again later');
+      return new NetworkError(
+        `${host} closed the connection${tries}`,
+        // An https server drops a plain http request without an answer.
+        apiUrl.protocol === 'http:'
+          ? 'if the server speaks https, give the host as https://…; else it or a proxy in between dropped it'
+          : 'the server or a proxy in between dropped it; try again later',
+      );
     default:
       return new NetworkError(`cannot reach ${host} (${failure.message})${tries}`, 'check the host and your network');
   }
@@ -394,7 +401,7 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
         if (signal?.aborted) throw abortReason(signal);
         const failure = networkFailureOf(error);
         const retryable = NOT_SENT.has(failure.code) || (idempotent && MAYBE_SENT.has(failure.code));
-        if (!retryable || tries > retries) throw networkError(failure, host, tries, proxy?.used);
+        if (!retryable || tries > retries) throw networkError(failure, apiUrl, tries, proxy?.used);
         const delay = retryDelay(tries - 1, baseMs);
         reporter.verbose(`http: ${request.method} /${request.path}: ${failure.code}, trying again in ${Math.round(delay)}ms`);
         await wait(delay, signal);

@@ -233,6 +233,14 @@ describe('TLS', () => {
     expect(result.stderr).not.toMatch(/openssl|:error:/i);
   });
 
+  it('suggests https when plain http is asked of a port that speaks TLS', async () => {
+    const result = await runCli(loginArgs(secure.url.replace('https:', 'http:')), { env: { KITSU_TAIL_CONFIG_DIR: configDir() }, stdin: 'pw\n' });
+    expect(result.code).toBe(5);
+    expectOneLine(result);
+    expect(result.stderr).toContain('closed the connection');
+    expect(result.stderr).toContain('if the server speaks https, give the host as https://');
+  });
+
   it('does not suggest --ca-file for a certificate made out to another name', () => {
     const error = tlsFailure('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames", 'kitsu.studio.com')!;
     expect(error.exitCode).toBe(5);
