@@ -57,3 +57,40 @@ export function idsOfNdjson(text: string): string[] {
     .split('\n')
     .map((line) => (JSON.parse(line) as { id: string }).id);
 }
+
+/**
+ * Preloaded (`node --import PAUSE_PRELOAD …`) into an exporting child: when
+ * $KITSU_TEST_PAUSE_AT is `sync:NAME#N` or `rename:NAME#N`, the child stops just before its
+ * N-th fsync of the file NAME, or its N-th rename onto NAME, and says so on stderr
+ * (`paused at …`), so that a test can SIGKILL it exactly there: between writing the output
+ * and flushing it, or between flushing it and replacing the checkpoint. Linux (/proc).
+ */
+export const PAUSE_PRELOAD =
+  'data:text/javascript,' +
+  encodeURIComponent(`
+    import { readlinkSync, writeSync } from 'node:fs';
+    import fsp from 'node:fs/promises';
+    import { syncBuiltinESMExports } from 'node:module';
+    import { basename } from 'node:path';
+    const [point, nth] = (process.env.KITSU_TEST_PAUSE_AT ?? '').split('#');
+    let seen = 0;
+    const reached = (step) => {
+      if (step !== point || ++seen !== Number(nth)) return;
+      writeSync(2, '\\npaused at ' + process.env.KITSU_TEST_PAUSE_AT + '\\n');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    };
+    const probe = await fsp.open(process.execPath, 'r');
+    const FileHandle = Object.getPrototypeOf(probe);
+    await probe.close();
+    const sync = FileHandle.sync;
+    FileHandle.sync = function () {
+      reached('sync:' + basename(readlinkSync('/proc/self/fd/' + this.fd)));
+      return sync.call(this);
+    };
+    const rename = fsp.rename;
+    fsp.rename = function (from, to) {
+      reached('rename:' + basename(String(to)));
+      return rename.call(this, from, to);
+    };
+    syncBuiltinESMExports();
+  `);

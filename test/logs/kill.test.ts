@@ -1,22 +1,27 @@
 /**
  * The exactly-once promise under SIGKILL: the built program exports with a checkpoint again
- * and again while the sandbox keeps producing events, and is killed at random moments. After
- * a final clean run the file must hold every stored event exactly once, in the server's
- * order, with no partial line. Needs `npm run build` first.
+ * and again while the sandbox keeps producing events, and is killed at random moments, and
+ * also exactly in the moments that matter, which random kills seldom hit (they last
+ * milliseconds of a run): after the output was written but before it was flushed, and after
+ * it was flushed but before the checkpoint was replaced. After a final clean run the file
+ * must hold every stored event exactly once, in the server's order, with no partial line.
+ * Needs `npm run build` first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { botEnv, idsOfNdjson, storedIds } from '../helpers/logs.js';
+import { botEnv, idsOfNdjson, PAUSE_PRELOAD, storedIds } from '../helpers/logs.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
 
 const BIN = fileURLToPath(new URL('../../bin/kitsu-tail.js', import.meta.url));
 const KILLS = 32;
+/** Kills in the moments that matter, half of them in each. */
+const PAUSED_KILLS = 12;
 const CLEAN_RUNS = 5;
 
 let sandbox: Sandbox;
@@ -58,24 +63,59 @@ it('never loses, repeats or half-writes an event, killed with SIGKILL at random 
   const state = join(dir, 'state.json');
   const out = join(dir, 'events.ndjson');
   const env = botEnv(sandbox, 'admin', config.dir);
-  const run = (): { child: ChildProcess; stderr: () => string } => {
-    const child = spawn(process.execPath, [BIN, 'logs', '--checkpoint', state, '--output', out], {
-      env,
+  /** A run; with `pauseAt` (see PAUSE_PRELOAD), `paused` resolves when it stopped there. */
+  const run = (pauseAt?: string): { child: ChildProcess; stderr: () => string; paused: Promise<'paused'> } => {
+    const args = [BIN, 'logs', '--checkpoint', state, '--output', out];
+    const child = spawn(process.execPath, pauseAt ? ['--import', PAUSE_PRELOAD, ...args] : args, {
+      env: pauseAt ? { ...env, KITSU_TEST_PAUSE_AT: pauseAt } : env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return { child, stderr: () => stderr };
+    const paused = new Promise<'paused'>((resolve) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('paused at ')) resolve('paused');
+      });
+    });
+    return { child, stderr: () => stderr, paused };
   };
+  const committedBytes = (): number | null =>
+    existsSync(state) ? (JSON.parse(readFileSync(state, 'utf8')) as { committed_bytes: number }).committed_bytes : null;
+  const outputBytes = (): number => (existsSync(out) ? statSync(out).size : 0);
 
   sandbox.control.setRate(200);
   let kills = 0;
+  let pausedKills = 0;
+  /** Paused kills that left output bytes the checkpoint does not count, and a new checkpoint not yet in place. */
+  let uncommitted = 0;
+  let halfReplaced = 0;
   let clean = 0;
   let typicalMs = 1500;
   const failures: string[] = [];
-  while (kills < KILLS || clean < CLEAN_RUNS) {
+  while (kills < KILLS || pausedKills < PAUSED_KILLS || clean < CLEAN_RUNS) {
     // Now and then a burst of more than a page inside one second.
     if (random() < 0.2) sandbox.control.generate(1200 + Math.floor(random() * 800));
+    if (pausedKills < PAUSED_KILLS && (random() < 0.3 || (kills >= KILLS && clean >= CLEAN_RUNS))) {
+      // The first commit after appending: a repair flushes its cut first, and a first run
+      // commits its starting length first.
+      const committed = committedBytes();
+      const pauseAt =
+        pausedKills % 2 === 0
+          ? `sync:events.ndjson#${committed !== null && outputBytes() > committed ? 2 : 1}`
+          : `rename:state.json#${committed === null ? 2 : 1}`;
+      const { child, stderr, paused } = run(pauseAt);
+      const outcome = await Promise.race([exited(child), paused]);
+      if (outcome !== 'paused') {
+        if (outcome !== 0) failures.push(`exit ${outcome}: ${stderr()}`);
+        continue;
+      }
+      child.kill('SIGKILL');
+      await exited(child);
+      pausedKills += 1;
+      if (outputBytes() > (committedBytes() ?? 0)) uncommitted += 1;
+      if (pauseAt.startsWith('rename') && existsSync(`${state}.tmp`)) halfReplaced += 1;
+      continue;
+    }
     const started = Date.now();
     const { child, stderr } = run();
     if (kills < KILLS && (clean >= CLEAN_RUNS || random() < 0.85)) {
@@ -112,4 +152,7 @@ it('never loses, repeats or half-writes an event, killed with SIGKILL at random 
   expect(checkpoint.committed_bytes).toBe(statSync(out).size);
   expect(checkpoint.events).toBe(expected.length);
   expect(kills).toBeGreaterThanOrEqual(30);
+  // The kills really landed in the moments that matter.
+  expect(uncommitted, `seed ${seed}`).toBeGreaterThan(0);
+  expect(halfReplaced, `seed ${seed}`).toBe(PAUSED_KILLS / 2);
 });
