@@ -86,6 +86,13 @@ function parseOptions(ctx: Context, args: string[], o: Record<string, unknown>):
     if (follow) throw new UsageError('--checkpoint ends when it has caught up; run it from cron instead of with --follow');
   }
   if (follow && reverse) throw new UsageError('--follow prints oldest first, then live events; it takes no --reverse');
+  // A past end would leave nothing to follow, and the follow engine would go on past it.
+  if (follow && until && until.getTime() <= now) {
+    throw new UsageError(
+      `${untilText![0]} ${untilText![1]} is already past, so --follow would have nothing to follow`,
+      'drop --follow to print that range, or give a later time such as 18:00 (durations such as 2h mean ago)',
+    );
+  }
   if (follow && logins) throw new UsageError('--follow applies to the event log, not to --logins');
   const output = str('output');
   const format = ctx.globals.format;

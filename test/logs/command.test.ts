@@ -171,6 +171,14 @@ describe('logs: refusals', () => {
     expect(twice.code).toBe(2);
   });
 
+  it('--follow with a past --until is exit 2, not a follow that runs on past it', async () => {
+    // Were it taken, the follow would never end: the time-out turns that into exit 130.
+    const result = await logs(['--follow', '--limit', '1', '--until', '1h'], admin, { signal: AbortSignal.timeout(15_000) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--until 1h is already past, so --follow would have nothing to follow/);
+    expect(result.stdout).toBe('');
+  });
+
   it('no permission is exit 4 with what it takes', async () => {
     const artist = botEnv(sandbox, 'user', config.dir);
     const result = await logs([], artist);
