@@ -78,7 +78,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l until -x -d 'up to this 
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l before -x -d 'same as --until'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l only-files -d 'only events that carry files (previews and thumbnails)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l project -x -d 'only this project, by name or id (repeatable)'
-complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l person -x -d 'only events by this person: e-mail, name or id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l person -x -d 'only events by this person, who acted (once --follow goes live: the person an event is about, data.person_id, as live events never say who acted): e-mail, name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l limit -x -d 'the newest N events (default 100; with --since, all in range)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l all -d 'every event in range, however many'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l reverse -d 'newest first'

@@ -202,7 +202,7 @@ _kitsu_tail_logs() {
     '--before[same as --until]:time: ' \
     '--only-files[only events that carry files (previews and thumbnails)]' \
     '*--project[only this project, by name or id (repeatable)]:project: ' \
-    '*--person[only events by this person: e-mail, name or id (repeatable)]:person: ' \
+    '*--person[only events by this person, who acted (once --follow goes live: the person an event is about, data.person_id, as live events never say who acted): e-mail, name or id (repeatable)]:person: ' \
     '--limit[the newest N events (default 100; with --since, all in range)]:n: ' \
     '--all[every event in range, however many]' \
     '--reverse[newest first]' \

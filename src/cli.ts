@@ -187,7 +187,11 @@ export function createProgram(deps: Deps): Command {
     .option('--before <time>', 'same as --until')
     .option('--only-files', 'only events that carry files (previews and thumbnails)')
     .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
-    .option('--person <person>', 'only events by this person: e-mail, name or id (repeatable)', collect)
+    .option(
+      '--person <person>',
+      'only events by this person, who acted (once --follow goes live: the person an event is about, data.person_id, as live events never say who acted): e-mail, name or id (repeatable)',
+      collect,
+    )
     .option('--limit <n>', 'the newest N events (default 100; with --since, all in range)', positiveInt('--limit'))
     .option('--all', 'every event in range, however many')
     .option('--reverse', 'newest first')
