@@ -229,7 +229,10 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     return;
   }
   if (query.personIds) {
-    reporter.warn('live events do not say who acted: after the history, --person matches the person an event is about');
+    reporter.warn(
+      '--person with --follow: the history shows events by that person, but live events never say who acted, ' +
+        'so from the live part on --person matches the person an event is about (data.person_id)',
+    );
   }
   const seam = new SeamTracker();
   const startedAtMs = ctx.clock.now();

@@ -230,6 +230,18 @@ describe('logs: refusals', () => {
   });
 });
 
+describe('logs --follow --person', () => {
+  it('says, in --help and when it runs, that the live part matches the person an event is about', async () => {
+    const help = await runCli(['logs', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('once --follow goes live: the person an event is about, data.person_id, as live events never say who acted');
+    const result = await logs(['--follow', '--limit', '1', '--person', sandbox.users.artist.email, '--until', new Date(Date.now() + 2000).toISOString()]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'warning: --person with --follow: the history shows events by that person, but live events never say who acted, so from the live part on --person matches the person an event is about (data.person_id)\n',
+    );
+  });
+});
+
 describe('logs --logins', () => {
   it('pages the login log with the same time options and formats', async () => {
     // Real logins write login-log rows.
