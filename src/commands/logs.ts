@@ -304,6 +304,13 @@ async function runLog<R extends LogRow>(
         onRows: (n) => progress.update({ events: (events = n), pages }),
       });
       progress.done();
+      if (summary.skippedFor) {
+        const { pid, startedAt } = summary.skippedFor;
+        reporter.info(
+          `another kitsu-tail run (pid ${pid}, started ${startedAt}) is exporting with this checkpoint; this run skipped, and that one carries on`,
+        );
+        return;
+      }
       const what = `${summary.added} new ${source.log === 'logins' ? 'login' : 'event'}${summary.added === 1 ? '' : 's'}`;
       reporter.info(`${plan.output === undefined ? `printed ${what}` : `appended ${what} to ${plan.output}`}; checkpoint saved`);
       return;

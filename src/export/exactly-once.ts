@@ -5,7 +5,8 @@
  * no partial line.
  *
  * The order of things, each step safe to be killed after:
- * 1. take the checkpoint's lock (overlapping cron runs: the second one does nothing);
+ * 1. take the checkpoint's lock (overlapping cron runs: the later one waits a few seconds,
+ *    then leaves the export to the running one; see lock.ts);
  * 2. read the checkpoint (refusing one of another host, profile, account, filter or file);
  * 3. cut the output back to the length the checkpoint committed (what a killed run
  *    appended after its last commit goes), or, on a first run, commit its current length
@@ -61,6 +62,8 @@ export interface ExportRequest<R extends LogRow> {
 export interface ExportSummary {
   /** Rows this run exported. */
   added: number;
+  /** Set when another run was exporting with this checkpoint, so this one did nothing. */
+  skippedFor?: { pid: number; startedAt: string };
 }
 
 export async function runCheckpointedExport<R extends LogRow>(ctx: Context, request: ExportRequest<R>): Promise<ExportSummary> {
@@ -69,7 +72,9 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
   const identity: CheckpointIdentity = { ...request.identity, output: outputPath };
   const { reporter } = request;
 
-  const lock = await lockCheckpoint(checkpointPath);
+  const taken = await lockCheckpoint(checkpointPath, { now: () => ctx.clock.now(), signal: ctx.signal });
+  if ('busy' in taken) return { added: 0, skippedFor: taken.busy };
+  const { lock } = taken;
   let output: OutputFile | null = null;
   try {
     let state = await readCheckpointFile(checkpointPath);

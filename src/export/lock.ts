@@ -4,6 +4,11 @@
  * name exists) and holding who took it. A run killed with SIGKILL leaves it behind, so a
  * lock whose process is gone on this host is stale and taken over.
  *
+ * A run that finds the lock held by a live run waits a few seconds for it (runs started
+ * together, or the tail of a slow one), then skips: overlapping cron runs are normal under
+ * load, nothing is lost (the running export goes on, the next run resumes), so that is not
+ * a failure. A lock held for over an hour is: its run may be stuck, and someone should look.
+ *
  * This module reads `process.pid` and probes other processes with `process.kill(pid, 0)`:
  * there is no other way to tell a live lock from a dead one in Node without native code.
  */
@@ -11,7 +16,16 @@ import { randomUUID } from 'node:crypto';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { CliError, ExitCode } from '../errors.js';
+
+/** How long a run waits for a live holder to finish before it skips. */
+const WAIT_MS = 3_000;
+const POLL_MS = 100;
+/** A lock held longer than this is reported, not waited for: its run may be stuck. */
+const STUCK_AFTER_MS = 60 * 60_000;
+/** Stale locks taken over in a row before giving up (another run keeps taking them too). */
+const MAX_TAKEOVERS = 3;
 
 interface Holder {
   pid: number;
@@ -57,26 +71,34 @@ export interface Lock {
   release(): Promise<void>;
 }
 
+/** Taken, or held by another live run on this host that did not finish within the wait. */
+export type LockOutcome = { lock: Lock } | { busy: { pid: number; startedAt: string } };
+
 /**
- * Takes the lock of `checkpointPath`, or throws a CliError (exit 1) naming the run that
- * holds it. A stale lock (its process is gone) is taken over.
+ * Takes the lock of `checkpointPath`, waiting a little for a live holder, and taking over
+ * a stale one. Throws a CliError (exit 1) for a lock held on another host (whether its run
+ * lives cannot be told from here) or for over an hour (see the header).
  */
-export async function lockCheckpoint(checkpointPath: string): Promise<Lock> {
+export async function lockCheckpoint(
+  checkpointPath: string,
+  options: { now: () => number; signal?: AbortSignal },
+): Promise<LockOutcome> {
   const lockPath = `${checkpointPath}.lock`;
   const me: Holder = {
     pid: process.pid,
     host: hostname(),
     processStart: processStartOf(process.pid),
-    startedAt: new Date().toISOString(),
+    startedAt: new Date(options.now()).toISOString(),
     token: randomUUID(),
   };
+  const deadline = options.now() + WAIT_MS;
   const draft = `${lockPath}.${me.token}`;
   await writeFile(draft, `${JSON.stringify(me)}\n`);
   try {
-    for (let attempt = 0; attempt < 3; attempt += 1) {
+    for (let takeovers = 0; ; ) {
       try {
         await link(draft, lockPath);
-        return { release: () => releaseIfOurs(lockPath, me.token) };
+        return { lock: { release: () => releaseIfOurs(lockPath, me.token) } };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
@@ -89,16 +111,22 @@ export async function lockCheckpoint(checkpointPath: string): Promise<Lock> {
         );
       }
       if (holder && isAlive(holder)) {
-        throw new CliError(
-          `another kitsu-tail run (pid ${holder.pid}, started ${holder.startedAt}) is exporting with this checkpoint; this run exported nothing`,
-          ExitCode.failure,
-          'runs overlapped; the next run continues where that one stops',
-        );
+        if (options.now() - Date.parse(holder.startedAt) > STUCK_AFTER_MS) {
+          throw new CliError(
+            `another kitsu-tail run (pid ${holder.pid}) has held ${lockPath} since ${holder.startedAt}, over an hour: it may be stuck; this run exported nothing`,
+            ExitCode.failure,
+            `if pid ${holder.pid} is not getting anywhere, stop it: the next run resumes from the checkpoint`,
+          );
+        }
+        if (options.now() >= deadline) return { busy: { pid: holder.pid, startedAt: holder.startedAt } };
+        await delay(POLL_MS, undefined, options.signal ? { signal: options.signal } : undefined);
+        continue;
       }
-      // Left by a run that was killed: take it over.
+      // Gone (released just now), or left by a run that was killed: take it over.
+      takeovers += 1;
+      if (takeovers > MAX_TAKEOVERS) throw new CliError(`could not take the lock ${lockPath}`, ExitCode.failure, 'try again');
       await rm(lockPath, { force: true });
     }
-    throw new CliError(`could not take the lock ${lockPath}`, ExitCode.failure, 'try again');
   } finally {
     await rm(draft, { force: true });
   }

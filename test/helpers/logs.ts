@@ -48,6 +48,15 @@ export function secondOfStored(e: StoredEvent): number {
   return Math.floor(e.createdAtUs / 1_000_000);
 }
 
+/** Resolves once `condition()` holds, checking every 20 ms; fails after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Ids of NDJSON lines, failing on anything that is not a whole record line. */
 export function idsOfNdjson(text: string): string[] {
   if (text === '') return [];

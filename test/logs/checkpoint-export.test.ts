@@ -3,14 +3,14 @@
  * left, refusing checkpoints that are not its own, the lock, and stdout mode.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InterruptedError, OutputClosedError } from '../../src/errors.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { botEnv, idsOfNdjson, secondOfStored, storedIds } from '../helpers/logs.js';
+import { botEnv, idsOfNdjson, secondOfStored, storedIds, waitFor } from '../helpers/logs.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
 
 let sandbox: Sandbox;
@@ -116,23 +116,43 @@ describe('logs --checkpoint --output', () => {
     expect(readFileSync(state, 'utf8')).toContain('"host":');
   });
 
-  it('does nothing while another run holds the lock, and takes over a lock its holder left dead', async () => {
+  it('waits a little for a run that holds the lock, then leaves the export to it (exit 0); says when one seems stuck; takes over a dead one', async () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const lock = { pid: holder.pid, host: hostname(), processStart: null, startedAt: new Date().toISOString(), token: 'x' };
     try {
-      const lock = { pid: holder.pid, host: hostname(), processStart: null, startedAt: new Date().toISOString(), token: 'x' };
       writeFileSync(`${state}.lock`, JSON.stringify(lock));
       const busy = await exportRun();
-      expect(busy.code).toBe(1);
-      expect(busy.stderr).toContain(`another kitsu-tail run (pid ${holder.pid}`);
+      expect(busy.code).toBe(0);
+      expect(busy.stderr).toContain(`another kitsu-tail run (pid ${holder.pid}, started ${lock.startedAt}) is exporting with this checkpoint; this run skipped`);
       expect(existsSync(out)).toBe(false);
+      expect(existsSync(state)).toBe(false);
+
+      // Ctrl-C while waiting for the lock.
+      const controller = new AbortController();
+      const interrupted = logs(['--checkpoint', state, '--output', out], { signal: controller.signal });
+      await waitFor(() => readdirSync(dir).some((name) => name.startsWith('state.json.lock.')), 'the run to try the lock');
+      controller.abort(new InterruptedError());
+      expect((await interrupted).code).toBe(130);
+
+      writeFileSync(`${state}.lock`, JSON.stringify({ ...lock, startedAt: new Date(Date.now() - 2 * 3_600_000).toISOString() }));
+      const stuck = await exportRun();
+      expect(stuck.code).toBe(1);
+      expect(stuck.stderr).toMatch(/has held .*state\.json\.lock since .*, over an hour: it may be stuck/);
+      expect(existsSync(out)).toBe(false);
+
+      // The holder dies while this run waits for it: this run takes over and exports.
+      writeFileSync(`${state}.lock`, JSON.stringify(lock));
+      const waiting = exportRun();
+      await waitFor(() => readdirSync(dir).some((name) => name.startsWith('state.json.lock.')), 'the run to try the lock');
+      holder.kill('SIGKILL');
+      const after = await waiting;
+      expect(after.code).toBe(0);
+      expect(after.stderr).not.toContain('skipped');
+      expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(storedIds(sandbox));
+      expect(existsSync(`${state}.lock`)).toBe(false);
     } finally {
       holder.kill('SIGKILL');
-      await new Promise((resolve) => holder.once('exit', resolve));
     }
-    const after = await exportRun();
-    expect(after.code).toBe(0);
-    expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(storedIds(sandbox));
-    expect(existsSync(`${state}.lock`)).toBe(false);
   });
 
   it('keeps the whole windows it wrote when interrupted (Ctrl-C: exit 130), and the next run goes on', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InterruptedError } from '../../src/errors.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { botEnv, storedIds } from '../helpers/logs.js';
+import { botEnv, storedIds, waitFor } from '../helpers/logs.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
 
 const BIN = fileURLToPath(new URL('../../bin/kitsu-tail.js', import.meta.url));
@@ -29,14 +29,6 @@ afterAll(async () => {
   config?.cleanup();
 });
 
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('logs --follow', () => {
   it('prints the history, then live events, each once across the seam', async () => {
     const history = storedIds(sandbox, (e) => e.name.startsWith('task:') || e.name.startsWith('asset:')).slice(-5);
@@ -48,13 +40,13 @@ describe('logs --follow', () => {
       signal: controller.signal,
       onStdout: (chunk) => (out += chunk),
     });
-    await until(() => lines().length >= 5, 'the history');
+    await waitFor(() => lines().length >= 5, 'the history');
     // Right at the seam (before or after the stream is up), and later on.
     sandbox.control.emit('task:update', { task_id: 'seam-1', project_id: sandbox.projects[0]!.id });
     sandbox.control.emit('comment:new', { comment_id: 'filtered-out' });
     await new Promise((r) => setTimeout(r, 300));
     sandbox.control.emit('asset:update', { asset_id: 'later-2', project_id: sandbox.projects[0]!.id });
-    await until(() => ['seam-1', 'later-2'].every((m) => out.includes(m)), 'the live events');
+    await waitFor(() => ['seam-1', 'later-2'].every((m) => out.includes(m)), 'the live events');
     await new Promise((r) => setTimeout(r, 500));
     controller.abort(new InterruptedError());
     const result = await running;
