@@ -287,6 +287,15 @@ describe('logout', () => {
   });
 });
 
+describe('whoami', () => {
+  it('refuses --format csv rather than printing a table where CSV was asked for', async () => {
+    const result = await runCli(['whoami', '--format', 'csv'], { env: { KITSU_TAIL_CONFIG_DIR: configDir() } });
+    expect(result.code).toBe(2);
+    expectOneLine(result);
+    expect(result.stderr).toContain('--json');
+  });
+});
+
 describe('not logged in', () => {
   it('whoami says how to log in, with exit 3', async () => {
     const result = await runCli(['whoami'], { env: { KITSU_TAIL_CONFIG_DIR: configDir() } });
