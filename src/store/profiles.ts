@@ -7,7 +7,7 @@
  */
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuthError, UsageError } from '../errors.js';
+import { AuthError, CliError, ExitCode, UsageError } from '../errors.js';
 import { redactor } from '../core/redact.js';
 import type { SessionUser } from '../kitsu/types.js';
 import { withFileLock } from './lock.js';
@@ -103,12 +103,34 @@ async function tighten(path: string, mode: number): Promise<void> {
   if (info && (info.mode & 0o777) !== mode) await chmod(path, mode);
 }
 
+/** A file-system failure of the config folder, said as such rather than as a crash. */
+function unusableFolder(dir: string, error: unknown, env: Record<string, string | undefined>): unknown {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  if (error instanceof CliError || !syscall) return error;
+  const reason =
+    code === 'EEXIST' || code === 'ENOTDIR'
+      ? 'a file is in the way'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EROFS'
+          ? 'the file system is read-only'
+          : (error as Error).message;
+  const message = `cannot use the config folder ${dir} (${reason})`;
+  return env.KITSU_TAIL_CONFIG_DIR
+    ? new UsageError(message, 'point KITSU_TAIL_CONFIG_DIR at a folder you can write')
+    : new CliError(message, ExitCode.failure, 'make that folder writable, or set KITSU_TAIL_CONFIG_DIR to another one');
+}
+
 export async function openStore(env: Record<string, string | undefined>): Promise<ProfileStore> {
   const dir = configDir(env);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await tighten(dir, 0o700);
   const path = join(dir, CONFIG_FILE_NAME);
-  await tighten(path, 0o600);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await tighten(dir, 0o700);
+    await tighten(path, 0o600);
+  } catch (error) {
+    throw unusableFolder(dir, error, env);
+  }
   const { default: Conf } = await import('conf');
   let conf: InstanceType<typeof Conf<Record<string, unknown>>>;
   try {
@@ -148,6 +170,8 @@ export async function openStore(env: Record<string, string | undefined>): Promis
           conf.store = { ...(data.defaultProfile ? { defaultProfile: data.defaultProfile } : {}), profiles: data.profiles };
         }
         return result;
+      }).catch((error: unknown) => {
+        throw unusableFolder(dir, error, env);
       }),
   };
 }

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthError } from '../../src/errors.js';
+import { AuthError, UsageError } from '../../src/errors.js';
 import { configDir } from '../../src/store/paths.js';
 import { chosenProfileName, forgetProfile, openStore, type StoredProfile } from '../../src/store/profiles.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
@@ -93,6 +93,17 @@ describe('profile store', () => {
       data.profiles.default = profile('tok');
     });
     expect(store.read().profiles.default?.accessToken).toBe('tok');
+  });
+
+  it('says when the config folder cannot be used, naming it, instead of crashing', async () => {
+    const file = join(tmp(), 'not-a-folder');
+    writeFileSync(file, '');
+    for (const dir of [file, join(file, 'sub')]) {
+      const error = await openStore({ KITSU_TAIL_CONFIG_DIR: dir }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).message).toBe(`cannot use the config folder ${dir} (a file is in the way)`);
+      expect((error as UsageError).hint).toContain('KITSU_TAIL_CONFIG_DIR');
+    }
   });
 
   it('says a damaged file is damaged, with exit 3 and what to do', async () => {
