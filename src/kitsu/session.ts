@@ -27,6 +27,7 @@ import { probeKitsu, refreshAccessToken, SESSION_ENDED_HINT } from './auth.js';
 import { parseEventHost, parseHost, type EventAddress, type KitsuAddress } from './host.js';
 import { createApiClient, errorForResponse, serverMessage, type ApiClient, type ApiResponse } from './http.js';
 import { expiresAt, isBotToken, renewalDue } from './jwt.js';
+import { sessionEnd } from './session-info.js';
 import { tlsSettingsFor } from './tls.js';
 import type { KitsuHttp, Query, RequestOptions, Session, SessionUser } from './types.js';
 
@@ -314,9 +315,6 @@ export async function openSession(ctx: Context): Promise<AuthSession> {
     renew: () => tokens.renewFrom(tokens.current),
     close: () => client.close(),
     accessExpiresAt: () => expiresAt(tokens.current),
-    sessionEndsAt: () => {
-      if (login.bot) return expiresAt(tokens.current);
-      return tokens.refreshToken ? expiresAt(tokens.refreshToken) : expiresAt(tokens.current);
-    },
+    sessionEndsAt: () => sessionEnd({ bot: login.bot, accessToken: tokens.current, refreshToken: tokens.refreshToken }),
   };
 }
