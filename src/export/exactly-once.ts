@@ -34,7 +34,7 @@ import { secondOf } from '../kitsu/log-pager.js';
 import type { Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
 import { formatNdjson } from '../output/writer.js';
-import { OutputFile, readCheckpointFile, writeCheckpointFile } from './files.js';
+import { onFile, OutputFile, readCheckpointFile, writeCheckpointFile } from './files.js';
 import { lockCheckpoint } from './lock.js';
 
 /** Commit at least this often (a long first export killed midway keeps most of its work). */
@@ -72,12 +72,14 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
   const identity: CheckpointIdentity = { ...request.identity, output: outputPath };
   const { reporter } = request;
 
-  const taken = await lockCheckpoint(checkpointPath, { now: () => ctx.clock.now(), signal: ctx.signal });
+  const atCheckpoint = <T>(work: () => Promise<T>) => onFile('--checkpoint', checkpointPath, work);
+  const atOutput = <T>(work: () => Promise<T>) => onFile('--output', outputPath!, work);
+  const taken = await atCheckpoint(() => lockCheckpoint(checkpointPath, { now: () => ctx.clock.now(), signal: ctx.signal }));
   if ('busy' in taken) return { added: 0, skippedFor: taken.busy };
   const { lock } = taken;
   let output: OutputFile | null = null;
   try {
-    let state = await readCheckpointFile(checkpointPath);
+    let state = await atCheckpoint(() => readCheckpointFile(checkpointPath));
     if (state) {
       const why = mismatch(state, identity);
       if (why) {
@@ -90,7 +92,7 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
     }
 
     if (outputPath !== null) {
-      output = await OutputFile.open(outputPath, state ? state.committedBytes : null);
+      output = await atOutput(() => OutputFile.open(outputPath, state ? state.committedBytes : null));
       if (output.repair.removedBytes > 0) {
         reporter.info(`removed ${output.repair.removedBytes} bytes that an interrupted run left uncommitted at the end of ${outputPath}`);
       }
@@ -102,7 +104,7 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
       state = newCheckpoint(identity, request.since, output?.length ?? 0, ctx.clock.now());
       // Commit the starting length before appending anything, so that a first run killed
       // midway is cut back like any other.
-      if (output) await writeCheckpointFile(checkpointPath, state);
+      if (output) await atCheckpoint(() => writeCheckpointFile(checkpointPath, state!));
     } else if (output && output.length !== state.committedBytes) {
       state = { ...state, committedBytes: output.length };
     }
@@ -114,7 +116,7 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
     let committedAt = ctx.clock.now();
     const commit = async (): Promise<void> => {
       if (readThrough === null) return;
-      if (output) await output.sync();
+      if (output) await atOutput(() => output!.sync());
       state = advance(state!, {
         position: readThrough,
         recent,
@@ -122,7 +124,7 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
         added: uncommitted,
         nowMs: ctx.clock.now(),
       });
-      await writeCheckpointFile(checkpointPath, state);
+      await atCheckpoint(() => writeCheckpointFile(checkpointPath, state!));
       uncommitted = 0;
       committedAt = ctx.clock.now();
     };
@@ -132,7 +134,7 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
       for await (const batch of request.read(from, request.until)) {
         const fresh = batch.rows.filter((row) => !recent.has(row.id!));
         if (output) {
-          await output.append(fresh.map((row) => formatNdjson(row)).join(''));
+          await atOutput(() => output!.append(fresh.map((row) => formatNdjson(row)).join('')));
         } else {
           await writeAll(request.writer!, fresh);
         }

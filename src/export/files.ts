@@ -6,6 +6,34 @@ import { constants } from 'node:fs';
 import { open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseCheckpoint, serializeCheckpoint, type CheckpointState } from '../core/checkpoint.js';
+import { CliError, ExitCode, UsageError } from '../errors.js';
+
+/** System errors that mean a path the user gave cannot be used at all. */
+const UNUSABLE: Record<string, string> = {
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'part of its path is not a folder',
+  EISDIR: 'it is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+};
+
+/**
+ * Runs `work` on the file that `flag` names, so that a system error says which file and
+ * what to do in one line: exit 2 when the path cannot be used at all, else exit 1 (a full
+ * disk…), after which the next run starts again from the last commit.
+ */
+export async function onFile<T>(flag: '--checkpoint' | '--output', path: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    if (typeof code !== 'string' || typeof syscall !== 'string') throw error;
+    const unusable = UNUSABLE[code];
+    if (unusable) throw new UsageError(`${flag} ${path}: ${unusable}`, 'give a file in a folder that this account can write to');
+    throw new CliError(`${flag} ${path}: ${(error as Error).message}`, ExitCode.failure, 'the next run starts again from the last commit');
+  }
+}
 
 /** The checkpoint at `path`, null when there is none yet; UsageError when it is damaged. */
 export async function readCheckpointFile(path: string): Promise<CheckpointState | null> {

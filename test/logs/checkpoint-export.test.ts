@@ -184,6 +184,21 @@ describe('logs --checkpoint --output', () => {
     expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(storedIds(sandbox));
   });
 
+  it('names the file and the problem when --checkpoint or --output cannot be used (exit 2), creating nothing', async () => {
+    const missing = join(dir, 'no-such-folder');
+    const cases: [string[], string][] = [
+      [['--checkpoint', join(missing, 'state.json'), '--output', out], `--checkpoint ${join(missing, 'state.json')}: its folder does not exist`],
+      [['--checkpoint', dir, '--output', out], `--checkpoint ${dir}: it is a folder`],
+      [['--checkpoint', state, '--output', join(missing, 'events.ndjson')], `--output ${join(missing, 'events.ndjson')}: its folder does not exist`],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await logs(argv);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr).toBe(`kitsu-tail: ${message} (give a file in a folder that this account can write to)\n`);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('takes no --limit, --reverse, --follow or non-NDJSON --format', async () => {
     for (const extra of [['--limit', '5'], ['--reverse'], ['--follow'], ['--format', 'csv']]) {
       const result = await exportRun(...extra);
