@@ -15,6 +15,12 @@ export async function probeKitsu(client: ApiClient, root: string): Promise<strin
   if (response.status === 200 && response.json && body?.api === 'Zou') {
     return typeof body.version === 'string' ? body.version : 'unknown';
   }
+  if (response.status >= 300 && response.status < 400 && response.location) {
+    // Not followed: the password must go where the user said (an http → https redirect, often).
+    const to = new URL(response.location, `${client.apiUrl}/`);
+    const site = to.href.replace(/\/api\/?$/, '').replace(/\/$/, '');
+    throw new ServerError(`${root} redirects to ${to.href}`, `log in with --host ${site}`);
+  }
   throw new ServerError(
     `${root} is not a Kitsu server: GET ${new URL(client.apiUrl).pathname}/ answered ${whatAnswered(response)}`,
     'check the host: give the address you open Kitsu at in a browser',

@@ -67,6 +67,8 @@ export interface ApiResponse {
   contentType: string;
   /** The start of a body that is not JSON, to say what answered instead. */
   snippet: string;
+  /** The Location header of a redirect, which is not followed. */
+  location?: string;
 }
 
 export interface ApiClient {
@@ -363,14 +365,16 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
     const ms = Math.round(performance.now() - started);
     reporter.verbose(`http: ${request.method} ${path} ${response.statusCode} ${ms}ms`);
     const contentType = String(response.headers['content-type'] ?? '');
+    const { location } = response.headers;
+    const head = { status: response.statusCode, contentType, ...(typeof location === 'string' ? { location } : {}) };
     if (text.trim() === '' && response.statusCode >= 200 && response.statusCode < 300) {
-      return { status: response.statusCode, body: undefined, json: true, contentType, snippet: '' };
+      return { ...head, body: undefined, json: true, snippet: '' };
     }
     try {
       if (/html/i.test(contentType) && !/json/i.test(contentType)) throw new Error('not JSON');
-      return { status: response.statusCode, body: JSON.parse(text) as unknown, json: true, contentType, snippet: '' };
+      return { ...head, body: JSON.parse(text) as unknown, json: true, snippet: '' };
     } catch {
-      return { status: response.statusCode, body: undefined, json: false, contentType, snippet: bodySnippet(text) };
+      return { ...head, body: undefined, json: false, snippet: bodySnippet(text) };
     }
   }
 

@@ -67,6 +67,21 @@ describe('a host that is not Kitsu', () => {
     }
   });
 
+  it('names where a redirect goes, without following it, instead of calling the host "not Kitsu"', async () => {
+    const moved = await serve((req, res) => {
+      res.writeHead(301, { location: `https://kitsu.studio.test${req.url}`, 'content-type': 'text/html' });
+      res.end('<html><head><title>301 Moved Permanently</title></head></html>');
+    });
+    try {
+      const result = await runCli(loginArgs(moved.url), { env: { KITSU_TAIL_CONFIG_DIR: configDir() }, stdin: 'secret-pw\n' });
+      expect(result.code).toBe(6);
+      expectOneLine(result);
+      expect(result.stderr).toContain(`${moved.url} redirects to https://kitsu.studio.test/api/ (log in with --host https://kitsu.studio.test)`);
+    } finally {
+      await moved.close();
+    }
+  });
+
   it('refuses JSON that is not the Zou banner, and a 404', async () => {
     const other = await serve((req, res) => {
       res.setHeader('content-type', 'application/json');
