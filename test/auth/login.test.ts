@@ -1,7 +1,7 @@
 /**
  * `login`, `whoami`, `logout` against the sandbox: every way in, every way of being refused.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
@@ -34,6 +34,8 @@ describe('password login', () => {
     expect(login.stderr).toContain(`Logged in to ${sandbox.url} as Super Admin <admin@example.com> (admin)`);
     const file = readFileSync(join(dir, 'config.json'), 'utf8');
     expect(file).not.toContain(admin.password);
+    expect(statSync(join(dir, 'config.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
     const profile = stored(dir).profiles.default!;
     expect(profile.host).toBe(sandbox.url);
     expect(profile.serverVersion).toBe(sandbox.version);
