@@ -120,18 +120,6 @@ export function buildQuery(query: Query | undefined): string {
   return text ? `?${text}` : '';
 }
 
-const statusOfError = new WeakMap<Error, number>();
-
-/** The HTTP status behind an error thrown for a server's answer, if there was one. */
-export function httpStatusOf(error: unknown): number | undefined {
-  return error instanceof Error ? statusOfError.get(error) : undefined;
-}
-
-function withStatus<E extends Error>(error: E, status: number): E {
-  statusOfError.set(error, status);
-  return error;
-}
-
 /** The server's own words in an error answer: Zou says `message`, flask-jwt-extended `msg`. */
 export function serverMessage(body: unknown): string | undefined {
   if (body === null || typeof body !== 'object') return undefined;
@@ -155,7 +143,6 @@ export function describeNonJson(response: ApiResponse): string {
 /**
  * The CliError for an answer that is not a 2xx JSON answer, per DESIGN.md: 401/422 → exit 3,
  * 403 → exit 4, 5xx or not JSON → exit 6, anything else → exit 1 with the server's words.
- * `httpStatusOf(error)` gives the status back to code that needs it (a 404, say).
  */
 export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest, 'method' | 'path'>, apiUrl: string): CliError {
   const url = new URL(apiUrl);
@@ -164,40 +151,28 @@ export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest
   const said = serverMessage(response.body);
   const { status } = response;
   if (status >= 500) {
-    return withStatus(
-      new ServerError(`${host} failed with ${status} on ${where}${said ? `: ${said}` : ''}`, 'try again later; if it goes on, tell the Kitsu admin'),
-      status,
-    );
+    return new ServerError(`${host} failed with ${status} on ${where}${said ? `: ${said}` : ''}`, 'try again later; if it goes on, tell the Kitsu admin');
   }
   if (!response.json) {
-    return withStatus(
-      new ServerError(
-        `${host} answered ${where} with ${describeNonJson(response)} (status ${status}), not the Kitsu API`,
-        'check the host: it may point at a proxy or login page rather than Kitsu',
-      ),
-      status,
+    return new ServerError(
+      `${host} answered ${where} with ${describeNonJson(response)} (status ${status}), not the Kitsu API`,
+      'check the host: it may point at a proxy or login page rather than Kitsu',
     );
   }
   if (status === 401 || status === 422) {
-    return withStatus(new AuthError(`${host} refused the session${said ? `: ${said}` : ''}`), status);
+    return new AuthError(`${host} refused the session${said ? `: ${said}` : ''}`);
   }
   if (status === 403) {
     const body = response.body as { two_factor_authentication_required?: boolean };
     if (body?.two_factor_authentication_required) {
-      return withStatus(
-        new PermissionError(
-          'this account must set up two-factor authentication before it can use the API',
-          'set it up in the Kitsu web app, or use a bot token',
-        ),
-        status,
+      return new PermissionError(
+        'this account must set up two-factor authentication before it can use the API',
+        'set it up in the Kitsu web app, or use a bot token',
       );
     }
-    return withStatus(
-      new PermissionError(`${host} does not allow ${where}${said ? `: ${said}` : ''}`, 'ask a Kitsu admin for access, or use a profile with a higher role'),
-      status,
-    );
+    return new PermissionError(`${host} does not allow ${where}${said ? `: ${said}` : ''}`, 'ask a Kitsu admin for access, or use a profile with a higher role');
   }
-  return withStatus(new CliError(`${host} refused ${where} with ${status}${said ? `: ${said}` : ''}`, ExitCode.failure), status);
+  return new CliError(`${host} refused ${where} with ${status}${said ? `: ${said}` : ''}`, ExitCode.failure);
 }
 
 interface NetworkFailure {
