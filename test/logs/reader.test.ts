@@ -1,7 +1,8 @@
 /**
  * readLog against the sandbox emulating an old server without `limit` (0.19.60), one
- * without a cursor (1.0.3) and the newest: the same generated history must come back whole,
- * in the server's order, each row once, whatever the paging.
+ * without a cursor (1.0.3), one with the cursor and the 1000 cap but without 1.0.63's
+ * filters and row project_id (1.0.62), and the newest: the same generated history must come
+ * back whole, in the server's order, each row once, whatever the paging.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePatterns } from '../../src/core/patterns.js';
@@ -11,7 +12,7 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox, StoredEvent } from '../../src/sandbox/types.js';
 import { botSession, secondOfStored, storedIds } from '../helpers/logs.js';
 
-const VERSIONS = ['0.19.60', '1.0.3', '1.0.67'];
+const VERSIONS = ['0.19.60', '1.0.3', '1.0.62', '1.0.67'];
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
