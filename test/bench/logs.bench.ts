@@ -3,9 +3,10 @@
  * (a) the built program (`logs --all --json > /dev/null`) against a plain fetch loop that
  *     pages the same rows with the cursor and writes them as NDJSON: what reading oldest
  *     first in windows costs over the simplest newest-first loop;
- * (b) the program's peak RSS over 100k and over 1M events: ~1.0 when memory does not grow
- *     with the number of events.
- * Run with `npm run bench` (which builds first).
+ * (b) the program's peak RSS over 100k and over 1M events, for `logs --all` and for a first
+ *     checkpoint export to a file: ~1.0 when memory does not grow with the number of events.
+ * Run with `npm run bench` (which builds first). KITSU_TAIL_BIN=path/to/bin/kitsu-tail.js
+ * measures another build instead, to compare before and after a change.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { botEnv } from '../helpers/logs.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'kitsu-tail.js');
+const BIN = process.env.KITSU_TAIL_BIN ?? join(import.meta.dirname, '..', '..', 'bin', 'kitsu-tail.js');
 const REPEATS = 3;
 
 /**
@@ -125,24 +126,40 @@ it('logs --all: overhead over a plain fetch loop, and peak memory over 100k and 
     `    overhead ratio      ${(overhead.tool / overhead.loop).toFixed(2)}  (requests: logs ${overhead.requests}, the loop ${Math.ceil((overhead.events + 1) / 1000)})`,
   );
 
+  type Peak = { peakRssKb: number; liveHeapBytes: number; ms: number };
+  const summarize = (runs: Measured[]): Peak => ({
+    peakRssKb: median(runs.map((r) => r.peakRssKb)),
+    liveHeapBytes: median(runs.map((r) => r.liveHeapBytes)),
+    ms: median(runs.map((r) => r.ms)),
+  });
   const peak = async (events: number) =>
     withSandbox(events, async (_sandbox, env, dir) => {
-      const runs: Measured[] = [];
-      for (let i = 0; i < 2; i += 1) runs.push(await measure([BIN, 'logs', '--all', '--json'], env, dir));
-      return {
-        peakRssKb: median(runs.map((r) => r.peakRssKb)),
-        liveHeapBytes: median(runs.map((r) => r.liveHeapBytes)),
-        ms: median(runs.map((r) => r.ms)),
-      };
+      const all: Measured[] = [];
+      const exported: Measured[] = [];
+      for (let i = 0; i < 2; i += 1) {
+        all.push(await measure([BIN, 'logs', '--all', '--json'], env, dir));
+        const output = join(dir, `export-${i}`);
+        exported.push(await measure([BIN, 'logs', '-q', '--checkpoint', `${output}.json`, '--output', `${output}.ndjson`], env, dir));
+      }
+      return { all: summarize(all), exported: summarize(exported) };
     });
   const small = await peak(100_000);
   const large = await peak(1_000_000);
   const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+  const row = (label: string, events: number, p: Peak) =>
+    `    ${label}  ${mb(p.peakRssKb)}  ${mb(p.liveHeapBytes / 1024)}  (${perSecond(events, p.ms)})`;
+  const ratio = (a: Peak, b: Peak) =>
+    `RSS ${(b.peakRssKb / a.peakRssKb).toFixed(2)}, kept heap ${(b.liveHeapBytes / a.liveHeapBytes).toFixed(2)}`;
   lines.push(
-    '(b) memory of logs --all --json > /dev/null (peak RSS; largest heap kept after a full GC):',
-    `    100k events  ${mb(small.peakRssKb)}  ${mb(small.liveHeapBytes / 1024)}  (${perSecond(100_000, small.ms)})`,
-    `    1M events    ${mb(large.peakRssKb)}  ${mb(large.liveHeapBytes / 1024)}  (${perSecond(1_000_000, large.ms)})`,
-    `    ratio 1M/100k  RSS ${(large.peakRssKb / small.peakRssKb).toFixed(2)}, kept heap ${(large.liveHeapBytes / small.liveHeapBytes).toFixed(2)}`,
+    '(b) memory (peak RSS; largest heap kept after a full GC):',
+    '    logs --all --json > /dev/null',
+    row('100k events', 100_000, small.all),
+    row('1M events  ', 1_000_000, large.all),
+    `    ratio 1M/100k  ${ratio(small.all, large.all)}`,
+    '    logs --checkpoint FILE --output FILE (a first export)',
+    row('100k events', 100_000, small.exported),
+    row('1M events  ', 1_000_000, large.exported),
+    `    ratio 1M/100k  ${ratio(small.exported, large.exported)}`,
   );
   console.log(lines.join('\n'));
 });
