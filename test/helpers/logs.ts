@@ -48,6 +48,15 @@ export function secondOfStored(e: StoredEvent): number {
   return Math.floor(e.createdAtUs / 1_000_000);
 }
 
+/** A small seeded generator (numbers in [0, 1)), so that a failing random test can be replayed. */
+export function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
 /** Resolves once `condition()` holds, checking every 20 ms; fails after `timeoutMs`. */
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

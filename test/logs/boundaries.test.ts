@@ -14,18 +14,10 @@ import { readWindowsOldestFirst, walkNewestFirst, type PagerSettings } from '../
 import type { Session } from '../../src/kitsu/types.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { botSession, secondOfStored } from '../helpers/logs.js';
+import { botSession, secondOfStored, seeded } from '../helpers/logs.js';
 
 const ROUNDS = 30;
 const PATTERNS = [[], ['task:*'], ['!task:update'], ['*:new', 'comment:*'], ['task:status-changed']];
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 describe.each(['0.19.60', '1.0.3', '1.0.62', '1.0.67'])('page and window boundaries on Zou %s', (version) => {
   let sandbox: Sandbox;

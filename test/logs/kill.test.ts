@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { botEnv, idsOfNdjson, PAUSE_PRELOAD, storedIds } from '../helpers/logs.js';
+import { botEnv, idsOfNdjson, PAUSE_PRELOAD, seeded, storedIds } from '../helpers/logs.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
 
 const BIN = fileURLToPath(new URL('../../bin/kitsu-tail.js', import.meta.url));
@@ -40,15 +40,6 @@ afterAll(async () => {
   config?.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** A small seeded generator, so that a failing sequence of kills can be replayed. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
