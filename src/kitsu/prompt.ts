@@ -98,6 +98,11 @@ export function createLineReader(ctx: Pick<Context, 'stdin' | 'stderr' | 'signal
           return text;
         }
         if (ch === '\u0003') throw new InterruptedError();
+        if (ch === '\u001b') {
+          // Arrow and function keys send escape sequences; none of it belongs in the answer.
+          buffer = buffer.replace(/^(\[[0-9;]*[~A-Za-z]|O[A-Za-z])/, '');
+          continue;
+        }
         if (ch === '\u0004') {
           if (text === '') return null;
           return text;

@@ -52,6 +52,13 @@ describe('line reader', () => {
     reader.close();
   });
 
+  it('keeps arrow keys out of a hidden answer', async () => {
+    const { stdin, reader } = streams(true);
+    const answer = reader.ask('Password', { hidden: true });
+    stdin.write('pa\u001b[Dss\u001bOB\u001b[3~\r');
+    expect(await answer).toBe('pass');
+  });
+
   it('turns echo off before the question shows, and ends the line after Ctrl-C', async () => {
     const { stdin, reader, modes, written } = streams(true);
     const shownWhenRaw: string[] = [];
