@@ -20,7 +20,8 @@ export interface EventAddress {
   socketPath: string;
 }
 
-const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** Whether an address starts with a scheme (`https://`); people often leave it out. */
+export const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 // What people paste after the site root: the API root, the stream path, Kitsu's own page.
 const TRAILING_PARTS = /\/(api|socket\.io)$/i;
 

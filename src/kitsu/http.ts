@@ -14,7 +14,7 @@ import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionErr
 import type { Reporter } from '../output/reporter.js';
 import { tlsFailure } from './tls.js';
 import type { Query, TlsSettings } from './types.js';
-import { isLoopback } from './host.js';
+import { isLoopback, SCHEME } from './host.js';
 import { backoffDelay } from '../core/backoff.js';
 
 export interface Timeouts {
@@ -247,8 +247,6 @@ function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, pr
       return new NetworkError(`cannot reach ${host} (${failure.message})${tries}`, 'check the host and your network');
   }
 }
-
-const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** A proxy variable as curl reads it: `proxy:3128` means http://proxy:3128. */
 function proxyFromEnv(env: Record<string, string | undefined>, name: 'http_proxy' | 'https_proxy'): Proxy | undefined {
