@@ -115,6 +115,8 @@ function resolveOne<T extends { id: string }>(
   labelsOf: (row: T) => (string | undefined)[],
 ): string {
   const wanted = ref.trim().toLowerCase();
+  // Empty would match every empty label (a person with no desktop login…), not a choice.
+  if (wanted === '') throw new UsageError(`${flag} is empty`, `give a ${kind} name or id`);
   const byId = rows.find((r) => r.id.toLowerCase() === wanted);
   if (byId) return byId.id;
   const matches = rows.filter((r) => labelsOf(r).some((label) => label?.trim().toLowerCase() === wanted));

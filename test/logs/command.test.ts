@@ -117,6 +117,11 @@ describe('logs: what it prints', () => {
     const person = await logs(['--person', 'nobody@nowhere.example']);
     expect(person.code).toBe(2);
     expect(person.stderr).toMatch(/--person "nobody@nowhere.example" matches no person/);
+    for (const flag of ['--person', '--project']) {
+      const empty = await logs([flag, ' ']);
+      expect(empty.code).toBe(2);
+      expect(empty.stderr).toMatch(new RegExp(`^kitsu-tail: ${flag} is empty \\(give a (person|project) name or id\\)\n$`));
+    }
   });
 
   it('--format json, csv and table (names instead of ids on a terminal)', async () => {
