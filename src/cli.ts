@@ -309,14 +309,22 @@ function exitCodeFor(error: unknown, deps: Deps): number {
   return ExitCode.failure;
 }
 
+/** A signal again within this long of the first is its echo (see main), not a second Ctrl-C. */
+const SIGNAL_ECHO_MS = 250;
+
 /** The process entry point (dist/main.js): real streams, Ctrl-C, a closed stdout. */
 export async function main(): Promise<void> {
   const controller = new AbortController();
   let interrupts = 0;
+  let firstAt = 0;
   const interrupt = () => {
+    // conf's when-exit catches the same signal and sends it again at once: that echo is
+    // not a person pressing Ctrl-C twice (it made every Ctrl-C exit before winding down).
+    if (interrupts > 0 && Date.now() - firstAt < SIGNAL_ECHO_MS) return;
     interrupts += 1;
     // A second Ctrl-C means "now": do not wait for the command to wind down.
     if (interrupts > 1) process.exit(ExitCode.interrupted);
+    firstAt = Date.now();
     controller.abort(new InterruptedError());
   };
   process.on('SIGINT', interrupt);
