@@ -1,15 +1,20 @@
 /**
  * `logs --follow` (history, then live events through the follow engine, nothing missed or
- * repeated at the seam) and `logs | head` through a real pipe (exit 0, nothing on stderr).
- * The pipe test spawns the built program: `npm run build` first.
+ * repeated at the seam), `logs | head` through a real pipe (exit 0, nothing on stderr), and
+ * Ctrl-C of a real process in the middle of an export. The process tests spawn the built
+ * program: `npm run build` first.
  */
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InterruptedError } from '../../src/errors.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { botEnv, storedIds, waitFor } from '../helpers/logs.js';
+import { loginAs } from '../helpers/login.js';
+import { botEnv, idsOfNdjson, storedIds, waitFor } from '../helpers/logs.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
 
 const BIN = fileURLToPath(new URL('../../bin/kitsu-tail.js', import.meta.url));
@@ -80,5 +85,40 @@ describe('logs | head', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     expect(code).toBe(0);
     expect(stderr).toBe('');
+  });
+});
+
+describe('logs --checkpoint, Ctrl-C', () => {
+  it('commits what it appended and exits 130 when logged in with a saved profile', async () => {
+    // A saved profile loads conf, whose when-exit sends a caught signal again at once: that
+    // echo must not be taken for a second Ctrl-C ("stop now", with nothing committed).
+    const profileDir = tempConfigDir();
+    const dir = mkdtempSync(join(tmpdir(), 'kitsu-tail-sigint-'));
+    const state = join(dir, 'state.json');
+    const out = join(dir, 'events.ndjson');
+    const restore = sandbox.control.failRoutes({ path: /^data\/events\/last/, mode: { kind: 'slow', delayMs: 50 } });
+    try {
+      await loginAs(sandbox, sandbox.users.admin, profileDir.dir);
+      const child = spawn(process.execPath, [BIN, 'logs', '--checkpoint', state, '--output', out], {
+        env: { KITSU_TAIL_CONFIG_DIR: profileDir.dir },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const committed = () => (JSON.parse(readFileSync(state, 'utf8')) as { committed_bytes: number }).committed_bytes;
+      // Between two commits: rows in the file that the checkpoint does not count yet.
+      await waitFor(() => existsSync(state) && existsSync(out) && statSync(out).size > committed(), 'rows appended after a commit');
+      child.kill('SIGINT');
+      expect(await exited, stderr).toBe(130);
+      expect(committed()).toBe(statSync(out).size);
+      const ids = idsOfNdjson(readFileSync(out, 'utf8'));
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids).toEqual(storedIds(sandbox).slice(0, ids.length));
+    } finally {
+      restore();
+      profileDir.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
