@@ -155,6 +155,10 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
       if (output) {
         try {
           await commit();
+          if (ctx.signal.aborted) {
+            const what = `${added} new ${request.identity.log === 'logins' ? 'login' : 'event'}${added === 1 ? '' : 's'}`;
+            reporter.info(`interrupted: the ${what} appended to ${outputPath} are committed; the next run goes on from there`);
+          }
         } catch {
           // The original failure is the one to report; the next run repairs from the last commit.
         }

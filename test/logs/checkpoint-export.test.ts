@@ -175,6 +175,7 @@ describe('logs --checkpoint --output', () => {
     }
     expect(interrupted.code).toBe(130);
     const saved = JSON.parse(readFileSync(state, 'utf8')) as { committed_bytes: number; events: number };
+    expect(interrupted.stderr).toContain(`interrupted: the ${saved.events} new events appended to ${out} are committed; the next run goes on from there`);
     expect(saved.events).toBeGreaterThan(0);
     expect(saved.events).toBeLessThan(storedIds(sandbox).length);
     expect(saved.committed_bytes).toBe(statSync(out).size);
