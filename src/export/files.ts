@@ -100,7 +100,14 @@ export class OutputFile {
   static async open(path: string, committedBytes: number | null): Promise<OutputFile> {
     let size = 0;
     try {
-      size = (await stat(path)).size;
+      const stats = await stat(path);
+      if (!stats.isFile()) {
+        throw new UsageError(
+          `--output ${path} is not a regular file`,
+          'an exactly-once export needs a file it can cut back to its last commit; leave out --output to print to stdout',
+        );
+      }
+      size = stats.size;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }

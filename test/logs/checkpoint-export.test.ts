@@ -198,6 +198,10 @@ describe('logs --checkpoint --output', () => {
       expect(result.stderr).toBe(`kitsu-tail: ${message} (give a file in a folder that this account can write to)\n`);
     }
     expect(readdirSync(dir)).toEqual([]);
+    const pipe = await logs(['--checkpoint', state, '--output', '/dev/null']);
+    expect(pipe.code).toBe(2);
+    expect(pipe.stderr).toMatch(/^kitsu-tail: --output \/dev\/null is not a regular file \(.*leave out --output to print to stdout\)\n$/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('takes no --limit, --reverse, --follow or non-NDJSON --format', async () => {
