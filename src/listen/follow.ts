@@ -437,7 +437,8 @@ class Follower {
    * a little later sees that row too, and prints the one the count says is missing.
    */
   private settleLater(): void {
-    if (!this.streamUp) return;
+    // A read that was under way when the run ended must not arm a timer nobody clears.
+    if (!this.streamUp || this.stop.signal.aborted) return;
     const zoneMs = this.connectedAtMs - this.ledger.toleranceWindowMs;
     const timer = setTimeout(() => this.catchUpFrom(Math.max(zoneMs, this.floorMs), true), SETTLE_AFTER_MS);
     this.timers.push(timer);

@@ -103,9 +103,16 @@ export function startInProcess(argv: string[], env: Record<string, string | unde
   );
 }
 
-/** Spawns bin/kitsu-tail.js (built) with a real stdout pipe; `interrupt` sends SIGINT. */
+/** What the exit probe (test/helpers/listen-exit-probe.mjs) prints when process.exit() ends the process. */
+export const FORCED_EXIT = /\[exit-probe\] process\.exit\(\d+\) was called/;
+
+/**
+ * Spawns bin/kitsu-tail.js (built) with a real stdout pipe; `interrupt` sends SIGINT. Its
+ * stderr shows FORCED_EXIT if something had to end the process instead of it ending by itself.
+ */
 export function spawnCli(argv: string[], env: Record<string, string | undefined>): LiveRun & { child: ChildProcessWithoutNullStreams } {
-  const child = spawn(process.execPath, [BIN, ...argv], { env: env as NodeJS.ProcessEnv, stdio: 'pipe' });
+  const probe = join(import.meta.dirname, 'listen-exit-probe.mjs');
+  const child = spawn(process.execPath, ['--import', probe, BIN, ...argv], { env: env as NodeJS.ProcessEnv, stdio: 'pipe' });
   child.stdin.end();
   let out = '';
   let err = '';

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { BIN, botEnv, spawnCli, startInProcess, waitUntil } from '../helpers/listen.js';
+import { BIN, botEnv, FORCED_EXIT, spawnCli, startInProcess, waitUntil } from '../helpers/listen.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
 
 let sandbox: Sandbox;
@@ -56,6 +56,32 @@ describe('listen as a process', () => {
     expect(await live.exit).toBe(130);
     const lines = live.stderr().trim().split('\n');
     expect(lines[lines.length - 1]).toBe('stopped: 2 events, 0 reconnects, 0 backfilled');
+  });
+
+  it('ends by itself, every timer and socket released, however the stream ends', async () => {
+    // A history for --since to print from.
+    sandbox.control.generate(3);
+    const env = { ...process.env, ...botEnv(sandbox, tmp.dir) };
+    const endings: { argv: string[]; code: number; env?: Record<string, string> }[] = [
+      { argv: ['--count', '1'], code: 0 },
+      { argv: ['--since', '1m', '--count', '2'], code: 0 },
+      { argv: ['nothing:*', '--idle-timeout', '500ms'], code: 0 },
+      { argv: ['nothing:*', '--until', '1s'], code: 0 },
+      { argv: ['nothing:*', '--count', '1', '--idle-timeout', '500ms'], code: 124 },
+      { argv: [], code: 3, env: { KITSU_TOKEN: 'not-a-token' } },
+    ];
+    sandbox.control.setRate(20);
+    try {
+      await Promise.all(
+        endings.map(async ({ argv, code, env: extra }) => {
+          const live = spawnCli(['listen', '--json', ...argv], { ...env, ...extra });
+          const ended = { argv, code: await live.exit, forced: FORCED_EXIT.test(live.stderr()) };
+          expect(ended).toEqual({ argv, code, forced: false });
+        }),
+      );
+    } finally {
+      sandbox.control.setRate(0);
+    }
   });
 });
 
