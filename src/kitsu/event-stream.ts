@@ -169,6 +169,9 @@ async function connectOnce(
 ): Promise<Outcome> {
   const { io } = await import('socket.io-client');
   const { handlers, signal, clock } = options;
+  // The run may have ended while the module loaded; its abort event is past, and a socket
+  // opened now would stay open for ever.
+  if (signal.aborted) return { kind: 'aborted' };
   const socket: Socket = io(`${session.eventUrl}${EVENTS_NAMESPACE}`, {
     path: session.socketPath,
     // Websocket first; polling when the websocket handshake fails (a proxy without upgrade).

@@ -66,6 +66,8 @@ describe('listen as a process', () => {
       { argv: ['--count', '1'], code: 0 },
       { argv: ['--since', '1m', '--count', '2'], code: 0 },
       { argv: ['nothing:*', '--idle-timeout', '500ms'], code: 0 },
+      // Ended while socket.io-client loads, before the socket exists.
+      { argv: ['nothing:*', '--idle-timeout', '1ms', '--no-backfill'], code: 0 },
       { argv: ['nothing:*', '--until', '1s'], code: 0 },
       { argv: ['nothing:*', '--count', '1', '--idle-timeout', '500ms'], code: 124 },
       { argv: [], code: 3, env: { KITSU_TOKEN: 'not-a-token' } },
