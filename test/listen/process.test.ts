@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { BIN, botEnv, FORCED_EXIT, spawnCli, startInProcess, waitUntil } from '../helpers/listen.js';
+import { loginAs } from '../helpers/login.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
 
 let sandbox: Sandbox;
@@ -56,6 +57,21 @@ describe('listen as a process', () => {
     expect(await live.exit).toBe(130);
     const lines = live.stderr().trim().split('\n');
     expect(lines[lines.length - 1]).toBe('stopped: 2 events, 0 reconnects, 0 backfilled');
+  });
+
+  it('winds down on one Ctrl-C with a saved profile, whose store also listens for signals', async () => {
+    const config = tempConfigDir();
+    try {
+      await loginAs(sandbox, sandbox.users.admin, config.dir);
+      const live = spawnCli(['listen', '--json'], { ...process.env, KITSU_TAIL_CONFIG_DIR: config.dir, NO_COLOR: '1' });
+      await live.waitForStderr('connected to');
+      live.interrupt();
+      expect(await live.exit).toBe(130);
+      expect(live.stderr()).toMatch(/stopped: \d+ events?, 0 reconnects, 0 backfilled\n$/);
+      expect(live.stderr()).not.toMatch(FORCED_EXIT);
+    } finally {
+      config.cleanup();
+    }
   });
 
   it('ends by itself, every timer and socket released, however the stream ends', async () => {
