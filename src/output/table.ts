@@ -70,6 +70,8 @@ export function verbColor(action: string): VerbColor | undefined {
   return VERB_COLORS.find(([pattern]) => pattern.test(action))?.[1];
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The first eight characters of a UUID: enough to tell ids apart on a screen. */
 export function shortId(id: string): string {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(id) ? id.slice(0, 8) : id;
@@ -196,6 +198,8 @@ export function eventTableRenderer(options: TableOptions): Renderer<EventRecord>
       if (key === 'project_id') return projectName(value);
       return PERSON_KEY.test(key) ? personName(value) : clean(shortId(value));
     }
+    // An id under another name (asset:new says asset_type) is no more readable in full.
+    if (typeof value === 'string' && UUID.test(value)) return shortId(value);
     if (typeof value === 'string') {
       const text = clean(value);
       return /\s/.test(text) || text === '' ? JSON.stringify(text) : text;

@@ -68,6 +68,11 @@ describe('the event table', () => {
     expect(line).not.toContain('gone');
   });
 
+  it('shortens an id whatever its key is called (asset:new names its type asset_type)', () => {
+    const line = renderAll([sampleRecord({ name: 'asset:new', data: { asset_type: '244c623e-de9a-4305-bb5d-526491736427', note: 'kept' } })]);
+    expect(line).toContain('asset_type=244c623e note=kept\n');
+  });
+
   it('shows local time in the zone it is given', () => {
     expect(renderAll([sampleRecord()], { zone: fixedOffsetZone(-5 * 60) })).toMatch(/^03:00:01 /);
   });
