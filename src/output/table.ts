@@ -78,6 +78,7 @@ export function shortId(id: string): string {
 }
 
 const PERSON_KEY = /(^|_)(person|author|assigner|user|sender|recipient)_id$/;
+const TASK_STATUS_KEY = /(^|_)task_status_id$/;
 
 /**
  * The cells as one line, cut as a whole to `max` cells (with `…`), each part in its style
@@ -196,6 +197,7 @@ export function eventTableRenderer(options: TableOptions): Renderer<EventRecord>
     if (value === null || value === undefined) return undefined;
     if (typeof value === 'string' && key.endsWith('_id')) {
       if (key === 'project_id') return projectName(value);
+      if (TASK_STATUS_KEY.test(key)) return clean(options.names?.taskStatus?.(value) ?? shortId(value));
       return PERSON_KEY.test(key) ? personName(value) : clean(shortId(value));
     }
     // An id under another name (asset:new says asset_type) is no more readable in full.

@@ -8,6 +8,8 @@ import type { EventRecord, LoginRecord } from '../core/record.js';
 export interface NameDirectory {
   project(id: string): string | undefined;
   person(id: string): string | undefined;
+  /** A task status by its short name, as Kitsu shows it (wip, done). Optional. */
+  taskStatus?(id: string): string | undefined;
 }
 
 export interface RecordWriter<R = EventRecord> {

@@ -68,6 +68,13 @@ describe('the event table', () => {
     expect(line).not.toContain('gone');
   });
 
+  it('names task statuses when the directory knows them', () => {
+    const status = (id: string) => (id === sampleRecord().data.new_task_status_id ? 'wip' : undefined);
+    const data = { ...sampleRecord().data, previous_task_status_id: 'e5f6a7b8-0000-4000-8000-000000000006' };
+    const line = renderAll([sampleRecord({ data })], { names: { ...names, taskStatus: status } });
+    expect(line).toContain('task=c3d4e5f6 new_task_status=wip previous_task_status=e5f6a7b8\n');
+  });
+
   it('shortens an id whatever its key is called (asset:new names its type asset_type)', () => {
     const line = renderAll([sampleRecord({ name: 'asset:new', data: { asset_type: '244c623e-de9a-4305-bb5d-526491736427', note: 'kept' } })]);
     expect(line).toContain('asset_type=244c623e note=kept\n');
