@@ -1,6 +1,7 @@
 /**
- * Projects and people by id, name and e-mail: names for the table view, and the ids that
- * `--project` and `--person` stand for. Loaded once a run with two list requests.
+ * Projects and people by id, name and e-mail, and task statuses by id: names for the table
+ * view, and the ids that `--project` and `--person` stand for. Loaded once a run with three
+ * list requests made together.
  */
 import { PermissionError, UsageError } from '../errors.js';
 import type { NameDirectory } from '../output/types.js';
@@ -15,6 +16,12 @@ export interface Directory extends NameDirectory {
 
 interface ProjectRow {
   id: string;
+  name?: string;
+}
+
+interface TaskStatusRow {
+  id: string;
+  short_name?: string;
   name?: string;
 }
 
@@ -34,11 +41,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * leaves that part empty: ids then stay ids, and only ids resolve.
  */
 export async function loadDirectory(session: Session, options: { signal?: AbortSignal } = {}): Promise<Directory> {
-  const [projects, people] = await Promise.all([
+  const [projects, people, statuses] = await Promise.all([
     listOrEmpty<ProjectRow>(session, 'data/projects', options.signal),
     listOrEmpty<PersonRow>(session, 'data/persons', options.signal),
+    // Readable by every account (crud/task_status.py); only names, which the view can do without.
+    listOrEmpty<TaskStatusRow>(session, 'data/task-status', options.signal).catch((): TaskStatusRow[] => []),
   ]);
-  return new ListedDirectory(projects, people);
+  return new ListedDirectory(projects, people, statuses);
 }
 
 async function listOrEmpty<T extends { id: string }>(
@@ -63,12 +72,18 @@ function personName(p: PersonRow): string | undefined {
 class ListedDirectory implements Directory {
   private readonly projectNames = new Map<string, string>();
   private readonly personNames = new Map<string, string>();
+  private readonly statusNames = new Map<string, string>();
 
   constructor(
     private readonly projects: ProjectRow[],
     private readonly people: PersonRow[],
+    statuses: TaskStatusRow[],
   ) {
     for (const p of projects) if (p.name) this.projectNames.set(p.id, p.name);
+    for (const s of statuses) {
+      const name = s.short_name || s.name;
+      if (name) this.statusNames.set(s.id, name);
+    }
     for (const p of people) {
       const name = personName(p);
       if (name) this.personNames.set(p.id, name);
@@ -81,6 +96,10 @@ class ListedDirectory implements Directory {
 
   person(id: string): string | undefined {
     return this.personNames.get(id);
+  }
+
+  taskStatus(id: string): string | undefined {
+    return this.statusNames.get(id);
   }
 
   async resolveProjects(refs: string[]): Promise<string[]> {
