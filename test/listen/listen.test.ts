@@ -110,6 +110,15 @@ describe('listen: what is printed', () => {
     expect(live.stdout()).toBe('');
   });
 
+  it('names task statuses in the table', async () => {
+    const statuses = (await (await fetch(`${sandbox.apiUrl}/data/task-status`, { headers: { authorization: `Bearer ${env.KITSU_TOKEN}` } })).json()) as { id: string; short_name: string }[];
+    const [from, to] = statuses;
+    const live = await listen(['--format', 'table', '--count', '1']);
+    sandbox.control.emit('task:status-changed', { task_id: 't', new_task_status_id: to!.id, previous_task_status_id: from!.id, project_id: project().id });
+    expect(await finished(live)).toBe(0);
+    expect(live.stdout()).toContain(`new_task_status=${to!.short_name} previous_task_status=${from!.short_name}`);
+  });
+
   it('prints a table on a terminal, with names instead of ids', async () => {
     const live = await listen(['--format', 'table', '--count', '1']);
     sandbox.control.emit('task:update', { task_id: 't', project_id: project().id });
