@@ -7,7 +7,7 @@
  *   (as the row), and then the buffer is let go: nothing missed or repeated at the seam.
  * - After every reconnect the log is read from shortly before the disconnect, and rows that
  *   were not printed live are printed with source "backfill" (src/core/backfill.ts decides);
- *   a second, quiet read of the last seconds a little later settles identical events by count.
+ *   a second, quiet read of those seconds, once they are settled, corrects identical events by count.
  * - While the stream cannot be reached at all, the log is polled instead, until it is back.
  */
 import { BackfillLedger, type LiveMark } from '../core/backfill.js';
@@ -75,8 +75,8 @@ const OUTPUT_BATCH = 1_000;
 /** How long to wait for the first connection before reading the history anyway. */
 const FIRST_CONNECT_WAIT_MS = 10_000;
 const CATCH_UP_RETRY_MS = 5_000;
-/** When the quiet second read after a backfill happens (see settleLater); also how long a row may absorb its live twin. */
-const SETTLE_AFTER_MS = 3_000;
+/** How long after it was read a printed row may absorb its live twin (see settleLater). */
+const ABSORB_GRACE_MS = 3_000;
 /** How often the log is polled while the stream cannot be reached. */
 const POLL_INTERVAL_MS = 5_000;
 
@@ -88,7 +88,7 @@ export async function follow(ctx: Context, session: Session, options: FollowOpti
 
 class Follower {
   private readonly reporter: Reporter;
-  private readonly ledger = new BackfillLedger({ absorbGraceMs: SETTLE_AFTER_MS });
+  private readonly ledger = new BackfillLedger({ absorbGraceMs: ABSORB_GRACE_MS });
   private readonly stop = new AbortController();
   private readonly output: SerialQueue<EventRecord>;
   private readonly projectIds: ReadonlySet<string> | null;
@@ -122,11 +122,15 @@ class Follower {
   /** Start of the newest successful read: the log is covered up to there. */
   private coveredSinceMs: number | null = null;
   private pendingCatchUpMs: number | null = null;
-  /** The pending read was asked for by a reconnect, and is to be announced and settled. */
+  /** The pending read only settles the seconds before this (see settleLater); null: up to now. */
+  private pendingSettleUntilMs: number | null = null;
+  /** The pending read was asked for by a reconnect, and is to be announced. */
   private pendingAnnounced = false;
   private catchUpRunning: Promise<void> | null = null;
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Settling reads to come (see settleLater), with where each will read from. */
+  private readonly settles = new Map<NodeJS.Timeout, number>();
 
   constructor(
     private readonly ctx: Context,
@@ -194,7 +198,7 @@ class Follower {
 
     await this.settled;
     ctx.signal.removeEventListener('abort', onSignal);
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of [...this.timers, ...this.settles.keys()]) clearTimeout(timer);
     clearTimeout(this.idleTimer);
     await stream;
     await this.catchUpRunning;
@@ -234,14 +238,14 @@ class Follower {
         const left = until.getTime() - this.ctx.clock.now();
         if (left <= 0) this.end('until');
         // Timers cannot wait more than ~24.8 days; re-arm in steps.
-        else this.timers.push(setTimeout(arm, Math.min(left, 2 ** 31 - 1)));
+        else this.timers.add(setTimeout(arm, Math.min(left, 2 ** 31 - 1)));
       };
       arm();
     }
     if (idleTimeoutMs !== undefined) this.resetIdle();
     const pruning = setInterval(() => this.prune(), 10_000);
     pruning.unref();
-    this.timers.push(pruning);
+    this.timers.add(pruning);
   }
 
   private resetIdle(): void {
@@ -396,7 +400,6 @@ class Follower {
     }
     const buffered = this.seamBuffer ?? [];
     this.seamBuffer = null;
-    this.settleLater();
     for (const { record, mark } of buffered) {
       // A held event that a history row turned out to be was printed as that row.
       if (mark.paired) continue;
@@ -423,25 +426,41 @@ class Follower {
     }
   }
 
-  /** Asks for a read from `sinceMs`; a quiet one (polling, settling) says nothing when it finds nothing. */
-  private catchUpFrom(sinceMs: number, quiet = false): void {
+  /**
+   * Asks for a read from `sinceMs`; a quiet one (polling, settling) says nothing when it finds
+   * nothing. `settleUntilMs`: a settling read (see settleLater), which stops there.
+   */
+  private catchUpFrom(sinceMs: number, quiet = false, settleUntilMs: number | null = null): void {
+    if (this.pendingCatchUpMs === null) {
+      this.pendingSettleUntilMs = settleUntilMs;
+    } else if (this.pendingSettleUntilMs !== null) {
+      // Joined with a read up to now, a settling read becomes one.
+      this.pendingSettleUntilMs = settleUntilMs === null ? null : Math.max(this.pendingSettleUntilMs, settleUntilMs);
+    }
     this.pendingCatchUpMs = this.pendingCatchUpMs === null ? sinceMs : Math.min(this.pendingCatchUpMs, sinceMs);
     this.pendingAnnounced ||= !quiet;
     this.startCatchUp();
   }
 
   /**
-   * The moment after a read is the one place where pairing by name, data and time can be
-   * wrong: an event missed in the gap and an identical one just after it, whose row the read
-   * did not see yet, are told apart by count only. A second, quiet read of the recent seconds
-   * a little later sees that row too, and prints the one the count says is missing.
+   * The moment after a read made while connected is the one place where pairing by name, data
+   * and time can be wrong: an event missed in the gap and an identical one just after it,
+   * whose row the read did not see yet, are told apart by count only, and a printed row may
+   * take a new identical live event for its twin. A second, quiet read counts again once the
+   * seconds it decides are settled: their rows written and their live twins arrived. It
+   * decides nothing newer and its rows absorb nothing, so it needs no second read of its own.
    */
   private settleLater(): void {
-    // A read that was under way when the run ended must not arm a timer nobody clears.
-    if (!this.streamUp || this.stop.signal.aborted) return;
-    const zoneMs = this.connectedAtMs - this.ledger.toleranceWindowMs;
-    const timer = setTimeout(() => this.catchUpFrom(Math.max(zoneMs, this.floorMs), true), SETTLE_AFTER_MS);
-    this.timers.push(timer);
+    if (this.stop.signal.aborted) return;
+    const nowMs = this.ctx.clock.now();
+    const fromMs = Math.max(this.connectedAtMs - this.ledger.toleranceWindowMs, this.floorMs);
+    // A live event taken for a twin arrived within the grace; its row is at most the tolerance later.
+    const untilMs = nowMs + ABSORB_GRACE_MS + this.ledger.toleranceWindowMs;
+    const timer = setTimeout(() => {
+      this.settles.delete(timer);
+      this.catchUpFrom(fromMs, true, untilMs);
+    }, untilMs + this.ledger.toleranceWindowMs - nowMs);
+    this.settles.set(timer, fromMs);
   }
 
   /** Reads run one at a time, in the order they were asked for. */
@@ -456,22 +475,22 @@ class Follower {
   private async catchUpLoop(): Promise<void> {
     while (this.pendingCatchUpMs !== null && !this.stop.signal.aborted && this.logReadable) {
       const sinceMs = this.pendingCatchUpMs;
+      const settleUntilMs = this.pendingSettleUntilMs;
       const announced = this.pendingAnnounced && !this.polling;
       this.pendingCatchUpMs = null;
+      this.pendingSettleUntilMs = null;
       this.pendingAnnounced = false;
       try {
-        const n = await this.read(sinceMs, 'backfill');
+        const n = settleUntilMs === null ? await this.read(sinceMs, 'backfill') : await this.read(sinceMs, 'settle', settleUntilMs);
         // After a reconnect, say so even for none: it tells that the gap was looked at.
         if (n > 0 || announced || this.reporter.options.verbose) {
           this.reporter.info(`backfilled ${n} event${n === 1 ? '' : 's'} from the log (since ${clockTime(sinceMs)})`);
         }
-        if (announced) this.settleLater();
       } catch (error) {
         if (this.stop.signal.aborted || this.forbidden(error)) return;
         const message = error instanceof Error ? error.message : String(error);
         this.reporter.warn(`could not read the event log to backfill (${message}); trying again in ${formatSeconds(CATCH_UP_RETRY_MS)}`);
-        this.pendingCatchUpMs = this.pendingCatchUpMs === null ? sinceMs : Math.min(this.pendingCatchUpMs, sinceMs);
-        this.pendingAnnounced ||= announced;
+        this.catchUpFrom(sinceMs, !announced, settleUntilMs);
         await sleep(CATCH_UP_RETRY_MS, this.stop.signal);
       }
     }
@@ -490,16 +509,18 @@ class Follower {
   }
 
   /**
-   * Reads the log from `sinceMs` to now and queues the rows not yet printed, with source
-   * "log" for the history of the seam and "backfill" otherwise; a baseline read only notes
-   * the rows as printed. Returns how many were queued.
+   * Reads the log from `sinceMs` to now (a settling read: to `settleUntilMs`) and queues the
+   * rows not yet printed, with source "log" for the history of the seam and "backfill"
+   * otherwise; a baseline read only notes the rows as printed. Returns how many were queued.
    */
-  private async read(sinceMs: number, kind: 'history' | 'backfill' | 'baseline'): Promise<number> {
+  private async read(sinceMs: number, kind: 'history' | 'backfill' | 'settle' | 'baseline', settleUntilMs?: number): Promise<number> {
     const startedAtMs = this.ctx.clock.now();
+    const upAtStart = this.streamUp;
     const query: LogQuery = { since: new Date(sinceMs), filter: this.options.filter };
     if (this.options.onlyFiles) query.onlyFiles = true;
     if (this.options.projectIds?.length) query.projectIds = this.options.projectIds;
-    if (this.options.until) query.until = this.options.until;
+    const untilMs = Math.min(this.options.until?.getTime() ?? Infinity, settleUntilMs ?? Infinity);
+    if (untilMs !== Infinity) query.until = new Date(untilMs);
     let printed = 0;
     const source: EventSource = kind === 'history' ? 'log' : 'backfill';
     for await (const row of readLog(this.session, query, { signal: this.stop.signal })) {
@@ -508,12 +529,15 @@ class Follower {
         this.ledger.markSeen([row.id!], Date.parse(row.created_at));
         continue;
       }
-      const verdict = this.ledger.noteRow(row, this.ctx.clock.now(), this.streamUp ? this.connectedAtMs : undefined);
+      // The live twins of a settling read's rows have all arrived: none of them may absorb one.
+      const liveSinceMs = this.streamUp && kind !== 'settle' ? this.connectedAtMs : undefined;
+      const verdict = this.ledger.noteRow(row, this.ctx.clock.now(), liveSinceMs);
       if (verdict !== 'print') continue;
       this.emit({ ...row, source });
       printed += 1;
     }
     if (!this.streamUp && kind === 'backfill') this.coveredSinceMs = Math.max(this.coveredSinceMs ?? 0, startedAtMs);
+    if ((kind === 'history' || kind === 'backfill') && (upAtStart || this.streamUp)) this.settleLater();
     this.prune();
     return printed;
   }
@@ -525,6 +549,7 @@ class Follower {
     const now = this.ctx.clock.now();
     const earliestRead = Math.min(
       this.pendingCatchUpMs ?? Number.POSITIVE_INFINITY,
+      ...this.settles.values(),
       this.streamUp ? now - LIVE_RETENTION_MS : this.gapStartMs(),
     );
     this.ledger.prune(earliestRead - this.ledger.toleranceWindowMs);

@@ -117,6 +117,27 @@ describe('listen across reconnects', () => {
     await expectEveryStoredEventOnce(live, sandbox, from);
   });
 
+  it('loses none of a run of identical events across a reconnect, after the count was corrected once', async () => {
+    const { sandbox, dir } = await sandboxFor();
+    const live = start(['--json'], botEnv(sandbox, dir));
+    await live.waitForStderr('connected to');
+    const from = sandbox.control.log().length;
+    const same = { task_id: 'same-task', project_id: sandbox.projects[0]!.id };
+    const printed = () => live.records().filter((r) => r.data.task_id === 'same-task').length;
+    await sandbox.control.restartStream();
+    sandbox.control.emit('task:update', same);
+    await live.waitForStderr(/backfilled 1 event from the log/);
+    await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    // Early in a second, so that the next one still falls within this one's tolerance.
+    await waitUntil(() => Date.now() % 1000 < 200, 'the start of a second');
+    // Taken at first for the backfilled row's live twin; the quiet second read corrects the count…
+    sandbox.control.emit('task:update', same);
+    await live.waitFor(() => printed() === 2, 'the second event, by count');
+    // …and the row it printed must not swallow the next identical live event in turn.
+    sandbox.control.emit('task:update', same);
+    await expectEveryStoredEventOnce(live, sandbox, from);
+  });
+
   it('keeps a 2-second token alive for 20 seconds across forced reconnects, without the user', async () => {
     const { sandbox, dir } = await sandboxFor();
     sandbox.control.setTokenLifetimes({ access: 2 });
