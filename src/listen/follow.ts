@@ -72,6 +72,8 @@ const LIVE_RETENTION_MS = 120_000;
 const OUTPUT_QUEUE_LIMIT = 100_000;
 /** Most records handed to onRecords at once. */
 const OUTPUT_BATCH = 1_000;
+/** A log read waits while this many records wait for the output: only live events may pile up. */
+const READ_AHEAD = 2 * OUTPUT_BATCH;
 /** How long to wait for the first connection before reading the history anyway. */
 const FIRST_CONNECT_WAIT_MS = 10_000;
 const CATCH_UP_RETRY_MS = 5_000;
@@ -535,6 +537,7 @@ class Follower {
       if (verdict !== 'print') continue;
       this.emit({ ...row, source });
       printed += 1;
+      if (this.output.waiting > READ_AHEAD) await Promise.race([this.output.waitUntilAtMost(READ_AHEAD), this.settled]);
     }
     if (!this.streamUp && kind === 'backfill') this.coveredSinceMs = Math.max(this.coveredSinceMs ?? 0, startedAtMs);
     if ((kind === 'history' || kind === 'backfill') && (upAtStart || this.streamUp)) this.settleLater();

@@ -25,6 +25,7 @@ export class SerialQueue<T> {
   private running = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
+  private progressWaiters: (() => void)[] = [];
 
   constructor(
     private readonly handle: (items: T[]) => Promise<void>,
@@ -54,11 +55,22 @@ export class SerialQueue<T> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Resolves once no more than `count` items wait (or the queue was stopped): a producer that
+   * can pause, unlike a socket, keeps pace with the handler this way instead of filling the queue.
+   */
+  async waitUntilAtMost(count: number): Promise<void> {
+    while (!this.stopped && this.waiting > count) {
+      await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
+    }
+  }
+
   /** Drops what waits; the items in hand finish. */
   stop(): void {
     this.stopped = true;
     this.items = [];
     this.head = 0;
+    this.wakeProgress();
     if (!this.running) this.wakeIdle();
   }
 
@@ -81,9 +93,16 @@ export class SerialQueue<T> {
       } catch (error) {
         this.options.onError?.(error, batch);
       }
+      this.wakeProgress();
     }
     this.running = false;
     this.wakeIdle();
+  }
+
+  private wakeProgress(): void {
+    const waiters = this.progressWaiters;
+    this.progressWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private wakeIdle(): void {

@@ -92,3 +92,48 @@ it('continues a printed history with printedBefore: every stored event once, acr
     await session.close();
   }
 });
+
+it('reads the history no faster than the output takes it: a slow reader loses none of it', async () => {
+  // More than the output queue may hold, which live events alone are kept within.
+  const big = await startSandbox({ seed: 6, events: 120_000, historySpan: 600 });
+  const controller = new AbortController();
+  const ctx = contextFor(botEnv(big, tmp.dir), controller.signal);
+  const session = await openSession(ctx);
+  try {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const printed: EventRecord[] = [];
+    const following = follow(ctx, session, {
+      filter: parsePatterns([]),
+      backfill: true,
+      since: new Date(Date.now() - 3_600_000),
+      onRecord: async (record) => {
+        // The reader stalls on the first record until the history has had every chance to pile up.
+        await gate;
+        printed.push(record);
+      },
+    });
+    await waitUntil(() => ctx.err().includes('connected to'), 'the stream to connect', 30_000, () => ctx.err());
+    // The log is read while the first record waits: a reader that does not wait for the output
+    // reads all 120 pages into the queue; one that waits stops after a few, and stays stopped.
+    const pages = () => big.control.requests().filter((r) => r.path === 'data/events/last').length;
+    let seen = -1;
+    let still = 0;
+    await waitUntil(() => {
+      const now = pages();
+      still = now === seen ? still + 1 : 0;
+      seen = now;
+      return now >= 120 || still >= 75;
+    }, 'the reader to read every page, or to stop');
+    open();
+    await waitUntil(() => printed.length >= 120_000 || ctx.err().includes('fallen'), 'the whole history, or a drop');
+    expect(ctx.err()).not.toContain('fallen');
+    expect(new Set(printed.map((r) => r.id)).size).toBe(120_000);
+    controller.abort(new InterruptedError());
+    expect((await following).endedBy).toBe('signal');
+  } finally {
+    controller.abort(new InterruptedError());
+    await session.close();
+    await big.close();
+  }
+});

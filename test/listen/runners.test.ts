@@ -60,6 +60,24 @@ describe('SerialQueue', () => {
     release();
     await queue.idle();
   });
+
+  it('lets a producer wait until few enough items wait, or the queue stops', async () => {
+    const gates: (() => void)[] = [];
+    const queue = new SerialQueue<number>(() => new Promise<void>((resolve) => gates.push(resolve)), { limit: 100 });
+    for (let i = 0; i < 4; i += 1) queue.push(i);
+    let roomy = false;
+    const waiting = queue.waitUntilAtMost(1).then(() => (roomy = true));
+    // 0 is in hand, 1 to 3 wait.
+    gates.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(roomy).toBe(false);
+    gates.shift()!();
+    await waiting;
+    expect(queue.waiting).toBe(1);
+    const stopped = queue.waitUntilAtMost(-1);
+    queue.stop();
+    await stopped;
+  });
 });
 
 describe('--exec queue', () => {
