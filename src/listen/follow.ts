@@ -254,7 +254,8 @@ class Follower {
     const ms = this.options.idleTimeoutMs;
     if (ms === undefined) return;
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.end('idle'), ms);
+    // Records waiting for a slow reader (and the log read that waits with them) are not idleness.
+    this.idleTimer = setTimeout(() => (this.output.waiting > 0 ? this.resetIdle() : this.end('idle')), ms);
   }
 
   // ---- records -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { parsePatterns } from '../../src/core/patterns.js';
 import { InterruptedError } from '../../src/errors.js';
 import { readLog } from '../../src/kitsu/event-log.js';
 import { openSession } from '../../src/kitsu/session.js';
-import { follow } from '../../src/listen/follow.js';
+import { follow, type FollowOptions, type FollowSummary } from '../../src/listen/follow.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { botEnv, compareWithLog, waitUntil } from '../helpers/listen.js';
@@ -93,47 +93,77 @@ it('continues a printed history with printedBefore: every stored event once, acr
   }
 });
 
-it('reads the history no faster than the output takes it: a slow reader loses none of it', async () => {
-  // More than the output queue may hold, which live events alone are kept within.
-  const big = await startSandbox({ seed: 6, events: 120_000, historySpan: 600 });
+/**
+ * Follows the whole history of `history` with a reader that holds the first record until the
+ * log reader has read every page or has stopped, as a reader of a stalled pipe would; then
+ * lets it go. `stop()` is Ctrl-C.
+ */
+async function behindAStalledReader(
+  history: Sandbox,
+  options: Partial<FollowOptions> = {},
+): Promise<{ printed: EventRecord[]; err: () => string; following: Promise<FollowSummary>; stop: () => void }> {
   const controller = new AbortController();
-  const ctx = contextFor(botEnv(big, tmp.dir), controller.signal);
+  const ctx = contextFor(botEnv(history, tmp.dir), controller.signal);
   const session = await openSession(ctx);
+  const stop = () => controller.abort(new InterruptedError());
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const printed: EventRecord[] = [];
+  const following = follow(ctx, session, {
+    filter: parsePatterns([]),
+    backfill: true,
+    since: new Date(Date.now() - 3_600_000),
+    onRecord: async (record) => {
+      await gate;
+      printed.push(record);
+    },
+    ...options,
+  }).finally(() => session.close());
   try {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const printed: EventRecord[] = [];
-    const following = follow(ctx, session, {
-      filter: parsePatterns([]),
-      backfill: true,
-      since: new Date(Date.now() - 3_600_000),
-      onRecord: async (record) => {
-        // The reader stalls on the first record until the history has had every chance to pile up.
-        await gate;
-        printed.push(record);
-      },
-    });
     await waitUntil(() => ctx.err().includes('connected to'), 'the stream to connect', 30_000, () => ctx.err());
-    // The log is read while the first record waits: a reader that does not wait for the output
-    // reads all 120 pages into the queue; one that waits stops after a few, and stays stopped.
-    const pages = () => big.control.requests().filter((r) => r.path === 'data/events/last').length;
+    // A reader that does not wait for the output reads every page into the queue; one that
+    // waits stops after a few, and stays stopped.
+    const all = Math.ceil(history.control.log().length / 1000);
+    const pages = () => history.control.requests().filter((r) => r.path === 'data/events/last').length;
     let seen = -1;
     let still = 0;
     await waitUntil(() => {
       const now = pages();
       still = now === seen ? still + 1 : 0;
       seen = now;
-      return now >= 120 || still >= 75;
+      return now >= all || still >= 75;
     }, 'the reader to read every page, or to stop');
+  } catch (error) {
+    stop();
+    throw error;
+  } finally {
     open();
-    await waitUntil(() => printed.length >= 120_000 || ctx.err().includes('fallen'), 'the whole history, or a drop');
-    expect(ctx.err()).not.toContain('fallen');
+  }
+  return { printed, err: ctx.err, following, stop };
+}
+
+it('reads the history no faster than the output takes it: a slow reader loses none of it', async () => {
+  // More than the output queue may hold, which live events alone are kept within.
+  const big = await startSandbox({ seed: 6, events: 120_000, historySpan: 600 });
+  try {
+    const { printed, err, following, stop } = await behindAStalledReader(big);
+    await waitUntil(() => printed.length >= 120_000 || err().includes('fallen'), 'the whole history, or a drop');
+    stop();
+    expect(err()).not.toContain('fallen');
     expect(new Set(printed.map((r) => r.id)).size).toBe(120_000);
-    controller.abort(new InterruptedError());
     expect((await following).endedBy).toBe('signal');
   } finally {
-    controller.abort(new InterruptedError());
-    await session.close();
     await big.close();
+  }
+});
+
+it('is not idle while records wait for a slow reader', async () => {
+  const history = await startSandbox({ seed: 8, events: 20_000, historySpan: 600 });
+  try {
+    const { printed, following } = await behindAStalledReader(history, { idleTimeoutMs: 300 });
+    expect((await following).endedBy).toBe('idle');
+    expect(new Set(printed.map((r) => r.id)).size).toBe(20_000);
+  } finally {
+    await history.close();
   }
 });
