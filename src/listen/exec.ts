@@ -34,6 +34,8 @@ export function createExecRunner(ctx: Context, command: string, reporter: Report
         shell: true,
         env: { ...ctx.env, ...eventEnvironment(record) },
         stdio: ['pipe', 'pipe', 'pipe'],
+        // A process group of its own, so that stopping reaches whatever the command started.
+        detached: process.platform !== 'win32',
       });
       running = child;
       child.stdout.on('data', (chunk: Buffer) => ctx.stderr.write(chunk));
@@ -62,6 +64,22 @@ export function createExecRunner(ctx: Context, command: string, reporter: Report
       const outcome = await runOnce(record);
       if (outcome !== null) reporter.warn(`--exec: ${outcome} for ${record.name} (${record.created_at}); going on`);
     },
-    abort: () => running?.kill('SIGTERM'),
+    abort: () => {
+      if (!running) return;
+      stopProcessGroup(running);
+      // What ignores the signal must not hold this process open, by its pipes or its handle.
+      running.stdout?.destroy();
+      running.stderr?.destroy();
+      running.unref();
+    },
   });
+}
+
+function stopProcessGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGTERM');
+    else child.kill('SIGTERM');
+  } catch {
+    // Gone already.
+  }
 }

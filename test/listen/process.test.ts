@@ -3,7 +3,8 @@
  * which needs nothing but itself.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
@@ -72,6 +73,19 @@ describe('listen as a process', () => {
     } finally {
       config.cleanup();
     }
+  });
+
+  it('ends by itself on Ctrl-C while an --exec command that ignores SIGTERM still runs', async () => {
+    const pidFile = join(tmp.dir, 'exec-child.pid');
+    const command = `trap '' TERM; sleep 10 & echo $! > ${pidFile}; wait`;
+    const live = spawnCli(['listen', '--json', '--exec', command], { ...process.env, ...botEnv(sandbox, tmp.dir) });
+    await live.waitForStderr('connected to');
+    await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    sandbox.control.emit('task:update', { task_id: 'exec' });
+    await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the command to start');
+    live.interrupt();
+    expect(await live.exit).toBe(130);
+    expect(live.stderr()).not.toMatch(FORCED_EXIT);
   });
 
   it('ends by itself, every timer and socket released, however the stream ends', async () => {

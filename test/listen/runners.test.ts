@@ -1,6 +1,9 @@
 /**
  * The queues behind --exec and --forward-to: bounded, in order, saying when they drop.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Context } from '../../src/context.js';
@@ -8,9 +11,19 @@ import type { EventRecord } from '../../src/core/record.js';
 import { createExecRunner } from '../../src/listen/exec.js';
 import { SerialQueue } from '../../src/listen/serial-queue.js';
 import { Reporter } from '../../src/output/reporter.js';
+import { until } from '../helpers/output.js';
 
 function record(n: number): EventRecord {
   return { id: null, name: 'task:update', created_at: `2026-11-29T08:00:0${n}.000Z`, user_id: null, project_id: null, data: { n }, source: 'live' };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function contextWithStderr(): { ctx: Context; reporter: Reporter; err: () => string } {
@@ -81,6 +94,23 @@ describe('SerialQueue', () => {
 });
 
 describe('--exec queue', () => {
+  it('stops the whole command, whatever it started, when the run ends', async () => {
+    const { ctx, reporter } = contextWithStderr();
+    const dir = mkdtempSync(join(tmpdir(), 'kitsu-tail-exec-'));
+    try {
+      const pidFile = join(dir, 'pid');
+      // The shell waits for a child of its own, which a signal to the shell alone leaves running.
+      const runner = createExecRunner(ctx, `sleep 30 & echo $! > ${pidFile}; wait`, reporter);
+      runner.push(record(1));
+      await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the command to start its child');
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      runner.stop();
+      await until(() => !alive(pid), 'the child of the command to end');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says once that it overflows, then which events each gap lost, and runs the rest in order', async () => {
     const { ctx, reporter, err } = contextWithStderr();
     const runner = createExecRunner(ctx, 'sleep 0.2; cat >/dev/null; echo "ran $KITSU_EVENT_DATA" >&2', reporter, 2);
