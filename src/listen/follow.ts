@@ -130,7 +130,7 @@ class Follower {
   private pendingAnnounced = false;
   private catchUpRunning: Promise<void> | null = null;
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers: NodeJS.Timeout[] = [];
   /** Settling reads to come (see settleLater), with where each will read from. */
   private readonly settles = new Map<NodeJS.Timeout, number>();
 
@@ -240,14 +240,14 @@ class Follower {
         const left = until.getTime() - this.ctx.clock.now();
         if (left <= 0) this.end('until');
         // Timers cannot wait more than ~24.8 days; re-arm in steps.
-        else this.timers.add(setTimeout(arm, Math.min(left, 2 ** 31 - 1)));
+        else this.timers.push(setTimeout(arm, Math.min(left, 2 ** 31 - 1)));
       };
       arm();
     }
     if (idleTimeoutMs !== undefined) this.resetIdle();
     const pruning = setInterval(() => this.prune(), 10_000);
     pruning.unref();
-    this.timers.add(pruning);
+    this.timers.push(pruning);
   }
 
   private resetIdle(): void {
@@ -454,6 +454,7 @@ class Follower {
    * decides nothing newer and its rows absorb nothing, so it needs no second read of its own.
    */
   private settleLater(): void {
+    // A read that was under way when the run ended must not arm a timer nobody clears.
     if (this.stop.signal.aborted) return;
     const nowMs = this.ctx.clock.now();
     const fromMs = Math.max(this.connectedAtMs - this.ledger.toleranceWindowMs, this.floorMs);
