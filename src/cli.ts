@@ -309,22 +309,23 @@ function exitCodeFor(error: unknown, deps: Deps): number {
   return ExitCode.failure;
 }
 
-/** A signal again within this long of the first is its echo (see main), not a second Ctrl-C. */
-const SIGNAL_ECHO_MS = 250;
-
 /** The process entry point (dist/main.js): real streams, Ctrl-C, a closed stdout. */
 export async function main(): Promise<void> {
   const controller = new AbortController();
   let interrupts = 0;
-  let firstAt = 0;
-  const interrupt = () => {
-    // conf's when-exit catches the same signal and sends it again at once: that echo is
-    // not a person pressing Ctrl-C twice (it made every Ctrl-C exit before winding down).
-    if (interrupts > 0 && Date.now() - firstAt < SIGNAL_ECHO_MS) return;
+  let echoExpected = false;
+  const interrupt = (signal: NodeJS.Signals) => {
+    // conf's when-exit (loaded with any saved profile) listens once for the same signal and
+    // raises it again at once. That echo is not a person pressing Ctrl-C twice: without this,
+    // every Ctrl-C exited before the command wound down (an export lost its last commit).
+    if (echoExpected) {
+      echoExpected = false;
+      return;
+    }
     interrupts += 1;
     // A second Ctrl-C means "now": do not wait for the command to wind down.
     if (interrupts > 1) process.exit(ExitCode.interrupted);
-    firstAt = Date.now();
+    echoExpected = process.listenerCount(signal) > 1;
     controller.abort(new InterruptedError());
   };
   process.on('SIGINT', interrupt);
