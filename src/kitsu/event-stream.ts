@@ -13,6 +13,7 @@ import type { Socket } from 'socket.io-client';
 import { backoffDelay } from '../core/backoff.js';
 import type { Clock } from '../context.js';
 import { AuthError, CliError, NetworkError } from '../errors.js';
+import { tlsFailure } from './tls.js';
 import type { Session } from './types.js';
 
 const EVENTS_NAMESPACE = '/events';
@@ -225,7 +226,7 @@ async function connectOnce(
       // A transport failure or time-out means we never reached the namespace; an error the
       // server sent on the namespace (CONNECT_ERROR) means it refused us.
       if (error.type === 'TransportError' || error.message === 'timeout') {
-        finish({ kind: 'unreachable', reason: describeConnectError(error) });
+        finish({ kind: 'unreachable', reason: describeConnectError(error, new URL(session.eventUrl).host) });
       } else {
         finish({ kind: 'refused' });
       }
@@ -259,13 +260,27 @@ async function connectOnce(
   });
 }
 
-/** A transport error as a person reads it: "HTTP 502", "ECONNREFUSED", "timed out". */
-export function describeConnectError(error: Error & { description?: unknown }): string {
+const CONNECT_FAILURES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'no such name in DNS',
+  ETIMEDOUT: 'the connection timed out',
+};
+
+/**
+ * A transport error as a person reads it: "HTTP 502", "connection refused", "timed out", or
+ * what is wrong with the certificate of `host`.
+ */
+export function describeConnectError(error: Error & { description?: unknown; context?: unknown }, host: string): string {
   if (error.message === 'timeout') return 'timed out';
-  const d = error.description as
+  let d = error.description as
     | number
     | { message?: string; code?: string; error?: { code?: string; message?: string } }
     | undefined;
+  // Polling reports a request that got no answer at all as status 0; its XMLHttpRequest (the
+  // context) keeps the error in statusText.
+  const cause = (error.context as { statusText?: unknown } | undefined)?.statusText;
+  if (d === 0 && cause instanceof Error) d = cause;
   if (typeof d === 'number') return `HTTP ${d}`;
   if (d && typeof d === 'object') {
     const inner = d.error ?? d;
@@ -273,7 +288,9 @@ export function describeConnectError(error: Error & { description?: unknown }): 
     const message = inner.message ?? d.message;
     const status = /Unexpected server response: (\d+)/.exec(message ?? '');
     if (status) return `HTTP ${status[1]}`;
-    if (code) return code;
+    const tls = code ? tlsFailure(code, message ?? code, host) : null;
+    if (tls) return tls.message;
+    if (code) return CONNECT_FAILURES[code] ?? code;
     if (message) return message;
   }
   return error.message;
