@@ -105,6 +105,18 @@ export function parsePatterns(patterns: readonly string[]): EventFilter {
   };
 }
 
+/**
+ * Whether some name `<object>:<action>` can pass `filter`, for the given object and some
+ * action: false only when no positive pattern's object part matches it, or a negative
+ * pattern excludes every action of it (`!project:*`).
+ */
+export function admitsObject(filter: EventFilter, object: string): boolean {
+  const objectOf = (pattern: string): string => pattern.slice(0, pattern.indexOf(':'));
+  const objectMatches = (pattern: string): boolean => pattern === '*' || globToRegExp(objectOf(pattern)).test(object);
+  if (filter.include.length > 0 && !filter.include.some(objectMatches)) return false;
+  return !filter.exclude.some((pattern) => objectMatches(pattern) && (pattern === '*' || pattern.endsWith(':*')));
+}
+
 const hasWildcard = (part: string): boolean => /[*?]/.test(part);
 
 /**

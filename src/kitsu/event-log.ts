@@ -6,13 +6,25 @@
  * Every filter the server knows is sent to it, and every filter is applied here again:
  * servers before 1.0.63 silently ignore the prefix, suffix and person filters, and results
  * must be the same on old and new servers.
+ *
+ * A project means the record's project_id: the row's column, else `data.project_id`. Zou's
+ * `project_id` filter compares the column, which holds only the project_id argument given to
+ * emit(), and `project:*` events (new, update, delete, set-thumbnail) are emitted without
+ * one, their data naming the project (crud/base.py, crud/project.py): that filter never
+ * returns them. So when one project is asked of the server and the patterns admit
+ * `project:*`, that project's own `project:*` rows are read alongside, restricted to those
+ * names (1.0.63+), and put in their place by time; a second that holds other rows too is read
+ * again whole without the project filter, for the server's order within it. Before 1.0.63 no
+ * read can be so restricted, and such a project is filtered here only, as several always are.
  */
 import { capabilitiesOf, type ServerCapabilities } from '../core/capabilities.js';
 import { recordFromLogRow } from '../core/normalize.js';
-import { serverNameFilter, type EventFilter } from '../core/patterns.js';
+import { admitsObject, serverNameFilter, type EventFilter } from '../core/patterns.js';
 import type { EventRecord } from '../core/record.js';
 import {
+  newestSecond,
   readWindowsOldestFirst,
+  secondOf,
   toSecond,
   walkNewestFirst,
   type ReadOptions,
@@ -49,15 +61,22 @@ const EVENT_ROUTE: LogRoute<EventRecord> = {
   toRecord: recordFromLogRow,
 };
 
+/** Whether the one project of `query` has rows that a `project_id` filter misses (see above). */
+function wantsOwnProjectRows(query: LogQuery): boolean {
+  return query.projectIds?.length === 1 && (!query.filter || admitsObject(query.filter, 'project'));
+}
+
 /** The filters of `query` that this server can apply, as query parameters. */
 export function serverParams(query: LogQuery, caps: ServerCapabilities): Query {
   const params: Query = {};
   if (query.filter) Object.assign(params, serverNameFilter(query.filter, caps));
   // Exactly the string "true": the server ignores "True" (gazu's bug, kitsu-protocol.md §3.1).
   if (query.onlyFiles) params.only_files = 'true';
-  // One project can be asked of the server; several are filtered here, which keeps the
-  // server's own order within a second (merging streams could not).
-  if (query.projectIds?.length === 1) params.project_id = query.projectIds[0];
+  // One project can be asked of the server (its own project:* rows aside, see above); several
+  // are filtered here, which keeps the server's own order within a second.
+  if (query.projectIds?.length === 1 && (caps.prefixSuffixPersonFilters || !wantsOwnProjectRows(query))) {
+    params.project_id = query.projectIds[0];
+  }
   if (query.personIds?.length && caps.prefixSuffixPersonFilters) params.person_ids = query.personIds;
   return params;
 }
@@ -84,6 +103,71 @@ function settingsFor(session: Session, query: LogQuery, options: ReadLogOptions)
   };
 }
 
+/** The rows of `pages` that pass every filter of `query`. */
+async function* matching(pages: AsyncIterable<{ rows: EventRecord[] }>, query: LogQuery): AsyncGenerator<EventRecord> {
+  for await (const page of pages) {
+    for (const record of page.rows) if (matchesQuery(record, query)) yield record;
+  }
+}
+
+/**
+ * How to read the project's own `project:*` rows, which the server's project filter misses:
+ * `find` gives them (among other projects' ones), `wide` is the main read without the project.
+ */
+interface OwnProjectReads {
+  find: PagerSettings<EventRecord>;
+  wide: PagerSettings<EventRecord>;
+}
+
+function ownProjectReads(settings: PagerSettings<EventRecord>, query: LogQuery): OwnProjectReads | undefined {
+  if (settings.params.project_id === undefined || !wantsOwnProjectRows(query)) return undefined;
+  const { project_id: _project, ...wide } = settings.params;
+  // Zou ANDs name, prefixes and suffixes; prefixes, when set, already include `project`.
+  return { find: { ...settings, params: { ...wide, name_prefixes: ['project'] } }, wide: { ...settings, params: wide } };
+}
+
+/** `records` (in either order) a second at a time. */
+async function* bySecond(records: AsyncIterable<EventRecord>): AsyncGenerator<EventRecord[]> {
+  let group: EventRecord[] = [];
+  for await (const record of records) {
+    if (group.length > 0 && secondOf(group[0]!) !== secondOf(record)) {
+      yield group;
+      group = [];
+    }
+    group.push(record);
+  }
+  if (group.length > 0) yield group;
+}
+
+/**
+ * `rows` (matching, newest first) with the project's own `project:*` rows `own` (newest first,
+ * a second at a time) put in their place. A second that holds both is read again whole
+ * without the project filter, since only the server knows their order within it.
+ */
+async function* withOwnProjectRows(
+  rows: AsyncIterable<EventRecord> | Iterable<EventRecord>,
+  own: AsyncIterator<EventRecord[]> | Iterator<EventRecord[]>,
+  reads: OwnProjectReads,
+  query: LogQuery,
+): AsyncGenerator<EventRecord> {
+  let shared: number | undefined;
+  let next = await own.next();
+  for await (const row of rows) {
+    const second = secondOf(row);
+    for (; !next.done && secondOf(next.value[0]!) >= second; next = await own.next()) {
+      const ownSecond = secondOf(next.value[0]!);
+      if (ownSecond > second) {
+        yield* next.value;
+      } else {
+        yield* matching(walkNewestFirst(reads.wide, ownSecond, ownSecond + 1), query);
+        shared = ownSecond;
+      }
+    }
+    if (second !== shared) yield row;
+  }
+  for (; !next.done; next = await own.next()) yield* next.value;
+}
+
 /**
  * The log in windows, oldest first: each batch holds the matching rows of one window and
  * the second up to which everything has been read (what a checkpoint records). Batches may
@@ -95,8 +179,37 @@ export async function* readLogWindows(
   options: ReadLogOptions = {},
 ): AsyncGenerator<LogWindowBatch<EventRecord>> {
   const settings = settingsFor(session, query, options);
-  for await (const batch of readWindowsOldestFirst(settings, toSecond(query.since), toSecond(query.until))) {
-    yield { rows: batch.rows.filter((r) => matchesQuery(r, query)), readThrough: batch.readThrough };
+  const own = ownProjectReads(settings, query);
+  if (!own) {
+    for await (const batch of readWindowsOldestFirst(settings, toSecond(query.since), toSecond(query.until))) {
+      yield { rows: batch.rows.filter((r) => matchesQuery(r, query)), readThrough: batch.readThrough };
+    }
+    return;
+  }
+  const from = toSecond(query.since);
+  let to = toSecond(query.until);
+  if (to === undefined) {
+    // The newest row may be one that the project filter misses.
+    const newest = [await newestSecond(settings, from), await newestSecond(own.find, from)].filter((s) => s !== null);
+    if (newest.length === 0) return;
+    to = Math.max(...newest) + 1;
+  }
+  // The project's own rows, oldest first, read alongside in windows of their own.
+  const ownRows = bySecond(matching(readWindowsOldestFirst(own.find, from, to), query));
+  try {
+    let pending = await ownRows.next();
+    for await (const batch of readWindowsOldestFirst(settings, from, to)) {
+      const inWindow: EventRecord[][] = [];
+      for (; !pending.done && secondOf(pending.value[0]!) < batch.readThrough; pending = await ownRows.next()) {
+        inWindow.unshift(pending.value.reverse());
+      }
+      const rows = batch.rows.filter((r) => matchesQuery(r, query)).reverse();
+      const merged: EventRecord[] = [];
+      for await (const record of withOwnProjectRows(rows, inWindow.values(), own, query)) merged.push(record);
+      yield { rows: merged.reverse(), readThrough: batch.readThrough };
+    }
+  } finally {
+    await ownRows.return(undefined);
   }
 }
 
@@ -112,7 +225,18 @@ export async function* readLogNewestFirst(
   options: ReadLogOptions = {},
 ): AsyncGenerator<EventRecord> {
   const settings = settingsFor(session, query, options);
-  for await (const page of walkNewestFirst(settings, toSecond(query.since), toSecond(query.until))) {
-    for (const record of page.rows) if (matchesQuery(record, query)) yield record;
+  const from = toSecond(query.since);
+  const to = toSecond(query.until);
+  const rows = matching(walkNewestFirst(settings, from, to), query);
+  const own = ownProjectReads(settings, query);
+  if (!own) {
+    yield* rows;
+    return;
+  }
+  const ownRows = bySecond(matching(walkNewestFirst(own.find, from, to), query));
+  try {
+    yield* withOwnProjectRows(rows, ownRows, own, query);
+  } finally {
+    await ownRows.return(undefined);
   }
 }

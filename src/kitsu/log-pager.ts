@@ -253,7 +253,7 @@ export async function* readWindowsOldestFirst<R extends LogRow>(
 }
 
 /** The second of the newest row at or after `from`, or null when there is none. */
-async function newestSecond<R extends LogRow>(settings: PagerSettings<R>, from: number | undefined): Promise<number | null> {
+export async function newestSecond<R extends LogRow>(settings: PagerSettings<R>, from: number | undefined): Promise<number | null> {
   const rows = await fetchRows(settings, { after: from !== undefined && from > 0 ? from - 1 : undefined, limit: 1 });
   const newest = rows[0];
   if (!newest) return null;

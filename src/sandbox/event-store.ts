@@ -67,6 +67,18 @@ class Interner {
   }
 }
 
+/**
+ * The row's project_id when emit() is given none: Zou stores only emit()'s `project_id`
+ * argument (save_event, zou/app/utils/events.py), which nearly every emitter passes and which
+ * also lands in data. `project:*` events are the exception: their data names the project itself
+ * and no argument is passed (crud/base.py, crud/project.py, thumbnails), so their rows have none:
+ * managers never see them, and a `project_id` filter does not find them.
+ */
+export function rowProjectId(name: string, data: Record<string, unknown>): string | null {
+  if (name.startsWith('project:')) return null;
+  return typeof data.project_id === 'string' ? data.project_id : null;
+}
+
 export interface EventQuery {
   /** Rows strictly older than this time (µs). */
   beforeUs?: number;

@@ -1,5 +1,5 @@
 /** The generated history a sandbox starts with, spread over the past. */
-import type { EventStore } from './event-store.js';
+import { rowProjectId, type EventStore } from './event-store.js';
 import type { ActivityGenerator } from './generator.js';
 import { Random } from './random.js';
 
@@ -23,7 +23,7 @@ export function writeHistory(store: EventStore, generator: ActivityGenerator, co
       gapSum[i] = total;
       offset[i] = within;
       within += random.int(200, 60_000);
-      store.append(e.name, i, e.userId, typeof e.data.project_id === 'string' ? e.data.project_id : null, e.data);
+      store.append(e.name, i, e.userId, rowProjectId(e.name, e.data), e.data);
       i += 1;
     }
   }

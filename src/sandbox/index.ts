@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Api } from './api.js';
 import { Auth } from './auth.js';
-import { EventStore } from './event-store.js';
+import { EventStore, rowProjectId } from './event-store.js';
 import { Front } from './front.js';
 import { ActivityGenerator, LiveActivity } from './generator.js';
 import { writeHistory } from './history.js';
@@ -92,9 +92,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const emit = (name: string, data: Record<string, unknown> = {}, emitOptions: EmitOptions = {}): StoredEvent | null => {
     const eventName = name.toLowerCase();
     const payload = { ...data };
+    // Zou's emit() puts a project_id argument into the data as well.
+    if (emitOptions.projectId) payload.project_id = emitOptions.projectId;
     stream.broadcast(eventName, payload);
     if (!(emitOptions.persist ?? isPersisted(eventName))) return null;
-    const projectId = typeof payload.project_id === 'string' ? payload.project_id : null;
+    const projectId = emitOptions.projectId !== undefined ? emitOptions.projectId : rowProjectId(eventName, payload);
     const index = store.append(eventName, timeline.next(), emitOptions.userId ?? null, projectId, payload);
     return store.row(index);
   };

@@ -61,6 +61,11 @@ export interface EmitOptions {
   persist?: boolean;
   /** The acting person, stored as the row's user_id. Default null. */
   userId?: string | null;
+  /**
+   * The row's project_id (Zou's `project_id` argument to emit). Default: `data.project_id`,
+   * except for `project:*` events, whose rows Zou stores without one.
+   */
+  projectId?: string | null;
 }
 
 /** How a failing route answers (see SandboxControl.failRoutes). */
@@ -93,7 +98,7 @@ export interface SandboxControl {
   /**
    * Publish an event live to every authenticated socket, then store it in the log unless it is
    * one Zou never persists, as Zou does. Returns the stored row, or null when not stored.
-   * `data.project_id` is what the row's project_id is taken from.
+   * The row's project_id comes from `data.project_id` (see EmitOptions.projectId).
    */
   emit(name: string, data?: Record<string, unknown>, options?: EmitOptions): StoredEvent | null;
   /** Emit `count` events of generated production activity right now. */

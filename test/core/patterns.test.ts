@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { capabilitiesOf } from '../../src/core/capabilities.js';
-import { parsePatterns, serverNameFilter, type ServerNameFilter } from '../../src/core/patterns.js';
+import { admitsObject, parsePatterns, serverNameFilter, type ServerNameFilter } from '../../src/core/patterns.js';
 import { UsageError } from '../../src/errors.js';
 import { intBetween, pick, seededRandom } from '../helpers/core.js';
 
@@ -182,5 +182,30 @@ describe('serverNameFilter', () => {
     expect(used.name_prefixes).toBeGreaterThan(50);
     expect(used.name_suffixes).toBeGreaterThan(50);
     expect(kept).toBeGreaterThan(10_000);
+  });
+});
+
+describe('admitsObject', () => {
+  it.each<[string[], boolean]>([
+    [[], true],
+    [['project:*'], true],
+    [['project:update'], true],
+    [['*:update'], true],
+    [['pro*:*'], true],
+    [['*'], true],
+    [['task:*'], false],
+    [['task:*', 'asset:new'], false],
+    [['project-type:*'], false],
+    [['!project:*'], false],
+    [['!*'], false],
+    [['*:*', '!p*:*'], false],
+    [['!project:update'], true],
+    [['!task:*'], true],
+  ])('%j admits some project:* name: %s', (patterns, admits) => {
+    const filter = parsePatterns(patterns);
+    expect(admitsObject(filter, 'project')).toBe(admits);
+    // It never says no where some project:* name would pass.
+    const names = ['project:new', 'project:update', 'project:delete', 'project:set-thumbnail'];
+    if (!admits) expect(names.some((n) => filter.matches(n))).toBe(false);
   });
 });

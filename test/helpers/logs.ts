@@ -43,6 +43,14 @@ export function storedIds(sandbox: Sandbox, keep: (e: StoredEvent) => boolean = 
   return sandbox.control.log().filter(keep).map((e) => e.id);
 }
 
+/**
+ * The project a stored event belongs to, as `--project` means it and the record shows it: the
+ * row's column, else `data.project_id` (Zou's `project:*` rows have only the latter).
+ */
+export function projectOf(e: StoredEvent): string | null {
+  return e.project_id ?? (typeof e.data.project_id === 'string' ? e.data.project_id : null);
+}
+
 /** The second (epoch seconds) of a stored event, as the server truncates it. */
 export function secondOfStored(e: StoredEvent): number {
   return Math.floor(e.createdAtUs / 1_000_000);

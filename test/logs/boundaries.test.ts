@@ -14,7 +14,7 @@ import { readWindowsOldestFirst, walkNewestFirst, type PagerSettings } from '../
 import type { Session } from '../../src/kitsu/types.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { botSession, secondOfStored, seeded } from '../helpers/logs.js';
+import { botSession, projectOf, secondOfStored, seeded } from '../helpers/logs.js';
 
 const ROUNDS = 30;
 const PATTERNS = [[], ['task:*'], ['!task:update'], ['*:new', 'comment:*'], ['task:status-changed']];
@@ -61,9 +61,11 @@ describe.each(['0.19.60', '1.0.3', '1.0.62', '1.0.67'])('page and window boundar
         params: serverParams(query, caps),
         pageSize,
       };
+      // The server's project filter compares the row's column; the client, the record's project.
+      const project = settings.params.project_id;
       const expected = log
         .filter((e) => (from === undefined || secondOfStored(e) >= from) && (to === undefined || secondOfStored(e) < to))
-        .filter((e) => matchesQuery({ ...e, created_at: '', source: 'log' }, query))
+        .filter((e) => (project === undefined || e.project_id === project) && matchesQuery({ ...e, project_id: projectOf(e), created_at: '', source: 'log' }, query))
         .map((e) => e.id);
       const what = `round ${round}: pages of ${pageSize}, [${from}, ${to}), ${patterns.join(' ')}`;
 

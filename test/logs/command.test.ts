@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox, StoredEvent } from '../../src/sandbox/types.js';
-import { botEnv, idsOfNdjson, secondOfStored, storedIds } from '../helpers/logs.js';
+import { botEnv, idsOfNdjson, projectOf, secondOfStored, storedIds } from '../helpers/logs.js';
 import { loginAs } from '../helpers/login.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
 
@@ -98,9 +98,9 @@ describe('logs: what it prints', () => {
     expect(expectedFiles.length).toBeGreaterThan(0);
     expect(idsOfNdjson(files.stdout)).toEqual(expectedFiles);
     const byName = await logs(['--all', '--project', p1!.name.toLowerCase()]);
-    expect(idsOfNdjson(byName.stdout)).toEqual(storedIds(sandbox, (e) => e.project_id === p1!.id));
+    expect(idsOfNdjson(byName.stdout)).toEqual(storedIds(sandbox, (e) => projectOf(e) === p1!.id));
     const two = await logs(['--all', '--project', p1!.id, '--project', p2!.name]);
-    expect(idsOfNdjson(two.stdout)).toEqual(storedIds(sandbox, (e) => e.project_id === p1!.id || e.project_id === p2!.id));
+    expect(idsOfNdjson(two.stdout)).toEqual(storedIds(sandbox, (e) => projectOf(e) === p1!.id || projectOf(e) === p2!.id));
     const artist = sandbox.users.artist;
     for (const ref of [artist.email, artist.full_name, artist.id]) {
       const mine = await logs(['--all', '--person', ref]);

@@ -164,6 +164,19 @@ describe('parameters', () => {
     expect(await last({ project_id: 'nope' })).toMatchObject({ status: 400, body: { error: true, message: 'The project_id parameter is not a valid id' } });
   });
 
+  it("stores project:* rows without a project_id (Zou's emit() gets none for them): the project_id filter and managers miss them", async () => {
+    const project = sb.projects[0]!;
+    const own = sb.control.emit('project:update', { project_id: project.id }, { userId: sb.users.admin.id })!;
+    expect(own.project_id).toBeNull();
+    const byName = (await last({ name: 'project:update', limit: '1000' })).body;
+    expect(byName.find((r) => r.id === own.id)).toMatchObject({ project_id: null, data: { project_id: project.id } });
+    expect((await last({ project_id: project.id, limit: '1000' })).body.some((r) => r.id === own.id)).toBe(false);
+    expect((await last({ name: 'project:update', limit: '1000' }, manager)).body).toEqual([]);
+    // An emitter that passes the argument: the row has it, and so has the data, as in Zou.
+    const given = sb.control.emit('task:update', { task_id: 't' }, { projectId: project.id })!;
+    expect(given).toMatchObject({ project_id: project.id, data: { task_id: 't', project_id: project.id } });
+  });
+
   it('answers 400 to a bad or unknown cursor_event_id', async () => {
     expect(await last({ cursor_event_id: 'abc' })).toMatchObject({ status: 400, body: { error: true, message: 'The cursor_event_id parameter is not a valid id' } });
     const unknown = '6b3c2a1e-0000-4000-8000-000000000000';
