@@ -48,6 +48,16 @@ interface Cell {
   gap?: string;
 }
 
+/**
+ * The width to cut lines to. A terminal that reports 0 columns (a pty whose size was never
+ * set, as under `script`) or none has an unknown width: lines are left whole rather than cut
+ * to nothing.
+ */
+function lineWidth(options: TableOptions): number | undefined {
+  const columns = options.columns?.();
+  return columns !== undefined && columns > 0 ? columns : undefined;
+}
+
 /** Column widths: roomy on a wide terminal, tighter below 110 columns so data still shows. */
 function columnWidths(columns: number | undefined): { name: number; project: number; person: number } {
   return columns === undefined || columns >= 110 ? { name: 26, project: 16, person: 14 } : { name: 22, project: 12, person: 10 };
@@ -237,7 +247,7 @@ export function eventTableRenderer(options: TableOptions): Renderer<EventRecord>
       const action = name.slice(colon + 1);
       const verb = verbColor(action);
       const backfill = record.source === 'backfill';
-      const columns = options.columns?.();
+      const columns = lineWidth(options);
       const widths = columnWidths(columns);
       const cells: Cell[] = [
         { parts: [{ text: time, style: paint.dim }] },
@@ -276,7 +286,7 @@ export function loginTableRenderer(options: TableOptions): Renderer<LoginRecord>
         { parts: [{ text: person, style: paint.person }], width: 24 },
         { parts: [{ text: clean(record.ip_address ?? '') }] },
       ];
-      return `${before}${renderLine(cells, options.columns?.())}\n`;
+      return `${before}${renderLine(cells, lineWidth(options))}\n`;
     },
     end: () => '',
     closeOnInterrupt: false,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { InterruptedError, OutputClosedError } from '../../src/errors.js';
-import { createRecordWriter, resolveFormat } from '../../src/output/writer.js';
+import { createLoginWriter, createRecordWriter, resolveFormat } from '../../src/output/writer.js';
 import { captureStream, fakeContext, sampleRecord, until } from '../helpers/output.js';
 
 describe('resolveFormat', () => {
@@ -24,6 +24,23 @@ describe('resolveFormat', () => {
       if (tty) expect(stdout.text()).toMatch(/^\d\d:\d\d:01 {3}task:status-changed/m);
       else expect(stdout.text()).toBe(`${JSON.stringify(sampleRecord())}\n`);
     }
+  });
+});
+
+describe('the table on a terminal of unknown width', () => {
+  // A pty whose size was never set (`script -qc … /dev/null`) reports 0 columns.
+  it.each([0, undefined])('prints whole lines when the terminal reports %s columns', async (columns) => {
+    const stdout = captureStream({ tty: true, columns });
+    const ctx = fakeContext({ stdout, globals: { color: 'never' } });
+    const events = createRecordWriter(ctx);
+    await events.write(sampleRecord());
+    await events.end();
+    const logins = createLoginWriter(ctx);
+    await logins.write({ id: 'l1', created_at: '2026-11-29T08:00:01Z', person_id: null, ip_address: '10.0.0.7', origin: 'script' });
+    await logins.end();
+    const lines = stdout.text().split('\n').filter((line) => !line.startsWith('──'));
+    expect(lines[0]).toMatch(/task:status-changed +\S.*task=/);
+    expect(lines[1]).toMatch(/script .*10\.0\.0\.7$/);
   });
 });
 
