@@ -31,6 +31,7 @@ const REDRAW_INTERVAL_MS = 100;
 const ERASE_LINE = '\r\u001b[2K';
 const numbers = new Intl.NumberFormat('en-US');
 const silent: Progress = { update() {}, done() {} };
+const counted = (n: number, noun: string): string => `${numbers.format(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 export function createProgress(ctx: Context, label: string, options: ProgressOptions = {}): Progress {
   const stderr = ctx.stderr;
@@ -45,8 +46,8 @@ export function createProgress(ctx: Context, label: string, options: ProgressOpt
   let finished = false;
 
   const compose = (): string => {
-    const parts = [`${numbers.format(counts.events)} events`];
-    if (counts.pages !== undefined) parts.push(`${numbers.format(counts.pages)} pages`);
+    const parts = [counted(counts.events, 'event')];
+    if (counts.pages !== undefined) parts.push(counted(counts.pages, 'page'));
     const seconds = (ctx.clock.now() - startedAt) / 1000;
     // A rate over less than a second is noise.
     if (seconds >= 1) parts.push(`${numbers.format(Math.round(counts.events / seconds))}/s`);

@@ -21,8 +21,18 @@ describe('progress', () => {
     advance(2000);
     progress.update({ events: 12_345, pages: 13 });
     progress.done();
-    expect(stderr.text()).toBe(`${ERASE}exporting: 10 events · 1 pages${ERASE}exporting: 12,345 events · 13 pages · 6,173/s${ERASE}`);
+    expect(stderr.text()).toBe(`${ERASE}exporting: 10 events · 1 page${ERASE}exporting: 12,345 events · 13 pages · 6,173/s${ERASE}`);
     expect(stderr.text()).not.toContain('\n');
+  });
+
+  it('says 1 event and 1 page, 0 events and 0 pages', () => {
+    const { ctx, stderr, advance } = setup();
+    const progress = createProgress(ctx, 'reading');
+    progress.update({ events: 0, pages: 0 });
+    advance(200);
+    progress.update({ events: 1, pages: 1 });
+    progress.done();
+    expect(stderr.text()).toBe(`${ERASE}reading: 0 events · 0 pages${ERASE}reading: 1 event · 1 page${ERASE}`);
   });
 
   it('redraws at most ten times a second, and still shows the last counts', async () => {
