@@ -8,8 +8,8 @@
  * The glob grammar, chosen so that each wildcard stays inside one part of the name:
  * - `*` matches any run of characters (possibly none) other than `:`;
  * - `?` matches exactly one character other than `:`;
- * - everything else matches itself; a pattern must contain a `:` and no empty part, except
- *   the lone `*`, which matches every name.
+ * - everything else matches itself; a pattern must contain exactly one `:` and no empty part,
+ *   except the lone `*`, which matches every name.
  * So `task:*` is every action on tasks (but not `task-type:new`), `*:delete` every deletion,
  * `task:status-*` the status actions of tasks, and `task*:*` tasks, task types and task
  * statuses. A leading `!` makes a pattern exclude.
@@ -72,6 +72,13 @@ function compile(raw: string): Compiled {
     }
     if (parts.some((part) => part === '')) {
       throw patternError(raw, "both sides of ':' need something, such as 'task:*'");
+    }
+    if (parts.length > 2) {
+      const [object, ...action] = parts;
+      throw patternError(
+        raw,
+        `event names have one ':', so nothing can match it; did you mean '${negative ? '!' : ''}${object}:${action.join('-')}'?`,
+      );
     }
   }
   return { source: body, regex: body === '*' ? /^/ : globToRegExp(body) };

@@ -170,6 +170,9 @@ describe('logs: refusals', () => {
     const pattern = await logs(['task']);
     expect(pattern.code).toBe(2);
     expect(pattern.stderr).toContain("did you mean 'task:*'");
+    const colons = await logs(['task:*:x']);
+    expect(colons.code).toBe(2);
+    expect(colons.stderr).toMatch(/^kitsu-tail: bad event pattern 'task:\*:x': event names have one ':'.*for example 'task:\*'.*\n$/);
     const both = await logs(['--limit', '3', '--all']);
     expect(both.code).toBe(2);
     const twice = await logs(['--since', '1h', '--after', '2h']);
