@@ -9,11 +9,13 @@
  * It is also how a refusal is handled: Zou refuses a token with a DISCONNECT before CONNECT
  * (`io server disconnect`, §2.5), after which socket.io-client never retries on its own.
  */
-import type { Socket } from 'socket.io-client';
+import type { Agent } from 'node:http';
+import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import { backoffDelay } from '../core/backoff.js';
 import type { Clock } from '../context.js';
 import { AuthError, CliError, NetworkError } from '../errors.js';
 import { tlsFailure } from './tls.js';
+import { createStreamAgent } from './proxy.js';
 import type { Session } from './types.js';
 
 const EVENTS_NAMESPACE = '/events';
@@ -78,6 +80,16 @@ type Outcome =
  * `maxReconnects` failed attempts in a row.
  */
 export async function runEventStream(session: Session, options: EventStreamOptions): Promise<void> {
+  // One agent for the run: its TLS settings are parsed once, its proxy tunnels end with it.
+  const agent = createStreamAgent(new URL(session.eventUrl), session.tls, session.eventProxy);
+  try {
+    await keepConnected(session, agent, options);
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function keepConnected(session: Session, agent: Agent, options: EventStreamOptions): Promise<void> {
   const { handlers, signal } = options;
   let failures = 0;
   let renewedAfterRefusal = false;
@@ -90,7 +102,7 @@ export async function runEventStream(session: Session, options: EventStreamOptio
     if (typeof token !== 'string') {
       outcome = token;
     } else {
-      outcome = await connectOnce(session, token, options, everConnected, () => {
+      outcome = await connectOnce(session, agent, token, options, everConnected, () => {
         everConnected = true;
         failures = 0;
         renewedAfterRefusal = false;
@@ -163,6 +175,7 @@ async function renewAfterRefusal(session: Session): Promise<string> {
 /** One connection, from the handshake to its end. */
 async function connectOnce(
   session: Session,
+  agent: Agent,
   token: string,
   options: EventStreamOptions,
   reconnect: boolean,
@@ -173,7 +186,7 @@ async function connectOnce(
   // The run may have ended while the module loaded; its abort event is past, and a socket
   // opened now would stay open for ever.
   if (signal.aborted) return { kind: 'aborted' };
-  const socket: Socket = io(`${session.eventUrl}${EVENTS_NAMESPACE}`, {
+  const socketOptions: Partial<ManagerOptions & SocketOptions> = {
     path: session.socketPath,
     // Websocket first; polling when the websocket handshake fails (a proxy without upgrade).
     // Without tryAllTransports, engine.io-client would give up after the first transport.
@@ -184,9 +197,12 @@ async function connectOnce(
     autoConnect: false,
     timeout: CONNECT_TIMEOUT_MS,
     extraHeaders: { Authorization: `Bearer ${token}` },
-    rejectUnauthorized: session.tls.rejectUnauthorized,
-    ...(session.tls.ca ? { ca: session.tls.ca } : {}),
-  });
+    // The agent carries the TLS settings and the proxy to both transports. engine.io-client
+    // types `agent` for the browser (string | boolean); in Node it goes to ws and to
+    // http(s).request as it is.
+    agent: agent as unknown as string,
+  };
+  const socket: Socket = io(`${session.eventUrl}${EVENTS_NAMESPACE}`, socketOptions);
 
   return new Promise<Outcome>((resolve) => {
     let connected = false;

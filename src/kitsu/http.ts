@@ -10,11 +10,12 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError, UsageError } from '../errors.js';
+import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
 import { tlsFailure } from './tls.js';
-import type { Query, TlsSettings } from './types.js';
-import { isLoopback, SCHEME } from './host.js';
+import type { HttpProxy, Query, TlsSettings } from './types.js';
+import { isLoopback } from './host.js';
+import { describeProxy, proxyFromEnv } from './proxy.js';
 import { backoffDelay } from '../core/backoff.js';
 
 export interface Timeouts {
@@ -193,15 +194,9 @@ function networkFailureOf(error: unknown): NetworkFailure {
   return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error) };
 }
 
-/** A proxy from the environment, as the error messages name it. */
-interface Proxy {
-  variable: string;
-  url: URL;
-}
-
 /** Failures of the proxy itself, which must not read as if Kitsu were down. */
-function proxyError(failure: NetworkFailure, proxy: Proxy, host: string): CliError | null {
-  const where = `the proxy ${proxy.url.host} (${proxy.variable})`;
+function proxyError(failure: NetworkFailure, proxy: HttpProxy, host: string): CliError | null {
+  const where = describeProxy(proxy);
   const refusedWith = /^Proxy response \((\d+)\)/.exec(failure.message)?.[1];
   if (refusedWith) {
     return new NetworkError(
@@ -214,7 +209,7 @@ function proxyError(failure: NetworkFailure, proxy: Proxy, host: string): CliErr
   return new NetworkError(`cannot reach ${where}: ${reason}`, `check ${proxy.variable}, or add ${host} to NO_PROXY if Kitsu is reachable without it`);
 }
 
-function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, proxy: Proxy | undefined): CliError {
+function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, proxy: HttpProxy | undefined): CliError {
   const { host } = apiUrl;
   const tls = tlsFailure(failure.code, failure.message, host);
   if (tls) return tls;
@@ -248,30 +243,12 @@ function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, pr
   }
 }
 
-/** A proxy variable as curl reads it: `proxy:3128` means http://proxy:3128. */
-function proxyFromEnv(env: Record<string, string | undefined>, name: 'http_proxy' | 'https_proxy'): Proxy | undefined {
-  const variable = env[name] !== undefined ? name : name.toUpperCase();
-  const text = env[variable]?.trim();
-  if (!text) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(SCHEME.test(text) ? text : `http://${text}`);
-  } catch {
-    url = undefined;
-  }
-  // The value is not quoted back: it may hold the proxy's password.
-  if (!url?.hostname || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new UsageError(`${variable} is not a proxy address`, `set it like http://proxy.studio.com:3128, or unset it`);
-  }
-  return { variable, url };
-}
-
 interface ProxySettings {
   httpProxy: string;
   httpsProxy: string;
   noProxy: string;
   /** The proxy requests to the API go through, unless NO_PROXY names its host. */
-  used: Proxy | undefined;
+  used: HttpProxy | undefined;
 }
 
 function pickProxy(apiUrl: URL, env: Record<string, string | undefined>): ProxySettings | null {

@@ -26,6 +26,7 @@ import {
 import { probeKitsu, refreshAccessToken, SESSION_ENDED_HINT } from './auth.js';
 import { parseEventHost, parseHost, type EventAddress, type KitsuAddress } from './host.js';
 import { createApiClient, errorForResponse, serverMessage, type ApiClient, type ApiResponse } from './http.js';
+import { proxyFor } from './proxy.js';
 import { expiresAt, isBotToken, renewalDue } from './jwt.js';
 import { sessionEnd } from './session-info.js';
 import { tlsSettingsFor } from './tls.js';
@@ -289,6 +290,7 @@ export async function openSession(ctx: Context): Promise<AuthSession> {
   const login = await resolveLogin(ctx);
   const reporter = reporterFor(ctx);
   const tls = tlsSettingsFor(ctx, reporter);
+  const eventProxy = proxyFor(new URL(login.eventUrl), ctx.env);
   const client = await createApiClient({ apiUrl: login.apiUrl, tls, env: ctx.env, reporter, signal: ctx.signal });
   let serverVersion: string;
   try {
@@ -310,6 +312,7 @@ export async function openSession(ctx: Context): Promise<AuthSession> {
     user: login.user,
     isBot: login.bot,
     tls,
+    ...(eventProxy ? { eventProxy } : {}),
     http: createKitsuHttp(client, tokens, login),
     accessToken: () => tokens.valid(),
     renew: () => tokens.renewFrom(tokens.current),

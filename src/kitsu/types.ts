@@ -28,6 +28,12 @@ export interface TlsSettings {
   ca?: string;
 }
 
+/** A proxy from the environment, and the variable that named it (for messages). */
+export interface HttpProxy {
+  variable: string;
+  url: URL;
+}
+
 export interface SessionUser {
   id: string;
   email: string;
@@ -50,6 +56,8 @@ export interface Session {
   /** True for a bot or API token, which never expires and cannot be renewed. */
   isBot: boolean;
   tls: TlsSettings;
+  /** The proxy the event stream goes through (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); none when absent. */
+  eventProxy?: HttpProxy;
   http: KitsuHttp;
   /** A valid access token, renewed first when it is close to its end. */
   accessToken(): Promise<string>;
