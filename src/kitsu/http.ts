@@ -14,8 +14,7 @@ import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionErr
 import type { Reporter } from '../output/reporter.js';
 import { tlsFailure } from './tls.js';
 import type { HttpProxy, Query, TlsSettings } from './types.js';
-import { isLoopback } from './host.js';
-import { describeProxy, proxyFromEnv } from './proxy.js';
+import { describeProxy, proxyFor } from './proxy.js';
 import { backoffDelay } from '../core/backoff.js';
 
 export interface Timeouts {
@@ -243,26 +242,6 @@ function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, pr
   }
 }
 
-interface ProxySettings {
-  httpProxy: string;
-  httpsProxy: string;
-  noProxy: string;
-  /** The proxy requests to the API go through, unless NO_PROXY names its host. */
-  used: HttpProxy | undefined;
-}
-
-function pickProxy(apiUrl: URL, env: Record<string, string | undefined>): ProxySettings | null {
-  // Loopback never goes through a proxy, which could not reach it.
-  if (isLoopback(apiUrl)) return null;
-  const http = proxyFromEnv(env, 'http_proxy');
-  const https = proxyFromEnv(env, 'https_proxy');
-  if (!http && !https) return null;
-  const noProxy = [env.no_proxy ?? env.NO_PROXY ?? '', 'localhost', '127.0.0.1', '[::1]'].filter(Boolean).join(',');
-  // undici sends https through HTTP_PROXY too when HTTPS_PROXY is not set.
-  const used = apiUrl.protocol === 'https:' ? (https ?? http) : http;
-  return { httpProxy: http?.url.href ?? '', httpsProxy: https?.url.href ?? '', noProxy, used };
-}
-
 function bodySnippet(text: string): string {
   return text.slice(0, 2_000);
 }
@@ -272,7 +251,7 @@ function abortReason(signal: AbortSignal): unknown {
 }
 
 export async function createApiClient(options: ApiClientOptions): Promise<ApiClient> {
-  const { Agent, EnvHttpProxyAgent } = await import('undici');
+  const { Agent, ProxyAgent } = await import('undici');
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const retries = options.retries ?? 3;
   const baseMs = options.retryBaseMs ?? 250;
@@ -292,9 +271,11 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
     bodyTimeout: timeouts.bodyMs,
     ...(options.keepAlive === false ? { pipelining: 0 } : {}),
   };
-  const proxy = pickProxy(apiUrl, options.env);
+  // Decided here, as for the event stream, rather than by undici's EnvHttpProxyAgent, whose
+  // NO_PROXY ignored a '*' among other names.
+  const proxy = proxyFor(apiUrl, options.env);
   const dispatcher: Dispatcher = proxy
-    ? new EnvHttpProxyAgent({ ...agentOptions, httpProxy: proxy.httpProxy, httpsProxy: proxy.httpsProxy, noProxy: proxy.noProxy, requestTls: tlsOptions })
+    ? new ProxyAgent({ ...agentOptions, uri: proxy.url.href, requestTls: tlsOptions })
     : new Agent(agentOptions);
   if (proxy) reporter.verbose(`http: using the proxy from the environment for ${host}`);
 
@@ -355,7 +336,7 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
         if (signal?.aborted) throw abortReason(signal);
         const failure = networkFailureOf(error);
         const retryable = NOT_SENT.has(failure.code) || (idempotent && MAYBE_SENT.has(failure.code));
-        if (!retryable || tries > retries) throw networkError(failure, apiUrl, tries, proxy?.used);
+        if (!retryable || tries > retries) throw networkError(failure, apiUrl, tries, proxy);
         const delay = retryDelay(tries - 1, baseMs);
         reporter.verbose(`http: ${request.method} /${request.path}: ${failure.code}, trying again in ${Math.round(delay)}ms`);
         await wait(delay, signal);

@@ -3,7 +3,7 @@
  * HTTPS_PROXY for https (HTTP_PROXY when it is unset), HTTP_PROXY for http, NO_PROXY for the
  * exceptions, and never for loopback, which a proxy could not reach.
  *
- * undici tunnels the REST calls itself. socket.io-client knows no proxies, but in Node it
+ * undici tunnels the REST calls through the chosen proxy itself. socket.io-client knows no proxies, but in Node it
  * hands an `agent` to both of its transports (engine.io-client 6.6 passes it to `ws` for the
  * websocket and, through xmlhttprequest-ssl, to http(s).request for polling), so the stream
  * gets an Agent whose connections are CONNECT tunnels through the proxy.
@@ -20,7 +20,7 @@ import type { HttpProxy, TlsSettings } from './types.js';
 type Env = Record<string, string | undefined>;
 
 /** A proxy variable as curl reads it: `proxy:3128` means http://proxy:3128. */
-export function proxyFromEnv(env: Env, name: 'http_proxy' | 'https_proxy'): HttpProxy | undefined {
+function proxyFromEnv(env: Env, name: 'http_proxy' | 'https_proxy'): HttpProxy | undefined {
   const variable = env[name] !== undefined ? name : name.toUpperCase();
   const text = env[variable]?.trim();
   if (!text) return undefined;

@@ -69,6 +69,22 @@ describe('proxies', () => {
     expect(tunnels.length).toBe(before);
   });
 
+  it('goes straight to a host NO_PROXY names, and everywhere with NO_PROXY=*', async () => {
+    const bot = sandbox.control.createBot('admin');
+    const before = tunnels.length;
+    // 0.0.0.0 is not loopback, so only NO_PROXY keeps it from the proxy; it reaches the sandbox.
+    const env = { KITSU_TAIL_CONFIG_DIR: tmp.dir, HTTP_PROXY: proxyUrl, KITSU_HOST: `http://0.0.0.0:${sandbox.port}`, KITSU_TOKEN: bot.token };
+    for (const noProxy of ['*', 'localhost, 0.0.0.0', `.example.com,0.0.0.0:${sandbox.port}`]) {
+      const result = await runCli(['whoami', '--verbose'], { env: { ...env, NO_PROXY: noProxy } });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).not.toContain('using the proxy');
+    }
+    expect(tunnels.slice(before)).toEqual([]);
+    const other = await runCli(['whoami'], { env: { ...env, NO_PROXY: '0.0.0.0:1' } });
+    expect(other.code, other.stderr).toBe(0);
+    expect(new Set(tunnels.slice(before))).toEqual(new Set([`0.0.0.0:${sandbox.port}`]));
+  });
+
   it('reads a proxy given without a scheme, as curl does', async () => {
     const bot = sandbox.control.createBot('admin');
     const before = tunnels.length;
