@@ -8,11 +8,10 @@
  * body of a 400); `errorForResponse` turns a non-2xx answer into the CliError to throw.
  */
 import { readFileSync } from 'node:fs';
-import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
-import { tlsFailure } from './tls.js';
+import { tlsFailure, trustedContext } from './tls.js';
 import type { HttpProxy, Query, TlsSettings } from './types.js';
 import { describeProxy, proxyFor } from './proxy.js';
 import { backoffDelay } from '../core/backoff.js';
@@ -259,12 +258,8 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
   const host = apiUrl.host;
   const { reporter } = options;
 
-  // A studio CA is trusted in addition to the public ones, not instead of them. Parsing
-  // the public roots costs ~45 ms, so the context is built once, not per connection.
-  const tlsOptions = {
-    rejectUnauthorized: options.tls.rejectUnauthorized,
-    ...(options.tls.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, options.tls.ca] }) } : {}),
-  };
+  const secureContext = trustedContext(options.tls);
+  const tlsOptions = { rejectUnauthorized: options.tls.rejectUnauthorized, ...(secureContext ? { secureContext } : {}) };
   const agentOptions = {
     connect: { timeout: timeouts.connectMs, ...tlsOptions },
     headersTimeout: timeouts.headersMs,

@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { UsageError } from '../errors.js';
 import { isLoopback, SCHEME } from './host.js';
+import { trustedContext } from './tls.js';
 import type { HttpProxy, TlsSettings } from './types.js';
 
 type Env = Record<string, string | undefined>;
@@ -160,13 +161,15 @@ function tunnelThrough<T extends HttpAgent>(agent: T, proxy: HttpProxy, secure: 
 }
 
 /**
- * The Agent for the event stream's connections to `target`: the TLS settings and, when the
- * environment names a proxy for it, a tunnel through that proxy. End it with `destroy()`.
+ * The Agent for the event stream's connections to `target`: the same trust as the REST
+ * client (trustedContext) and, when the environment names a proxy for it, a tunnel through
+ * that proxy. End it with `destroy()`.
  */
 export function createStreamAgent(target: URL, tls: TlsSettings, proxy: HttpProxy | undefined): HttpAgent {
   const secure = target.protocol === 'https:';
+  const secureContext = trustedContext(tls);
   const agent = secure
-    ? new HttpsAgent({ rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca ? { ca: tls.ca } : {}) })
+    ? new HttpsAgent({ rejectUnauthorized: tls.rejectUnauthorized, ...(secureContext ? { secureContext } : {}) })
     : new HttpAgent();
   return proxy ? tunnelThrough(agent, proxy, secure) : agent;
 }

@@ -3,6 +3,7 @@
  * stream, and the words for a certificate that does not verify.
  */
 import { readFileSync } from 'node:fs';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { Context } from '../context.js';
 import { NetworkError, UsageError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
@@ -30,6 +31,25 @@ export function tlsSettingsFor(ctx: Context, reporter: Reporter): TlsSettings {
     throw new UsageError(`--ca-file ${file} holds no PEM certificate`, 'give a file that starts with -----BEGIN CERTIFICATE-----');
   }
   return { rejectUnauthorized: true, ca };
+}
+
+const contexts = new WeakMap<TlsSettings, SecureContext>();
+
+/**
+ * What the REST client and the event stream both trust under `--ca-file`: the studio's CA in
+ * addition to the public roots, not instead of them (a bare `ca` option would replace them),
+ * so an API and an event host may be certified by either. Undefined without a CA: Node's own
+ * trust then applies. Parsing the public roots costs ~45 ms, so the context is built once
+ * per settings, not per connection.
+ */
+export function trustedContext(tls: TlsSettings): SecureContext | undefined {
+  if (!tls.ca) return undefined;
+  let context = contexts.get(tls);
+  if (!context) {
+    context = createSecureContext({ ca: [...rootCertificates, tls.ca] });
+    contexts.set(tls, context);
+  }
+  return context;
 }
 
 const CERTIFICATE_CODES = new Set([
