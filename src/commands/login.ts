@@ -22,7 +22,7 @@ import { createApiClient, type ApiClient } from '../kitsu/http.js';
 import { expiresAt, isBotToken } from '../kitsu/jwt.js';
 import { createLineReader, type LineReader } from '../kitsu/prompt.js';
 import { describeUser } from '../kitsu/session-info.js';
-import { tlsSettingsFor } from '../kitsu/tls.js';
+import { tlsSettingsFor, tlsToSave } from '../kitsu/tls.js';
 import type { SessionUser } from '../kitsu/types.js';
 import { chosenProfileName, openStore, type StoredProfile } from '../store/profiles.js';
 
@@ -65,7 +65,10 @@ export default async function login(ctx: Context, _args: string[], options: Logi
 
     const address = await chooseHost(run);
     const events = chooseEventHost(run, address);
-    const tls = tlsSettingsFor(ctx, reporter);
+    // Logging in again to the same host keeps its CA file unless a TLS flag says otherwise.
+    const inherited = previous?.host === address.root && previous.caFile ? { profileName, caFile: previous.caFile } : undefined;
+    const tls = tlsSettingsFor(ctx, reporter, inherited);
+    const savedTls = tlsToSave(ctx, inherited);
     const client = await createApiClient({ apiUrl: address.apiUrl, tls, env: ctx.env, reporter, signal: ctx.signal });
     try {
       const serverVersion = await probeKitsu(client, address.root);
@@ -81,6 +84,7 @@ export default async function login(ctx: Context, _args: string[], options: Logi
         ...(proven.refreshToken ? { refreshToken: proven.refreshToken } : {}),
         bot: proven.bot,
         loggedInAt: new Date(ctx.clock.now()).toISOString(),
+        ...savedTls,
       };
       const isDefault = await store.update((data) => {
         data.profiles[profileName] = profile;
@@ -92,6 +96,8 @@ export default async function login(ctx: Context, _args: string[], options: Logi
       reporter.info(
         `Logged in to ${address.root} as ${sanitizeForTerminal(`${describeUser(proven.user)} (${proven.user.role}`)}${how}). Saved as profile "${profileName}"${isDefault ? ' (the default)' : ''}.`,
       );
+      if (ctx.globals.insecure) reporter.info(`Profile "${profileName}" keeps --insecure for later commands; each one warns.`);
+      else if (ctx.globals.caFile) reporter.info(`Profile "${profileName}" keeps --ca-file ${savedTls.caFile} for later commands.`);
     } finally {
       await client.close();
     }

@@ -9,6 +9,7 @@ import { reporterFor, type Reporter } from '../output/reporter.js';
 import { refreshAccessToken, revokeSession } from '../kitsu/auth.js';
 import { createApiClient } from '../kitsu/http.js';
 import { expiresAt } from '../kitsu/jwt.js';
+import { savedTlsOf } from '../kitsu/session.js';
 import { tlsSettingsFor } from '../kitsu/tls.js';
 import { chosenProfileName, forgetProfile, openStore, type StoredProfile } from '../store/profiles.js';
 
@@ -25,7 +26,7 @@ export default async function logout(ctx: Context, _args: string[], _options: Re
     );
     return;
   }
-  const outcome = profile.bot ? 'bot' : await revoke(ctx, profile, reporter);
+  const outcome = profile.bot ? 'bot' : await revoke(ctx, name, profile, reporter);
   const newDefault = await store.update((data) => forgetProfile(data, name));
   const where = `${profile.host} (profile "${name}")`;
   if (outcome === 'revoked') reporter.info(`Logged out of ${where}: the session is revoked on the server and forgotten here.`);
@@ -38,8 +39,8 @@ export default async function logout(ctx: Context, _args: string[], _options: Re
 
 type Outcome = 'revoked' | 'bot' | 'ended' | 'not-revoked';
 
-async function revoke(ctx: Context, profile: StoredProfile, reporter: Reporter): Promise<Outcome> {
-  const tls = tlsSettingsFor(ctx, reporter);
+async function revoke(ctx: Context, name: string, profile: StoredProfile, reporter: Reporter): Promise<Outcome> {
+  const tls = tlsSettingsFor(ctx, reporter, savedTlsOf(name, profile));
   const client = await createApiClient({ apiUrl: profile.apiUrl, tls, env: ctx.env, reporter, signal: ctx.signal, retries: 1 });
   try {
     let result = await revokeSession(client, profile.accessToken);

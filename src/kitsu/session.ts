@@ -29,7 +29,7 @@ import { createApiClient, errorForResponse, serverMessage, type ApiClient, type 
 import { proxyFor } from './proxy.js';
 import { expiresAt, isBotToken, renewalDue } from './jwt.js';
 import { sessionEnd } from './session-info.js';
-import { tlsSettingsFor } from './tls.js';
+import { tlsSettingsFor, type ProfileTls } from './tls.js';
 import type { KitsuHttp, Query, RequestOptions, Session, SessionUser } from './types.js';
 
 /** The profile name a session from KITSU_TOKEN reports. */
@@ -45,6 +45,13 @@ export interface ResolvedLogin extends KitsuAddress, EventAddress {
   user: SessionUser | null;
   /** Present for a saved profile: renewals are written back to it. */
   store?: ProfileStore;
+  /** The TLS choice saved with the profile this login comes from, if any. */
+  savedTls?: ProfileTls;
+}
+
+/** The TLS choice saved with a profile (see tlsSettingsFor). */
+export function savedTlsOf(name: string, profile: StoredProfile): ProfileTls {
+  return { profileName: name, caFile: profile.caFile, insecure: profile.insecure };
 }
 
 /** What `whoami` needs beyond the Session contract. */
@@ -71,6 +78,7 @@ function fromProfile(name: string, profile: StoredProfile, store: ProfileStore):
     bot: profile.bot,
     user: profile.user,
     store,
+    savedTls: savedTlsOf(name, profile),
   };
 }
 
@@ -90,13 +98,17 @@ export async function resolveLogin(ctx: Context): Promise<ResolvedLogin> {
   if (!flagProfile && envToken) {
     let address: KitsuAddress | undefined = envHost ? parseHost(envHost, 'KITSU_HOST') : undefined;
     let events: EventAddress | undefined;
+    let savedTls: ProfileTls | undefined;
     if (!address) {
       const store = await openStore(env);
       const data = store.read();
-      const saved = data.profiles[chosenProfileName(data, undefined, env)];
+      const name = chosenProfileName(data, undefined, env);
+      const saved = data.profiles[name];
       if (saved) {
         address = { root: saved.host, apiUrl: saved.apiUrl };
         events = { eventUrl: saved.eventUrl, socketPath: saved.socketPath };
+        // The profile names the host, so its TLS choice goes with it.
+        savedTls = savedTlsOf(name, saved);
       }
     }
     if (!address) {
@@ -110,6 +122,7 @@ export async function resolveLogin(ctx: Context): Promise<ResolvedLogin> {
       accessToken: envToken,
       bot: isBotToken(envToken),
       user: null,
+      ...(savedTls ? { savedTls } : {}),
     };
   }
 
@@ -289,7 +302,7 @@ function createKitsuHttp(client: ApiClient, tokens: TokenKeeper, login: Resolved
 export async function openSession(ctx: Context): Promise<AuthSession> {
   const login = await resolveLogin(ctx);
   const reporter = reporterFor(ctx);
-  const tls = tlsSettingsFor(ctx, reporter);
+  const tls = tlsSettingsFor(ctx, reporter, login.savedTls);
   const eventProxy = proxyFor(new URL(login.eventUrl), ctx.env);
   const client = await createApiClient({ apiUrl: login.apiUrl, tls, env: ctx.env, reporter, signal: ctx.signal });
   let serverVersion: string;

@@ -3,34 +3,81 @@
  * stream, and the words for a certificate that does not verify.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { Context } from '../context.js';
 import { NetworkError, UsageError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
 import type { TlsSettings } from './types.js';
 
-/** Verified by default; `--ca-file` adds a studio's own CA; `--insecure` warns on every run. */
-export function tlsSettingsFor(ctx: Context, reporter: Reporter): TlsSettings {
+/** The TLS choice a profile keeps from its login: its CA file (an absolute path), or --insecure. */
+export interface SavedTls {
+  caFile?: string;
+  insecure?: boolean;
+}
+
+/** A profile's saved TLS choice and the profile's name, for the messages. */
+export interface ProfileTls extends SavedTls {
+  profileName: string;
+}
+
+const INSECURE_RISK = 'TLS certificates are not checked, so anyone on the network path could read your token';
+
+/**
+ * Verified by default; `--ca-file` adds a studio's own CA; `--insecure` warns on every run.
+ * A TLS flag on the command line wins; without one, the profile's saved choice applies.
+ */
+export function tlsSettingsFor(ctx: Context, reporter: Reporter, profile?: ProfileTls): TlsSettings {
   if (ctx.globals.insecure) {
-    reporter.warnOnce(
-      'insecure',
-      '--insecure: TLS certificates are not checked, so anyone on the network path could read your token',
-    );
+    reporter.warnOnce('insecure', `--insecure: ${INSECURE_RISK}`);
     return { rejectUnauthorized: false };
   }
   const file = ctx.globals.caFile;
-  if (!file) return { rejectUnauthorized: true };
+  if (file) return { rejectUnauthorized: true, ca: readCa(file, `--ca-file ${file}`, "give the PEM file of your studio's certificate authority") };
+  if (profile?.insecure) {
+    reporter.warnOnce(
+      'insecure',
+      `profile "${profile.profileName}" was logged in with --insecure: ${INSECURE_RISK} (log in again without it to check them)`,
+    );
+    return { rejectUnauthorized: false };
+  }
+  if (profile?.caFile) {
+    const ca = readCa(
+      profile.caFile,
+      `the CA file of profile "${profile.profileName}" (${profile.caFile})`,
+      'pass --ca-file with where it is now, or log in again with --ca-file to save that',
+    );
+    return { rejectUnauthorized: true, ca };
+  }
+  return { rejectUnauthorized: true };
+}
+
+/**
+ * What a login saves of its TLS choice: the flags (the CA file by its absolute path, since
+ * later commands run from other folders), else the CA file of the profile it replaces. Its
+ * --insecure is not carried over: each login must ask for that again.
+ *
+ * The path rather than the PEM is saved: a studio that renews its CA replaces the file,
+ * and every profile follows; a file that moved is named in a one-line error.
+ */
+export function tlsToSave(ctx: Context, previous: SavedTls | undefined): SavedTls {
+  if (ctx.globals.insecure) return { insecure: true };
+  if (ctx.globals.caFile) return { caFile: resolve(ctx.globals.caFile) };
+  return previous?.caFile ? { caFile: previous.caFile } : {};
+}
+
+function readCa(file: string, what: string, hint: string): string {
   let ca: string;
   try {
     ca = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new UsageError(`--ca-file ${file}: cannot read it (${reason})`, 'give the PEM file of your studio\'s certificate authority');
+    throw new UsageError(`${what}: cannot read it (${reason})`, hint);
   }
   if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new UsageError(`--ca-file ${file} holds no PEM certificate`, 'give a file that starts with -----BEGIN CERTIFICATE-----');
+    throw new UsageError(`${what} holds no PEM certificate`, 'give a file that starts with -----BEGIN CERTIFICATE-----');
   }
-  return { rejectUnauthorized: true, ca };
+  return ca;
 }
 
 const contexts = new WeakMap<TlsSettings, SecureContext>();

@@ -27,6 +27,10 @@ export interface StoredProfile {
   bot: boolean;
   /** ISO time of the login. */
   loggedInAt: string;
+  /** The absolute path of the `--ca-file` given at login; later commands trust it too. */
+  caFile?: string;
+  /** The login was made with `--insecure`; later commands skip the check too, and warn. */
+  insecure?: boolean;
 }
 
 export interface StoreData {

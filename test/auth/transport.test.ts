@@ -4,8 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative as relativePath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkError } from '../../src/errors.js';
 import { createApiClient } from '../../src/kitsu/http.js';
@@ -224,7 +224,10 @@ describe('TLS', () => {
     const whoami = await runCli(['whoami', '--ca-file', caFile, '--json'], { env });
     expect(whoami.code, whoami.stderr).toBe(0);
     expect(JSON.parse(whoami.stdout).host).toBe(secure.url);
-    expect((await runCli(['whoami'], { env })).code).toBe(5);
+    // Changed on purpose (round 2): the login saved the CA file with the profile, so a later
+    // command needs no flag; it used to fail with exit 5.
+    const later = await runCli(['whoami'], { env });
+    expect(later.code, later.stderr).toBe(0);
   });
 
   it('works with --insecure and warns on every run', async () => {
@@ -236,6 +239,73 @@ describe('TLS', () => {
     const whoami = await runCli(['whoami', '--insecure'], { env });
     expect(whoami.code, whoami.stderr).toBe(0);
     expect(whoami.stderr).toContain('warning: --insecure');
+    // The profile keeps the choice, and still warns every time.
+    const later = await runCli(['whoami'], { env });
+    expect(later.code, later.stderr).toBe(0);
+    expect(later.stderr).toContain('warning: profile "default" was logged in with --insecure: TLS certificates are not checked');
+  });
+
+  it('saves the CA file by its absolute path; a TLS flag on the command line wins over it', async () => {
+    const dir = configDir();
+    const env = { KITSU_TAIL_CONFIG_DIR: dir };
+    const relative = relativePath(process.cwd(), join(fixtures, 'ca.pem'));
+    const login = await runCli(['--ca-file', relative, ...loginArgs(secure.url)], { env, stdin: `${secure.users.admin.password}\n` });
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stderr).toContain(`Profile "default" keeps --ca-file ${join(fixtures, 'ca.pem')} for later commands.`);
+    const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default;
+    expect(saved.caFile).toBe(join(fixtures, 'ca.pem'));
+    expect(saved.insecure).toBeUndefined();
+
+    const otherCa = await runCli(['whoami', '--ca-file', join(fixtures, 'public-ca.pem')], { env });
+    expect(otherCa.code).toBe(5);
+    expect(otherCa.stderr).toContain('cannot be verified');
+    const insecure = await runCli(['whoami', '--insecure'], { env });
+    expect(insecure.code, insecure.stderr).toBe(0);
+    expect(insecure.stderr).toContain('warning: --insecure');
+    // KITSU_TOKEN without KITSU_HOST takes the profile's host, and its CA with it.
+    const fromEnv = await runCli(['whoami'], { env: { ...env, KITSU_TOKEN: saved.accessToken } });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    // logout revokes through the same trust.
+    const logout = await runCli(['logout'], { env });
+    expect(logout.code, logout.stderr).toBe(0);
+    expect(logout.stderr).toContain('the session is revoked on the server');
+  });
+
+  it('names the profile and the way out when its saved CA file is gone', async () => {
+    const dir = configDir();
+    const env = { KITSU_TAIL_CONFIG_DIR: dir };
+    const caFile = join(dir, 'studio-ca.pem');
+    copyFileSync(join(fixtures, 'ca.pem'), caFile);
+    const login = await runCli(['--ca-file', caFile, ...loginArgs(secure.url), '--profile', 'studio'], { env, stdin: `${secure.users.admin.password}\n` });
+    expect(login.code, login.stderr).toBe(0);
+    rmSync(caFile);
+    const gone = await runCli(['whoami', '--profile', 'studio'], { env });
+    expect(gone.code).toBe(2);
+    expectOneLine(gone);
+    expect(gone.stderr).toContain(`the CA file of profile "studio" (${caFile}): cannot read it (no such file)`);
+    expect(gone.stderr).toContain('pass --ca-file');
+    const flagged = await runCli(['whoami', '--profile', 'studio', '--ca-file', join(fixtures, 'ca.pem')], { env });
+    expect(flagged.code, flagged.stderr).toBe(0);
+  });
+
+  it('keeps the CA file when logging in again to the same host, but not --insecure', async () => {
+    const dir = configDir();
+    const env = { KITSU_TAIL_CONFIG_DIR: dir };
+    const stdin = `${secure.users.admin.password}\n`;
+    expect((await runCli(['--ca-file', join(fixtures, 'ca.pem'), ...loginArgs(secure.url)], { env, stdin })).code).toBe(0);
+    const again = await runCli(loginArgs(secure.url), { env, stdin });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default.caFile).toBe(join(fixtures, 'ca.pem'));
+
+    expect((await runCli(['--insecure', ...loginArgs(secure.url)], { env, stdin })).code).toBe(0);
+    const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default;
+    expect([saved.insecure, saved.caFile]).toEqual([true, undefined]);
+    const verified = await runCli(['whoami', '--ca-file', join(fixtures, 'ca.pem')], { env });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stderr).not.toContain('warning');
+    const relogin = await runCli(loginArgs(secure.url), { env, stdin });
+    expect(relogin.code).toBe(5);
+    expect(relogin.stderr).toContain('cannot be verified');
   });
 
   it('says so when https is asked of a port that speaks plain http, without OpenSSL internals', async () => {
