@@ -2,7 +2,9 @@
  * One export at a time per checkpoint: cron runs that overlap must not both append. The
  * lock is a file beside the checkpoint, created atomically (a hard link fails when the
  * name exists) and holding who took it. A run killed with SIGKILL leaves it behind, so a
- * lock whose process is gone on this host is stale and taken over.
+ * lock whose process is gone on this host is stale and taken over. Several runs may find
+ * the same stale lock at once; only the one that creates its takeover marker removes it
+ * (see removeStale), so no run can remove a lock that another has just taken.
  *
  * A run that finds the lock held by a live run waits a few seconds for it (runs started
  * together, or the tail of a slow one), then skips: overlapping cron runs are normal under
@@ -12,7 +14,7 @@
  * This module reads `process.pid` and probes other processes with `process.kill(pid, 0)`:
  * there is no other way to tell a live lock from a dead one in Node without native code.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -58,12 +60,64 @@ function isAlive(holder: Holder): boolean {
   return holder.processStart === null || start === null || start === holder.processStart;
 }
 
-async function readHolder(lockPath: string): Promise<Holder | null> {
+/** A lock file as read: its exact content (what identifies it), and who it names, if anyone. */
+interface LockFile {
+  content: string;
+  holder: Holder | null;
+}
+
+/** The lock file at `path`, or null when there is none. */
+async function readLock(path: string): Promise<LockFile | null> {
+  let content: string;
   try {
-    const holder = JSON.parse(await readFile(lockPath, 'utf8')) as Holder;
-    return typeof holder.pid === 'number' && typeof holder.host === 'string' ? holder : null;
+    content = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    const holder = JSON.parse(content) as Holder;
+    return { content, holder: typeof holder.pid === 'number' && typeof holder.host === 'string' ? holder : null };
   } catch {
-    return null;
+    return { content, holder: null };
+  }
+}
+
+/** The takeover marker of the stale lock whose content is `content`: one name per lock. */
+export function takeoverMarker(lockPath: string, content: string): string {
+  return `${lockPath}.takeover-${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * Removes the lock file `path` whose content is `stale` (a dead run's, or unreadable):
+ * 'removed'; else the live run that is taking it over, or null when `path` holds something
+ * else by now. Only the run that creates the takeover marker of that content may remove it,
+ * so two runs that both found it stale cannot both remove a lock, the second one removing
+ * the lock that the first has just taken. A marker left by a run killed half way through is
+ * itself a stale lock, removed the same way.
+ */
+async function removeStale(lockPath: string, path: string, stale: string, draft: string): Promise<'removed' | Holder | null> {
+  const marker = takeoverMarker(lockPath, stale);
+  for (;;) {
+    try {
+      await link(draft, marker);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const taker = await readLock(marker);
+    if (taker === null) continue;
+    if (taker.holder && isAlive(taker.holder)) return taker.holder;
+    const outcome = await removeStale(lockPath, marker, taker.content, draft);
+    // Else the marker is gone or another by now: try again.
+    if (outcome !== 'removed' && outcome !== null) return outcome;
+  }
+  try {
+    if ((await readLock(path))?.content !== stale) return null;
+    await rm(path, { force: true });
+    return 'removed';
+  } finally {
+    await rm(marker, { force: true });
   }
 }
 
@@ -102,7 +156,10 @@ export async function lockCheckpoint(
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const holder = await readHolder(lockPath);
+      const current = await readLock(lockPath);
+      // Released just now: try again.
+      if (current === null) continue;
+      const holder = current.holder;
       if (holder && holder.host !== me.host) {
         throw new CliError(
           `another kitsu-tail run on ${holder.host} (pid ${holder.pid}, started ${holder.startedAt}) holds ${lockPath}; this run exported nothing`,
@@ -122,10 +179,16 @@ export async function lockCheckpoint(
         await delay(POLL_MS, undefined, options.signal ? { signal: options.signal } : undefined);
         continue;
       }
-      // Gone (released just now), or left by a run that was killed: take it over.
-      takeovers += 1;
-      if (takeovers > MAX_TAKEOVERS) throw new CliError(`could not take the lock ${lockPath}`, ExitCode.failure, 'try again');
-      await rm(lockPath, { force: true });
+      // Left by a run that was killed (or unreadable): take it over, unless another run is.
+      const outcome = await removeStale(lockPath, lockPath, current.content, draft);
+      if (outcome === 'removed') {
+        takeovers += 1;
+        if (takeovers > MAX_TAKEOVERS) throw new CliError(`could not take the lock ${lockPath}`, ExitCode.failure, 'try again');
+        continue;
+      }
+      // That run is about to export: wait for it as for a holder.
+      if (outcome !== null && options.now() >= deadline) return { busy: { pid: outcome.pid, startedAt: outcome.startedAt } };
+      await delay(POLL_MS / 10, undefined, options.signal ? { signal: options.signal } : undefined);
     }
   } finally {
     await rm(draft, { force: true });
@@ -133,6 +196,6 @@ export async function lockCheckpoint(
 }
 
 async function releaseIfOurs(lockPath: string, token: string): Promise<void> {
-  const holder = await readHolder(lockPath);
-  if (holder?.token === token) await rm(lockPath, { force: true });
+  const current = await readLock(lockPath);
+  if (current?.holder?.token === token) await rm(lockPath, { force: true });
 }
