@@ -12,6 +12,17 @@ import { createRunner, type EventRunner } from './runner.js';
 /** Events that may wait for the command; past that, new ones are dropped and counted. */
 export const EXEC_QUEUE_LIMIT = 10_000;
 
+/**
+ * kitsu-tail's own environment as a command gets it: without KITSU_PASSWORD, which no script
+ * needs and which is a person's password, not a revocable token. KITSU_TOKEN passes on: a
+ * script that calls the API as the same bot looks for it there, and it was put there for
+ * the job (`env -u KITSU_TOKEN` in the command keeps it from one that should not have it).
+ */
+function inheritedEnvironment(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const { KITSU_PASSWORD: _password, ...rest } = env;
+  return rest;
+}
+
 /** The environment a command gets for one event (on top of kitsu-tail's own). */
 export function eventEnvironment(record: EventRecord): Record<string, string> {
   return {
@@ -26,13 +37,14 @@ export function eventEnvironment(record: EventRecord): Record<string, string> {
 
 export function createExecRunner(ctx: Context, command: string, reporter: Reporter, limit = EXEC_QUEUE_LIMIT): EventRunner {
   let running: ChildProcess | null = null;
+  const inherited = inheritedEnvironment(ctx.env);
 
   /** Runs the command once; null when it succeeded, else what went wrong. */
   function runOnce(record: EventRecord): Promise<string | null> {
     return new Promise((resolve) => {
       const child = spawn(command, {
         shell: true,
-        env: { ...ctx.env, ...eventEnvironment(record) },
+        env: { ...inherited, ...eventEnvironment(record) },
         stdio: ['pipe', 'pipe', 'pipe'],
         // A process group of its own, so that stopping reaches whatever the command started.
         detached: process.platform !== 'win32',

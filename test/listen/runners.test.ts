@@ -94,6 +94,16 @@ describe('SerialQueue', () => {
 });
 
 describe('--exec queue', () => {
+  it('gives the command no KITSU_PASSWORD, and the KITSU_TOKEN it was given', async () => {
+    const { ctx, reporter, err } = contextWithStderr();
+    ctx.env = { ...ctx.env, KITSU_PASSWORD: 'hunter2', KITSU_TOKEN: 'the-bot-token', KITSU_EMAIL: 'a@b.c' };
+    const runner = createExecRunner(ctx, 'cat >/dev/null; echo "password=${KITSU_PASSWORD-unset} token=${KITSU_TOKEN-unset} email=$KITSU_EMAIL" >&2', reporter);
+    runner.push(record(1));
+    await runner.drain();
+    expect(err()).toContain('password=unset token=the-bot-token email=a@b.c');
+  });
+
+
   it('stops the whole command, whatever it started, when the run ends', async () => {
     const { ctx, reporter } = contextWithStderr();
     const dir = mkdtempSync(join(tmpdir(), 'kitsu-tail-exec-'));
