@@ -138,7 +138,11 @@ function cutParts(parts: Part[], width: number): Part[] {
     if (text) out.push({ ...part, text });
     if (text.length < part.text.length) break;
   }
-  if (width > 0) out.push({ text: '…', style: out[out.length - 1]?.style });
+  // Cut in the gap after a cell that was cut already: its ellipsis says it ("…  …" would not).
+  while (out.length > 0 && out[out.length - 1]!.text.trimEnd() === '') out.pop();
+  const last = out[out.length - 1];
+  if (last?.text.endsWith(' ')) out[out.length - 1] = { ...last, text: last.text.trimEnd() };
+  if (width > 0 && !out[out.length - 1]?.text.endsWith('…')) out.push({ text: '…', style: out[out.length - 1]?.style });
   return out;
 }
 

@@ -147,7 +147,7 @@ describe('the event table', () => {
     expect(renderAll([sampleRecord({ name: 'task:delete' })])).not.toContain('\u001b');
   });
 
-  it('never makes a line wider than the terminal (seeded property test)', () => {
+  it('never makes a line wider than the terminal, nor ends it with two ellipses (seeded property test)', () => {
     const random = seededRandom(5);
     const words = ['task', 'shot-010', '日本語', '🎬🎬', 'e\u0301', 'a b', 'x'.repeat(50), '✔'];
     for (let i = 0; i < 2000; i += 1) {
@@ -158,8 +158,16 @@ describe('the event table', () => {
       const text = renderAll([record], { columns: () => columns, names: { project: () => pick(random, words), person: () => pick(random, words) } });
       for (const line of text.split('\n').filter(Boolean)) {
         expect(displayWidth(line), `${JSON.stringify(line)} in ${columns} columns`).toBeLessThanOrEqual(columns);
+        // A line cut just after a cell that was cut already says so once, not "……" or "…  …".
+        expect(line, `${JSON.stringify(line)} in ${columns} columns`).not.toMatch(/…\s*…/);
       }
     }
+  });
+
+  it('cut just after a cut cell, a line shows one ellipsis', () => {
+    // At 60 columns the line ends right after the person's cell, which is cut itself.
+    const line = renderAll([sampleRecord()], { columns: () => 60, names: { ...names, person: () => 'Greta Lindqvist' } }).trimEnd();
+    expect(line).toBe('08:00:01   task:status-changed     Big Buck Bu…  Greta Lin…');
   });
 
   it('tightens the columns on a narrower terminal, so that data still shows', () => {
