@@ -3,14 +3,14 @@
  * HTTPS_PROXY for https (HTTP_PROXY when it is unset), HTTP_PROXY for http, NO_PROXY for the
  * exceptions, and never for loopback, which a proxy could not reach.
  *
- * undici tunnels the REST calls through the chosen proxy itself. socket.io-client knows no proxies, but in Node it
- * hands an `agent` to both of its transports (engine.io-client 6.6 passes it to `ws` for the
- * websocket and, through xmlhttprequest-ssl, to http(s).request for polling), so the stream
- * gets an Agent whose connections are CONNECT tunnels through the proxy.
+ * undici tunnels the REST calls through the chosen proxy itself. socket.io-client knows no
+ * proxies, but in Node it hands an `agent` to both of its transports (engine.io-client 6.6
+ * passes it to `ws` for the websocket and, through xmlhttprequest-ssl, to http(s).request for
+ * polling), so the stream gets an Agent whose connections are CONNECT tunnels.
  */
 import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { connect as netConnect, isIPv6, type Socket } from 'node:net';
+import { connect as netConnect, isIP, isIPv6, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { UsageError } from '../errors.js';
@@ -77,7 +77,7 @@ const TUNNEL_TIMEOUT_MS = 20_000;
 const MAX_PROXY_ANSWER = 16_384;
 
 /** A connection to `host:port` through the proxy's CONNECT; rejects with words for a person. */
-function openTunnel(proxy: HttpProxy, host: string, port: number, opened: Set<Duplex>): Promise<Socket> {
+function openTunnel(proxy: HttpProxy, host: string, port: number, tunnels: Set<Duplex>): Promise<Socket> {
   const target = `${isIPv6(host) ? `[${host}]` : host}:${port}`;
   const where = describeProxy(proxy);
   const proxyPort = defaultPort(proxy.url);
@@ -85,10 +85,10 @@ function openTunnel(proxy: HttpProxy, host: string, port: number, opened: Set<Du
   return new Promise((resolve, reject) => {
     const socket: Socket =
       proxy.url.protocol === 'https:'
-        ? tlsConnect({ host: proxyHost, port: proxyPort, servername: isIPv6(proxyHost) || /^[\d.]+$/.test(proxyHost) ? '' : proxyHost })
+        ? tlsConnect({ host: proxyHost, port: proxyPort, servername: isIP(proxyHost) ? '' : proxyHost })
         : netConnect({ host: proxyHost, port: proxyPort });
-    opened.add(socket);
-    socket.once('close', () => opened.delete(socket));
+    tunnels.add(socket);
+    socket.once('close', () => tunnels.delete(socket));
     let answer = Buffer.alloc(0);
     const fail = (message: string) => {
       socket.destroy();
@@ -134,14 +134,14 @@ type ConnectionCallback = (error: Error | null, stream: Duplex) => void;
 
 /**
  * Makes `agent` open its connections through the proxy (TLS inside the tunnel for https);
- * tunnels still opening end with the agent.
+ * its tunnels, those still opening included, end with the agent.
  */
 function tunnelThrough<T extends HttpAgent>(agent: T, proxy: HttpProxy, secure: boolean): T {
-  const opening = new Set<Duplex>();
+  const tunnels = new Set<Duplex>();
   agent.createConnection = (options: ClientRequestArgs, callback?: ConnectionCallback) => {
     const host = (options.hostname ?? options.host ?? 'localhost').replace(/^\[|\]$/g, '');
     const port = Number(options.port) || (secure ? 443 : 80);
-    openTunnel(proxy, host, port, opening).then(
+    openTunnel(proxy, host, port, tunnels).then(
       (tunnel) => {
         if (!secure) return callback?.(null, tunnel);
         // The agent's options (trust, SNI from the Host header) are already merged in.
@@ -154,7 +154,7 @@ function tunnelThrough<T extends HttpAgent>(agent: T, proxy: HttpProxy, secure: 
   };
   const destroy = agent.destroy.bind(agent);
   agent.destroy = () => {
-    for (const socket of opening) socket.destroy();
+    for (const socket of tunnels) socket.destroy();
     destroy();
   };
   return agent;

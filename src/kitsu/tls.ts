@@ -1,6 +1,6 @@
 /**
- * TLS settings from `--ca-file` and `--insecure`, shared by the REST client and the event
- * stream, and the words for a certificate that does not verify.
+ * TLS settings from `--ca-file` and `--insecure` (or what the profile saved at login), shared
+ * by the REST client and the event stream, and the words for a certificate that does not verify.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

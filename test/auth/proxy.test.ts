@@ -10,6 +10,7 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { expectOneLine } from '../helpers/login.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
+import { closedPort } from '../helpers/transport.js';
 
 let sandbox: Sandbox;
 let proxy: Server;
@@ -97,14 +98,11 @@ describe('proxies', () => {
 
   it('blames the proxy, not Kitsu, when the proxy fails', async () => {
     const env = { KITSU_TAIL_CONFIG_DIR: tmp.dir, KITSU_TOKEN: 'x.y.z' };
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const closedPort = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
-    const refused = await runCli(['whoami'], { env: { ...env, HTTP_PROXY: `http://127.0.0.1:${closedPort}`, KITSU_HOST: 'http://kitsu.studio.test' } });
+    const port = await closedPort();
+    const refused = await runCli(['whoami'], { env: { ...env, HTTP_PROXY: `http://127.0.0.1:${port}`, KITSU_HOST: 'http://kitsu.studio.test' } });
     expect(refused.code).toBe(5);
     expectOneLine(refused);
-    expect(refused.stderr).toContain(`cannot reach the proxy 127.0.0.1:${closedPort} (HTTP_PROXY): connection refused`);
+    expect(refused.stderr).toContain(`cannot reach the proxy 127.0.0.1:${port} (HTTP_PROXY): connection refused`);
     expect(refused.stderr).toContain('NO_PROXY');
 
     const denied = await runCli(['whoami'], { env: { ...env, HTTP_PROXY: proxyUrl, KITSU_HOST: 'http://members-only.studio.test' } });

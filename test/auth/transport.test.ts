@@ -15,6 +15,7 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { configDirs, contextFor, expectOneLine, loginAs } from '../helpers/login.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
+import { closedPort } from '../helpers/transport.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'tls');
 const configDir = configDirs();
@@ -32,15 +33,6 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-/** A port on 127.0.0.1 where nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function loginArgs(host: string): string[] {

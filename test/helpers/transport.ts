@@ -1,6 +1,6 @@
 /**
- * Network middlemen for the transport tests, all on 127.0.0.1: a CONNECT proxy and a TLS
- * front that serves the sandbox under another certificate.
+ * Network middlemen for the transport tests, all on 127.0.0.1: a CONNECT proxy, a TLS front
+ * that serves the sandbox under another certificate, and a port where nothing listens.
  */
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
@@ -17,6 +17,14 @@ export interface ConnectProxy {
   url: string;
   tunnels: Tunnel[];
   close(): Promise<void>;
+}
+
+/** A port on 127.0.0.1 where nothing listens. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 function listen(server: Server | TcpServer): Promise<number> {

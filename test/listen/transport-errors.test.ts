@@ -3,15 +3,13 @@
  * whose failures engine.io-client reports as "status 0" with the real error beside it.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { botEnv, startInProcess } from '../helpers/listen.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
-import { startTlsFront } from '../helpers/transport.js';
+import { closedPort, startTlsFront } from '../helpers/transport.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'tls');
 let sandbox: Sandbox;
@@ -24,14 +22,6 @@ afterAll(async () => {
   await sandbox.close();
   tmp.cleanup();
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('an event host that cannot be reached', () => {
   it('says the connection was refused (it said "HTTP 0")', async () => {

@@ -13,7 +13,7 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { botEnv, startInProcess, waitUntil } from '../helpers/listen.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
-import { startConnectProxy, startTlsFront, type Tunnel } from '../helpers/transport.js';
+import { closedPort, startConnectProxy, startTlsFront, type Tunnel } from '../helpers/transport.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'tls');
 let sandbox: Sandbox;
@@ -82,16 +82,15 @@ describe('the event stream behind a proxy', () => {
   it('blames the proxy, by its variable, when it refuses the event host or cannot be reached', async () => {
     const proxy = await startConnectProxy({ status: 407 });
     cleanups.push(() => proxy.close());
-    const closedProxy = await startConnectProxy();
-    await closedProxy.close();
+    const closedProxy = `http://127.0.0.1:${await closedPort()}`;
     // The API is on loopback, so only the event stream uses the proxy.
     const env = { ...botEnv(sandbox, tmp.dir), KITSU_EVENT_HOST: `http://0.0.0.0:${sandbox.port}` };
     const denied = startInProcess(['listen', '--max-reconnects', '0'], { ...env, HTTP_PROXY: proxy.url });
     expect(await denied.exit).toBe(5);
     expect(denied.stderr()).toContain(`the proxy ${new URL(proxy.url).host} (HTTP_PROXY) refused to connect to 0.0.0.0:${sandbox.port} with 407`);
-    const unreachable = startInProcess(['listen', '--max-reconnects', '0'], { ...env, HTTP_PROXY: closedProxy.url });
+    const unreachable = startInProcess(['listen', '--max-reconnects', '0'], { ...env, HTTP_PROXY: closedProxy });
     expect(await unreachable.exit).toBe(5);
-    expect(unreachable.stderr()).toContain(`cannot reach the proxy ${new URL(closedProxy.url).host} (HTTP_PROXY): connection refused`);
+    expect(unreachable.stderr()).toContain(`cannot reach the proxy ${new URL(closedProxy).host} (HTTP_PROXY): connection refused`);
   });
 
   it('leaves NO_PROXY hosts and loopback alone', async () => {
