@@ -15,8 +15,8 @@ _kitsu_tail() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
     '1: :_kitsu_tail_commands' \
     '*:: :->command' \
@@ -71,8 +71,8 @@ _kitsu_tail_login() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     && return 0
 }
 
@@ -85,8 +85,8 @@ _kitsu_tail_logout() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     && return 0
 }
 
@@ -99,8 +99,8 @@ _kitsu_tail_whoami() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     && return 0
 }
 
@@ -115,8 +115,8 @@ _kitsu_tail_profiles() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1: :_kitsu_tail_profiles_commands' \
     '*:: :->command' \
     && ret=0
@@ -148,8 +148,8 @@ _kitsu_tail_profiles_use() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:name: ' \
     && return 0
 }
@@ -163,8 +163,8 @@ _kitsu_tail_profiles_remove() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:name: ' \
     && return 0
 }
@@ -177,7 +177,7 @@ _kitsu_tail_listen() {
     '--count[exit after N matching events]:n: ' \
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
     '--until[end at this time: 18:00, 2026-11-29T18:00, 2h (from now)]:time: ' \
-    '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment, its output on stderr]:command: ' \
+    '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
@@ -188,8 +188,8 @@ _kitsu_tail_listen() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '*:patterns: ' \
     && return 0
 }
@@ -217,8 +217,8 @@ _kitsu_tail_logs() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '*:patterns: ' \
     && return 0
 }
@@ -237,8 +237,8 @@ _kitsu_tail_sandbox() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     && return 0
 }
 
@@ -250,7 +250,7 @@ _kitsu_tail_demo() {
     '--count[exit after N matching events]:n: ' \
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
     '--until[end at this time: 18:00, 2026-11-29T18:00, 2h (from now)]:time: ' \
-    '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment, its output on stderr]:command: ' \
+    '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
@@ -266,8 +266,8 @@ _kitsu_tail_demo() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '*:patterns: ' \
     && return 0
 }
@@ -281,8 +281,8 @@ _kitsu_tail_completion() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:shell:(bash zsh fish)' \
     && return 0
 }
@@ -295,8 +295,8 @@ _kitsu_tail_help() {
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
-    '--insecure[do not verify TLS certificates (warns on every run)]' \
-    '--ca-file[trust this PEM certificate authority (a studio'\''s own CA)]:file:_files' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:command:_kitsu_tail_commands' \
     && return 0
 }

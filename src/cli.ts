@@ -124,8 +124,11 @@ export function createProgram(deps: Deps): Command {
     )
     .option('-v, --verbose', 'log requests and reconnects on stderr, tokens redacted')
     .option('-q, --quiet', 'print nothing on stderr but errors and warnings')
-    .option('--insecure', 'do not verify TLS certificates (warns on every run)')
-    .option('--ca-file <file>', "trust this PEM certificate authority (a studio's own CA)")
+    .option('--insecure', 'do not verify TLS certificates (warns on every run; login saves it for the profile)')
+    .option(
+      '--ca-file <file>',
+      "trust this PEM certificate authority as well as the public ones (a studio's own CA; login saves it for the profile)",
+    )
     .addHelpText('after', EXIT_CODES_HELP)
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -238,7 +241,7 @@ export function createProgram(deps: Deps): Command {
       .option('--until <time>', 'end at this time: 18:00, 2026-11-29T18:00, 2h (from now)')
       .option(
         '--exec <command>',
-        'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment, its output on stderr',
+        'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr',
       )
       .option('--forward-to <url>', 'POST each record as JSON to this local web hook')
       .option('--no-backfill', 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)')
