@@ -131,6 +131,7 @@ export function createProgram(deps: Deps): Command {
     )
     .addHelpText('after', EXIT_CODES_HELP)
     .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => deps.stdout.write(text),

@@ -10,6 +10,12 @@ describe('the program', () => {
     expect(result.stderr).toBe('');
   });
 
+  it("shows the global options in a command's help, where people look for --json", async () => {
+    const result = await runCli(['logs', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Global Options:[\s\S]*--json/);
+  });
+
   it('prints the version of package.json', async () => {
     const result = await runCli(['--version']);
     expect(result.code).toBe(0);
