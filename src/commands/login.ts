@@ -22,7 +22,7 @@ import { parseEventHost, parseHost, sendsPasswordInClear, type EventAddress, typ
 import { createApiClient, type ApiClient } from '../kitsu/http.js';
 import { expiresAt, isBotToken } from '../kitsu/jwt.js';
 import { createLineReader, type LineReader } from '../kitsu/prompt.js';
-import { describeUser } from '../kitsu/session-info.js';
+import { describeUser } from '../output/session-text.js';
 import { tlsSettingsFor, tlsToSave } from '../kitsu/tls.js';
 import type { SessionUser } from '../kitsu/types.js';
 import { chosenProfileName, openStore, type StoredProfile } from '../store/profiles.js';

@@ -6,7 +6,8 @@
 import type { CommandModule, Context, PlanContext } from '../context.js';
 import type { ProfilesOptions, ProfilesRemoveOptions, ProfilesUseOptions } from '../options.js';
 import { UsageError } from '../errors.js';
-import { describeEnd, isoOrNull, sessionEnd } from '../kitsu/session-info.js';
+import { sessionEnd } from '../kitsu/session-info.js';
+import { describeEnd, isoOrNull } from '../output/session-text.js';
 import { escapeJsonForTerminal, sanitizeForTerminal } from '../output/sanitize.js';
 import { reporterFor } from '../output/reporter.js';
 import { checkProfileName, forgetProfile, openStore, type StoreData } from '../store/profiles.js';

@@ -7,7 +7,7 @@ import type { WhoamiOptions } from '../options.js';
 import { UsageError } from '../errors.js';
 import { userFrom } from '../kitsu/auth.js';
 import { openSession } from '../kitsu/session.js';
-import { describeEnd, describeUser, isoOrNull, localTime } from '../kitsu/session-info.js';
+import { describeEnd, describeUser, isoOrNull, localTime } from '../output/session-text.js';
 import { escapeJsonForTerminal, sanitizeForTerminal } from '../output/sanitize.js';
 
 export function plan(ctx: PlanContext, _args: string[], _options: WhoamiOptions): null {

@@ -20,12 +20,12 @@
 import { capabilitiesOf, type ServerCapabilities } from '../core/capabilities.js';
 import { recordFromLogRow } from '../core/normalize.js';
 import { admitsObject, serverNameFilter, type EventFilter } from '../core/patterns.js';
+import { actedByOneOf } from '../core/person-filter.js';
 import type { EventRecord } from '../core/record.js';
+import { secondOf, toSecond } from '../core/seconds.js';
 import {
   newestSecond,
   readWindowsOldestFirst,
-  secondOf,
-  toSecond,
   walkNewestFirst,
   type ReadOptions,
   type LogRoute,
@@ -86,7 +86,7 @@ export function matchesQuery(record: EventRecord, query: LogQuery): boolean {
   if (query.filter && !query.filter.matches(record.name)) return false;
   if (query.onlyFiles && !ONLY_FILES_EVENTS.includes(record.name)) return false;
   if (query.projectIds?.length && !(record.project_id !== null && query.projectIds.includes(record.project_id))) return false;
-  if (query.personIds?.length && !(record.user_id !== null && query.personIds.includes(record.user_id))) return false;
+  if (query.personIds?.length && !actedByOneOf(record, query.personIds)) return false;
   return true;
 }
 

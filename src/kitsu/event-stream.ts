@@ -12,6 +12,7 @@
 import type { Agent } from 'node:http';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import { backoffDelay } from '../core/backoff.js';
+import { sleep } from '../core/sleep.js';
 import type { Clock } from '../context.js';
 import { AuthError, CliError, NetworkError } from '../errors.js';
 import { tlsFailure } from './tls.js';
@@ -312,16 +313,3 @@ export function describeConnectError(error: Error & { description?: unknown; con
   return error.message;
 }
 
-/** Waits `ms`, or less when `signal` aborts first (never rejects). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

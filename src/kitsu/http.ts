@@ -7,7 +7,7 @@
  * `send` answers with the status and the parsed JSON of any answer (the login flow needs the
  * body of a 400); `errorForResponse` turns a non-2xx answer into the CliError to throw.
  */
-import { readFileSync } from 'node:fs';
+import { userAgent } from '../package-info.js';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
@@ -90,15 +90,7 @@ const MAYBE_SENT = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-const USER_AGENT = `kitsu-tail/${readVersion()}`;
-
-function readVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'dev';
-  }
-}
+const USER_AGENT = userAgent();
 
 // A command should fail within seconds when the server is down, not back off for minutes.
 const RETRY_CAP_MS = 4_000;

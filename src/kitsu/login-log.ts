@@ -5,10 +5,10 @@
 import { capabilitiesOf } from '../core/capabilities.js';
 import { loginRecordFromRow } from '../core/normalize.js';
 import type { LoginRecord } from '../core/record.js';
+import { toSecond } from '../core/seconds.js';
 import type { LogQuery } from './event-log.js';
 import {
   readWindowsOldestFirst,
-  toSecond,
   walkNewestFirst,
   type LogRoute,
   type LogWindowBatch,
