@@ -28,7 +28,7 @@ export interface EventFilter {
   matches(name: string): boolean;
 }
 
-/** What `data/events/last` can filter on by name (kitsu-protocol.md §3.1). */
+/** What `data/events/last` can filter on by name (src/kitsu/README.md, Event log). */
 export interface ServerNameFilter {
   name?: string;
   name_prefixes?: string[];

@@ -1,5 +1,5 @@
 /**
- * Reads the stored event log (`GET data/events/last`, kitsu-protocol.md §3) oldest first or
+ * Reads the stored event log (`GET data/events/last`, README.md beside this file, Event log) oldest first or
  * newest first, whatever the server version, with nothing skipped or repeated and memory
  * bounded (see log-pager.ts for how).
  *
@@ -70,7 +70,7 @@ function wantsOwnProjectRows(query: LogQuery): boolean {
 export function serverParams(query: LogQuery, caps: ServerCapabilities): Query {
   const params: Query = {};
   if (query.filter) Object.assign(params, serverNameFilter(query.filter, caps));
-  // Exactly the string "true": the server ignores "True" (gazu's bug, kitsu-protocol.md §3.1).
+  // Exactly the string "true": the server ignores "True" (gazu's bug, README.md, Event log).
   if (query.onlyFiles) params.only_files = 'true';
   // One project can be asked of the server (its own project:* rows aside, see above); several
   // are filtered here, which keeps the server's own order within a second.

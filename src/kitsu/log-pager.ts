@@ -2,7 +2,7 @@
  * Paging of Zou's "last" log routes (`data/events/last`, `data/events/login-logs/last`),
  * which only answer newest first, with no tie-breaker, times truncated to whole seconds
  * (stored with microseconds), `before`/`after` exclusive and whole-second only
- * (kitsu-protocol.md §3.1). Two primitives, used by event-log.ts and login-log.ts:
+ * (README.md beside this file, Event log). Two primitives, used by event-log.ts and login-log.ts:
  *
  * - walkNewestFirst: every row of `[from, to)` newest first, in pages. With a cursor
  *   (1.0.4+) each page asks for rows strictly older than the last row, at full precision.

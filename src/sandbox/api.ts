@@ -1,5 +1,5 @@
 /**
- * The REST routes under `<base>/api/`, answering as Zou does (kitsu-protocol.md §1, §3, §4):
+ * The REST routes under `<base>/api/`, answering as Zou does (src/kitsu/README.md):
  * the same paths, status codes, bodies, parameter checks and permission rules, shaped by the
  * emulated version.
  */
@@ -231,7 +231,7 @@ export class Api {
 
   private logout(req: ReceivedRequest): Reply {
     return this.withUser(req, (_me, auth) => {
-      // A bot's token is revoked by changing the person, not by logging out (§7).
+      // A bot's token is revoked by changing the person, not by logging out (src/kitsu/README.md, Authentication).
       if (auth.claims.identity_type !== 'person') return forbidden();
       this.d.auth.revoke(auth.claims.jti);
       this.d.auth.revoke(auth.claims.refresh_jti);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createProgress } from '../../src/output/progress.js';
 import { reporterFor } from '../../src/output/reporter.js';
-import { captureStream, fakeContext, until } from '../helpers/output.js';
+import { testContext } from '../helpers/context.js';
+import { captureStream, until } from '../helpers/output.js';
 
 const ERASE = '\r\u001b[2K';
 
@@ -9,7 +10,7 @@ function setup(options: { stderrTTY?: boolean; stdoutTTY?: boolean; quiet?: bool
   let now = 1_000_000;
   const stderr = captureStream({ tty: options.stderrTTY ?? true, columns: 60 });
   const stdout = captureStream({ tty: options.stdoutTTY ?? false });
-  const ctx = fakeContext({ stderr, stdout, now: () => now, globals: { quiet: options.quiet ?? false } });
+  const ctx = testContext({ stderr, stdout, now: () => now, globals: { quiet: options.quiet ?? false } });
   return { ctx, stderr, advance: (ms: number) => (now += ms) };
 }
 
