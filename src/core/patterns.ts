@@ -89,7 +89,7 @@ function globToRegExp(glob: string): RegExp {
   for (const c of glob) {
     if (c === '*') out += '[^:]*';
     else if (c === '?') out += '[^:]';
-    else out += c.replace(/[.\-]/g, '\\$&');
+    else out += c.replace(/[.-]/g, '\\$&');
   }
   return new RegExp(`${out}$`);
 }

@@ -10,7 +10,7 @@
  * if end() is never reached; writes after that reject with the abort reason.
  */
 import type { Context, Format, OutStream } from '../context.js';
-import type { EventRecord, LoginRecord } from '../core/record.js';
+import type { EventRecord } from '../core/record.js';
 import { OutputClosedError } from '../errors.js';
 import { shouldColor } from './color.js';
 import {

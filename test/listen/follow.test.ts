@@ -2,9 +2,7 @@
  * follow() called as `logs --follow` calls it: after a history the caller printed itself,
  * with `printedBefore` marking the seam, while the sandbox keeps producing events.
  */
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Context } from '../../src/context.js';
 import type { EventRecord } from '../../src/core/record.js';
 import { parsePatterns } from '../../src/core/patterns.js';
 import { InterruptedError } from '../../src/errors.js';
