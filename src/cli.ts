@@ -25,7 +25,7 @@ import {
 import { CliError, ExitCode, InterruptedError, OutputClosedError } from './errors.js';
 import { redactor } from './core/redact.js';
 import { sanitizeForTerminal } from './output/sanitize.js';
-import { packageVersion } from './package-info.js';
+import { toolVersion } from './version.js';
 
 /** Commander keeps global options on the root, wherever they stood on the line. */
 function globalsOf(program: Program): GlobalOptions {
@@ -57,7 +57,7 @@ export type Execute = (planned: Planned) => Promise<void>;
 const runPlanned: Execute = (planned) => planned.run();
 
 export function createProgram(deps: Deps, execute: Execute = runPlanned): Program {
-  const program = declareProgram(packageVersion()).configureOutput({
+  const program = declareProgram(toolVersion()).configureOutput({
     writeOut: (text) => deps.stdout.write(text),
     writeErr: (text) => deps.stderr.write(text),
   });

@@ -7,7 +7,7 @@
  * `send` answers with the status and the parsed JSON of any answer (the login flow needs the
  * body of a 400); `errorForResponse` turns a non-2xx answer into the CliError to throw.
  */
-import { userAgent } from '../package-info.js';
+import { toolVersion } from '../version.js';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
@@ -90,7 +90,7 @@ const MAYBE_SENT = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-const USER_AGENT = userAgent();
+const USER_AGENT = `kitsu-tail/${toolVersion()}`;
 
 // A command should fail within seconds when the server is down, not back off for minutes.
 const RETRY_CAP_MS = 4_000;

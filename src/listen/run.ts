@@ -7,7 +7,7 @@ import type { EventRecord } from '../core/record.js';
 import { parseDuration, parseTime } from '../core/time.js';
 import type { Context, PlanContext } from '../context.js';
 import type { ListenOptions } from '../options.js';
-import { userAgent } from '../package-info.js';
+import { toolVersion } from '../version.js';
 import { IncompleteError, InterruptedError, UsageError } from '../errors.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import type { Session } from '../kitsu/types.js';
@@ -95,7 +95,7 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
         reporter,
         showEach: format === 'table',
         signal: ctx.signal,
-        userAgent: userAgent(),
+        userAgent: `kitsu-tail/${toolVersion()}`,
       }),
     );
   }
