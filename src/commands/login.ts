@@ -23,6 +23,7 @@ import { expiresAt, isBotToken } from '../kitsu/jwt.js';
 import { createLineReader, type LineReader } from '../kitsu/prompt.js';
 import { describeUser } from '../kitsu/session-info.js';
 import { tlsSettingsFor, tlsToSave } from '../kitsu/tls.js';
+import { malformedTokenMessage } from '../kitsu/token-shape.js';
 import type { SessionUser } from '../kitsu/types.js';
 import { chosenProfileName, openStore, type StoredProfile } from '../store/profiles.js';
 
@@ -131,6 +132,8 @@ async function prove(run: Run, client: ApiClient, address: KitsuAddress): Promis
   const flagToken = options.token?.trim();
   if (flagToken === '') throw new UsageError('--token is empty', 'pass the bot token, such as --token "$(cat bot-token.txt)"');
   const token = flagToken ?? (passwordWanted ? undefined : ctx.env.KITSU_TOKEN?.trim() || undefined);
+  const malformed = token && malformedTokenMessage(token, flagToken ? '--token' : 'KITSU_TOKEN');
+  if (malformed) throw new UsageError(malformed, 'pass the token alone, on one line, as the Kitsu admin gave it');
   if (token) return proveToken(client, token, reporter);
 
   const email =

@@ -14,6 +14,7 @@ import type { Reporter } from '../output/reporter.js';
 import { tlsFailure, trustedContext } from './tls.js';
 import type { HttpProxy, Query, TlsSettings } from './types.js';
 import { describeProxy, proxyFor } from './proxy.js';
+import { malformedTokenMessage } from './token-shape.js';
 import { backoffDelay } from '../core/backoff.js';
 
 export interface Timeouts {
@@ -320,6 +321,9 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
   }
 
   async function send(request: ApiRequest): Promise<ApiResponse> {
+    // undici refuses such a header before sending: that is a bad token, not a network failure.
+    const malformed = request.token !== undefined && malformedTokenMessage(request.token, 'use');
+    if (malformed) throw new AuthError(malformed);
     const signals = [options.signal, request.signal].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const idempotent = request.idempotent ?? request.method === 'GET';
