@@ -220,7 +220,17 @@ export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest
     }
     return new PermissionError(`${host} does not allow ${where}${said ? `: ${said}` : ''}`, 'ask a Kitsu admin for access, or use a profile with a higher role');
   }
-  return new CliError(`${host} refused ${where} with ${status}${said ? `: ${said}` : ''}`, ExitCode.failure);
+  return new RefusedError(`${host} refused ${where} with ${status}${said ? `: ${said}` : ''}`, status);
+}
+
+/** A 4xx answer with no class of its own (404, 409, …): exit 1 with the server's words. */
+export class RefusedError extends CliError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message, ExitCode.failure);
+  }
 }
 
 interface NetworkFailure {
