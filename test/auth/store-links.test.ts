@@ -7,19 +7,14 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CliError, UsageError } from '../../src/errors.js';
 import { openStore } from '../../src/store/profiles.js';
 import { ROOT } from '../helpers/listen.js';
-import { tempConfigDir } from '../helpers/run-cli.js';
+import { configDirs } from '../helpers/login.js';
 
-const temps: (() => void)[] = [];
-afterEach(() => temps.splice(0).forEach((cleanup) => cleanup()));
-function tmp(): string {
-  const t = tempConfigDir();
-  temps.push(t.cleanup);
-  return t.dir;
-}
+/** A fresh folder per call, removed after the file. */
+const tmp = configDirs();
 
 const SECRET = 'victim-secret-1234';
 
