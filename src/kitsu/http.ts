@@ -189,6 +189,10 @@ export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest
   const { status } = response;
   if (status >= 300 && status < 400 && response.location) {
     const to = new URL(response.location, `${apiUrl}/${request.path}`);
+    if (to.origin === url.origin) {
+      // Followable, but not followed: a chain too long, or a POST that a 301/302/303 turns into a GET.
+      return new ServerError(`${host} redirects ${where} to ${to.href}, which kitsu-tail does not follow here`, 'tell the Kitsu admin');
+    }
     return new ServerError(
       `${host} redirects ${where} to ${to.href}, another site, where kitsu-tail does not send the session`,
       `if Kitsu has moved, log in there: kitsu-tail login --host ${to.origin}`,

@@ -213,6 +213,23 @@ describe('redirects', () => {
     expect(front.seen.some((line) => line.startsWith('GET /moved/api/data/events/last'))).toBe(true);
   });
 
+  it('stops a same-origin loop after a few, with exit 6 naming it', async () => {
+    removers.push(
+      front.use((req, res) => {
+        if (!EVENTS_ROUTE.test(req.url ?? '')) return false;
+        res.writeHead(302, { location: req.url ?? '/' });
+        res.end();
+        return true;
+      }),
+    );
+    const before = front.seen.length;
+    const result = await runCli(['logs', '--limit', '5'], { env: throughFront() });
+    expect(result.code).toBe(6);
+    expectOneLine(result);
+    expect(result.stderr).toMatch(/redirects GET \/api\/data\/events\/last to http:\/\/127\.0\.0\.1:\d+\/api\/data\/events\/last\?\S+, which kitsu-tail does not follow here/);
+    expect(front.seen.slice(before).filter((line) => line.startsWith('GET /api/data/events/last'))).toHaveLength(6);
+  });
+
   it.each([302, 307, 308])('names one (%i) that leads to another site, and does not go there', async (status) => {
     removers.push(answer(EVENTS_ROUTE, status, { location: 'https://kitsu.elsewhere.test/api/data/events/last' }));
     const result = await runCli(['logs', '--limit', '5'], { env: throughFront() });
