@@ -6,7 +6,7 @@ import { createProgram } from '../cli.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { completionScript, SHELLS, type Shell } from '../output/completion/index.js';
-import { StreamSink } from '../output/sink.js';
+import { writeResult } from '../output/sink.js';
 
 export default async function completion(ctx: Context, args: string[], _options: Record<string, unknown>): Promise<void> {
   const shell = args[0];
@@ -14,8 +14,5 @@ export default async function completion(ctx: Context, args: string[], _options:
   if (!SHELLS.includes(shell as Shell)) {
     throw new UsageError(`no completion for the shell '${shell ?? ''}'`, `use one of: ${SHELLS.join(', ')}`);
   }
-  const sink = new StreamSink(ctx.stdout, ctx.signal);
-  await sink.write(completionScript(createProgram(ctx), shell as Shell));
-  await sink.flush();
-  sink.release();
+  await writeResult(ctx.stdout, ctx.signal, completionScript(createProgram(ctx), shell as Shell));
 }
