@@ -35,19 +35,13 @@ function load(): Chrono {
   const chrono = createRequire(import.meta.url)('chrono-node/en') as typeof ChronoEn;
   const configured = chrono.casual.clone();
   configured.parsers = configured.parsers.filter((p) => RELATIVE_AND_CASUAL.has(p.constructor.name));
+  // Chosen by class name: a chrono-node upgrade that renames one, or a bundler that mangles
+  // names, must fail loudly here rather than quietly read fewer forms.
+  if (configured.parsers.length !== RELATIVE_AND_CASUAL.size) {
+    throw new Error(`chrono-node: expected the parsers ${[...RELATIVE_AND_CASUAL].join(', ')}`);
+  }
   parser = configured;
   return parser;
-}
-
-/** A wall-clock time (month 1–12), which time.ts turns into an instant in the local zone. */
-export interface WallTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  millisecond: number;
 }
 
 /**
@@ -55,7 +49,10 @@ export interface WallTime {
  * duration `3d` is; a day or a time of day (`last monday`, `yesterday 17:00`) is a wall-clock
  * time, which the local zone turns into an instant (daylight saving included).
  */
-export type NaturalTime = { instantMs: number } | { wall: WallTime };
+export type NaturalTime =
+  | { instantMs: number }
+  /** The wall-clock time written as if it were UTC (Date.UTC of its fields). */
+  | { wallMs: number };
 
 /**
  * What `text` names, read at `nowMs` where clocks are `offsetMinutes` east of UTC, or null
@@ -70,15 +67,8 @@ export function parseNaturalTime(text: string, nowMs: number, offsetMinutes: num
   const start = result.start;
   if ([...result.tags()].includes('result/relativeDate')) return { instantMs: start.date().getTime() };
   const timeOfDay = start.isCertain('hour');
-  const field = (name: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'millisecond'): number => start.get(name) ?? 0;
-  const wall: WallTime = {
-    year: field('year'),
-    month: field('month'),
-    day: field('day'),
-    hour: timeOfDay ? field('hour') : 0,
-    minute: timeOfDay ? field('minute') : 0,
-    second: timeOfDay ? field('second') : 0,
-    millisecond: timeOfDay ? field('millisecond') : 0,
-  };
-  return { wall };
+  const field = (name: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'millisecond'): number =>
+    name === 'year' || name === 'month' || name === 'day' || timeOfDay ? (start.get(name) ?? 0) : 0;
+  const wallMs = Date.UTC(field('year'), field('month') - 1, field('day'), field('hour'), field('minute'), field('second'), field('millisecond'));
+  return { wallMs };
 }

@@ -170,8 +170,7 @@ export function parseTime(text: string, nowMs: number, flag: string, options: Pa
     const natural = input === '' ? null : parseNaturalTime(lower, nowMs, zone.offsetAt(nowMs), options.future);
     if (!natural) return fail(`cannot read '${text}' as a time`);
     if ('instantMs' in natural) return checked(natural.instantMs);
-    const { millisecond, ...fields } = natural.wall;
-    return checked(fromLocalFields(fields, zone, millisecond));
+    return checked(fromLocalFields(toLocalFields(natural.wallMs, utcTimeZone), zone, natural.wallMs % 1000));
   }
   const { fields, ms } = dateTimeOf(iso);
   const problem = dateProblem(fields) ?? clockProblem(fields);
