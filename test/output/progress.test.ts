@@ -6,9 +6,9 @@ import { captureStream, until } from '../helpers/output.js';
 
 const ERASE = '\r\u001b[2K';
 
-function setup(options: { stderrTTY?: boolean; stdoutTTY?: boolean; quiet?: boolean } = {}) {
+function setup(options: { stderrTTY?: boolean; stdoutTTY?: boolean; quiet?: boolean; columns?: number } = {}) {
   let now = 1_000_000;
-  const stderr = captureStream({ tty: options.stderrTTY ?? true, columns: 60 });
+  const stderr = captureStream({ tty: options.stderrTTY ?? true, columns: options.columns ?? 60 });
   const stdout = captureStream({ tty: options.stdoutTTY ?? false });
   const ctx = testContext({ stderr, stdout, now: () => now, globals: { quiet: options.quiet ?? false } });
   return { ctx, stderr, advance: (ms: number) => (now += ms) };
@@ -24,6 +24,14 @@ describe('progress', () => {
     progress.done();
     expect(stderr.text()).toBe(`${ERASE}exporting: 10 events · 1 page${ERASE}exporting: 12,345 events · 13 pages · 6,173/s${ERASE}`);
     expect(stderr.text()).not.toContain('\n');
+  });
+
+  it('cuts the line with … to leave the last column free on a narrow terminal', () => {
+    const { ctx, stderr } = setup({ columns: 20 });
+    const progress = createProgress(ctx, 'reading the event log');
+    progress.update({ events: 12_345, pages: 13 });
+    expect(stderr.text()).toBe(`${ERASE}reading the event …`);
+    progress.done();
   });
 
   it('says 1 event and 1 page, 0 events and 0 pages', () => {
