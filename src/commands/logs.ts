@@ -15,7 +15,7 @@ import { describeQuery } from '../core/checkpoint.js';
 import { runCheckpointedExport, writeAll } from '../export/exactly-once.js';
 import { loadDirectory } from '../kitsu/directory.js';
 import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
-import { fromSecond, secondOf, toSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
+import { fromSecond, secondOf, serverSecond, toSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
 import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
 import { openSession } from '../kitsu/session.js';
 import type { Session } from '../kitsu/types.js';
@@ -299,6 +299,7 @@ async function runLog<R extends LogRow>(
         until: toSecond(source.until),
         sinceGiven: plan.since !== undefined,
         read: (from, to) => source.windows(from, to, readOptions),
+        serverSecond: () => serverSecond(session.http, ctx.signal),
         writer: plan.output === undefined ? source.writer(undefined) : undefined,
         reporter,
         onRows: (n) => progress.update({ events: (events = n), pages }),

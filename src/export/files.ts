@@ -154,3 +154,53 @@ export class OutputFile {
     await this.handle.close();
   }
 }
+
+/**
+ * The ids of the records at the end of the export file `path` (its first `length` bytes,
+ * whole NDJSON lines) created at or after second `from`, read backwards from the end: what a
+ * run that must read again from `from` skips. Stops at the first line that is older, or that
+ * is not one of its records (a file may start with lines of its own).
+ */
+export async function committedIdsSince(path: string, length: number, from: number): Promise<{ id: string; second: number }[]> {
+  const found: { id: string; second: number }[] = [];
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const CHUNK = 64 * 1024;
+    let end = length;
+    let carry = Buffer.alloc(0);
+    while (end > 0) {
+      const start = Math.max(0, end - CHUNK);
+      const chunk = Buffer.alloc(end - start);
+      await handle.read(chunk, 0, chunk.length, start);
+      end = start;
+      let buffer = Buffer.concat([chunk, carry]);
+      // Every line but the first of the buffer is whole (unless the file's start was reached).
+      let cut = buffer.length;
+      for (let i = buffer.length - 1; i >= -1; i -= 1) {
+        if (i >= 0 && buffer[i] !== 0x0a) continue;
+        if (i === -1 && end > 0) break;
+        const line = buffer.subarray(i + 1, cut).toString('utf8');
+        cut = i;
+        if (line === '') continue;
+        const record = recordOf(line);
+        if (!record || record.second < from) return found;
+        found.push(record);
+      }
+      buffer = buffer.subarray(0, Math.max(0, cut));
+      carry = buffer;
+    }
+    return found;
+  } finally {
+    await handle.close();
+  }
+}
+
+function recordOf(line: string): { id: string; second: number } | null {
+  try {
+    const { id, created_at: createdAt } = JSON.parse(line) as { id?: unknown; created_at?: unknown };
+    const ms = typeof createdAt === 'string' ? Date.parse(createdAt) : Number.NaN;
+    return typeof id === 'string' && Number.isFinite(ms) ? { id, second: Math.floor(ms / 1000) } : null;
+  } catch {
+    return null;
+  }
+}

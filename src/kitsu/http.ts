@@ -68,6 +68,8 @@ export interface ApiResponse {
   snippet: string;
   /** The Location header of a redirect, which is not followed. */
   location?: string;
+  /** The server's clock when it answered (its Date header), ms since the epoch. */
+  serverTime?: number;
 }
 
 export interface ApiClient {
@@ -291,8 +293,14 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
     const ms = Math.round(performance.now() - started);
     reporter.verbose(`http: ${request.method} ${path} ${response.statusCode} ${ms}ms`);
     const contentType = String(response.headers['content-type'] ?? '');
-    const { location } = response.headers;
-    const head = { status: response.statusCode, contentType, ...(typeof location === 'string' ? { location } : {}) };
+    const { location, date } = response.headers;
+    const serverTime = typeof date === 'string' ? Date.parse(date) : Number.NaN;
+    const head = {
+      status: response.statusCode,
+      contentType,
+      ...(typeof location === 'string' ? { location } : {}),
+      ...(Number.isFinite(serverTime) ? { serverTime } : {}),
+    };
     if (text.trim() === '' && response.statusCode >= 200 && response.statusCode < 300) {
       return { ...head, body: undefined, json: true, snippet: '' };
     }

@@ -70,6 +70,27 @@ export interface PagerSettings<R extends LogRow> extends ReadOptions {
   /** Filters the server applies (it may ignore some: the caller filters again). */
   params: Query;
   pageSize?: number;
+  /** Notes the server's clock of every answer (readWindowsOldestFirst makes its own). */
+  serverClock?: ServerClock;
+}
+
+/**
+ * The server's clock as its answers showed it (their Date header), in whole seconds: the
+ * furthest an export may say it has read. A `--until` in the future, or our own clock, is not
+ * something the server has shown: rows may still come before it.
+ */
+export class ServerClock {
+  private latest: number | null = null;
+
+  /** An answer's Date, ms since the epoch. The latest one counts, even if it went back. */
+  note(ms: number): void {
+    this.latest = Math.floor(ms / 1000);
+  }
+
+  /** Whole seconds since the epoch, or null when no answer carried a Date. */
+  get second(): number | null {
+    return this.latest;
+  }
 }
 
 export interface Page<R> {
@@ -93,11 +114,11 @@ async function fetchRows<R extends LogRow>(
   if (request.before !== undefined) query.before = serverDate(request.before);
   if (request.after !== undefined) query.after = serverDate(request.after);
   if (request.cursor !== undefined) query[settings.route.cursorParam] = request.cursor;
-  const body = await settings.http.get<unknown>(
-    settings.route.path,
-    query,
-    settings.signal ? { signal: settings.signal } : undefined,
-  );
+  const clock = settings.serverClock;
+  const body = await settings.http.get<unknown>(settings.route.path, query, {
+    ...(settings.signal ? { signal: settings.signal } : {}),
+    ...(clock ? { onServerTime: (ms: number) => clock.note(ms) } : {}),
+  });
   if (!Array.isArray(body)) {
     throw new ServerError(
       `the server answered ${settings.route.path} with something other than a list of rows`,
@@ -197,7 +218,13 @@ export async function* walkNewestFirst<R extends LogRow>(
 export interface LogWindowBatch<R> {
   /** The window's rows, oldest first. */
   rows: R[];
-  /** Every row before this second has now been given. */
+  /** The window's end (exclusive): the rows of the seconds before it were asked for. */
+  end: number;
+  /**
+   * Every row before this second has now been given. Never past what the server has shown:
+   * the window's end, its clock (the answers' Date), or without a Date the second after the
+   * newest row seen, whichever is earliest; rows the window gave may be newer than it.
+   */
   readThrough: number;
 }
 
@@ -207,16 +234,22 @@ export interface LogWindowBatch<R> {
  * where the server's clock was, whatever ours says.
  */
 export async function* readWindowsOldestFirst<R extends LogRow>(
-  settings: PagerSettings<R>,
+  given: PagerSettings<R>,
   from: number | undefined,
   to: number | undefined,
 ): AsyncGenerator<LogWindowBatch<R>> {
+  const clock = given.serverClock ?? new ServerClock();
+  const settings: PagerSettings<R> = { ...given, serverClock: clock };
   const pageSize = settings.pageSize ?? PAGE_SIZE;
+  /** Without a Date header: how far the rows themselves show the log (nothing past `from`). */
+  let rowsShowThrough = from ?? 0;
+  const shownThrough = (windowEnd: number): number => Math.min(windowEnd, clock.second ?? rowsShowThrough);
   let end = to;
   if (end === undefined) {
     const newest = await newestSecond(settings, from);
     if (newest === null) return;
     end = newest + 1;
+    rowsShowThrough = end;
   }
   const start = from ?? 0;
   if (start >= end) return;
@@ -247,8 +280,9 @@ export async function* readWindowsOldestFirst<R extends LogRow>(
       continue;
     }
     planner.completed(window, rows.length, rows.length > 0 ? secondOf(rows[rows.length - 1]!) : null);
+    if (rows.length > 0) rowsShowThrough = Math.max(rowsShowThrough, secondOf(rows[0]!) + 1);
     rows.reverse();
-    yield { rows, readThrough: window.end };
+    yield { rows, end: window.end, readThrough: shownThrough(window.end) };
   }
 }
 
@@ -259,4 +293,11 @@ export async function newestSecond<R extends LogRow>(settings: PagerSettings<R>,
   if (!newest) return null;
   const second = secondOf(newest);
   return from !== undefined && second < from ? null : second;
+}
+
+/** The server's clock now (the Date of an answer from the API root), whole seconds; null without one. */
+export async function serverSecond(http: KitsuHttp, signal?: AbortSignal): Promise<number | null> {
+  const clock = new ServerClock();
+  await http.get<unknown>('', undefined, { ...(signal ? { signal } : {}), onServerTime: (ms) => clock.note(ms) });
+  return clock.second;
 }
