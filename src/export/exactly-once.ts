@@ -40,6 +40,7 @@ import type { RecordWriter } from '../output/types.js';
 import { formatNdjson } from '../output/writer.js';
 import { committedIdsSince, onFile, OutputFile, readCheckpointFile, writeCheckpointFile } from './files.js';
 import { lockCheckpoint } from './lock.js';
+import { sameFile } from './same-file.js';
 
 /** Commit at least this often (a long first export killed midway keeps most of its work). */
 const COMMIT_EVERY_MS = 2_000;
@@ -78,6 +79,12 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
   const identity: CheckpointIdentity = { ...request.identity, output: outputPath };
   const { reporter } = request;
 
+  if (outputPath !== null && (await onFile('--output', outputPath, () => sameFile(checkpointPath, outputPath)))) {
+    throw new UsageError(
+      `--checkpoint ${request.checkpointPath} and --output ${request.outputPath} are the same file: the checkpoint would replace the events`,
+      'give the checkpoint a file of its own, such as state.json beside the output',
+    );
+  }
   const atCheckpoint = <T>(work: () => Promise<T>) => onFile('--checkpoint', checkpointPath, work);
   const atOutput = <T>(work: () => Promise<T>) => onFile('--output', outputPath!, work);
   const taken = await atCheckpoint(() => lockCheckpoint(checkpointPath, { now: () => ctx.clock.now(), signal: ctx.signal }));
