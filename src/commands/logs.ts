@@ -13,6 +13,7 @@ import type { Context, OutStream } from '../context.js';
 import { PermissionError, UsageError } from '../errors.js';
 import { describeQuery } from '../core/checkpoint.js';
 import { runCheckpointedExport, writeAll } from '../export/exactly-once.js';
+import { onFile, openAppendTarget } from '../export/files.js';
 import { loadDirectory } from '../kitsu/directory.js';
 import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
 import { fromSecond, secondOf, serverSecond, toSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
@@ -317,7 +318,7 @@ async function runLog<R extends LogRow>(
       return;
     }
 
-    const destination = destinationFor(ctx, plan.output);
+    const destination = await destinationFor(plan.output);
     const writer = source.writer(destination.stream);
     const print = async (record: R): Promise<void> => {
       await writer.write(record);
@@ -352,10 +353,11 @@ interface Destination {
   close(): Promise<void>;
 }
 
-function destinationFor(ctx: Context, output: string | undefined): Destination {
+async function destinationFor(output: string | undefined): Promise<Destination> {
   if (output === undefined) return { stream: undefined, close: async () => {} };
-  // Errors (a folder that does not exist, no permission) reach the writer's sink as 'error'.
-  const file: WriteStream = createWriteStream(output, { flags: 'a' });
+  // Opened here, so that a missing folder or a planted link is a usage error (exit 2).
+  const handle = await onFile('--output', output, () => openAppendTarget(output));
+  const file: WriteStream = createWriteStream('', { fd: handle });
   return {
     stream: file,
     close: () =>

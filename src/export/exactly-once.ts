@@ -38,7 +38,7 @@ import { secondOf } from '../kitsu/log-pager.js';
 import type { Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
 import { formatNdjson } from '../output/writer.js';
-import { committedIdsSince, onFile, OutputFile, readCheckpointFile, writeCheckpointFile } from './files.js';
+import { committedIdsSince, onFile, OutputFile, readCheckpointFile, removeLeftTemporaries, writeCheckpointFile } from './files.js';
 import { lockCheckpoint } from './lock.js';
 import { sameFile } from './same-file.js';
 
@@ -92,6 +92,7 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
   const { lock } = taken;
   let output: OutputFile | null = null;
   try {
+    await atCheckpoint(() => removeLeftTemporaries(checkpointPath));
     let state = await atCheckpoint(() => readCheckpointFile(checkpointPath));
     if (state) {
       const why = mismatch(state, identity);
