@@ -6,7 +6,7 @@
  *
  * The order of things, each step safe to be killed after:
  * 1. take the checkpoint's lock (overlapping cron runs: the later one waits a few seconds,
- *    then leaves the export to the running one; see lock.ts);
+ *    then leaves the export to the running one; see src/store/lock.ts);
  * 2. read the checkpoint (refusing one of another host, profile, account, filter or file);
  * 3. cut the output back to the length the checkpoint committed (what a killed run
  *    appended after its last commit goes), or, on a first run, commit its current length
@@ -39,7 +39,7 @@ import type { Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
 import { formatNdjson } from '../output/writer.js';
 import { committedIdsSince, onFile, OutputFile, readCheckpointFile, removeLeftTemporaries, writeCheckpointFile } from './files.js';
-import { lockCheckpoint } from './lock.js';
+import { lockCheckpoint } from '../store/lock.js';
 import { sameFile } from './same-file.js';
 
 /** Commit at least this often (a long first export killed midway keeps most of its work). */
@@ -87,7 +87,7 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
   }
   const atCheckpoint = <T>(work: () => Promise<T>) => onFile('--checkpoint', checkpointPath, work);
   const atOutput = <T>(work: () => Promise<T>) => onFile('--output', outputPath!, work);
-  const taken = await atCheckpoint(() => lockCheckpoint(checkpointPath, { now: () => ctx.clock.now(), signal: ctx.signal }));
+  const taken = await atCheckpoint(() => lockCheckpoint(checkpointPath, { now: () => ctx.clock.now(), signal: ctx.signal, warn: (m) => reporter.warn(m) }));
   if ('busy' in taken) return { added: 0, skippedFor: taken.busy };
   const { lock } = taken;
   let output: OutputFile | null = null;
