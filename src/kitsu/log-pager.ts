@@ -217,6 +217,9 @@ export async function* walkNewestFirst<R extends LogRow>(
   for (;;) {
     const page = await fetchRows(settings, { before, after, limit });
     checkOrder(page, before);
+    // Each second is handed on from one page: an id twice in it would be handed on twice.
+    const ids = new Set(page.map((row) => row.id));
+    if (ids.size < page.length) throw notPaging('it answered an id twice in one page');
     const { rows: inside, passed } = within(page);
     const more = !passed && page.length >= limit;
     if (!more) {

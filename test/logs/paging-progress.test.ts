@@ -73,6 +73,13 @@ describe('a server that ignores cursor_event_id', () => {
     expect(fake.requests).toBeLessThan(100);
   });
 
+  it('without a cursor (0.19.60), an id twice in one page: exit 6', async () => {
+    fake = await startFakeLog({ version: '0.19.60', rows: spread(50, 3), answer: (page) => [page[0]!, ...page], failFrom: 200 });
+    const result = await logsAll();
+    expect(result.code, result.stderr).toBe(6);
+    expect(result.stderr).toContain('the server does not page data/events/last: it answered an id twice in one page');
+  });
+
   it('still reads an honest server whole', async () => {
     const rows = [...spread(400, 5), ...rowsInSecond(BASE + 400, 2500, 'dense')];
     fake = await startFakeLog({ version: '1.0.67', rows });
