@@ -182,7 +182,7 @@ export async function* readLogWindows(
   const own = ownProjectReads(settings, query);
   if (!own) {
     for await (const batch of readWindowsOldestFirst(settings, toSecond(query.since), toSecond(query.until))) {
-      yield { rows: batch.rows.filter((r) => matchesQuery(r, query)), readThrough: batch.readThrough };
+      yield { ...batch, rows: batch.rows.filter((r) => matchesQuery(r, query)) };
     }
     return;
   }
@@ -200,13 +200,13 @@ export async function* readLogWindows(
     let pending = await ownRows.next();
     for await (const batch of readWindowsOldestFirst(settings, from, to)) {
       const inWindow: EventRecord[][] = [];
-      for (; !pending.done && secondOf(pending.value[0]!) < batch.readThrough; pending = await ownRows.next()) {
+      for (; !pending.done && secondOf(pending.value[0]!) < batch.end; pending = await ownRows.next()) {
         inWindow.unshift(pending.value.reverse());
       }
       const rows = batch.rows.filter((r) => matchesQuery(r, query)).reverse();
       const merged: EventRecord[] = [];
       for await (const record of withOwnProjectRows(rows, inWindow.values(), own, query)) merged.push(record);
-      yield { rows: merged.reverse(), readThrough: batch.readThrough };
+      yield { ...batch, rows: merged.reverse() };
     }
   } finally {
     await ownRows.return(undefined);

@@ -100,6 +100,8 @@ export interface ApiResponse {
   location?: string;
   /** The Retry-After header, in ms, when the answer gave one that reads. */
   retryAfterMs?: number;
+  /** The server's clock when it answered (its Date header), ms since the epoch. */
+  serverTime?: number;
 }
 
 export interface ApiClient {
@@ -454,13 +456,15 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
       const ms = Math.round(performance.now() - started);
       reporter.verbose(`http: ${request.method} ${path} ${response.statusCode} ${ms}ms`);
       const contentType = String(response.headers['content-type'] ?? '');
-      const { location } = response.headers;
+      const { location, date } = response.headers;
       const retryAfterMs = retryAfter(response.headers['retry-after']);
+      const serverTime = typeof date === 'string' ? Date.parse(date) : Number.NaN;
       const head = {
         status: response.statusCode,
         contentType,
         ...(typeof location === 'string' ? { location } : {}),
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        ...(Number.isFinite(serverTime) ? { serverTime } : {}),
       };
       if (text.trim() === '' && response.statusCode >= 200 && response.statusCode < 300) {
         return { ...head, body: undefined, json: true, snippet: '' };

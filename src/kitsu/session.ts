@@ -288,7 +288,10 @@ function createKitsuHttp(client: ApiClient, tokens: TokenKeeper, login: Resolved
     if (isExpiredAnswer(response) && tokens.renewable) {
       response = await client.send({ ...request, token: await tokens.renewFrom(token) });
     }
-    if (response.status >= 200 && response.status < 300 && response.json) return response.body as T;
+    if (response.status >= 200 && response.status < 300 && response.json) {
+      if (response.serverTime !== undefined) options?.onServerTime?.(response.serverTime);
+      return response.body as T;
+    }
     const error = errorForResponse(response, request, client.apiUrl);
     if (error instanceof AuthError) throw new AuthError(error.message, sessionHint(login));
     throw error;

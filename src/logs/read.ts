@@ -7,7 +7,7 @@ import type { Context, OutStream } from '../context.js';
 import { newestFirst } from '../core/newest-first.js';
 import { toSecond } from '../core/seconds.js';
 import { runCheckpointedExport, writeAll } from '../export/exactly-once.js';
-import { type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
+import { serverSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
 import type { Session } from '../kitsu/types.js';
 import { createProgress } from '../output/progress.js';
 import type { Reporter } from '../output/reporter.js';
@@ -67,6 +67,7 @@ export async function readLog<R extends LogRow>(
         until: toSecond(source.until),
         sinceGiven: plan.since !== undefined,
         read: (from, to) => source.windows(from, to, readOptions),
+        serverSecond: () => serverSecond(session.http, ctx.signal),
         writer: plan.output === undefined ? source.writer(undefined) : undefined,
         reporter,
         onRows: (n) => progress.update({ events: (events = n), pages }),
@@ -84,7 +85,7 @@ export async function readLog<R extends LogRow>(
       return;
     }
 
-    const destination = destinationFor(plan.output);
+    const destination = await destinationFor(plan.output);
     const writer = source.writer(destination.stream);
     const print = async (record: R): Promise<void> => {
       await writer.write(record);
