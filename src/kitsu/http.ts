@@ -1,6 +1,5 @@
 /**
- * The one HTTP client for the Kitsu REST API (undici, loaded only by the code that talks to a
- * server): keep-alive connections, time-outs, bounded retries with jittered back-off for
+ * The one HTTP client for the Kitsu REST API (on Node's http modules, see transport.ts): keep-alive connections, time-outs, bounded retries with jittered back-off for
  * requests that are safe to send again, proxies from the environment, TLS verified by
  * default, `--verbose` request lines, and the exit-code mapping of DESIGN.md.
  *
@@ -8,12 +7,12 @@
  * body of a 400); `errorForResponse` turns a non-2xx answer into the CliError to throw.
  */
 import { readFileSync } from 'node:fs';
-import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
-import { tlsFailure, trustedContext } from './tls.js';
+import { tlsFailure } from './tls.js';
 import type { HttpProxy, Query, TlsSettings } from './types.js';
-import { describeProxy, proxyFor } from './proxy.js';
+import { createStreamAgent, describeProxy, PROXY_FAILED, proxyFor } from './proxy.js';
+import { BODY_TIMEOUT, CONNECT_TIMEOUT, createTransport, HEADERS_TIMEOUT } from './transport.js';
 import { backoffDelay } from '../core/backoff.js';
 
 export interface Timeouts {
@@ -78,16 +77,14 @@ export interface ApiClient {
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 // The request never reached the server: safe to send again whatever the method.
-const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', CONNECT_TIMEOUT, 'EHOSTUNREACH', 'ENETUNREACH']);
 // The request may have reached the server: only idempotent requests go again.
 const MAYBE_SENT = new Set([
   'ECONNRESET',
   'EPIPE',
   'ETIMEDOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
+  HEADERS_TIMEOUT,
+  BODY_TIMEOUT,
 ]);
 
 const USER_AGENT = `kitsu-tail/${readVersion()}`;
@@ -181,12 +178,12 @@ interface NetworkFailure {
   peer?: string;
 }
 
-/** The system or undici code of a failure, looking through `cause` chains. */
+/** The system or transport code of a failure, looking through `cause` chains. */
 function networkFailureOf(error: unknown): NetworkFailure {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
     const { code, address, hostname } = current as NodeJS.ErrnoException & { address?: string; hostname?: string };
-    if (code && code !== 'UND_ERR_CONNECT' && !/^ERR_INVALID/.test(code)) return { code, message: current.message, peer: address ?? hostname };
+    if (code && !/^ERR_INVALID/.test(code)) return { code, message: current.message, peer: address ?? hostname };
     current = (current as Error & { cause?: unknown }).cause;
   }
   return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error) };
@@ -194,17 +191,16 @@ function networkFailureOf(error: unknown): NetworkFailure {
 
 /** Failures of the proxy itself, which must not read as if Kitsu were down. */
 function proxyError(failure: NetworkFailure, proxy: HttpProxy, host: string): CliError | null {
-  const where = describeProxy(proxy);
-  const refusedWith = /^Proxy response \((\d+)\)/.exec(failure.message)?.[1];
-  if (refusedWith) {
-    return new NetworkError(
-      `${where} refused to connect to ${host} with ${refusedWith}`,
-      refusedWith === '407' ? `put the proxy's user and password in ${proxy.variable}` : `ask whoever runs the proxy, or add ${host} to NO_PROXY`,
-    );
-  }
-  if (failure.peer?.replace(/^\[|\]$/g, '') !== proxy.url.hostname.replace(/^\[|\]$/g, '')) return null;
-  const reason = failure.code === 'ECONNREFUSED' ? 'connection refused' : failure.code === 'ENOTFOUND' ? 'no such name in DNS' : failure.message;
-  return new NetworkError(`cannot reach ${where}: ${reason}`, `check ${proxy.variable}, or add ${host} to NO_PROXY if Kitsu is reachable without it`);
+  if (failure.code !== PROXY_FAILED) return null;
+  const refusedWith = / with (\d{3})$/.exec(failure.message)?.[1];
+  const hint = refusedWith === '407'
+    ? `put the proxy's user and password in ${proxy.variable}`
+    : refusedWith
+      ? `ask whoever runs the proxy, or add ${host} to NO_PROXY`
+      : `check ${proxy.variable}, or add ${host} to NO_PROXY if Kitsu is reachable without it`;
+  // The tunnel names host:port; the REST client names the host as the user gave it.
+  const message = refusedWith ? `${describeProxy(proxy)} refused to connect to ${host} with ${refusedWith}` : failure.message;
+  return new NetworkError(message, hint);
 }
 
 function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, proxy: HttpProxy | undefined): CliError {
@@ -219,15 +215,13 @@ function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, pr
       return new NetworkError(`cannot find the host ${host} (no such name in DNS)`, 'check the spelling of the host');
     case 'ECONNREFUSED':
       return new NetworkError(`cannot reach ${host}: connection refused${tries}`, 'check the host and port, and that Kitsu is running');
-    case 'UND_ERR_CONNECT_TIMEOUT':
+    case CONNECT_TIMEOUT:
     case 'ETIMEDOUT':
       return new NetworkError(`cannot reach ${host}: the connection timed out${tries}`, 'check the host, your network and any firewall or proxy');
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
+    case HEADERS_TIMEOUT:
+    case BODY_TIMEOUT:
       return new NetworkError(`${host} did not answer in time${tries}`, 'the server or the network is slow or down; try again later');
     case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-    case 'UND_ERR_CLOSED':
     case 'EPIPE':
       return new NetworkError(
         `${host} closed the connection${tries}`,
@@ -250,7 +244,6 @@ function abortReason(signal: AbortSignal): unknown {
 }
 
 export async function createApiClient(options: ApiClientOptions): Promise<ApiClient> {
-  const { Agent, ProxyAgent } = await import('undici');
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const retries = options.retries ?? 3;
   const baseMs = options.retryBaseMs ?? 250;
@@ -258,20 +251,9 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
   const host = apiUrl.host;
   const { reporter } = options;
 
-  const secureContext = trustedContext(options.tls);
-  const tlsOptions = { rejectUnauthorized: options.tls.rejectUnauthorized, ...(secureContext ? { secureContext } : {}) };
-  const agentOptions = {
-    connect: { timeout: timeouts.connectMs, ...tlsOptions },
-    headersTimeout: timeouts.headersMs,
-    bodyTimeout: timeouts.bodyMs,
-    ...(options.keepAlive === false ? { pipelining: 0 } : {}),
-  };
-  // Decided here, as for the event stream, rather than by undici's EnvHttpProxyAgent, whose
-  // NO_PROXY ignored a '*' among other names.
+  // Decided by proxy.ts, as for the event stream: loopback is never proxied, NO_PROXY=* works.
   const proxy = proxyFor(apiUrl, options.env);
-  const dispatcher: Dispatcher = proxy
-    ? new ProxyAgent({ ...agentOptions, uri: proxy.url.href, requestTls: tlsOptions })
-    : new Agent(agentOptions);
+  const transport = createTransport(createStreamAgent(apiUrl, options.tls, proxy, options.keepAlive !== false), timeouts);
   if (proxy) reporter.verbose(`http: using the proxy from the environment for ${host}`);
 
   const basePath = apiUrl.pathname.replace(/\/+$/, '');
@@ -286,7 +268,7 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
       body = JSON.stringify(request.body);
     }
     const started = performance.now();
-    const response = await dispatcher.request({ origin: apiUrl.origin, path, method: request.method, headers, body, signal });
+    const response = await transport.request({ origin: apiUrl.origin, path, method: request.method, headers, body, signal });
     const text = await response.body.text();
     const ms = Math.round(performance.now() - started);
     reporter.verbose(`http: ${request.method} ${path} ${response.statusCode} ${ms}ms`);
@@ -350,6 +332,6 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
   return {
     apiUrl: options.apiUrl.replace(/\/+$/, ''),
     send,
-    close: () => dispatcher.close(),
+    close: () => transport.close(),
   };
 }
