@@ -5,7 +5,6 @@
  * Command bodies live in src/commands/<verb>.ts and are imported only when that command
  * runs, so `--help` and `--version` never pay for socket.io-client, undici or conf.
  */
-import { readFileSync } from 'node:fs';
 import { CommanderError, type Command, type OptionValues } from '@commander-js/extra-typings';
 import { systemClock, type CommandModule, type Context, type Deps, type GlobalOptions } from './context.js';
 import {
@@ -26,13 +25,7 @@ import {
 import { CliError, ExitCode, InterruptedError, OutputClosedError } from './errors.js';
 import { redactor } from './core/redact.js';
 import { sanitizeForTerminal } from './output/sanitize.js';
-
-function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
+import { toolVersion } from './version.js';
 
 /** Commander keeps global options on the root, wherever they stood on the line. */
 function globalsOf(program: Program): GlobalOptions {
@@ -55,7 +48,7 @@ function globalsOf(program: Program): GlobalOptions {
 export type PlanProbe = (command: string, plan: unknown) => void;
 
 export function createProgram(deps: Deps, probe?: PlanProbe): Program {
-  const program = declareProgram(readVersion()).configureOutput({
+  const program = declareProgram(toolVersion()).configureOutput({
     writeOut: (text) => deps.stdout.write(text),
     writeErr: (text) => deps.stderr.write(text),
   });

@@ -6,7 +6,6 @@
  * `send` answers with the status and the parsed JSON of any answer (the login flow needs the
  * body of a 400); `errorForResponse` turns a non-2xx answer into the CliError to throw.
  */
-import { readFileSync } from 'node:fs';
 import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
 import { tlsFailure } from './tls.js';
@@ -14,6 +13,7 @@ import type { HttpProxy, Query, TlsSettings } from './types.js';
 import { createStreamAgent, describeProxy, PROXY_FAILED, proxyFor } from './proxy.js';
 import { BODY_TIMEOUT, CONNECT_TIMEOUT, createTransport, HEADERS_TIMEOUT } from './transport.js';
 import { backoffDelay } from '../core/backoff.js';
+import { toolVersion } from '../version.js';
 
 export interface Timeouts {
   /** TCP and TLS connection set-up. */
@@ -87,15 +87,7 @@ const MAYBE_SENT = new Set([
   BODY_TIMEOUT,
 ]);
 
-const USER_AGENT = `kitsu-tail/${readVersion()}`;
-
-function readVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'dev';
-  }
-}
+const USER_AGENT = `kitsu-tail/${toolVersion()}`;
 
 // A command should fail within seconds when the server is down, not back off for minutes.
 const RETRY_CAP_MS = 4_000;

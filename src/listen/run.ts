@@ -2,7 +2,6 @@
  * What `listen` and `demo` share: reading the listen flags, and running the follow engine
  * with the chosen output, `--exec` and `--forward-to`, then the ending (summary, exit code).
  */
-import { readFileSync } from 'node:fs';
 import { parsePatterns, type EventFilter } from '../core/patterns.js';
 import type { EventRecord } from '../core/record.js';
 import { parseDuration, parseTime } from '../core/time.js';
@@ -17,6 +16,7 @@ import { createExecRunner } from './exec.js';
 import type { EventRunner } from './runner.js';
 import { follow, type FollowOptions, type FollowSummary } from './follow.js';
 import { createForwarder, parseForwardUrl } from './forward.js';
+import { toolVersion } from '../version.js';
 
 /** The listen flags, checked: every usage error is found before anything connects. */
 export interface ListenPlan {
@@ -95,7 +95,7 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
         reporter,
         showEach: format === 'table',
         signal: ctx.signal,
-        userAgent: `kitsu-tail/${version()}`,
+        userAgent: `kitsu-tail/${toolVersion()}`,
       }),
     );
   }
@@ -159,8 +159,3 @@ function aborted(signal: AbortSignal): Promise<void> {
   });
 }
 
-let cachedVersion: string | undefined;
-function version(): string {
-  cachedVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return cachedVersion;
-}
