@@ -3,10 +3,10 @@
  * HTTPS_PROXY for https (HTTP_PROXY when it is unset), HTTP_PROXY for http, NO_PROXY for the
  * exceptions, and never for loopback, which a proxy could not reach.
  *
- * undici tunnels the REST calls through the chosen proxy itself. socket.io-client knows no
- * proxies, but in Node it hands an `agent` to both of its transports (engine.io-client 6.6
- * passes it to `ws` for the websocket and, through xmlhttprequest-ssl, to http(s).request for
- * polling), so the stream gets an Agent whose connections are CONNECT tunnels.
+ * Both go through one kind of Agent whose connections are CONNECT tunnels: the REST client
+ * hands it to http(s).request (transport.ts), and socket.io-client, which knows no proxies,
+ * hands it to both of its transports (engine.io-client 6.6 passes it to `ws` for the
+ * websocket and, through xmlhttprequest-ssl, to http(s).request for polling).
  */
 import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
