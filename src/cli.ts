@@ -41,13 +41,22 @@ function globalsOf(program: Program): GlobalOptions {
   };
 }
 
-/**
- * Test hook of createProgram: when given, a command stops after its plan and hands it here
- * instead of running (the argv → Plan tables of test/unit/plans.test.ts).
- */
-export type PlanProbe = (command: string, plan: unknown) => void;
+/** A command line that parsed and planned: its command, its plan, and what runs it. */
+export interface Planned {
+  command: string;
+  plan: unknown;
+  run(): Promise<void>;
+}
 
-export function createProgram(deps: Deps, probe?: PlanProbe): Program {
+/**
+ * What happens to a planned command: by default it runs. The argv → Plan tables pass one that
+ * keeps the plan instead (gh's `NewCmdX(f, runF)`).
+ */
+export type Execute = (planned: Planned) => Promise<void>;
+
+const runPlanned: Execute = (planned) => planned.run();
+
+export function createProgram(deps: Deps, execute: Execute = runPlanned): Program {
   const program = declareProgram(toolVersion()).configureOutput({
     writeOut: (text) => deps.stdout.write(text),
     writeErr: (text) => deps.stderr.write(text),
@@ -69,8 +78,7 @@ export function createProgram(deps: Deps, probe?: PlanProbe): Program {
       const ctx: Context = { ...deps, globals: globalsOf(program) };
       const module = await load();
       const plan = module.plan(ctx, args, command.opts());
-      if (probe) probe(command.name(), plan);
-      else await module.run(ctx, plan, program);
+      await execute({ command: command.name(), plan, run: () => module.run(ctx, plan, program) });
     });
   }
 
@@ -103,10 +111,10 @@ function oneLine(text: string): string {
 
 /**
  * Runs the program and returns the exit code. The only place that maps errors to codes.
- * `deps` defaults to this process; tests pass their own, and a `probe` to stop at the plan.
+ * `deps` defaults to this process; tests pass their own, and an `execute` to stop at the plan.
  */
-export async function run(argv: string[], deps: Deps, probe?: PlanProbe): Promise<number> {
-  const program = createProgram(deps, probe);
+export async function run(argv: string[], deps: Deps, execute?: Execute): Promise<number> {
+  const program = createProgram(deps, execute);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

@@ -1,7 +1,7 @@
 /**
  * The one HTTP client for the Kitsu REST API (on Node's http modules, see transport.ts): keep-alive connections, time-outs, bounded retries with jittered back-off for
  * requests that are safe to send again, proxies from the environment, TLS verified by
- * default, `--verbose` request lines, and the exit-code mapping of DESIGN.md.
+ * default, `--verbose` request lines, and the exit-code mapping of src/README.md.
  *
  * `send` answers with the status and the parsed JSON of any answer (the login flow needs the
  * body of a 400); `errorForResponse` turns a non-2xx answer into the CliError to throw.
@@ -167,7 +167,7 @@ export function describeNonJson(response: ApiResponse): string {
 }
 
 /**
- * The CliError for an answer that is not a 2xx JSON answer, per DESIGN.md: 401/422 → exit 3,
+ * The CliError for an answer that is not a 2xx JSON answer, per src/README.md: 401/422 → exit 3,
  * 403 → exit 4, 5xx or not JSON → exit 6, anything else → exit 1 with the server's words.
  */
 export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest, 'method' | 'path'>, apiUrl: string): CliError {

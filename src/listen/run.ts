@@ -7,16 +7,16 @@ import type { EventRecord } from '../core/record.js';
 import { parseDuration, parseTime } from '../core/time.js';
 import type { Context, PlanContext } from '../context.js';
 import type { ListenOptions } from '../options.js';
+import { toolVersion } from '../version.js';
 import { IncompleteError, InterruptedError, UsageError } from '../errors.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
 import { createExecRunner } from './exec.js';
-import type { EventRunner } from './runner.js';
+import type { EventRunner } from './queued-runner.js';
 import { follow, type FollowOptions, type FollowSummary } from './follow.js';
 import { createForwarder, parseForwardUrl } from './forward.js';
-import { toolVersion } from '../version.js';
 
 /** The listen flags, checked: every usage error is found before anything connects. */
 export interface ListenPlan {
@@ -158,4 +158,3 @@ function aborted(signal: AbortSignal): Promise<void> {
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
 }
-
