@@ -9,7 +9,7 @@
  * declaration), which is where its checks go. See src/README.md.
  *
  * This module stays light: `--help` and `--version` load it, and nothing here may import
- * socket.io-client, undici or conf (test/e2e/startup.test.ts).
+ * socket.io-client or conf (test/e2e/startup.test.ts).
  */
 import { Argument, Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 

@@ -31,6 +31,7 @@ import {
   type LogRoute,
   type LogWindowBatch,
   type PagerSettings,
+  PAGE_SIZE,
 } from './log-pager.js';
 import type { Query, Session } from './types.js';
 
@@ -90,8 +91,20 @@ export function matchesQuery(record: EventRecord, query: LogQuery): boolean {
   return true;
 }
 
+/**
+ * Whether every row the server returns for `query` is kept: no filter the client applies
+ * after the server, and no `since`, whose second before is read and dropped (see readWindows).
+ */
+function keepsEveryRow(query: LogQuery): boolean {
+  const patterns = query.filter ? query.filter.include.length + query.filter.exclude.length : 0;
+  return patterns === 0 && !query.onlyFiles && !query.projectIds?.length && !query.personIds?.length && !query.since;
+}
+
 function settingsFor(session: Session, query: LogQuery, options: ReadLogOptions): PagerSettings<EventRecord> {
   const caps = capabilitiesOf(session.serverVersion);
+  // `logs --limit 1` asks for one row, not a thousand; with filters a small page could hold
+  // no match and cost a request per row, so pages stay full-size then.
+  const small = options.wanted !== undefined && keepsEveryRow(query) ? Math.min(Math.max(1, options.wanted), PAGE_SIZE) : undefined;
   return {
     http: session.http,
     caps,
@@ -100,6 +113,7 @@ function settingsFor(session: Session, query: LogQuery, options: ReadLogOptions)
     signal: options.signal,
     onPage: options.onPage,
     onWarning: options.onWarning,
+    ...(small !== undefined ? { pageSize: small } : {}),
   };
 }
 

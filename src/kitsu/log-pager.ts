@@ -63,6 +63,11 @@ export interface ReadOptions {
   onPage?: (rows: number) => void;
   /** Something the user must know, such as rows this server cannot give. Default: ignored. */
   onWarning?: (message: string) => void;
+  /**
+   * The most rows the caller will take, when it knows (`logs --limit 10`): the reader may ask
+   * for pages that small instead of the server's largest, when no row it reads is dropped.
+   */
+  wanted?: number;
 }
 
 export interface PagerSettings<R extends LogRow> extends ReadOptions {

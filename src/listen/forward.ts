@@ -2,12 +2,15 @@
  * `listen --forward-to URL`: POSTs each record as JSON to a web hook, in order, retrying a
  * failed delivery with back-off before moving on, as `stripe listen --forward-to` does.
  */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { backoffDelay } from '../core/backoff.js';
 import type { EventRecord } from '../core/record.js';
 import { UsageError } from '../errors.js';
 import { sleep } from '../core/sleep.js';
 import type { Reporter } from '../output/reporter.js';
 import { createRunner, type EventRunner } from './queued-runner.js';
+import { createTransport } from '../kitsu/transport.js';
 
 export const FORWARD_QUEUE_LIMIT = 10_000;
 /** Tries per record, the first included. */
@@ -41,8 +44,11 @@ export function parseForwardUrl(text: string): URL {
 }
 
 export async function createForwarder(url: URL, options: ForwardOptions): Promise<EventRunner> {
-  const { request } = await import('undici');
   const { reporter } = options;
+  // Node's own http, as for the REST client (src/kitsu/transport.ts says why not undici).
+  const agentOptions = { keepAlive: true };
+  const agent = url.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  const transport = createTransport(agent, { connectMs: FORWARD_TIMEOUT_MS, headersMs: FORWARD_TIMEOUT_MS, bodyMs: FORWARD_TIMEOUT_MS });
   const attempts = options.attempts ?? FORWARD_ATTEMPTS;
   const limit = options.limit ?? FORWARD_QUEUE_LIMIT;
   const stopped = new AbortController();
@@ -52,13 +58,13 @@ export async function createForwarder(url: URL, options: ForwardOptions): Promis
   /** One delivery: the status, or what went wrong on the way. */
   async function post(record: EventRecord): Promise<{ status?: number; problem?: string }> {
     try {
-      const answer = await request(url, {
+      const answer = await transport.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': options.userAgent },
         body: JSON.stringify(record),
         signal: AbortSignal.any([signal, AbortSignal.timeout(FORWARD_TIMEOUT_MS)]),
-        headersTimeout: FORWARD_TIMEOUT_MS,
-        bodyTimeout: FORWARD_TIMEOUT_MS,
       });
       // Read and discard the body, so the connection can be reused.
       await answer.body.dump();
@@ -100,6 +106,9 @@ export async function createForwarder(url: URL, options: ForwardOptions): Promis
         await sleep(delayMs, signal);
       }
     },
-    abort: () => stopped.abort(),
+    abort: () => {
+      stopped.abort();
+      void transport.close();
+    },
   });
 }

@@ -100,7 +100,8 @@ export async function readLog<R extends LogRow>(
           progress.update({ events: (events += batch.rows.length), pages });
         }
       } else {
-        const newest = await newestFirst(source.newestFirst(readOptions), plan.limit, plan.reverse, print);
+        const wanted = plan.limit ?? undefined;
+        const newest = await newestFirst(source.newestFirst({ ...readOptions, ...(wanted ? { wanted } : {}) }), plan.limit, plan.reverse, print);
         for (const record of newest) await print(record);
       }
       progress.done();
