@@ -152,6 +152,7 @@ const KIND_NAME: Record<EntityKindKey, string> = {
   concept: 'Concept',
   scene: 'Scene',
 };
+const NON_ASSET_TYPES = new Set(['Shot', 'Sequence', 'Episode', 'Edit', 'Concept', 'Scene']);
 /** The typed route of an entity kind, which answers with its parents' names too. */
 const KIND_ROUTE: Partial<Record<EntityKindKey, string>> = {
   asset: 'data/assets',
@@ -433,7 +434,9 @@ class CachedNameResolver implements NameResolver {
     const entityType = full.entity_type as Row | undefined;
     const typeName = str(entityType?.name);
     // An asset's entity type is its asset type; shots, sequences… have their own type names.
-    const entityKind = str((full.entity as Row | undefined)?.type) ?? (typeName && ['Shot', 'Sequence', 'Episode', 'Edit', 'Concept', 'Scene'].includes(typeName) ? typeName : 'Asset');
+    // The entity comes as a plain `Entity` row: its kind is its entity type's name, and any
+    // type that is not one of Zou's shot-side or special types is an asset type.
+    const entityKind = typeName && NON_ASSET_TYPES.has(typeName) ? typeName : 'Asset';
     this.putEntity(full.entity, entityKind);
     if (entityKind === 'Asset') this.putNamed('asset_type', entityType, (r) => str(r.name));
     if (full.sequence && (full.sequence as Row).id !== (full.entity as Row | undefined)?.id) this.putEntity(full.sequence, 'Sequence');
