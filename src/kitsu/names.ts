@@ -53,7 +53,7 @@ export interface EventSubject {
 export interface Resolution {
   names: EventNames;
   subject: EventSubject;
-  /** False when some look-up did not finish in time (or failed): names hold short ids there. */
+  /** False when some look-up did not finish in time: names hold short ids there (as for refused or deleted ones). */
   complete: boolean;
 }
 
@@ -209,12 +209,21 @@ class CachedNameResolver implements NameResolver {
 
   async prefetch(records: readonly EventRecord[], options: ResolveOptions = {}): Promise<void> {
     await this.loaded;
-    const walks: Promise<void>[] = [];
+    // Tasks first: tasks/<id>/full brings their entities too, which entity events then need
+    // not ask for.
+    const byTask: EventRefs[] = [];
+    const others: EventRefs[] = [];
     for (const record of records) {
       const refs = eventRefs(record);
-      if (this.pending(refs).length > 0) walks.push(this.walk(refs));
+      this.learn(record, refs);
+      if (this.pending(refs).length > 0) (refs.task_id ? byTask : others).push(refs);
     }
-    if (walks.length > 0) await this.within(Promise.all(walks).then(() => undefined), options.waitMs ?? this.budgetMs);
+    if (byTask.length + others.length === 0) return;
+    const work = (async () => {
+      await Promise.all(byTask.map((refs) => this.walk(refs)));
+      await Promise.all(others.map((refs) => this.walk(refs)));
+    })();
+    await this.within(work, options.waitMs ?? this.budgetMs);
   }
 
   async save(): Promise<void> {
@@ -376,14 +385,13 @@ class CachedNameResolver implements NameResolver {
   private async fromList(list: ListName, id: string): Promise<void> {
     const key = `${listKind(list)}:${id}`;
     const at = this.listedAt.get(list);
-    if (at === undefined || at + LIST_RETRY_MS <= this.now()) {
-      let running = this.listing.get(list);
-      if (!running) {
-        running = this.readList(list).finally(() => this.listing.delete(list));
-        this.listing.set(list, running);
-      }
-      await running.catch(() => undefined);
+    let running = this.listing.get(list);
+    if (!running && (at === undefined || at + LIST_RETRY_MS <= this.now())) {
+      running = this.readList(list).finally(() => this.listing.delete(list));
+      this.listing.set(list, running);
     }
+    // A list on its way answers this id too (or not): wait for it rather than ask for the id.
+    if (running) await running.catch(() => undefined);
     if (this.cache.get(key) !== undefined) return;
     // Not in the list: a project outside what the account lists, a person made since.
     const row = await this.get(`${LIST_ROUTE[list]}/${id}`);
