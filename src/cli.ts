@@ -203,6 +203,10 @@ export function createProgram(deps: Deps): Command {
     .option('--checkpoint <file>', 'resume from this state file and record where this run stopped')
     .option('--output <file>', 'append records to this file (exactly once with --checkpoint)')
     .option('--logins', 'page the login log instead of the event log (admin only)')
+    .option(
+      '--names',
+      'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns',
+    )
     .action(lazy(deps, () => import('./commands/logs.js')));
 
   addSandboxOptions(
@@ -246,7 +250,11 @@ export function createProgram(deps: Deps): Command {
       )
       .option('--forward-to <url>', 'POST each record as JSON to this local web hook')
       .option('--no-backfill', 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)')
-      .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'));
+      .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'))
+      .option(
+        '--names',
+        'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns',
+      );
   }
 
   function addSandboxOptions(command: Command): Command {

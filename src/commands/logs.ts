@@ -17,6 +17,7 @@ import { loadDirectory } from '../kitsu/directory.js';
 import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
 import { fromSecond, secondOf, toSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
 import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
+import { openNameResolver, recordNamer } from '../kitsu/names.js';
 import { openSession } from '../kitsu/session.js';
 import type { Session } from '../kitsu/types.js';
 import { createProgress } from '../output/progress.js';
@@ -41,6 +42,8 @@ interface LogsPlan {
   checkpoint?: string;
   output?: string;
   logins: boolean;
+  /** --names: a `names` object on each JSON record, names.* columns in CSV. */
+  names: boolean;
 }
 
 function parseOptions(ctx: Context, args: string[], o: Record<string, unknown>): LogsPlan {
@@ -100,6 +103,11 @@ function parseOptions(ctx: Context, args: string[], o: Record<string, unknown>):
     throw new UsageError(`--checkpoint with --output appends NDJSON; --format ${format} cannot be appended exactly once`);
   }
 
+  if (flag('names') && logins) throw new UsageError('--names applies to events, not to --logins');
+  if (flag('names') && checkpoint !== undefined && output !== undefined) {
+    throw new UsageError('--names with --checkpoint --output: an exact export keeps the records as the log has them', 'drop --names, and add names when you read the file');
+  }
+
   // A range (--since) means every event in it; without one, the newest few, like `tail`.
   const limit = all || checkpoint !== undefined ? null : (limitGiven ?? (since ? null : DEFAULT_LIMIT));
   return {
@@ -115,6 +123,7 @@ function parseOptions(ctx: Context, args: string[], o: Record<string, unknown>):
     checkpoint,
     output,
     logins,
+    names: flag('names'),
   };
 }
 
@@ -208,6 +217,8 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     projectIds: plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined,
     personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
   };
+  // The table shows names; JSON and CSV get them with --names only (else no look-ups at all).
+  const resolver = tableOnStdout(ctx, plan) || plan.names ? openNameResolver(ctx.env, session) : undefined;
   const source: LogSource<EventRecord> = {
     log: 'events',
     label: 'event log',
@@ -222,8 +233,21 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     until: query.until,
     windows: (from, to, options) => readLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
     newestFirst: (options) => readLogNewestFirst(session, query, options),
-    writer: (stream) => createRecordWriter(ctx, { stream, names: directory }),
+    writer: (stream) =>
+      createRecordWriter(ctx, {
+        stream,
+        names: directory,
+        ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names } : {}),
+      }),
   };
+  try {
+    await runEventLog(ctx, session, plan, query, source, reporter);
+  } finally {
+    await resolver?.close();
+  }
+}
+
+async function runEventLog(ctx: Context, session: Session, plan: LogsPlan, query: LogQuery, source: LogSource<EventRecord>, reporter: Reporter): Promise<void> {
   if (!plan.follow) {
     await runLog(ctx, session, plan, source, reporter);
     return;

@@ -14,28 +14,14 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { EventRecord } from '../core/record.js';
-import { eventRefs, type EntityKindKey, type EventRefs } from '../core/event-subject.js';
+import { eventRefs, type EntityKindKey, type EventNames, type EventRefs } from '../core/event-subject.js';
+
+export type { EventNames };
 import { CliError, PermissionError } from '../errors.js';
 import { NameCache, type CacheEntry } from './name-cache.js';
+import type { RecordNamer } from '../output/types.js';
+import { configDir } from '../store/paths.js';
 import type { Session } from './types.js';
-
-/** The `names` object that `--names` adds to a record: only what applies to the event. */
-export interface EventNames {
-  project?: string;
-  /** Who acted. */
-  person?: string;
-  /** Whom a task:assign or task:unassign is about. */
-  assignee?: string;
-  /** The entity path: `E01 / SQ010 / SH010`, `SQ010 / SH010`, `Character / Fox`. */
-  entity?: string;
-  /** Kitsu's entity type: Asset, Shot, Sequence, Episode, Edit, Concept. */
-  entity_type?: string;
-  asset_type?: string;
-  task_type?: string;
-  /** The short name of the status the event names (the new one for a status change). */
-  task_status?: string;
-  previous_task_status?: string;
-}
 
 /** The ids behind the names, for filters (--entity, --task-type, --status). */
 export interface EventSubject {
@@ -115,6 +101,8 @@ const DENIED_RETRY_MS = 10 * 60_000;
 const FAILED_RETRY_MS = 60_000;
 /** Lists are re-read at most this often in a run, when an id is missing from them. */
 const LIST_RETRY_MS = 5 * 60_000;
+/** A long `listen` writes what it learned this often, so that a kill loses little. */
+const AUTOSAVE_MS = 60_000;
 
 type ListName = 'projects' | 'persons' | 'task-types' | 'task-status';
 const LIST_ROUTE: Record<ListName, string> = {
@@ -165,6 +153,19 @@ export function createNameResolver(session: Session, options: NameResolverOption
   return new CachedNameResolver(session, options);
 }
 
+/** The resolver of a command: its profile's disk cache under the config folder. */
+export function openNameResolver(env: Record<string, string | undefined>, session: Session): NameResolver {
+  return createNameResolver(session, { cacheFile: nameCacheFile(configDir(env), session.profileName, session.apiUrl) });
+}
+
+/** The resolver as the record writer uses it (src/output/types.ts RecordNamer). */
+export function recordNamer(resolver: NameResolver): RecordNamer {
+  return {
+    names: async (record) => (await resolver.resolve(record)).names,
+    prefetch: (records) => resolver.prefetch(records),
+  };
+}
+
 class CachedNameResolver implements NameResolver {
   private readonly cache: NameCache;
   private readonly budgetMs: number;
@@ -192,7 +193,13 @@ class CachedNameResolver implements NameResolver {
     this.concurrency = Math.max(1, options.concurrency ?? 6);
     this.cache = new NameCache(options.ttlMs ?? DEFAULT_TTL_MS, this.now);
     this.loaded = options.cacheFile ? this.cache.load(options.cacheFile) : Promise.resolve();
+    if (options.cacheFile) {
+      this.autosave = setInterval(() => void this.save(), AUTOSAVE_MS);
+      this.autosave.unref();
+    }
   }
+
+  private readonly autosave: NodeJS.Timeout | undefined;
 
   requestCount(): number {
     return this.requests;
@@ -239,6 +246,7 @@ class CachedNameResolver implements NameResolver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.autosave);
     this.abort.abort();
     for (const release of this.queue.splice(0)) release();
     await this.save();

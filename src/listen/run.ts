@@ -9,6 +9,7 @@ import { parseDuration, parseTime } from '../core/time.js';
 import type { Context } from '../context.js';
 import { IncompleteError, InterruptedError, UsageError } from '../errors.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
+import { createNameResolver, openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
@@ -30,6 +31,8 @@ export interface ListenPlan {
   forwardTo?: URL;
   backfill: boolean;
   maxReconnects?: number;
+  /** --names: each JSON record gets the names of what it is about. */
+  names: boolean;
 }
 
 export function planListen(ctx: Context, args: string[], options: Record<string, unknown>): ListenPlan {
@@ -39,6 +42,7 @@ export function planListen(ctx: Context, args: string[], options: Record<string,
     projects: (options.project as string[] | undefined) ?? [],
     people: (options.person as string[] | undefined) ?? [],
     backfill: options.backfill !== false,
+    names: options.names === true,
   };
   if (typeof options.since === 'string') {
     plan.since = parseTime(options.since, now, '--since');
@@ -77,7 +81,7 @@ export function planListen(ctx: Context, args: string[], options: Record<string,
  * turns into the exit code: IncompleteError (124), the signal's reason (130, or 0 for a closed
  * stdout), AuthError (3) for a refused session, NetworkError (5) past --max-reconnects.
  */
-export async function runListen(ctx: Context, session: Session, plan: ListenPlan): Promise<FollowSummary> {
+export async function runListen(ctx: Context, session: Session, plan: ListenPlan, options: { nameCache?: boolean } = {}): Promise<FollowSummary> {
   const reporter = reporterFor(ctx);
   const format = resolveFormat(ctx);
   const needsDirectory = format === 'table' || plan.projects.length > 0 || plan.people.length > 0;
@@ -85,7 +89,31 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
   const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
   const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
 
-  const writer = createRecordWriter(ctx, directory ? { names: directory } : {});
+  // The table always shows names; JSON and CSV only with --names (else no look-ups at all).
+  const wantNames = format === 'table' || plan.names;
+  const resolver = !wantNames ? undefined : options.nameCache === false ? createNameResolver(session) : openNameResolver(ctx.env, session);
+  try {
+    return await listenWith(ctx, session, plan, { reporter, format, directory, projectIds, personIds, resolver });
+  } finally {
+    await resolver?.close();
+  }
+}
+
+interface ListenSetup {
+  reporter: ReturnType<typeof reporterFor>;
+  format: ReturnType<typeof resolveFormat>;
+  directory: Directory | undefined;
+  projectIds: string[] | undefined;
+  personIds: string[] | undefined;
+  resolver: NameResolver | undefined;
+}
+
+async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setup: ListenSetup): Promise<FollowSummary> {
+  const { reporter, format, directory, projectIds, personIds, resolver } = setup;
+  const writer = createRecordWriter(ctx, {
+    ...(directory ? { names: directory } : {}),
+    ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names } : {}),
+  });
   const runners: EventRunner[] = [];
   if (plan.exec) runners.push(createExecRunner(ctx, plan.exec, reporter));
   if (plan.forwardTo) {
