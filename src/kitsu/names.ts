@@ -410,9 +410,10 @@ class CachedNameResolver implements NameResolver {
     return done;
   }
 
-  private async get(path: string): Promise<unknown> {
+  /** A request, when one of the `concurrency` slots is free; `first`: ahead of those waiting. */
+  private async get(path: string, first = false): Promise<unknown> {
     if (this.closed) throw new Error('name resolver closed');
-    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.queue.push(resolve));
+    if (this.active >= this.concurrency) await new Promise<void>((resolve) => (first ? this.queue.unshift(resolve) : this.queue.push(resolve)));
     if (this.closed) throw new Error('name resolver closed');
     this.active += 1;
     this.requests += 1;
@@ -443,7 +444,8 @@ class CachedNameResolver implements NameResolver {
 
   private async readList(list: ListName): Promise<void> {
     this.listedAt.set(list, this.now());
-    const rows = await this.get(LIST_ROUTE[list]);
+    // A list names every id of its kind at once: it goes before the look-ups of single ids.
+    const rows = await this.get(LIST_ROUTE[list], true);
     if (Array.isArray(rows)) for (const row of rows) if (row && typeof row === 'object') this.store(list, row as Row);
   }
 
