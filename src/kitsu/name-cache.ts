@@ -48,7 +48,8 @@ export class NameCache {
   get(key: string): CacheEntry | undefined {
     const stored = this.entries.get(key);
     if (!stored) return undefined;
-    if (stored.t <= this.now()) {
+    // Entries live for hours: a clock a few dozen gets old is as good.
+    if (stored.t <= this.coarseNow()) {
       this.entries.delete(key);
       return undefined;
     }
@@ -58,6 +59,19 @@ export class NameCache {
   set(key: string, value: CacheEntry): void {
     this.entries.set(key, { v: value, t: this.now() + this.ttlMs });
     this.dirty = true;
+  }
+
+  private clockMs = 0;
+  private getsSinceClock = Infinity;
+
+  /** The time, read afresh every 64 gets: a get is on every event's path. */
+  private coarseNow(): number {
+    if (this.getsSinceClock >= 64) {
+      this.clockMs = this.now();
+      this.getsSinceClock = 0;
+    }
+    this.getsSinceClock += 1;
+    return this.clockMs;
   }
 
   get size(): number {

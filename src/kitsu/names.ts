@@ -67,6 +67,11 @@ export interface NamedRow {
 export interface NameResolver {
   /** Names and ids of what the record is about, waiting at most the budget for look-ups. */
   resolve(record: EventRecord, options?: ResolveOptions): Promise<Resolution>;
+  /**
+   * The names at once when everything the record needs is known already (no promise, no
+   * wait: the common case once the cache is warm); undefined when a look-up is needed.
+   */
+  resolveNow(record: EventRecord): Resolution | undefined;
   /** Starts the look-ups of many records at once (a window of the log) and waits for them (up to the budget). */
   prefetch(records: readonly EventRecord[], options?: ResolveOptions): Promise<void>;
   /** Every asset, shot, sequence and episode of these projects (all readable ones when none). */
@@ -172,6 +177,7 @@ export function openNameResolver(env: Record<string, string | undefined>, sessio
 export function recordNamer(resolver: NameResolver): RecordNamer {
   return {
     names: async (record) => (await resolver.resolve(record)).names,
+    namesNow: (record) => resolver.resolveNow(record)?.names,
     prefetch: (records) => resolver.prefetch(records),
   };
 }
@@ -194,6 +200,7 @@ class CachedNameResolver implements NameResolver {
   private readonly concurrency: number;
   private readonly abort = new AbortController();
   private readonly loaded: Promise<void>;
+  private isLoaded = false;
   private closed = false;
 
   constructor(
@@ -204,7 +211,9 @@ class CachedNameResolver implements NameResolver {
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.cache = new NameCache(options.ttlMs ?? DEFAULT_TTL_MS, this.now);
-    this.loaded = options.cacheFile ? this.cache.load(options.cacheFile) : Promise.resolve();
+    this.loaded = (options.cacheFile ? this.cache.load(options.cacheFile) : Promise.resolve()).then(() => {
+      this.isLoaded = true;
+    });
     if (options.cacheFile) {
       this.autosave = setInterval(() => void this.save(), AUTOSAVE_MS);
       this.autosave.unref();
@@ -217,13 +226,20 @@ class CachedNameResolver implements NameResolver {
     return this.requests;
   }
 
+  resolveNow(record: EventRecord): Resolution | undefined {
+    if (!this.isLoaded) return undefined;
+    const refs = eventRefs(record);
+    this.learn(record, refs);
+    return this.pending(refs).length === 0 ? this.build(refs, true) : undefined;
+  }
+
   async resolve(record: EventRecord, options: ResolveOptions = {}): Promise<Resolution> {
     await this.loaded;
     const refs = eventRefs(record);
     this.learn(record, refs);
-    let complete = true;
     const pending = this.pending(refs);
-    if (pending.length > 0) complete = await this.within(this.walk(refs), this.waitFor(pending, options.waitMs ?? this.budgetMs));
+    if (pending.length === 0) return this.build(refs, true);
+    const complete = await this.within(this.walk(refs), this.waitFor(pending, options.waitMs ?? this.budgetMs));
     return this.build(refs, complete && this.pending(refs).length === 0);
   }
 

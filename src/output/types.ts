@@ -14,6 +14,8 @@ export type NamedEventRecord = EventRecord & { names?: EventNames };
  */
 export interface RecordNamer {
   names(record: EventRecord): Promise<EventNames>;
+  /** The names at once when no look-up is needed; undefined otherwise (then ask `names`). */
+  namesNow?(record: EventRecord): EventNames | undefined;
   /** Starts the look-ups of records that are all at hand, and waits a little for them. */
   prefetch?(records: readonly EventRecord[]): Promise<void>;
 }

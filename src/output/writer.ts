@@ -69,7 +69,14 @@ const NAMES_AHEAD = 512;
  * record holds the output back, and for no longer than the namer's budget.
  */
 function namedWriter(writer: RecordWriter<NamedEventRecord>, namer: RecordNamer): RecordWriter<EventRecord> {
-  const queue: { record: EventRecord; names: Promise<NamedEventRecord['names']> }[] = [];
+  interface Queued {
+    record: EventRecord;
+    /** Absent when the names were known at once. */
+    names?: Promise<NamedEventRecord['names']>;
+    /** Set once the names have come: such records are written together, in one chunk. */
+    named?: NamedEventRecord;
+  }
+  const queue: Queued[] = [];
   let draining: Promise<void> | undefined;
   let failure: unknown;
   let roomWaiters: (() => void)[] = [];
@@ -77,10 +84,14 @@ function namedWriter(writer: RecordWriter<NamedEventRecord>, namer: RecordNamer)
   const drain = async (): Promise<void> => {
     try {
       while (queue.length > 0) {
-        const head = queue[0]!;
-        const names = await head.names;
-        await writer.write({ ...head.record, names });
-        queue.shift();
+        if (!queue[0]!.named) await queue[0]!.names;
+        // The head and every record behind it whose names are in already: one write.
+        let ready = 0;
+        while (ready < queue.length && queue[ready]!.named) ready += 1;
+        const batch = queue.slice(0, Math.max(1, ready)).map((q) => q.named ?? { ...q.record });
+        if (batch.length === 1 || !writer.writeMany) await writer.write(batch[0]!);
+        else await writer.writeMany(batch);
+        queue.splice(0, batch.length);
         if (queue.length < NAMES_AHEAD) {
           const waiting = roomWaiters;
           roomWaiters = [];
@@ -98,19 +109,37 @@ function namedWriter(writer: RecordWriter<NamedEventRecord>, namer: RecordNamer)
     }
   };
 
-  const enqueue = async (record: EventRecord): Promise<void> => {
-    if (failure !== undefined) throw failure;
-    queue.push({ record, names: namer.names(record).catch(() => ({})) });
+  const push = (record: EventRecord): void => {
+    const known = namer.namesNow?.(record);
+    if (known) {
+      queue.push({ record, named: { ...record, names: known } });
+      return;
+    }
+    const entry: Queued = { record };
+    entry.names = namer.names(record).then(
+      (names) => ((entry.named = { ...record, names }), names),
+      () => ((entry.named = { ...record, names: {} }), {}),
+    );
+    queue.push(entry);
+  };
+  /** Starts the drain, and waits while too many records wait for their names. */
+  const room = async (): Promise<void> => {
     draining ??= drain();
     while (queue.length >= NAMES_AHEAD && failure === undefined) await new Promise<void>((resolve) => roomWaiters.push(resolve));
     if (failure !== undefined) throw failure;
   };
 
   return {
-    write: enqueue,
+    async write(record) {
+      if (failure !== undefined) throw failure;
+      push(record);
+      await room();
+    },
+    // A window at once: every look-up starts now, and the records are written in runs.
     async writeMany(records) {
-      await namer.prefetch?.(records);
-      for (const record of records) await enqueue(record);
+      if (failure !== undefined) throw failure;
+      for (const record of records) push(record);
+      await room();
     },
     async end() {
       while (draining) await draining;

@@ -106,8 +106,13 @@ it('listen --names --json against listen --json: throughput ratio and look-ups p
     const env = { KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token, KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' };
     const lines: string[] = [];
     for (const feed of ['history', 'growing'] as const) {
-      // The first names run of a feed fills the profile's cache; it is not measured.
-      const cold = await burst(sandbox, 'names', env, feed);
+      // Names runs fill the profile's cache, each from where the last one stopped (a run
+      // moves on after 200 ms a look-up, so a cold one leaves some for the next); they are
+      // not measured. Known objects are warm once a run asks nothing; a growing production
+      // never is, so it gets one run.
+      const warming: number[] = [];
+      do warming.push((await burst(sandbox, 'names', env, feed)).lookUps);
+      while (feed === 'history' && warming.at(-1)! > 0 && warming.length < 5);
       const rates: Record<Kind, number[]> = { plain: [], names: [] };
       const lookUps: number[] = [];
       // Alternate, so that the machine's noise falls on both alike.
@@ -125,7 +130,7 @@ it('listen --names --json against listen --json: throughput ratio and look-ups p
         `${feed === 'history' ? '(a) known objects (the history again)' : '(b) growing production (new assets, shots, tasks)'}, burst of ${BURST} (best of ${ROUNDS}):`,
         `  listen --json:          ${Math.round(best(rates.plain))} events/s`,
         `  listen --names --json:  ${Math.round(best(rates.names))} events/s  ratio ${(best(rates.names) / best(rates.plain)).toFixed(2)}`,
-        `  look-ups per 1000 events: cold ${perThousand(cold.lookUps)}; with the cache, by round: ${lookUps.map(perThousand).join(', ')}`,
+        `  look-ups per 1000 events: warming runs ${warming.map(perThousand).join(', ')}; measured rounds ${lookUps.map(perThousand).join(', ')}`,
       );
     }
     console.log(lines.join('\n'));
