@@ -3,6 +3,8 @@
  * changed (and nothing asked) without it, the one-shot disk cache, and a stream that goes on
  * when look-ups are slow or the rows are gone.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/core/record.js';
 import type { EventNames } from '../../src/core/event-subject.js';
@@ -54,11 +56,15 @@ describe('logs --names', () => {
     await loginAs(sb, sb.users.admin, dir);
     const env = { KITSU_TAIL_CONFIG_DIR: dir };
     const taskIds = (from: number, status?: number) =>
-      new Set(sb.control.requests().slice(from).filter((r) => /^data\/tasks\/[^/]+\/full$/.test(r.path) && (status === undefined || r.status === status)).map((r) => r.path.split('/')[2]));
+      new Set(sb.control.requests().slice(from).filter((r) => /^data\/tasks\/[^/]+\/full$/.test(r.path) && (status === undefined || r.status === status)).map((r) => r.path.split('/')[2]!));
     // A run names what it can within its budget and leaves the rest to the next one.
     let from = sb.control.requests().length;
     expect((await runCli(['logs', '--json', '--names', '--since', '3d', '--all'], { env })).code).toBe(0);
-    const learned = taskIds(from, 200);
+    expect(taskIds(from, 200).size).toBeGreaterThan(0);
+    // What it learned is what its cache file holds (a look-up cut short at the end is not).
+    const [file] = readdirSync(join(dir, 'cache'));
+    const entries = (JSON.parse(readFileSync(join(dir, 'cache', file!), 'utf8')) as { entries: Record<string, unknown> }).entries;
+    const learned = new Set(Object.keys(entries).filter((k) => k.startsWith('task:')).map((k) => k.slice('task:'.length)));
     expect(learned.size).toBeGreaterThan(0);
     from = sb.control.requests().length;
     expect((await runCli(['logs', '--json', '--names', '--since', '3d', '--all'], { env })).code).toBe(0);
