@@ -53,16 +53,16 @@ _kitsu_tail() {
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "listen")
-      options="--project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --names --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "logs")
-      options="--since --after --until --before --only-files --project --person --limit --all --reverse --follow --checkpoint --output --logins --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--since --after --until --before --only-files --project --person --limit --all --reverse --follow --checkpoint --output --logins --names --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "sandbox")
       options="--port --rate --seed --events --emulate --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "demo")
-      options="--project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --port --rate --seed --events --emulate --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --names --port --rate --seed --events --emulate --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "completion")
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"

@@ -181,6 +181,7 @@ _kitsu_tail_listen() {
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
+    '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -210,6 +211,7 @@ _kitsu_tail_logs() {
     '--checkpoint[resume from this state file and record where this run stopped]:file:_files' \
     '--output[append records to this file (exactly once with --checkpoint)]:file:_files' \
     '--logins[page the login log instead of the event log (admin only)]' \
+    '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -254,6 +256,7 @@ _kitsu_tail_demo() {
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
+    '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
     '--port[port on 127.0.0.1 (0 picks a free one)]:n: ' \
     '--rate[live events a second]:n: ' \
     '--seed[seed of the generated production]:n: ' \

@@ -147,7 +147,8 @@ export function declareLogs(program: Program) {
     .option('--follow', 'after the history, keep printing live events')
     .option('--checkpoint <file>', 'resume from this state file and record where this run stopped')
     .option('--output <file>', 'append records to this file (exactly once with --checkpoint)')
-    .option('--logins', 'page the login log instead of the event log (admin only)');
+    .option('--logins', 'page the login log instead of the event log (admin only)')
+    .option('--names', 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns');
 }
 export type LogsOptions = OptionsOf<typeof declareLogs>;
 
@@ -204,7 +205,8 @@ function withListenOptions<Args extends unknown[], Opts extends Record<string, u
     )
     .option('--forward-to <url>', 'POST each record as JSON to this local web hook')
     .option('--no-backfill', 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)')
-    .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'));
+    .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'))
+    .option('--names', 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns');
 }
 
 /** The flags `sandbox` and `demo` share. */

@@ -10,6 +10,7 @@ import type { ListenOptions } from '../options.js';
 import { toolVersion } from '../version.js';
 import { IncompleteError, InterruptedError, UsageError } from '../errors.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
+import { createNameResolver, openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
@@ -31,6 +32,8 @@ export interface ListenPlan {
   forwardTo?: URL;
   backfill: boolean;
   maxReconnects?: number;
+  /** --names: each JSON record gets the names of what it is about. */
+  names: boolean;
 }
 
 export function planListen(ctx: PlanContext, args: string[], options: ListenOptions): ListenPlan {
@@ -40,6 +43,7 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
     projects: options.project ?? [],
     people: options.person ?? [],
     backfill: options.backfill,
+    names: options.names === true,
   };
   if (options.since !== undefined) {
     plan.since = parseTime(options.since, now, '--since');
@@ -78,7 +82,7 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
  * turns into the exit code: IncompleteError (124), the signal's reason (130, or 0 for a closed
  * stdout), AuthError (3) for a refused session, NetworkError (5) past --max-reconnects.
  */
-export async function runListen(ctx: Context, session: Session, plan: ListenPlan): Promise<FollowSummary> {
+export async function runListen(ctx: Context, session: Session, plan: ListenPlan, options: { nameCache?: boolean } = {}): Promise<FollowSummary> {
   const reporter = reporterFor(ctx);
   const format = resolveFormat(ctx);
   const needsDirectory = format === 'table' || plan.projects.length > 0 || plan.people.length > 0;
@@ -86,7 +90,31 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
   const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
   const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
 
-  const writer = createRecordWriter(ctx, directory ? { names: directory } : {});
+  // The table always shows names; JSON and CSV only with --names (else no look-ups at all).
+  const wantNames = format === 'table' || plan.names;
+  const resolver = !wantNames ? undefined : options.nameCache === false ? createNameResolver(session) : openNameResolver(ctx.env, session);
+  try {
+    return await listenWith(ctx, session, plan, { reporter, format, directory, projectIds, personIds, resolver });
+  } finally {
+    await resolver?.close();
+  }
+}
+
+interface ListenSetup {
+  reporter: ReturnType<typeof reporterFor>;
+  format: ReturnType<typeof resolveFormat>;
+  directory: Directory | undefined;
+  projectIds: string[] | undefined;
+  personIds: string[] | undefined;
+  resolver: NameResolver | undefined;
+}
+
+async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setup: ListenSetup): Promise<FollowSummary> {
+  const { reporter, format, directory, projectIds, personIds, resolver } = setup;
+  const writer = createRecordWriter(ctx, {
+    ...(directory ? { names: directory } : {}),
+    ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names } : {}),
+  });
   const runners: EventRunner[] = [];
   if (plan.exec) runners.push(createExecRunner(ctx, plan.exec, reporter));
   if (plan.forwardTo) {

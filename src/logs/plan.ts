@@ -25,6 +25,8 @@ export interface LogsPlan {
   checkpoint?: string;
   output?: string;
   logins: boolean;
+  /** --names: a `names` object on each JSON record, names.* columns in CSV. */
+  names: boolean;
 }
 
 /** A time flag and its synonym (--since/--after, --until/--before): at most one of them. */
@@ -84,6 +86,12 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
     throw new UsageError(`--checkpoint with --output appends NDJSON; --format ${format} cannot be appended exactly once`);
   }
 
+  const names = o.names === true;
+  if (names && logins) throw new UsageError('--names applies to events, not to --logins');
+  if (names && checkpoint !== undefined && output !== undefined) {
+    throw new UsageError('--names with --checkpoint --output: an exact export keeps the records as the log has them', 'drop --names, and add names when you read the file');
+  }
+
   // A range (--since) means every event in it; without one, the newest few, like `tail`.
   const limit = all || checkpoint !== undefined ? null : (limitGiven ?? (since ? null : DEFAULT_LIMIT));
   return {
@@ -99,5 +107,6 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
     checkpoint,
     output,
     logins,
+    names,
   };
 }

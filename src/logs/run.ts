@@ -15,6 +15,7 @@ import { loadDirectory } from '../kitsu/directory.js';
 import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
 import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
 import { logPermissionError, roleOf } from '../kitsu/permission.js';
+import { openNameResolver, recordNamer } from '../kitsu/names.js';
 import { openSession } from '../kitsu/session.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
@@ -63,6 +64,8 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     projectIds: plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined,
     personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
   };
+  // The table shows names; JSON and CSV get them with --names only (else no look-ups at all).
+  const resolver = tableOnStdout(ctx, plan) || plan.names ? openNameResolver(ctx.env, session) : undefined;
   const source: LogSource<EventRecord> = {
     log: 'events',
     label: 'event log',
@@ -77,8 +80,21 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     until: query.until,
     windows: (from, to, options) => readLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
     newestFirst: (options) => readLogNewestFirst(session, query, options),
-    writer: (stream) => createRecordWriter(ctx, { stream, names: directory }),
+    writer: (stream) =>
+      createRecordWriter(ctx, {
+        stream,
+        names: directory,
+        ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names } : {}),
+      }),
   };
+  try {
+    await readEvents(ctx, session, plan, query, source, reporter);
+  } finally {
+    await resolver?.close();
+  }
+}
+
+async function readEvents(ctx: Context, session: Session, plan: LogsPlan, query: LogQuery, source: LogSource<EventRecord>, reporter: Reporter): Promise<void> {
   if (!plan.follow) {
     await readLog(ctx, session, plan, source, reporter);
     return;

@@ -28,6 +28,8 @@ const refusals: [string[], RegExp][] = [
   [['logs', '--logins', '--only-files'], /--only-files does not apply to --logins/],
   [['logs', '--logins', '--project', 'Agent 327'], /--project does not apply to --logins \(logins belong to no project\)/],
   [['logs', '--logins', '--follow'], /--follow applies to the event log, not to --logins/],
+  [['logs', '--logins', '--names'], /--names applies to events, not to --logins/],
+  [['logs', '--names', '--checkpoint', 'c.json', '--output', 'o'], /--names with --checkpoint --output: an exact export keeps the records as the log has them/],
   // logs: how many
   [['logs', '--limit', '3', '--all'], /--limit and --all contradict each other; give one of them/],
   [['logs', '--limit', '0'], /--limit takes a whole number of 1 or more/],
@@ -119,7 +121,9 @@ const plans: [string[], string, Record<string, unknown>][] = [
   [['logs', '--logins', '--person', 'x@y.z'], 'logs', { logins: true, people: ['x@y.z'] }],
   [['logs', 'task:*', '!task:update'], 'logs', { filter: { include: ['task:*'], exclude: ['task:update'] } }],
   // listen
-  [['listen'], 'listen', { backfill: true, projects: [], people: [] }],
+  [['listen'], 'listen', { backfill: true, projects: [], people: [], names: false }],
+  [['listen', '--names'], 'listen', { names: true }],
+  [['logs', '--names', '--follow'], 'logs', { names: true, follow: true }],
   [['listen', '--no-backfill', '--count', '3', '--max-reconnects', '0'], 'listen', { backfill: false, count: 3, maxReconnects: 0 }],
   [['listen', '--since', '2h', '--until', '2h'], 'listen', { since: new Date(TABLE_NOW - 2 * HOUR), until: new Date(TABLE_NOW + 2 * HOUR) }],
   [['listen', '--idle-timeout', '30s', '--exec', 'cat'], 'listen', { idleTimeoutMs: 30_000, exec: 'cat' }],
