@@ -181,6 +181,10 @@ _kitsu_tail_listen() {
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
+    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '--no-headers[no header line in the table and CSV views]' \
+    '--utc[times in UTC instead of local time]' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -210,6 +214,13 @@ _kitsu_tail_logs() {
     '--checkpoint[resume from this state file and record where this run stopped]:file:_files' \
     '--output[append records to this file (exactly once with --checkpoint)]:file:_files' \
     '--logins[page the login log instead of the event log (admin only)]' \
+    '--stats[a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)]' \
+    '--count-by[count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id]:key: ' \
+    '--top[rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)]:n: ' \
+    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '--no-headers[no header line in the table and CSV views]' \
+    '--utc[times in UTC instead of local time]' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -254,6 +265,10 @@ _kitsu_tail_demo() {
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
+    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '--no-headers[no header line in the table and CSV views]' \
+    '--utc[times in UTC instead of local time]' \
     '--port[port on 127.0.0.1 (0 picks a free one)]:n: ' \
     '--rate[live events a second]:n: ' \
     '--seed[seed of the generated production]:n: ' \

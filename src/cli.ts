@@ -181,7 +181,7 @@ export function createProgram(deps: Deps): Command {
       .argument('[patterns...]', "event-name globs: 'task:*', '*:delete', '!task:update'"),
   ).action(lazy(deps, () => import('./commands/listen.js')));
 
-  program
+  const logsCommand = program
     .command('logs')
     .description('search and export the stored event log, oldest first')
     .argument('[patterns...]', "event-name globs: 'task:*', '*:delete', '!task:update'")
@@ -203,7 +203,12 @@ export function createProgram(deps: Deps): Command {
     .option('--checkpoint <file>', 'resume from this state file and record where this run stopped')
     .option('--output <file>', 'append records to this file (exactly once with --checkpoint)')
     .option('--logins', 'page the login log instead of the event log (admin only)')
-    .action(lazy(deps, () => import('./commands/logs.js')));
+    .option('--stats', 'a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)')
+    .option('--count-by <key>', 'count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id')
+    .option('--top <n>', 'rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)', positiveInt('--top'));
+  addSearchOptions(logsCommand);
+  addShapeOptions(logsCommand);
+  logsCommand.action(lazy(deps, () => import('./commands/logs.js')));
 
   addSandboxOptions(
     program
@@ -229,7 +234,7 @@ export function createProgram(deps: Deps): Command {
   return program;
 
   function addListenOptions(command: Command): Command {
-    return command
+    command
       .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
       .option(
         '--person <person>',
@@ -247,6 +252,24 @@ export function createProgram(deps: Deps): Command {
       .option('--forward-to <url>', 'POST each record as JSON to this local web hook')
       .option('--no-backfill', 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)')
       .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'));
+    return addShapeOptions(addSearchOptions(command));
+  }
+
+  /** What an event is about, and any field: the same grammar for logs, listen and demo. */
+  function addSearchOptions(command: Command): Command {
+    return command.option(
+      '--where <field=value>',
+      'only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)',
+      collect,
+    );
+  }
+
+  /** Columns, headers and times of the table and CSV views. */
+  function addShapeOptions(command: Command): Command {
+    return command
+      .option('--fields <list>', 'the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)')
+      .option('--no-headers', 'no header line in the table and CSV views')
+      .option('--utc', 'times in UTC instead of local time');
   }
 
   function addSandboxOptions(command: Command): Command {

@@ -8,7 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { capabilitiesOf } from '../core/capabilities.js';
 import { parsePatterns, type EventFilter } from '../core/patterns.js';
 import type { EventRecord } from '../core/record.js';
-import { parseTime } from '../core/time.js';
+import { parseTime, utcTimeZone } from '../core/time.js';
 import type { Context, OutStream } from '../context.js';
 import { PermissionError, UsageError } from '../errors.js';
 import { describeQuery } from '../core/checkpoint.js';
@@ -23,6 +23,11 @@ import { createProgress } from '../output/progress.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
 import { createLoginWriter, createRecordWriter, resolveFormat } from '../output/writer.js';
+import { parseShape, type OutputShape } from '../output/shape.js';
+import { localZone, spansDays } from '../output/clock-text.js';
+import { planSearch, type SearchPlan } from '../search/plan.js';
+import { narrowSource, openSearch, type RecordSearch } from '../search/open.js';
+import { planSummary, summaryWriter, type SummaryPlan } from '../search/summary.js';
 
 const DEFAULT_LIMIT = 100;
 
@@ -41,6 +46,11 @@ interface LogsPlan {
   checkpoint?: string;
   output?: string;
   logins: boolean;
+  /** --where, --entity, --task-type, --status: undefined when none was given. */
+  search?: SearchPlan;
+  /** --stats or --count-by: a summary instead of the records. */
+  summary?: SummaryPlan;
+  shape: OutputShape;
 }
 
 function parseOptions(ctx: Context, args: string[], o: Record<string, unknown>): LogsPlan {
@@ -100,11 +110,27 @@ function parseOptions(ctx: Context, args: string[], o: Record<string, unknown>):
     throw new UsageError(`--checkpoint with --output appends NDJSON; --format ${format} cannot be appended exactly once`);
   }
 
+  const search = planSearch({ where: list('where'), entity: list('entity'), taskType: list('taskType'), status: list('status') });
+  if (logins && search) throw new UsageError('--where, --entity, --task-type and --status apply to the event log, not to --logins');
+  const summary = planSummary(o, { follow, checkpoint, logins });
+  // A summary with no range covers the last day: the newest 100 events would say little.
+  const rangeStart = summary && !since && !all && limitGiven === undefined ? new Date(now - 24 * 3_600_000) : since;
+  if (logins && (o.fields !== undefined || o.utc === true)) throw new UsageError('--fields and --utc apply to the event log, not to --logins');
+  const shape = parseShape(
+    { fields: str('fields'), headers: o.headers as boolean | undefined, utc: flag('utc') },
+    format ?? resolveFormat(ctx),
+    rangeStart === undefined || spansDays(rangeStart.getTime(), until?.getTime() ?? now, flag('utc') ? utcTimeZone : localZone(ctx.env).zone),
+    ctx.env,
+  );
+
   // A range (--since) means every event in it; without one, the newest few, like `tail`.
-  const limit = all || checkpoint !== undefined ? null : (limitGiven ?? (since ? null : DEFAULT_LIMIT));
+  const limit = all || checkpoint !== undefined ? null : (limitGiven ?? (rangeStart ? null : DEFAULT_LIMIT));
   return {
+    search,
+    summary,
+    shape,
     filter,
-    since,
+    since: rangeStart,
     until,
     onlyFiles: flag('onlyFiles'),
     projects: list('project'),
@@ -197,7 +223,7 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     reporter.info('as a manager you see only the events of your own projects (events with no project are not shown)');
   }
   const directory =
-    tableOnStdout(ctx, plan) || plan.projects.length > 0 || plan.people.length > 0
+    tableOnStdout(ctx, plan) || plan.summary !== undefined || plan.projects.length > 0 || plan.people.length > 0
       ? await loadDirectory(session, { signal: ctx.signal })
       : undefined;
   const query: LogQuery = {
@@ -208,22 +234,28 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     projectIds: plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined,
     personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
   };
-  const source: LogSource<EventRecord> = {
+  const search: RecordSearch | undefined = plan.search ? await openSearch(ctx, session, plan.search, query.projectIds) : undefined;
+  const described = describeQuery({
+    include: plan.filter.include,
+    exclude: plan.filter.exclude,
+    onlyFiles: plan.onlyFiles,
+    projectIds: query.projectIds,
+    personIds: query.personIds,
+  });
+  const source: LogSource<EventRecord> = narrowSource(search, {
     log: 'events',
     label: 'event log',
-    description: describeQuery({
-      include: plan.filter.include,
-      exclude: plan.filter.exclude,
-      onlyFiles: plan.onlyFiles,
-      projectIds: query.projectIds,
-      personIds: query.personIds,
-    }),
+    // Unchanged without a search, so that existing checkpoints still recognise their query.
+    description: search ? `${described} ${search.describe()}` : described,
     since: query.since,
     until: query.until,
     windows: (from, to, options) => readLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
     newestFirst: (options) => readLogNewestFirst(session, query, options),
-    writer: (stream) => createRecordWriter(ctx, { stream, names: directory }),
-  };
+    writer: (stream) =>
+      plan.summary
+        ? summaryWriter(ctx, plan.summary, { stream, names: directory, since: query.since, until: query.until, shape: plan.shape })
+        : createRecordWriter(ctx, { stream, names: directory, shape: plan.shape }),
+  });
   if (!plan.follow) {
     await runLog(ctx, session, plan, source, reporter);
     return;
@@ -238,7 +270,7 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
   const startedAtMs = ctx.clock.now();
   await runLog(ctx, session, plan, source, reporter, {
     printed: (record) => seam.note(record),
-    then: (print) => followAfterHistory(ctx, session, plan, query, seam, startedAtMs, print),
+    then: (print) => followAfterHistory(ctx, session, plan, query, seam, startedAtMs, search, print),
   });
 }
 
@@ -275,7 +307,8 @@ async function runLog<R extends LogRow>(
   reporter: Reporter,
   continuation?: Continuation<R>,
 ): Promise<void> {
-  const progress = createProgress(ctx, `reading the ${source.label}`, { recordsOnStdout: plan.output === undefined });
+  // A summary prints nothing until the end: the progress line is all a person sees meanwhile.
+  const progress = createProgress(ctx, `reading the ${source.label}`, { recordsOnStdout: plan.output === undefined && !plan.summary });
   let pages = 0;
   let events = 0;
   const readOptions: ReadOptions = {
@@ -412,6 +445,7 @@ async function followAfterHistory(
   query: LogQuery,
   seam: SeamTracker,
   startedAtMs: number,
+  search: RecordSearch | undefined,
   print: (record: EventRecord) => Promise<void>,
 ): Promise<void> {
   const { follow } = await import('../listen/follow.js');
@@ -423,6 +457,7 @@ async function followAfterHistory(
       : (query.since ?? new Date(Math.floor(startedAtMs / 1000) * 1000 - 60_000));
   await follow(ctx, session, {
     filter: plan.filter,
+    search,
     projectIds: query.projectIds,
     personIds: query.personIds,
     onlyFiles: query.onlyFiles,

@@ -12,6 +12,10 @@ import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
+import { spansDays } from '../output/clock-text.js';
+import { parseShape, type OutputShape } from '../output/shape.js';
+import { openSearch } from '../search/open.js';
+import { planSearch, type SearchPlan } from '../search/plan.js';
 import { createExecRunner } from './exec.js';
 import type { EventRunner } from './runner.js';
 import { follow, type FollowOptions, type FollowSummary } from './follow.js';
@@ -30,6 +34,9 @@ export interface ListenPlan {
   forwardTo?: URL;
   backfill: boolean;
   maxReconnects?: number;
+  /** --where, --entity, --task-type, --status: undefined when none was given. */
+  search?: SearchPlan;
+  shape: OutputShape;
 }
 
 export function planListen(ctx: Context, args: string[], options: Record<string, unknown>): ListenPlan {
@@ -39,6 +46,18 @@ export function planListen(ctx: Context, args: string[], options: Record<string,
     projects: (options.project as string[] | undefined) ?? [],
     people: (options.person as string[] | undefined) ?? [],
     backfill: options.backfill !== false,
+    search: planSearch({
+      where: options.where as string[] | undefined,
+      entity: options.entity as string[] | undefined,
+      taskType: options.taskType as string[] | undefined,
+      status: options.status as string[] | undefined,
+    }),
+    shape: parseShape(
+      { fields: options.fields as string | undefined, headers: options.headers as boolean | undefined, utc: options.utc === true },
+      resolveFormat(ctx),
+      false,
+      ctx.env,
+    ),
   };
   if (typeof options.since === 'string') {
     plan.since = parseTime(options.since, now, '--since');
@@ -62,6 +81,8 @@ export function planListen(ctx: Context, args: string[], options: Record<string,
     }
     plan.idleTimeoutMs = ms;
   }
+  // Stored events from --since on come first: dates then tell one day from another.
+  if (plan.since && spansDays(plan.since.getTime(), now, plan.shape.clock.zone)) plan.shape.withDate = true;
   if (typeof options.count === 'number') plan.count = options.count;
   if (typeof options.maxReconnects === 'number') plan.maxReconnects = options.maxReconnects;
   if (typeof options.exec === 'string') {
@@ -85,7 +106,8 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
   const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
   const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
 
-  const writer = createRecordWriter(ctx, directory ? { names: directory } : {});
+  const search = plan.search ? await openSearch(ctx, session, plan.search, projectIds) : undefined;
+  const writer = createRecordWriter(ctx, directory ? { names: directory, shape: plan.shape } : { shape: plan.shape });
   const runners: EventRunner[] = [];
   if (plan.exec) runners.push(createExecRunner(ctx, plan.exec, reporter));
   if (plan.forwardTo) {
@@ -115,6 +137,7 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
     };
   }
   if (projectIds) options.projectIds = projectIds;
+  if (search) options.search = search;
   if (personIds) options.personIds = personIds;
   if (plan.since) options.since = plan.since;
   if (plan.until) options.until = plan.until;

@@ -25,6 +25,7 @@ import { escapeJsonForTerminal, sanitizeForTerminal } from './sanitize.js';
 import { StreamSink } from './sink.js';
 import { eventTableRenderer, loginTableRenderer, type TableOptions } from './table.js';
 import type { LoginWriter, NameDirectory, RecordWriter } from './types.js';
+import { shapedFactories, type OutputShape } from './shape.js';
 
 export { formatNdjson };
 
@@ -35,6 +36,8 @@ export interface WriterOptions {
   format?: Format;
   /** Names for ids in the table view. */
   names?: NameDirectory;
+  /** --fields, --no-headers, --utc (see src/output/shape.ts). */
+  shape?: OutputShape;
 }
 
 /** The format the user asked for, else table on a terminal and NDJSON anywhere else. */
@@ -43,10 +46,8 @@ export function resolveFormat(ctx: Context, stream: OutStream = ctx.stdout): For
 }
 
 export function createRecordWriter(ctx: Context, options: WriterOptions = {}): RecordWriter<EventRecord> {
-  return writerFor(ctx, options, {
-    table: eventTableRenderer,
-    csv: eventCsvRenderer,
-  });
+  const standard = { table: eventTableRenderer, csv: eventCsvRenderer };
+  return writerFor(ctx, options, options.shape ? shapedFactories(ctx, options.shape, standard) : standard);
 }
 
 export function createLoginWriter(ctx: Context, options: WriterOptions = {}): LoginWriter {
@@ -56,7 +57,7 @@ export function createLoginWriter(ctx: Context, options: WriterOptions = {}): Lo
   });
 }
 
-interface RendererFactories<R> {
+export interface RendererFactories<R> {
   table: (options: TableOptions) => Renderer<R>;
   csv: (clean?: (text: string) => string) => Renderer<R>;
 }

@@ -1,0 +1,72 @@
+/**
+ * `logs --stats` and `logs --count-by KEY`: the flags, checked, and the writer that counts
+ * instead of printing (src/output/stats-writer.ts).
+ */
+import type { Context, OutStream } from '../context.js';
+import type { EventRecord } from '../core/record.js';
+import { UsageError } from '../errors.js';
+import type { OutputShape } from '../output/shape.js';
+import { createStatsWriter, parseCountBy, type CountBy } from '../output/stats-writer.js';
+import type { StatsLabels } from '../output/stats.js';
+import type { NameDirectory, RecordWriter } from '../output/types.js';
+
+export interface SummaryPlan {
+  /** Undefined: the full --stats view. */
+  countBy?: CountBy;
+  top?: number;
+}
+
+/** From the options of `logs`; undefined when neither --stats nor --count-by was given. */
+export function planSummary(
+  o: Record<string, unknown>,
+  context: { follow: boolean; checkpoint: string | undefined; logins: boolean },
+): SummaryPlan | undefined {
+  const stats = o.stats === true;
+  const countByText = typeof o.countBy === 'string' ? o.countBy : undefined;
+  const top = typeof o.top === 'number' ? o.top : undefined;
+  if (!stats && countByText === undefined) {
+    if (top !== undefined) throw new UsageError('--top sizes the counts of --stats and --count-by', 'add --stats or --count-by KEY');
+    return undefined;
+  }
+  const flag = stats ? '--stats' : '--count-by';
+  if (stats && countByText !== undefined) throw new UsageError('--stats and --count-by are two views; give one of them', '--count-by KEY shows one of the counts of --stats, in full');
+  if (context.follow) throw new UsageError(`${flag} summarises a range of the log; it takes no --follow`, 'give --since and --until instead');
+  if (context.checkpoint !== undefined) throw new UsageError(`${flag} summarises a range of the log; it takes no --checkpoint`);
+  if (context.logins) throw new UsageError(`${flag} applies to the event log, not to --logins`);
+  return { countBy: countByText === undefined ? undefined : parseCountBy(countByText), top };
+}
+
+export interface SummaryWriterOptions {
+  stream?: OutStream;
+  names?: NameDirectory;
+  since?: Date;
+  until?: Date;
+  shape: OutputShape;
+  /** An entity key (`kind:id`) for each record, and its name: from the name resolver. */
+  entityOf?: (record: EventRecord) => string | null;
+  entityName?: (key: string) => string | undefined;
+}
+
+export function summaryWriter(ctx: Context, plan: SummaryPlan, options: SummaryWriterOptions): RecordWriter<EventRecord> {
+  const names = options.names;
+  const labels: StatsLabels = {
+    project: names ? (id) => names.project(id) : undefined,
+    person: names ? (id) => names.person(id) : undefined,
+    entity: options.entityName,
+  };
+  return createStatsWriter(
+    ctx,
+    {
+      countBy: plan.countBy,
+      top: plan.top,
+      fromMs: options.since?.getTime(),
+      // An open range ends now: the histogram shows the quiet hours up to it.
+      toMs: options.until?.getTime() ?? (options.since ? ctx.clock.now() : undefined),
+      labels,
+      clock: options.shape.clock,
+      headers: options.shape.headers,
+      entityOf: options.entityOf,
+    },
+    options.stream ?? ctx.stdout,
+  );
+}
