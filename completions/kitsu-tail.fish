@@ -16,7 +16,7 @@ function __kitsu_tail_path
         end
         if string match -q -- '-*' $token
             # A flag's value is the next word, unless it came as --flag=value.
-            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --forward-to --max-reconnects --where --fields --after --before --limit --checkpoint --output --count-by --top --port --rate --seed --events --emulate
+            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --forward-to --max-reconnects --entity --task-type --status --where --fields --after --before --limit --checkpoint --output --count-by --top --port --rate --seed --events --emulate
                 set skip 1
             end
             continue
@@ -71,6 +71,9 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l exec -x -d 'run a shel
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l forward-to -x -d 'POST each record as JSON to this local web hook'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l no-backfill -d 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l max-reconnects -x -d 'give up after N failed reconnects (exit 5)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l entity -x -d 'only events about this asset, shot, sequence or episode: its own, its tasks\', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l task-type -x -d 'only events about tasks of this type: Animation, Modeling … (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l status -x -d 'only events that name this task status: a status change\'s new status, the status a comment set: wfa, wip, done … (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l where -x -d 'only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l fields -x -d 'the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l no-headers -d 'no header line in the table and CSV views'
@@ -93,6 +96,9 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l logins -d 'page the logi
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l stats -d 'a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l count-by -x -d 'count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l top -x -d 'rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l entity -x -d 'only events about this asset, shot, sequence or episode: its own, its tasks\', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l task-type -x -d 'only events about tasks of this type: Animation, Modeling … (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l status -x -d 'only events that name this task status: a status change\'s new status, the status a comment set: wfa, wip, done … (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l where -x -d 'only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l fields -x -d 'the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l no-headers -d 'no header line in the table and CSV views'
@@ -114,6 +120,9 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l exec -x -d 'run a shell 
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l forward-to -x -d 'POST each record as JSON to this local web hook'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l no-backfill -d 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l max-reconnects -x -d 'give up after N failed reconnects (exit 5)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l entity -x -d 'only events about this asset, shot, sequence or episode: its own, its tasks\', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l task-type -x -d 'only events about tasks of this type: Animation, Modeling … (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l status -x -d 'only events that name this task status: a status change\'s new status, the status a comment set: wfa, wip, done … (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l where -x -d 'only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l fields -x -d 'the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l no-headers -d 'no header line in the table and CSV views'

@@ -257,7 +257,19 @@ export function createProgram(deps: Deps): Command {
 
   /** What an event is about, and any field: the same grammar for logs, listen and demo. */
   function addSearchOptions(command: Command): Command {
-    return command.option(
+    return command
+      .option(
+        '--entity <name|id>',
+        'only events about this asset, shot, sequence or episode: its own, its tasks\', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)',
+        collect,
+      )
+      .option('--task-type <name|id>', 'only events about tasks of this type: Animation, Modeling … (repeatable)', collect)
+      .option(
+        '--status <name|id>',
+        "only events that name this task status: a status change's new status, the status a comment set: wfa, wip, done … (repeatable)",
+        collect,
+      )
+      .option(
       '--where <field=value>',
       'only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)',
       collect,

@@ -13,7 +13,7 @@ import type { Context, OutStream } from '../context.js';
 import { PermissionError, UsageError } from '../errors.js';
 import { describeQuery } from '../core/checkpoint.js';
 import { runCheckpointedExport, writeAll } from '../export/exactly-once.js';
-import { loadDirectory } from '../kitsu/directory.js';
+import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
 import { fromSecond, secondOf, toSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
 import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
@@ -25,8 +25,9 @@ import type { RecordWriter } from '../output/types.js';
 import { createLoginWriter, createRecordWriter, resolveFormat } from '../output/writer.js';
 import { parseShape, type OutputShape } from '../output/shape.js';
 import { localZone, spansDays } from '../output/clock-text.js';
-import { planSearch, type SearchPlan } from '../search/plan.js';
-import { narrowSource, openSearch, type RecordSearch } from '../search/open.js';
+import { needsResolver, planSearch, type SearchPlan } from '../search/plan.js';
+import type { NameResolver } from '../kitsu/names.js';
+import { narrowSource, openSearch, serverProjects, type RecordSearch } from '../search/open.js';
 import { planSummary, summaryWriter, type SummaryPlan } from '../search/summary.js';
 
 const DEFAULT_LIMIT = 100;
@@ -234,7 +235,31 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     projectIds: plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined,
     personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
   };
-  const search: RecordSearch | undefined = plan.search ? await openSearch(ctx, session, plan.search, query.projectIds) : undefined;
+  // One resolver for the run: the search and the summary's entities share its look-ups.
+  const resolver =
+    plan.summary || (plan.search && needsResolver(plan.search)) ? (await import('../search/named.js')).openResolver(ctx, session) : undefined;
+  try {
+    const search: RecordSearch | undefined = plan.search ? await openSearch(ctx, session, plan.search, query.projectIds, resolver) : undefined;
+    try {
+      await runSearchedEvents(ctx, session, plan, reporter, directory, query, search, resolver);
+    } finally {
+      await search?.close?.();
+    }
+  } finally {
+    await resolver?.close();
+  }
+}
+
+async function runSearchedEvents(
+  ctx: Context,
+  session: Session,
+  plan: LogsPlan,
+  reporter: Reporter,
+  directory: Directory | undefined,
+  query: LogQuery,
+  search: RecordSearch | undefined,
+  resolver: NameResolver | undefined,
+): Promise<void> {
   const described = describeQuery({
     include: plan.filter.include,
     exclude: plan.filter.exclude,
@@ -242,6 +267,8 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     projectIds: query.projectIds,
     personIds: query.personIds,
   });
+  // The server narrows to the named entities' projects; the search does the rest.
+  const serverQuery: LogQuery = { ...query, projectIds: serverProjects(query.projectIds, search) };
   const source: LogSource<EventRecord> = narrowSource(search, {
     log: 'events',
     label: 'event log',
@@ -249,11 +276,11 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     description: search ? `${described} ${search.describe()}` : described,
     since: query.since,
     until: query.until,
-    windows: (from, to, options) => readLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
-    newestFirst: (options) => readLogNewestFirst(session, query, options),
+    windows: (from, to, options) => readLogWindows(session, { ...serverQuery, since: fromSecond(from), until: fromSecond(to) }, options),
+    newestFirst: (options) => readLogNewestFirst(session, serverQuery, options),
     writer: (stream) =>
       plan.summary
-        ? summaryWriter(ctx, plan.summary, { stream, names: directory, since: query.since, until: query.until, shape: plan.shape })
+        ? summaryWriter(ctx, plan.summary, { stream, names: directory, since: query.since, until: query.until, shape: plan.shape, resolver })
         : createRecordWriter(ctx, { stream, names: directory, shape: plan.shape }),
   });
   if (!plan.follow) {
@@ -270,7 +297,7 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
   const startedAtMs = ctx.clock.now();
   await runLog(ctx, session, plan, source, reporter, {
     printed: (record) => seam.note(record),
-    then: (print) => followAfterHistory(ctx, session, plan, query, seam, startedAtMs, search, print),
+    then: (print) => followAfterHistory(ctx, session, plan, serverQuery, seam, startedAtMs, search, print),
   });
 }
 

@@ -108,7 +108,8 @@ export class ActivityStats {
     this.entityOf = options.entityOf ?? entityKeyOf;
   }
 
-  add(record: EventRecord): void {
+  /** Counts one record; `entityKey` overrides StatsOptions.entityOf (a resolver's answer). */
+  add(record: EventRecord, entityKey?: string | null): void {
     this.total += 1;
     const ms = Date.parse(record.created_at);
     if (!Number.isNaN(ms)) {
@@ -120,7 +121,7 @@ export class ActivityStats {
     this.byName.add(record.name);
     this.byProject.add(record.project_id);
     this.byPerson.add(record.user_id);
-    this.byEntity.add(this.entityOf(record));
+    this.byEntity.add(entityKey !== undefined ? entityKey : this.entityOf(record));
   }
 
   /**
@@ -209,7 +210,12 @@ export class FieldCounter {
   constructor(private readonly keyOf: (record: EventRecord) => string | null) {}
 
   add(record: EventRecord): void {
+    this.addKey(this.keyOf(record));
+  }
+
+  /** Counts one record whose key was found elsewhere (the name resolver's entity). */
+  addKey(key: string | null): void {
     this.total += 1;
-    this.counts.add(this.keyOf(record));
+    this.counts.add(key);
   }
 }

@@ -14,7 +14,7 @@ import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
 import { spansDays } from '../output/clock-text.js';
 import { parseShape, type OutputShape } from '../output/shape.js';
-import { openSearch } from '../search/open.js';
+import { openSearch, serverProjects } from '../search/open.js';
 import { planSearch, type SearchPlan } from '../search/plan.js';
 import { createExecRunner } from './exec.js';
 import type { EventRunner } from './runner.js';
@@ -136,7 +136,8 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
       for (const record of records) for (const runner of runners) runner.push(record);
     };
   }
-  if (projectIds) options.projectIds = projectIds;
+  const narrowed = serverProjects(projectIds, search);
+  if (narrowed) options.projectIds = narrowed;
   if (search) options.search = search;
   if (personIds) options.personIds = personIds;
   if (plan.since) options.since = plan.since;
@@ -154,6 +155,7 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
     }
   } finally {
     for (const runner of runners) runner.stop();
+    await search?.close?.();
   }
   if (summary.endedBy === 'signal' || ctx.signal.aborted) {
     // Ctrl-C gets a summary; a closed stdout (`| head`) ends quietly.

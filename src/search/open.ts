@@ -5,6 +5,7 @@
 import type { Context } from '../context.js';
 import type { EventRecord } from '../core/record.js';
 import type { LogWindowBatch, ReadOptions } from '../kitsu/log-pager.js';
+import type { NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
 import { needsResolver, type SearchPlan } from './plan.js';
 import { recordOnlySearch, selectEach, type RecordSearch } from './search.js';
@@ -20,10 +21,17 @@ export async function openSearch(
   session: Session,
   plan: SearchPlan,
   projectIds: readonly string[] | undefined,
+  resolver?: NameResolver,
 ): Promise<RecordSearch> {
   if (!needsResolver(plan)) return recordOnlySearch(plan);
   const { openNamedSearch } = await import('./named.js');
-  return openNamedSearch(ctx, session, plan, projectIds);
+  return openNamedSearch(ctx, session, plan, projectIds, resolver);
+}
+
+/** The projects the server may filter on: --project's, else those the search knows. */
+export function serverProjects(projectIds: string[] | undefined, search: RecordSearch | undefined): string[] | undefined {
+  if (projectIds && projectIds.length > 0) return projectIds;
+  return search?.serverProjects && search.serverProjects.length > 0 ? [...search.serverProjects] : undefined;
 }
 
 interface ReadableLog {

@@ -17,6 +17,13 @@ export interface RecordSearch {
   select(records: readonly EventRecord[]): Promise<EventRecord[]>;
   /** Canonical text of the search, for a checkpoint to tell queries apart. */
   describe(): string;
+  /**
+   * The projects every matching event belongs to, when the search knows (the projects of the
+   * --entity ones): the server can filter on them when no --project does.
+   */
+  readonly serverProjects?: readonly string[];
+  /** Releases what the search holds (the name resolver's cache is saved). */
+  close?(): Promise<void>;
 }
 
 /** A search that needs nothing but the record (`--where` on record and data fields). */

@@ -9,6 +9,7 @@ import type { OutputShape } from '../output/shape.js';
 import { createStatsWriter, parseCountBy, type CountBy } from '../output/stats-writer.js';
 import type { StatsLabels } from '../output/stats.js';
 import type { NameDirectory, RecordWriter } from '../output/types.js';
+import type { NameResolver } from '../kitsu/names.js';
 
 export interface SummaryPlan {
   /** Undefined: the full --stats view. */
@@ -43,8 +44,27 @@ export interface SummaryWriterOptions {
   until?: Date;
   shape: OutputShape;
   /** An entity key (`kind:id`) for each record, and its name: from the name resolver. */
-  entityOf?: (record: EventRecord) => string | null;
-  entityName?: (key: string) => string | undefined;
+  /** The name resolver: entities for the tasks, comments and previews events name. */
+  resolver?: NameResolver;
+}
+
+/**
+ * A summary has to count each event under its entity for sure (a task counted once under its
+ * shot and once under its own id would split a count), so it waits for look-ups as a filter does.
+ */
+const SUMMARY_WAIT_MS = 60_000;
+
+function entitiesFrom(resolver: NameResolver) {
+  return {
+    prefetch: (records: readonly EventRecord[]) => resolver.prefetch(records, { waitMs: SUMMARY_WAIT_MS }),
+    async entityOf(record: EventRecord): Promise<{ key: string | null; name?: string }> {
+      const { subject, names } = await resolver.resolve(record, { waitMs: SUMMARY_WAIT_MS });
+      const id = subject.entity_ids[0];
+      if (id) return { key: `${(names.entity_type ?? 'entity').toLowerCase()}:${id}`, name: names.entity };
+      if (subject.task_id) return { key: `task:${subject.task_id}`, name: names.entity };
+      return { key: null };
+    },
+  };
 }
 
 export function summaryWriter(ctx: Context, plan: SummaryPlan, options: SummaryWriterOptions): RecordWriter<EventRecord> {
@@ -52,7 +72,6 @@ export function summaryWriter(ctx: Context, plan: SummaryPlan, options: SummaryW
   const labels: StatsLabels = {
     project: names ? (id) => names.project(id) : undefined,
     person: names ? (id) => names.person(id) : undefined,
-    entity: options.entityName,
   };
   return createStatsWriter(
     ctx,
@@ -65,7 +84,7 @@ export function summaryWriter(ctx: Context, plan: SummaryPlan, options: SummaryW
       labels,
       clock: options.shape.clock,
       headers: options.shape.headers,
-      entityOf: options.entityOf,
+      entities: options.resolver ? entitiesFrom(options.resolver) : undefined,
     },
     options.stream ?? ctx.stdout,
   );
