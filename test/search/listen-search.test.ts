@@ -77,12 +77,40 @@ describe('listen --where', () => {
     expect(live.records().slice(-2).map((r) => r.source)).toEqual(['live', 'live']);
   });
 
-  it('--fields shapes the live table too', async () => {
+  it('--fields shapes live CSV too', async () => {
     const live = await listen(['--where', 'name=task:new', '--format', 'csv', '--fields', 'name,data.task_id', '--count', '1']);
     sandbox.control.emit('task:update', { task_id: 'nope', project_id: sandbox.projects[0]!.id });
     sandbox.control.emit('task:new', { task_id: 'yes', project_id: sandbox.projects[0]!.id });
     expect(await live.exit).toBe(0);
     running.splice(running.indexOf(live), 1);
     expect(live.stdout()).toBe('name,data.task_id\r\ntask:new,yes\r\n');
+  });
+
+  it('logs --follow: the history and the live part pass the same filter', async () => {
+    const log = sandbox.control.log();
+    const fromSecond = secondOfStored(log[log.length - 80]!);
+    const keep = (e: { name: string; data: Record<string, unknown> }) => e.name === 'task:update' && String(e.data.task_id).includes('b');
+    const history = log.filter((e) => secondOfStored(e) >= fromSecond && keep(e));
+    const live = startInProcess(
+      ['logs', '--follow', '--since', new Date(fromSecond * 1000).toISOString(), '--where', 'name=task:update', '--where', 'data.task_id=*b*', '--json'],
+      env,
+    );
+    running.push(live);
+    await live.waitForRecords(history.length);
+    await live.waitForStderr('connected to');
+    await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    const p = sandbox.projects[0]!.id;
+    sandbox.control.emit('task:update', { task_id: 'aaa', project_id: p });
+    sandbox.control.emit('task:new', { task_id: 'bbb', project_id: p });
+    sandbox.control.emit('task:update', { task_id: 'abc', project_id: p });
+    await live.waitForRecords(history.length + 1);
+    // Whatever else arrives before the stop must pass too.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    live.interrupt();
+    await live.exit;
+    running.splice(running.indexOf(live), 1);
+    const records = live.records();
+    expect(records.slice(0, history.length).map((r) => r.id)).toEqual(history.map((e) => e.id));
+    expect(records.slice(history.length).map((r) => r.data.task_id)).toEqual(['abc']);
   });
 });
