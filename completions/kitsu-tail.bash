@@ -53,16 +53,16 @@ _kitsu_tail() {
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "listen")
-      options="--project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "logs")
-      options="--since --after --until --before --only-files --project --person --limit --all --reverse --follow --checkpoint --output --logins --stats --count-by --top --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--since --after --until --before --only-files --project --person --limit --all --reverse --follow --checkpoint --output --logins --names --stats --count-by --top --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "sandbox")
       options="--port --rate --seed --events --emulate --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "demo")
-      options="--project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --entity --task-type --status --where --fields --no-headers --utc --port --rate --seed --events --emulate --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --port --rate --seed --events --emulate --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "completion")
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"

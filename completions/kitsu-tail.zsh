@@ -181,6 +181,7 @@ _kitsu_tail_listen() {
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
+    '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
     '*--entity[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
     '*--task-type[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
     '*--status[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
@@ -217,6 +218,7 @@ _kitsu_tail_logs() {
     '--checkpoint[resume from this state file and record where this run stopped]:file:_files' \
     '--output[append records to this file (exactly once with --checkpoint)]:file:_files' \
     '--logins[page the login log instead of the event log (admin only)]' \
+    '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
     '--stats[a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)]' \
     '--count-by[count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id]:key: ' \
     '--top[rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)]:n: ' \
@@ -271,6 +273,7 @@ _kitsu_tail_demo() {
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
+    '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
     '*--entity[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
     '*--task-type[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
     '*--status[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \

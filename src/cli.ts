@@ -203,6 +203,10 @@ export function createProgram(deps: Deps): Command {
     .option('--checkpoint <file>', 'resume from this state file and record where this run stopped')
     .option('--output <file>', 'append records to this file (exactly once with --checkpoint)')
     .option('--logins', 'page the login log instead of the event log (admin only)')
+    .option(
+      '--names',
+      'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns',
+    )
     .option('--stats', 'a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)')
     .option('--count-by <key>', 'count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id')
     .option('--top <n>', 'rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)', positiveInt('--top'));
@@ -251,7 +255,11 @@ export function createProgram(deps: Deps): Command {
       )
       .option('--forward-to <url>', 'POST each record as JSON to this local web hook')
       .option('--no-backfill', 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)')
-      .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'));
+      .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'))
+      .option(
+        '--names',
+        'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns',
+      );
     return addShapeOptions(addSearchOptions(command));
   }
 

@@ -40,7 +40,8 @@ export default async function demo(ctx: Context, args: string[], options: Record
     };
     const session = await openSession(demoCtx);
     try {
-      await runListen(ctx, session, plan);
+      // The sandbox's ids die with it: nothing worth keeping in the profile's name cache.
+      await runListen(ctx, session, plan, { nameCache: false });
     } finally {
       await session.close();
     }

@@ -17,16 +17,16 @@ import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
 import { fromSecond, secondOf, toSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
 import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
+import { openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import { openSession } from '../kitsu/session.js';
 import type { Session } from '../kitsu/types.js';
 import { createProgress } from '../output/progress.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
 import { createLoginWriter, createRecordWriter, resolveFormat } from '../output/writer.js';
-import { parseShape, type OutputShape } from '../output/shape.js';
+import { parseShape, shapeNeedsNames, type OutputShape } from '../output/shape.js';
 import { localZone, spansDays } from '../output/clock-text.js';
 import { needsResolver, planSearch, type SearchPlan } from '../search/plan.js';
-import type { NameResolver } from '../kitsu/names.js';
 import { narrowSource, openSearch, serverProjects, type RecordSearch } from '../search/open.js';
 import { planSummary, summaryWriter, type SummaryPlan } from '../search/summary.js';
 
@@ -52,6 +52,8 @@ interface LogsPlan {
   /** --stats or --count-by: a summary instead of the records. */
   summary?: SummaryPlan;
   shape: OutputShape;
+  /** --names: a `names` object on each JSON record, names.* columns in CSV. */
+  names: boolean;
 }
 
 function parseOptions(ctx: Context, args: string[], o: Record<string, unknown>): LogsPlan {
@@ -111,6 +113,10 @@ function parseOptions(ctx: Context, args: string[], o: Record<string, unknown>):
     throw new UsageError(`--checkpoint with --output appends NDJSON; --format ${format} cannot be appended exactly once`);
   }
 
+  if (flag('names') && logins) throw new UsageError('--names applies to events, not to --logins');
+  if (flag('names') && checkpoint !== undefined && output !== undefined) {
+    throw new UsageError('--names with --checkpoint --output: an exact export keeps the records as the log has them', 'drop --names, and add names when you read the file');
+  }
   const search = planSearch({ where: list('where'), entity: list('entity'), taskType: list('taskType'), status: list('status') });
   if (logins && search) throw new UsageError('--where, --entity, --task-type and --status apply to the event log, not to --logins');
   const summary = planSummary(o, { follow, checkpoint, logins });
@@ -142,6 +148,7 @@ function parseOptions(ctx: Context, args: string[], o: Record<string, unknown>):
     checkpoint,
     output,
     logins,
+    names: flag('names'),
   };
 }
 
@@ -235,9 +242,11 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     projectIds: plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined,
     personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
   };
-  // One resolver for the run: the search and the summary's entities share its look-ups.
+  // One resolver for the run, shared by the table and --names, the search and the summary.
   const resolver =
-    plan.summary || (plan.search && needsResolver(plan.search)) ? (await import('../search/named.js')).openResolver(ctx, session) : undefined;
+    tableOnStdout(ctx, plan) || plan.names || plan.summary || (plan.search && needsResolver(plan.search)) || shapeNeedsNames(plan.shape)
+      ? openNameResolver(ctx.env, session)
+      : undefined;
   try {
     const search: RecordSearch | undefined = plan.search ? await openSearch(ctx, session, plan.search, query.projectIds, resolver) : undefined;
     try {
@@ -281,7 +290,13 @@ async function runSearchedEvents(
     writer: (stream) =>
       plan.summary
         ? summaryWriter(ctx, plan.summary, { stream, names: directory, since: query.since, until: query.until, shape: plan.shape, resolver })
-        : createRecordWriter(ctx, { stream, names: directory, shape: plan.shape }),
+        : createRecordWriter(ctx, {
+            stream,
+            names: directory,
+            shape: plan.shape,
+            // --fields names.* reads the names as --names attaches them.
+            ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names || shapeNeedsNames(plan.shape) } : {}),
+          }),
   });
   if (!plan.follow) {
     await runLog(ctx, session, plan, source, reporter);

@@ -39,6 +39,24 @@ export interface EventRefs {
   deleted: boolean;
 }
 
+/** The `names` object that `--names` adds to a record: only what applies to the event. */
+export interface EventNames {
+  project?: string;
+  /** Who acted. */
+  person?: string;
+  /** Whom a task:assign or task:unassign is about. */
+  assignee?: string;
+  /** The entity path: `E01 / SQ010 / SH010`, `SQ010 / SH010`, `Character / Fox`. */
+  entity?: string;
+  /** Kitsu's entity type: Asset, Shot, Sequence, Episode, Edit, Concept. */
+  entity_type?: string;
+  asset_type?: string;
+  task_type?: string;
+  /** The short name of the status the event names (the new one for a status change). */
+  task_status?: string;
+  previous_task_status?: string;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function id(value: unknown): string | undefined {

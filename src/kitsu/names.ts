@@ -14,28 +14,14 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { EventRecord } from '../core/record.js';
-import { eventRefs, type EntityKindKey, type EventRefs } from '../core/event-subject.js';
+import { eventRefs, type EntityKindKey, type EventNames, type EventRefs } from '../core/event-subject.js';
+
+export type { EventNames };
 import { CliError, PermissionError } from '../errors.js';
 import { NameCache, type CacheEntry } from './name-cache.js';
+import type { RecordNamer } from '../output/types.js';
+import { configDir } from '../store/paths.js';
 import type { Session } from './types.js';
-
-/** The `names` object that `--names` adds to a record: only what applies to the event. */
-export interface EventNames {
-  project?: string;
-  /** Who acted. */
-  person?: string;
-  /** Whom a task:assign or task:unassign is about. */
-  assignee?: string;
-  /** The entity path: `E01 / SQ010 / SH010`, `SQ010 / SH010`, `Character / Fox`. */
-  entity?: string;
-  /** Kitsu's entity type: Asset, Shot, Sequence, Episode, Edit, Concept. */
-  entity_type?: string;
-  asset_type?: string;
-  task_type?: string;
-  /** The short name of the status the event names (the new one for a status change). */
-  task_status?: string;
-  previous_task_status?: string;
-}
 
 /** The ids behind the names, for filters (--entity, --task-type, --status). */
 export interface EventSubject {
@@ -115,6 +101,16 @@ const DENIED_RETRY_MS = 10 * 60_000;
 const FAILED_RETRY_MS = 60_000;
 /** Lists are re-read at most this often in a run, when an id is missing from them. */
 const LIST_RETRY_MS = 5 * 60_000;
+/** A long `listen` writes what it learned this often, so that a kill loses little. */
+const AUTOSAVE_MS = 60_000;
+/** How long the end of a command waits for look-ups still on their way, to cache them. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** A look-up an event needs: its cache key, and how to run it (shared while in flight). */
+interface Fetch {
+  key: string;
+  run: () => Promise<void>;
+}
 
 type ListName = 'projects' | 'persons' | 'task-types' | 'task-status';
 const LIST_ROUTE: Record<ListName, string> = {
@@ -165,11 +161,26 @@ export function createNameResolver(session: Session, options: NameResolverOption
   return new CachedNameResolver(session, options);
 }
 
+/** The resolver of a command: its profile's disk cache under the config folder. */
+export function openNameResolver(env: Record<string, string | undefined>, session: Session): NameResolver {
+  return createNameResolver(session, { cacheFile: nameCacheFile(configDir(env), session.profileName, session.apiUrl) });
+}
+
+/** The resolver as the record writer uses it (src/output/types.ts RecordNamer). */
+export function recordNamer(resolver: NameResolver): RecordNamer {
+  return {
+    names: async (record) => (await resolver.resolve(record)).names,
+    prefetch: (records) => resolver.prefetch(records),
+  };
+}
+
 class CachedNameResolver implements NameResolver {
   private readonly cache: NameCache;
   private readonly budgetMs: number;
   private readonly now: () => number;
   private readonly inflight = new Map<string, Promise<void>>();
+  /** When each look-up in flight started. */
+  private readonly startedAt = new Map<string, number>();
   /** Keys whose look-up failed, and until when not to ask again. */
   private readonly failed = new Map<string, number>();
   /** When each list was last read in this run. */
@@ -192,7 +203,13 @@ class CachedNameResolver implements NameResolver {
     this.concurrency = Math.max(1, options.concurrency ?? 6);
     this.cache = new NameCache(options.ttlMs ?? DEFAULT_TTL_MS, this.now);
     this.loaded = options.cacheFile ? this.cache.load(options.cacheFile) : Promise.resolve();
+    if (options.cacheFile) {
+      this.autosave = setInterval(() => void this.save(), AUTOSAVE_MS);
+      this.autosave.unref();
+    }
   }
+
+  private readonly autosave: NodeJS.Timeout | undefined;
 
   requestCount(): number {
     return this.requests;
@@ -203,7 +220,8 @@ class CachedNameResolver implements NameResolver {
     const refs = eventRefs(record);
     this.learn(record, refs);
     let complete = true;
-    if (this.pending(refs).length > 0) complete = await this.within(this.walk(refs), options.waitMs ?? this.budgetMs);
+    const pending = this.pending(refs);
+    if (pending.length > 0) complete = await this.within(this.walk(refs), this.waitFor(pending, options.waitMs ?? this.budgetMs));
     return this.build(refs, complete && this.pending(refs).length === 0);
   }
 
@@ -238,7 +256,10 @@ class CachedNameResolver implements NameResolver {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Look-ups on their way are worth keeping for the next run: a moment for them, no more.
+    if (this.inflight.size > 0) await this.within(Promise.all(this.inflight.values()).then(() => undefined), CLOSE_GRACE_MS);
     this.closed = true;
+    clearInterval(this.autosave);
     this.abort.abort();
     for (const release of this.queue.splice(0)) release();
     await this.save();
@@ -282,13 +303,13 @@ class CachedNameResolver implements NameResolver {
   }
 
   /** The look-ups this event still needs, given what is known now: one level of the chain. */
-  private pending(refs: EventRefs): (() => Promise<void>)[] {
-    const out: (() => Promise<void>)[] = [];
+  private pending(refs: EventRefs): Fetch[] {
+    const out: Fetch[] = [];
     const need = (key: string, fetch: () => Promise<void>): void => {
       if (this.cache.get(key) !== undefined) return;
       const until = this.failed.get(key);
       if (until !== undefined && until > this.now()) return;
-      out.push(() => this.once(key, fetch));
+      out.push({ key, run: () => this.once(key, fetch) });
     };
     if (refs.project_id) need(`project:${refs.project_id}`, () => this.fromList('projects', refs.project_id!));
     for (const person of [refs.actor_id, refs.assignee_id, refs.person_id]) if (person) need(`person:${person}`, () => this.fromList('persons', person));
@@ -330,8 +351,24 @@ class CachedNameResolver implements NameResolver {
     for (let level = 0; level < 8; level += 1) {
       const fetches = this.pending(refs);
       if (fetches.length === 0) return;
-      await Promise.all(fetches.map((f) => f()));
+      await Promise.all(fetches.map((f) => f.run()));
     }
+  }
+
+  /**
+   * How long a resolve may still wait: its budget, counted for a look-up already on its way
+   * from when that look-up started, so that a slow one holds the stream back once, not once
+   * for every event that needs it.
+   */
+  private waitFor(pending: readonly Fetch[], waitMs: number): number {
+    const now = this.now();
+    let longest = 0;
+    for (const { key } of pending) {
+      const started = this.startedAt.get(key);
+      longest = Math.max(longest, started === undefined ? waitMs : started + waitMs - now);
+      if (longest >= waitMs) return waitMs;
+    }
+    return longest;
   }
 
   /** Waits for `work` at most `ms`; true when it finished. */
@@ -353,6 +390,7 @@ class CachedNameResolver implements NameResolver {
   private once(key: string, fetch: () => Promise<void>): Promise<void> {
     const running = this.inflight.get(key);
     if (running) return running;
+    this.startedAt.set(key, this.now());
     const done = fetch()
       .catch((error: unknown) => {
         if (isNotFound(error)) this.cache.set(key, { k: 'gone' });
@@ -362,7 +400,10 @@ class CachedNameResolver implements NameResolver {
         // A fetch that answered without the key (an id missing from a list) is not asked again soon.
         if (this.cache.get(key) === undefined && !this.failed.has(key)) this.failed.set(key, this.now() + FAILED_RETRY_MS);
       })
-      .finally(() => this.inflight.delete(key));
+      .finally(() => {
+        this.inflight.delete(key);
+        this.startedAt.delete(key);
+      });
     this.inflight.set(key, done);
     return done;
   }

@@ -9,13 +9,14 @@ import { parseDuration, parseTime } from '../core/time.js';
 import type { Context } from '../context.js';
 import { IncompleteError, InterruptedError, UsageError } from '../errors.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
+import { createNameResolver, openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
 import { spansDays } from '../output/clock-text.js';
-import { parseShape, type OutputShape } from '../output/shape.js';
+import { parseShape, shapeNeedsNames, type OutputShape } from '../output/shape.js';
 import { openSearch, serverProjects } from '../search/open.js';
-import { planSearch, type SearchPlan } from '../search/plan.js';
+import { needsResolver, planSearch, type SearchPlan } from '../search/plan.js';
 import { createExecRunner } from './exec.js';
 import type { EventRunner } from './runner.js';
 import { follow, type FollowOptions, type FollowSummary } from './follow.js';
@@ -37,6 +38,8 @@ export interface ListenPlan {
   /** --where, --entity, --task-type, --status: undefined when none was given. */
   search?: SearchPlan;
   shape: OutputShape;
+  /** --names: each JSON record gets the names of what it is about. */
+  names: boolean;
 }
 
 export function planListen(ctx: Context, args: string[], options: Record<string, unknown>): ListenPlan {
@@ -58,6 +61,7 @@ export function planListen(ctx: Context, args: string[], options: Record<string,
       false,
       ctx.env,
     ),
+    names: options.names === true,
   };
   if (typeof options.since === 'string') {
     plan.since = parseTime(options.since, now, '--since');
@@ -98,7 +102,7 @@ export function planListen(ctx: Context, args: string[], options: Record<string,
  * turns into the exit code: IncompleteError (124), the signal's reason (130, or 0 for a closed
  * stdout), AuthError (3) for a refused session, NetworkError (5) past --max-reconnects.
  */
-export async function runListen(ctx: Context, session: Session, plan: ListenPlan): Promise<FollowSummary> {
+export async function runListen(ctx: Context, session: Session, plan: ListenPlan, options: { nameCache?: boolean } = {}): Promise<FollowSummary> {
   const reporter = reporterFor(ctx);
   const format = resolveFormat(ctx);
   const needsDirectory = format === 'table' || plan.projects.length > 0 || plan.people.length > 0;
@@ -106,8 +110,35 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
   const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
   const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
 
-  const search = plan.search ? await openSearch(ctx, session, plan.search, projectIds) : undefined;
-  const writer = createRecordWriter(ctx, directory ? { names: directory, shape: plan.shape } : { shape: plan.shape });
+  // The table always shows names; JSON and CSV only with --names (else no look-ups at all).
+  // One resolver for the run, shared with the search.
+  const wantNames = format === 'table' || plan.names || (plan.search && needsResolver(plan.search)) || shapeNeedsNames(plan.shape);
+  const resolver = !wantNames ? undefined : options.nameCache === false ? createNameResolver(session) : openNameResolver(ctx.env, session);
+  try {
+    return await listenWith(ctx, session, plan, { reporter, format, directory, projectIds, personIds, resolver });
+  } finally {
+    await resolver?.close();
+  }
+}
+
+interface ListenSetup {
+  reporter: ReturnType<typeof reporterFor>;
+  format: ReturnType<typeof resolveFormat>;
+  directory: Directory | undefined;
+  projectIds: string[] | undefined;
+  personIds: string[] | undefined;
+  resolver: NameResolver | undefined;
+}
+
+async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setup: ListenSetup): Promise<FollowSummary> {
+  const { reporter, format, directory, projectIds, personIds, resolver } = setup;
+  const search = plan.search ? await openSearch(ctx, session, plan.search, projectIds, resolver) : undefined;
+  const writer = createRecordWriter(ctx, {
+    shape: plan.shape,
+    ...(directory ? { names: directory } : {}),
+    // --fields names.* reads the names as --names attaches them.
+    ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names || shapeNeedsNames(plan.shape) } : {}),
+  });
   const runners: EventRunner[] = [];
   if (plan.exec) runners.push(createExecRunner(ctx, plan.exec, reporter));
   if (plan.forwardTo) {

@@ -18,9 +18,6 @@ import { csvLine, type Renderer } from './formats.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { displayWidth, truncateToWidth } from './width.js';
 
-/** The default CSV columns (those of formats.ts's EVENT_CSV_COLUMNS), for --no-headers alone. */
-export const DEFAULT_CSV_FIELDS = ['id', 'name', 'created_at', 'user_id', 'project_id', 'source', 'data'] as const;
-
 export function fieldsCsvRenderer(
   fields: readonly FieldPath[],
   options: { headers: boolean; clean?: (text: string) => string },

@@ -4,11 +4,11 @@
  * shapedFactories for the renderers that honour it.
  */
 import type { Context, Format } from '../context.js';
-import { parseFieldList, parseFieldPath, type FieldPath } from '../core/fields.js';
+import { parseFieldList, type FieldPath } from '../core/fields.js';
 import type { EventRecord } from '../core/record.js';
 import { UsageError } from '../errors.js';
 import { clockText, localZone, type ClockText } from './clock-text.js';
-import { DEFAULT_CSV_FIELDS, fieldsCsvRenderer, fieldsTableRenderer } from './fields.js';
+import { fieldsCsvRenderer, fieldsTableRenderer } from './fields.js';
 import type { Renderer } from './formats.js';
 import type { TableOptions } from './table.js';
 
@@ -49,19 +49,34 @@ export function parseShape(flags: ShapeFlags, format: Format, withDate: boolean,
   return { fields, headers, clock: clockText({ utc: flags.utc === true, zone: local.zone, zoneName: local.name }), withDate };
 }
 
-/** Whether the shape asks nothing of the usual renderers (then they are used as they are). */
-export function isPlain(shape: OutputShape): boolean {
-  return shape.fields === undefined && shape.headers;
+/** Whether the chosen columns show names (then the records need them attached, as --names does). */
+export function shapeNeedsNames(shape: OutputShape): boolean {
+  return shape.fields?.some((field) => field.root === 'names') ?? false;
 }
 
-interface Factories {
-  table: (options: TableOptions) => Renderer<EventRecord>;
-  csv: (clean?: (text: string) => string) => Renderer<EventRecord>;
+interface Factories<R extends EventRecord> {
+  table: (options: TableOptions) => Renderer<R>;
+  csv: (clean?: (text: string) => string) => Renderer<R>;
+}
+
+/** A CSV renderer without its header line (the first line it writes). */
+function headerless<R>(renderer: Renderer<R>): Renderer<R> {
+  let first = true;
+  const dropHeader = (text: string): string => {
+    if (!first) return text;
+    first = false;
+    // Column names never hold a line break: the header is everything up to the first CRLF.
+    return text.slice(text.indexOf('\r\n') + 2);
+  };
+  return {
+    ...renderer,
+    record: (record) => dropHeader(renderer.record(record)),
+    end: () => (first ? '' : renderer.end()),
+  };
 }
 
 /** The table and CSV renderers of an event writer, as the shape wants them. */
-export function shapedFactories(ctx: Context, shape: OutputShape, standard: Factories): Factories {
-  const csvFields = shape.fields ?? DEFAULT_CSV_FIELDS.map((name) => parseFieldPath(name, '--fields'));
+export function shapedFactories<R extends EventRecord>(ctx: Context, shape: OutputShape, standard: Factories<R>): Factories<R> {
   return {
     table: (options) =>
       shape.fields
@@ -74,6 +89,11 @@ export function shapedFactories(ctx: Context, shape: OutputShape, standard: Fact
             now: () => ctx.clock.now(),
           })
         : standard.table({ ...options, zone: shape.clock.zone }),
-    csv: (clean) => (isPlain(shape) ? standard.csv(clean) : fieldsCsvRenderer(csvFields, { headers: shape.headers, clean })),
+    csv: (clean) =>
+      shape.fields
+        ? fieldsCsvRenderer(shape.fields, { headers: shape.headers, clean })
+        : shape.headers
+          ? standard.csv(clean)
+          : headerless(standard.csv(clean)),
   };
 }

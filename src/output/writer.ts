@@ -24,7 +24,7 @@ import {
 import { escapeJsonForTerminal, sanitizeForTerminal } from './sanitize.js';
 import { StreamSink } from './sink.js';
 import { eventTableRenderer, loginTableRenderer, type TableOptions } from './table.js';
-import type { LoginWriter, NameDirectory, RecordWriter } from './types.js';
+import type { LoginWriter, NameDirectory, NamedEventRecord, RecordNamer, RecordWriter } from './types.js';
 import { shapedFactories, type OutputShape } from './shape.js';
 
 export { formatNdjson };
@@ -38,6 +38,10 @@ export interface WriterOptions {
   names?: NameDirectory;
   /** --fields, --no-headers, --utc (see src/output/shape.ts). */
   shape?: OutputShape;
+  /** Names of what each event is about: shown by the table, and added as `names` with `attachNames`. */
+  namer?: RecordNamer;
+  /** `--names`: each JSON record gets a `names` object, CSV gets `names.*` columns. */
+  attachNames?: boolean;
 }
 
 /** The format the user asked for, else table on a terminal and NDJSON anywhere else. */
@@ -46,8 +50,34 @@ export function resolveFormat(ctx: Context, stream: OutStream = ctx.stdout): For
 }
 
 export function createRecordWriter(ctx: Context, options: WriterOptions = {}): RecordWriter<EventRecord> {
-  const standard = { table: eventTableRenderer, csv: eventCsvRenderer };
-  return writerFor(ctx, options, options.shape ? shapedFactories(ctx, options.shape, standard) : standard);
+  const format = options.format ?? resolveFormat(ctx, options.stream ?? ctx.stdout);
+  const attach = options.attachNames === true;
+  const standard: RendererFactories<NamedEventRecord> = {
+    table: eventTableRenderer,
+    csv: (clean) => eventCsvRenderer(clean, { names: attach }),
+  };
+  const writer = writerFor<NamedEventRecord>(ctx, { ...options, format }, options.shape ? shapedFactories(ctx, options.shape, standard) : standard);
+  const namer = options.namer;
+  // Without --names a machine format is left exactly as it was: no look-ups at all.
+  if (!namer || (!attach && format !== 'table')) return writer;
+  return namedWriter(writer, namer);
+}
+
+/** Adds each record's names before it is rendered, in order; a window is looked up at once. */
+function namedWriter(writer: RecordWriter<NamedEventRecord>, namer: RecordNamer): RecordWriter<EventRecord> {
+  const named = async (record: EventRecord): Promise<NamedEventRecord> => ({ ...record, names: await namer.names(record) });
+  return {
+    async write(record) {
+      await writer.write(await named(record));
+    },
+    async writeMany(records) {
+      await namer.prefetch?.(records);
+      const out: NamedEventRecord[] = [];
+      for (const record of records) out.push(await named(record));
+      await (writer.writeMany ? writer.writeMany(out) : Promise.all(out.map((r) => writer.write(r))));
+    },
+    end: () => writer.end(),
+  };
 }
 
 export function createLoginWriter(ctx: Context, options: WriterOptions = {}): LoginWriter {

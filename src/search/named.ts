@@ -13,14 +13,8 @@ import { eventRefs } from '../core/event-subject.js';
 import type { EventRecord } from '../core/record.js';
 import { UsageError } from '../errors.js';
 import { closeMatches } from '../kitsu/directory.js';
-import { createNameResolver, nameCacheFile, type EntityInfo, type NameResolver, type Resolution } from '../kitsu/names.js';
+import { openNameResolver, type EntityInfo, type NameResolver, type Resolution } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
-import { configDir } from '../store/paths.js';
-
-/** The profile's name resolver, with its disk cache (a one-shot run reuses what the last one learned). */
-export function openResolver(ctx: Context, session: Session): NameResolver {
-  return createNameResolver(session, { cacheFile: nameCacheFile(configDir(ctx.env), session.profileName, session.apiUrl) });
-}
 import type { SearchPlan } from './plan.js';
 import { describePlan, type RecordSearch } from './search.js';
 
@@ -40,7 +34,7 @@ export async function openNamedSearch(
   projectIds: readonly string[] | undefined,
   shared?: NameResolver,
 ): Promise<RecordSearch> {
-  const resolver = shared ?? openResolver(ctx, session);
+  const resolver = shared ?? openNameResolver(ctx.env, session);
   try {
     const [entityIds, entityProjects] = plan.entities.length > 0 ? await resolveEntities(resolver, plan.entities, projectIds) : [undefined, undefined];
     const taskTypeIds = plan.taskTypes.length > 0 ? await resolveNamed('--task-type', 'task type', plan.taskTypes, await resolver.taskTypes()) : undefined;
