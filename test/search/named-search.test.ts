@@ -227,6 +227,36 @@ describe('logs --task-type and --status', () => {
   });
 });
 
+describe('--fields names.*', () => {
+  it('CSV columns of names, as the routes name them; --no-headers keeps --names columns', async () => {
+    const result = await logs(['--all', 'task:status-changed', '--format', 'csv', '--fields', 'id,names.task_type,names.task_status']);
+    expect(result.code, result.stderr).toBe(0);
+    const [header, ...rows] = result.stdout.split('\r\n').slice(0, -1);
+    expect(header).toBe('id,names.task_type,names.task_status');
+    const changes = sandbox.control.log().filter((e) => e.name === 'task:status-changed');
+    expect(rows).toHaveLength(changes.length);
+    const typeName = new Map(taskTypes.map((t) => [t.id, t.name]));
+    const statusName = new Map(statuses.map((t) => [t.id, t.short_name]));
+    let checked = 0;
+    rows.forEach((row, i) => {
+      const [id, type, status] = row.split(',');
+      const e = changes[i]!;
+      expect(id).toBe(e.id);
+      expect(status).toBe(statusName.get(e.data.new_task_status_id as string));
+      const t = truth.get(e.id);
+      if (t?.taskTypeId) {
+        expect(type).toBe(typeName.get(t.taskTypeId));
+        checked += 1;
+      }
+    });
+    expect(checked).toBeGreaterThan(0);
+    const named = await logs(['--limit', '3', '--format', 'csv', '--names']);
+    const bare = await logs(['--limit', '3', '--format', 'csv', '--names', '--no-headers']);
+    expect(bare.stdout).toBe(named.stdout.slice(named.stdout.indexOf('\r\n') + 2));
+    expect(named.stdout.split('\r\n')[0]).toContain('names.');
+  });
+});
+
 describe('listen --entity / --status', () => {
   it('live events about the entity pass, the others not; --count counts them', async () => {
     const live = startInProcess(['listen', '--entity', busiest('Shot').id, '--json', '--count', '2'], listenEnv(sandbox, config.dir));
