@@ -89,7 +89,7 @@ export interface NameResolverOptions {
   ttlMs?: number;
   /** Longest wait a resolve makes for the server. Default 200 ms. */
   budgetMs?: number;
-  /** Look-ups in flight at once. Default 6. */
+  /** Look-ups in flight at once. Default 8. */
   concurrency?: number;
   now?: () => number;
 }
@@ -105,6 +105,8 @@ const LIST_RETRY_MS = 5 * 60_000;
 const AUTOSAVE_MS = 60_000;
 /** How long the end of a command waits for look-ups still on their way, to cache them. */
 const CLOSE_GRACE_MS = 1_000;
+/** How long a lone comment or preview waits for the next events to name its task. */
+const LEARN_WAIT_MS = 50;
 
 /** A look-up an event needs: its cache key, and how to run it (shared while in flight). */
 interface Fetch {
@@ -200,7 +202,7 @@ class CachedNameResolver implements NameResolver {
   ) {
     this.now = options.now ?? Date.now;
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
-    this.concurrency = Math.max(1, options.concurrency ?? 6);
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.cache = new NameCache(options.ttlMs ?? DEFAULT_TTL_MS, this.now);
     this.loaded = options.cacheFile ? this.cache.load(options.cacheFile) : Promise.resolve();
     if (options.cacheFile) {
@@ -539,6 +541,22 @@ class CachedNameResolver implements NameResolver {
       this.cache.set(`entity:${episodeId}`, { k: 'entity', name: str(row.episode_name)!, kind: 'Episode', parent_id: null, project_id: lower(row.project_id) ?? null });
     }
     if (str(row.project_name) && lower(row.project_id)) this.cache.set(`project:${lower(row.project_id)}`, { k: 'project', name: str(row.project_name)! });
+    // get_full_asset and get_full_shot list the entity's tasks: their task:new events then
+    // need no look-up of their own.
+    if (Array.isArray(row.tasks)) {
+      for (const task of row.tasks as Row[]) {
+        const taskId = lower(task?.id);
+        const taskTypeId = lower(task?.task_type_id);
+        if (!taskId || !taskTypeId || this.cache.get(`task:${taskId}`)) continue;
+        this.cache.set(`task:${taskId}`, {
+          k: 'task',
+          entity_id: id,
+          task_type_id: taskTypeId,
+          project_id: lower(row.project_id) ?? null,
+          ...(lower(task.task_status_id) ? { task_status_id: lower(task.task_status_id)! } : {}),
+        });
+      }
+    }
   }
 
   private async fetchEntityType(id: string): Promise<void> {
@@ -553,13 +571,25 @@ class CachedNameResolver implements NameResolver {
     this.putNamed('asset_type', await this.get(`data/entity-types/${id}`), (r) => str(r.name));
   }
 
+  /**
+   * A comment or preview named alone (preview-file:new) is usually named with its task by
+   * the very next event (preview-file:add-file, comment:new): give that event a moment to say
+   * it before asking the server.
+   */
+  private async learnedSoon(key: string): Promise<boolean> {
+    await new Promise((resolve) => setTimeout(resolve, LEARN_WAIT_MS).unref());
+    return this.cache.get(key) !== undefined;
+  }
+
   private async fetchComment(id: string): Promise<void> {
+    if (await this.learnedSoon(`comment:${id}`)) return;
     const row = (await this.get(`data/comments/${id}`)) as Row;
     const task = lower(row?.object_id);
     if (task) this.cache.set(`comment:${id}`, { k: 'comment', task_id: task });
   }
 
   private async fetchPreview(id: string): Promise<void> {
+    if (await this.learnedSoon(`preview:${id}`)) return;
     const row = (await this.get(`data/preview-files/${id}`)) as Row;
     const task = lower(row?.task_id);
     if (task) this.cache.set(`preview:${id}`, { k: 'preview', task_id: task });

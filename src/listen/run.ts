@@ -6,15 +6,15 @@ import { readFileSync } from 'node:fs';
 import { parsePatterns, type EventFilter } from '../core/patterns.js';
 import type { EventRecord } from '../core/record.js';
 import { parseDuration, parseTime } from '../core/time.js';
-import type { Context } from '../context.js';
+import type { Context, PlanContext } from '../context.js';
+import type { ListenOptions } from '../options.js';
 import { IncompleteError, InterruptedError, UsageError } from '../errors.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { createNameResolver, openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
-import { spansDays } from '../output/clock-text.js';
-import { parseShape, shapeNeedsNames, type OutputShape } from '../output/shape.js';
+import { openShape, planShape, shapedFormat, shapeNeedsNames, type OutputShape, type ShapePlan } from '../output/shape.js';
 import { openSearch, serverProjects } from '../search/open.js';
 import { needsResolver, planSearch, type SearchPlan } from '../search/plan.js';
 import { createExecRunner } from './exec.js';
@@ -37,39 +37,29 @@ export interface ListenPlan {
   maxReconnects?: number;
   /** --where, --entity, --task-type, --status: undefined when none was given. */
   search?: SearchPlan;
-  shape: OutputShape;
+  shape: ShapePlan;
   /** --names: each JSON record gets the names of what it is about. */
   names: boolean;
 }
 
-export function planListen(ctx: Context, args: string[], options: Record<string, unknown>): ListenPlan {
+export function planListen(ctx: PlanContext, args: string[], options: ListenOptions): ListenPlan {
   const now = ctx.clock.now();
   const plan: ListenPlan = {
     filter: parsePatterns(args),
-    projects: (options.project as string[] | undefined) ?? [],
-    people: (options.person as string[] | undefined) ?? [],
-    backfill: options.backfill !== false,
-    search: planSearch({
-      where: options.where as string[] | undefined,
-      entity: options.entity as string[] | undefined,
-      taskType: options.taskType as string[] | undefined,
-      status: options.status as string[] | undefined,
-    }),
-    shape: parseShape(
-      { fields: options.fields as string | undefined, headers: options.headers as boolean | undefined, utc: options.utc === true },
-      resolveFormat(ctx),
-      false,
-      ctx.env,
-    ),
+    projects: options.project ?? [],
+    people: options.person ?? [],
+    backfill: options.backfill,
+    search: planSearch({ where: options.where, entity: options.entity, taskType: options.taskType, status: options.status }),
+    shape: planShape({ fields: options.fields, headers: options.headers, utc: options.utc === true }, ctx.globals.format),
     names: options.names === true,
   };
-  if (typeof options.since === 'string') {
+  if (options.since !== undefined) {
     plan.since = parseTime(options.since, now, '--since');
     if (plan.since.getTime() > now) {
       throw new UsageError(`--since ${options.since} is in the future`, 'give a time in the past, such as 2h or 08:00');
     }
   }
-  if (typeof options.until === 'string') {
+  if (options.until !== undefined) {
     plan.until = parseTime(options.until, now, '--until', { future: true });
     if (plan.until.getTime() <= now) {
       throw new UsageError(
@@ -78,22 +68,20 @@ export function planListen(ctx: Context, args: string[], options: Record<string,
       );
     }
   }
-  if (typeof options.idleTimeout === 'string') {
+  if (options.idleTimeout !== undefined) {
     const ms = parseDuration(options.idleTimeout);
     if (ms === null || ms <= 0) {
       throw new UsageError(`--idle-timeout: cannot read '${options.idleTimeout}' as a duration`, 'such as 30s, 5m or 1h');
     }
     plan.idleTimeoutMs = ms;
   }
-  // Stored events from --since on come first: dates then tell one day from another.
-  if (plan.since && spansDays(plan.since.getTime(), now, plan.shape.clock.zone)) plan.shape.withDate = true;
-  if (typeof options.count === 'number') plan.count = options.count;
-  if (typeof options.maxReconnects === 'number') plan.maxReconnects = options.maxReconnects;
-  if (typeof options.exec === 'string') {
+  if (options.count !== undefined) plan.count = options.count;
+  if (options.maxReconnects !== undefined) plan.maxReconnects = options.maxReconnects;
+  if (options.exec !== undefined) {
     if (options.exec.trim() === '') throw new UsageError('--exec needs a command', "such as --exec 'jq -c .data >> events.log'");
     plan.exec = options.exec;
   }
-  if (typeof options.forwardTo === 'string') plan.forwardTo = parseForwardUrl(options.forwardTo);
+  if (options.forwardTo !== undefined) plan.forwardTo = parseForwardUrl(options.forwardTo);
   return plan;
 }
 
@@ -104,7 +92,9 @@ export function planListen(ctx: Context, args: string[], options: Record<string,
  */
 export async function runListen(ctx: Context, session: Session, plan: ListenPlan, options: { nameCache?: boolean } = {}): Promise<FollowSummary> {
   const reporter = reporterFor(ctx);
-  const format = resolveFormat(ctx);
+  const now = ctx.clock.now();
+  const shape = openShape(plan.shape, ctx.env, { fromMs: plan.since?.getTime() ?? now, toMs: now });
+  const format = shapedFormat(shape, ctx.globals.format, ctx.stdout.isTTY === true) ?? resolveFormat(ctx);
   const needsDirectory = format === 'table' || plan.projects.length > 0 || plan.people.length > 0;
   const directory: Directory | undefined = needsDirectory ? await loadDirectory(session, { signal: ctx.signal }) : undefined;
   const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
@@ -115,7 +105,7 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
   const wantNames = format === 'table' || plan.names || (plan.search && needsResolver(plan.search)) || shapeNeedsNames(plan.shape);
   const resolver = !wantNames ? undefined : options.nameCache === false ? createNameResolver(session) : openNameResolver(ctx.env, session);
   try {
-    return await listenWith(ctx, session, plan, { reporter, format, directory, projectIds, personIds, resolver });
+    return await listenWith(ctx, session, plan, { reporter, format, directory, projectIds, personIds, resolver, shape });
   } finally {
     await resolver?.close();
   }
@@ -128,13 +118,14 @@ interface ListenSetup {
   projectIds: string[] | undefined;
   personIds: string[] | undefined;
   resolver: NameResolver | undefined;
+  shape: OutputShape;
 }
 
 async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setup: ListenSetup): Promise<FollowSummary> {
-  const { reporter, format, directory, projectIds, personIds, resolver } = setup;
+  const { reporter, format, directory, projectIds, personIds, resolver, shape } = setup;
   const search = plan.search ? await openSearch(ctx, session, plan.search, projectIds, resolver) : undefined;
   const writer = createRecordWriter(ctx, {
-    shape: plan.shape,
+    shape,
     ...(directory ? { names: directory } : {}),
     // --fields names.* reads the names as --names attaches them.
     ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names || shapeNeedsNames(plan.shape) } : {}),

@@ -7,7 +7,7 @@ import type { Context, Format } from '../context.js';
 import { parseFieldList, type FieldPath } from '../core/fields.js';
 import type { EventRecord } from '../core/record.js';
 import { UsageError } from '../errors.js';
-import { clockText, localZone, type ClockText } from './clock-text.js';
+import { clockText, localZone, spansDays, type ClockText } from './clock-text.js';
 import { fieldsCsvRenderer, fieldsTableRenderer } from './fields.js';
 import type { Renderer } from './formats.js';
 import type { TableOptions } from './table.js';
@@ -22,6 +22,13 @@ export interface OutputShape {
   withDate: boolean;
 }
 
+/** The flags, checked: what a plan holds (pure, no environment read yet). */
+export interface ShapePlan {
+  fields?: FieldPath[];
+  headers: boolean;
+  utc: boolean;
+}
+
 export interface ShapeFlags {
   fields?: string;
   /** Commander's --no-headers: false when given. */
@@ -30,10 +37,11 @@ export interface ShapeFlags {
 }
 
 /**
- * The shape of a run's output, or a UsageError. `format` is the chosen or default format;
- * `withDate` whether the run's range spans days (the caller knows its range).
+ * The shaping flags, or a UsageError. `format` is the format chosen with --format/--json, if
+ * any: JSON keeps whole records, so --fields and --no-headers do not apply to it. (With no
+ * format chosen, --fields means the table on a terminal and CSV in a pipe.)
  */
-export function parseShape(flags: ShapeFlags, format: Format, withDate: boolean, env: Record<string, string | undefined> = {}): OutputShape {
+export function planShape(flags: ShapeFlags, format: Format | undefined): ShapePlan {
   const fields = flags.fields !== undefined ? parseFieldList(flags.fields, '--fields') : undefined;
   if (fields && (format === 'ndjson' || format === 'json')) {
     throw new UsageError(
@@ -45,12 +53,29 @@ export function parseShape(flags: ShapeFlags, format: Format, withDate: boolean,
   if (!headers && (format === 'ndjson' || format === 'json')) {
     throw new UsageError(`--no-headers applies to the table and CSV views; --format ${format} has no header`, 'drop --no-headers, or add --format csv');
   }
+  return { fields, headers, utc: flags.utc === true };
+}
+
+/**
+ * The shape of a run's output: the plan with the run's clock (local time from the
+ * environment's TZ, or UTC). `range` is the run's range, when it has one: tables show dates
+ * when it spans days (an open start, as `logs` without --since, counts as spanning days).
+ */
+export function openShape(plan: ShapePlan, env: Record<string, string | undefined>, range: { fromMs?: number; toMs: number }): OutputShape {
   const local = localZone(env);
-  return { fields, headers, clock: clockText({ utc: flags.utc === true, zone: local.zone, zoneName: local.name }), withDate };
+  const clock = clockText({ utc: plan.utc, zone: local.zone, zoneName: local.name });
+  const withDate = range.fromMs === undefined || spansDays(range.fromMs, range.toMs, clock.zone);
+  return { fields: plan.fields, headers: plan.headers, clock, withDate };
+}
+
+/** The format a writer uses: --fields without a chosen format is the table on a terminal, CSV elsewhere. */
+export function shapedFormat(shape: { fields?: readonly FieldPath[] } | undefined, chosen: Format | undefined, terminal: boolean): Format | undefined {
+  if (chosen !== undefined || !shape?.fields) return chosen;
+  return terminal ? 'table' : 'csv';
 }
 
 /** Whether the chosen columns show names (then the records need them attached, as --names does). */
-export function shapeNeedsNames(shape: OutputShape): boolean {
+export function shapeNeedsNames(shape: { fields?: readonly FieldPath[] }): boolean {
   return shape.fields?.some((field) => field.root === 'names') ?? false;
 }
 

@@ -25,7 +25,7 @@ import { escapeJsonForTerminal, sanitizeForTerminal } from './sanitize.js';
 import { StreamSink } from './sink.js';
 import { eventTableRenderer, loginTableRenderer, type TableOptions } from './table.js';
 import type { LoginWriter, NameDirectory, NamedEventRecord, RecordNamer, RecordWriter } from './types.js';
-import { shapedFactories, type OutputShape } from './shape.js';
+import { shapedFactories, shapedFormat, type OutputShape } from './shape.js';
 
 export { formatNdjson };
 
@@ -50,7 +50,8 @@ export function resolveFormat(ctx: Context, stream: OutStream = ctx.stdout): For
 }
 
 export function createRecordWriter(ctx: Context, options: WriterOptions = {}): RecordWriter<EventRecord> {
-  const format = options.format ?? resolveFormat(ctx, options.stream ?? ctx.stdout);
+  const stream = options.stream ?? ctx.stdout;
+  const format = options.format ?? shapedFormat(options.shape, ctx.globals.format, stream.isTTY === true) ?? resolveFormat(ctx, stream);
   const attach = options.attachNames === true;
   const standard: RendererFactories<NamedEventRecord> = {
     table: eventTableRenderer,
@@ -63,20 +64,64 @@ export function createRecordWriter(ctx: Context, options: WriterOptions = {}): R
   return namedWriter(writer, namer);
 }
 
-/** Adds each record's names before it is rendered, in order; a window is looked up at once. */
+/** How many records may be waiting for their names at once, ahead of the one being written. */
+const NAMES_AHEAD = 512;
+
+/**
+ * Adds each record's names before it is rendered, in order, looking up many records at once:
+ * a write returns as soon as its record is queued (while fewer than NAMES_AHEAD wait), so that
+ * the look-ups of the records behind it run while it waits for its own. Only the oldest
+ * record holds the output back, and for no longer than the namer's budget.
+ */
 function namedWriter(writer: RecordWriter<NamedEventRecord>, namer: RecordNamer): RecordWriter<EventRecord> {
-  const named = async (record: EventRecord): Promise<NamedEventRecord> => ({ ...record, names: await namer.names(record) });
+  const queue: { record: EventRecord; names: Promise<NamedEventRecord['names']> }[] = [];
+  let draining: Promise<void> | undefined;
+  let failure: unknown;
+  let roomWaiters: (() => void)[] = [];
+
+  const drain = async (): Promise<void> => {
+    try {
+      while (queue.length > 0) {
+        const head = queue[0]!;
+        const names = await head.names;
+        await writer.write({ ...head.record, names });
+        queue.shift();
+        if (queue.length < NAMES_AHEAD) {
+          const waiting = roomWaiters;
+          roomWaiters = [];
+          for (const wake of waiting) wake();
+        }
+      }
+    } catch (error) {
+      failure = error;
+      queue.length = 0;
+      const waiting = roomWaiters;
+      roomWaiters = [];
+      for (const wake of waiting) wake();
+    } finally {
+      draining = undefined;
+    }
+  };
+
+  const enqueue = async (record: EventRecord): Promise<void> => {
+    if (failure !== undefined) throw failure;
+    queue.push({ record, names: namer.names(record).catch(() => ({})) });
+    draining ??= drain();
+    while (queue.length >= NAMES_AHEAD && failure === undefined) await new Promise<void>((resolve) => roomWaiters.push(resolve));
+    if (failure !== undefined) throw failure;
+  };
+
   return {
-    async write(record) {
-      await writer.write(await named(record));
-    },
+    write: enqueue,
     async writeMany(records) {
       await namer.prefetch?.(records);
-      const out: NamedEventRecord[] = [];
-      for (const record of records) out.push(await named(record));
-      await (writer.writeMany ? writer.writeMany(out) : Promise.all(out.map((r) => writer.write(r))));
+      for (const record of records) await enqueue(record);
     },
-    end: () => writer.end(),
+    async end() {
+      while (draining) await draining;
+      if (failure !== undefined) throw failure;
+      await writer.end();
+    },
   };
 }
 

@@ -19,12 +19,11 @@ export interface SummaryPlan {
 
 /** From the options of `logs`; undefined when neither --stats nor --count-by was given. */
 export function planSummary(
-  o: Record<string, unknown>,
+  flags: { stats: boolean; countBy?: string; top?: number },
   context: { follow: boolean; checkpoint: string | undefined; logins: boolean },
 ): SummaryPlan | undefined {
-  const stats = o.stats === true;
-  const countByText = typeof o.countBy === 'string' ? o.countBy : undefined;
-  const top = typeof o.top === 'number' ? o.top : undefined;
+  const { stats, top } = flags;
+  const countByText = flags.countBy;
   if (!stats && countByText === undefined) {
     if (top !== undefined) throw new UsageError('--top sizes the counts of --stats and --count-by', 'add --stats or --count-by KEY');
     return undefined;
