@@ -16,7 +16,7 @@ function __kitsu_tail_path
         end
         if string match -q -- '-*' $token
             # A flag's value is the next word, unless it came as --flag=value.
-            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --forward-to --max-reconnects --after --before --limit --checkpoint --output --port --rate --seed --events --emulate
+            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --forward-to --max-reconnects --entity --task-type --status --where --fields --after --before --limit --checkpoint --output --count-by --top --port --rate --seed --events --emulate
                 set skip 1
             end
             continue
@@ -72,6 +72,13 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l forward-to -x -d 'POST
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l no-backfill -d 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l max-reconnects -x -d 'give up after N failed reconnects (exit 5)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l names -d 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l entity -x -d 'only events about this asset, shot, sequence or episode: its own, its tasks\', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l task-type -x -d 'only events about tasks of this type: Animation, Modeling … (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l status -x -d 'only events that name this task status: a status change\'s new status, the status a comment set: wfa, wip, done … (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l where -x -d 'only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l fields -x -d 'the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l no-headers -d 'no header line in the table and CSV views'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l utc -d 'times in UTC instead of local time'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l since -x -d 'from this time on: 2h, 1h30m, 3d, 2026-11-29T08:00, 2026-11-29'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l after -x -d 'same as --since'
@@ -88,6 +95,16 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l checkpoint -r -F -d 'res
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l output -r -F -d 'append records to this file (exactly once with --checkpoint)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l logins -d 'page the login log instead of the event log (admin only)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l names -d 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l stats -d 'a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l count-by -x -d 'count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l top -x -d 'rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l entity -x -d 'only events about this asset, shot, sequence or episode: its own, its tasks\', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l task-type -x -d 'only events about tasks of this type: Animation, Modeling … (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l status -x -d 'only events that name this task status: a status change\'s new status, the status a comment set: wfa, wip, done … (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l where -x -d 'only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l fields -x -d 'the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l no-headers -d 'no header line in the table and CSV views'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l utc -d 'times in UTC instead of local time'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l port -x -d 'port on 127.0.0.1 (0 picks a free one)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l rate -x -d 'live events a second'
@@ -106,6 +123,13 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l forward-to -x -d 'POST e
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l no-backfill -d 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l max-reconnects -x -d 'give up after N failed reconnects (exit 5)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l names -d 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l entity -x -d 'only events about this asset, shot, sequence or episode: its own, its tasks\', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l task-type -x -d 'only events about tasks of this type: Animation, Modeling … (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l status -x -d 'only events that name this task status: a status change\'s new status, the status a comment set: wfa, wip, done … (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l where -x -d 'only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l fields -x -d 'the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l no-headers -d 'no header line in the table and CSV views'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l utc -d 'times in UTC instead of local time'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l port -x -d 'port on 127.0.0.1 (0 picks a free one)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l rate -x -d 'live events a second'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l seed -x -d 'seed of the generated production'

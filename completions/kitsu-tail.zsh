@@ -182,6 +182,13 @@ _kitsu_tail_listen() {
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
     '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
+    '*--entity[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
+    '*--task-type[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
+    '*--status[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
+    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '--no-headers[no header line in the table and CSV views]' \
+    '--utc[times in UTC instead of local time]' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -212,6 +219,16 @@ _kitsu_tail_logs() {
     '--output[append records to this file (exactly once with --checkpoint)]:file:_files' \
     '--logins[page the login log instead of the event log (admin only)]' \
     '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
+    '--stats[a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)]' \
+    '--count-by[count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id]:key: ' \
+    '--top[rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)]:n: ' \
+    '*--entity[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
+    '*--task-type[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
+    '*--status[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
+    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '--no-headers[no header line in the table and CSV views]' \
+    '--utc[times in UTC instead of local time]' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -257,6 +274,13 @@ _kitsu_tail_demo() {
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
     '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
+    '*--entity[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
+    '*--task-type[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
+    '*--status[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
+    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '--no-headers[no header line in the table and CSV views]' \
+    '--utc[times in UTC instead of local time]' \
     '--port[port on 127.0.0.1 (0 picks a free one)]:n: ' \
     '--rate[live events a second]:n: ' \
     '--seed[seed of the generated production]:n: ' \

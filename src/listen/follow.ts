@@ -35,6 +35,15 @@ export interface FollowOptions {
    */
   personIds?: string[];
   onlyFiles?: boolean;
+  /**
+   * What the client applies beyond the above (--where, --entity, --task-type, --status):
+   * `quick` drops what the record alone rules out as it arrives; `select` decides the rest
+   * just before output (it may look names up), so --count counts only matching events.
+   */
+  search?: {
+    quick(record: EventRecord): boolean | undefined;
+    select(records: readonly EventRecord[]): Promise<EventRecord[]>;
+  };
   /** Print the stored history from this second on first (source "log"). */
   since?: Date;
   /**
@@ -268,7 +277,7 @@ class Follower {
     if (this.onlyFiles && !this.onlyFiles.has(record.name)) return false;
     if (this.projectIds && (record.project_id === null || !this.projectIds.has(record.project_id))) return false;
     if (this.personIds && !isAboutOneOf(record, this.personIds)) return false;
-    return true;
+    return this.options.search?.quick(record) !== false;
   }
 
   /** Queues a record for output. */
@@ -279,9 +288,11 @@ class Follower {
   }
 
   private async deliver(records: EventRecord[]): Promise<void> {
-    const { count, onRecords, onRecord } = this.options;
+    const { count, onRecords, onRecord, search } = this.options;
     if (!this.delivering) return;
-    const batch = count === undefined ? records : records.slice(0, count - this.events);
+    const selected = search ? await search.select(records) : records;
+    if (!this.delivering || selected.length === 0) return;
+    const batch = count === undefined ? selected : selected.slice(0, count - this.events);
     if (onRecords) await onRecords(batch);
     else for (const record of batch) await onRecord(record);
     this.events += batch.length;

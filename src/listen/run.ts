@@ -14,6 +14,9 @@ import { createNameResolver, openNameResolver, recordNamer, type NameResolver } 
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
+import { openShape, planShape, shapedFormat, shapeNeedsNames, type OutputShape, type ShapePlan } from '../output/shape.js';
+import { openSearch, serverProjects } from '../search/open.js';
+import { needsResolver, planSearch, type SearchPlan } from '../search/plan.js';
 import { createExecRunner } from './exec.js';
 import type { EventRunner } from './queued-runner.js';
 import { follow, type FollowOptions, type FollowSummary } from './follow.js';
@@ -32,6 +35,9 @@ export interface ListenPlan {
   forwardTo?: URL;
   backfill: boolean;
   maxReconnects?: number;
+  /** --where, --entity, --task-type, --status: undefined when none was given. */
+  search?: SearchPlan;
+  shape: ShapePlan;
   /** --names: each JSON record gets the names of what it is about. */
   names: boolean;
 }
@@ -43,6 +49,8 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
     projects: options.project ?? [],
     people: options.person ?? [],
     backfill: options.backfill,
+    search: planSearch({ where: options.where, entity: options.entity, taskType: options.taskType, status: options.status }),
+    shape: planShape({ fields: options.fields, headers: options.headers, utc: options.utc === true }, ctx.globals.format),
     names: options.names === true,
   };
   if (options.since !== undefined) {
@@ -84,17 +92,20 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
  */
 export async function runListen(ctx: Context, session: Session, plan: ListenPlan, options: { nameCache?: boolean } = {}): Promise<FollowSummary> {
   const reporter = reporterFor(ctx);
-  const format = resolveFormat(ctx);
+  const now = ctx.clock.now();
+  const shape = openShape(plan.shape, ctx.env, { fromMs: plan.since?.getTime() ?? now, toMs: now });
+  const format = shapedFormat(shape, ctx.globals.format, ctx.stdout.isTTY === true) ?? resolveFormat(ctx);
   const needsDirectory = format === 'table' || plan.projects.length > 0 || plan.people.length > 0;
   const directory: Directory | undefined = needsDirectory ? await loadDirectory(session, { signal: ctx.signal }) : undefined;
   const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
   const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
 
   // The table always shows names; JSON and CSV only with --names (else no look-ups at all).
-  const wantNames = format === 'table' || plan.names;
+  // One resolver for the run, shared with the search.
+  const wantNames = format === 'table' || plan.names || (plan.search && needsResolver(plan.search)) || shapeNeedsNames(plan.shape);
   const resolver = !wantNames ? undefined : options.nameCache === false ? createNameResolver(session) : openNameResolver(ctx.env, session);
   try {
-    return await listenWith(ctx, session, plan, { reporter, format, directory, projectIds, personIds, resolver });
+    return await listenWith(ctx, session, plan, { reporter, format, directory, projectIds, personIds, resolver, shape });
   } finally {
     await resolver?.close();
   }
@@ -107,13 +118,17 @@ interface ListenSetup {
   projectIds: string[] | undefined;
   personIds: string[] | undefined;
   resolver: NameResolver | undefined;
+  shape: OutputShape;
 }
 
 async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setup: ListenSetup): Promise<FollowSummary> {
-  const { reporter, format, directory, projectIds, personIds, resolver } = setup;
+  const { reporter, format, directory, projectIds, personIds, resolver, shape } = setup;
+  const search = plan.search ? await openSearch(ctx, session, plan.search, projectIds, resolver) : undefined;
   const writer = createRecordWriter(ctx, {
+    shape,
     ...(directory ? { names: directory } : {}),
-    ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names } : {}),
+    // --fields names.* reads the names as --names attaches them.
+    ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names || shapeNeedsNames(plan.shape) } : {}),
   });
   const runners: EventRunner[] = [];
   if (plan.exec) runners.push(createExecRunner(ctx, plan.exec, reporter));
@@ -143,7 +158,9 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
       for (const record of records) for (const runner of runners) runner.push(record);
     };
   }
-  if (projectIds) options.projectIds = projectIds;
+  const narrowed = serverProjects(projectIds, search);
+  if (narrowed) options.projectIds = narrowed;
+  if (search) options.search = search;
   if (personIds) options.personIds = personIds;
   if (plan.since) options.since = plan.since;
   if (plan.until) options.until = plan.until;
@@ -160,6 +177,7 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
     }
   } finally {
     for (const runner of runners) runner.stop();
+    await search?.close?.();
   }
   if (summary.endedBy === 'signal' || ctx.signal.aborted) {
     // Ctrl-C gets a summary; a closed stdout (`| head`) ends quietly.

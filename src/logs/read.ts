@@ -43,7 +43,8 @@ export async function readLog<R extends LogRow>(
   reporter: Reporter,
   continuation?: Continuation<R>,
 ): Promise<void> {
-  const progress = createProgress(ctx, `reading the ${source.label}`, { recordsOnStdout: plan.output === undefined });
+  // A summary prints nothing until the end: the progress line is all a person sees meanwhile.
+  const progress = createProgress(ctx, `reading the ${source.label}`, { recordsOnStdout: plan.output === undefined && !plan.summary });
   let pages = 0;
   let events = 0;
   const readOptions: ReadOptions = {

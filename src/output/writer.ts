@@ -27,6 +27,7 @@ import { StreamSink } from './sink.js';
 // NDJSON, JSON and CSV never load it.
 import type { TableOptions } from './table.js';
 import type { LoginWriter, NameDirectory, NamedEventRecord, RecordNamer, RecordWriter } from './types.js';
+import { shapedFactories, shapedFormat, type OutputShape } from './shape.js';
 
 export { formatNdjson };
 
@@ -37,6 +38,8 @@ export interface WriterOptions {
   format?: Format;
   /** Names for ids in the table view. */
   names?: NameDirectory;
+  /** --fields, --no-headers, --utc (see src/output/shape.ts). */
+  shape?: OutputShape;
   /** Names of what each event is about: shown by the table, and added as `names` with `attachNames`. */
   namer?: RecordNamer;
   /** `--names`: each JSON record gets a `names` object, CSV gets `names.*` columns. */
@@ -49,12 +52,14 @@ export function resolveFormat(ctx: Context, stream: OutStream = ctx.stdout): For
 }
 
 export function createRecordWriter(ctx: Context, options: WriterOptions = {}): RecordWriter<EventRecord> {
-  const format = options.format ?? resolveFormat(ctx, options.stream ?? ctx.stdout);
+  const stream = options.stream ?? ctx.stdout;
+  const format = options.format ?? shapedFormat(options.shape, ctx.globals.format, stream.isTTY === true) ?? resolveFormat(ctx, stream);
   const attach = options.attachNames === true;
-  const writer = writerFor<NamedEventRecord>(ctx, { ...options, format }, {
+  const standard: RendererFactories<NamedEventRecord> = {
     table: async (table) => (await import('./table.js')).eventTableRenderer(table),
     csv: (clean) => eventCsvRenderer(clean, { names: attach }),
-  });
+  };
+  const writer = writerFor<NamedEventRecord>(ctx, { ...options, format }, options.shape ? shapedFactories(ctx, options.shape, standard) : standard);
   const namer = options.namer;
   // Without --names a machine format is left exactly as it was: no look-ups at all.
   if (!namer || (!attach && format !== 'table')) return writer;
@@ -158,7 +163,7 @@ export function createLoginWriter(ctx: Context, options: WriterOptions = {}): Lo
   });
 }
 
-interface RendererFactories<R> {
+export interface RendererFactories<R> {
   table: (options: TableOptions) => Promise<Renderer<R>>;
   csv: (clean?: (text: string) => string) => Renderer<R>;
 }

@@ -46,6 +46,23 @@ const refusals: [string[], RegExp][] = [
   [['logs', '--follow', '--until', '1h'], /--until 1h is already past, so --follow would have nothing to follow/],
   [['logs', '--follow', '--before', iso(TABLE_NOW - HOUR)], /--before .* is already past/],
   [['logs', '--no-such-flag'], /unknown option '--no-such-flag'/],
+  // logs and listen: search, summary, shaping (C2)
+  [['logs', '--where', 'nam=task:*'], /--where: unknown field 'nam' \(fields are id, name, created_at, user_id, project_id, source, data/],
+  [['logs', '--where', 'name'], /--where 'name' is not FIELD=VALUE/],
+  [['listen', '--where', 'data..x=1'], /--where: 'data..x' has an empty part between dots/],
+  [['logs', '--entity', ' '], /--entity is empty \(give a name or an id, such as --entity SH010\)/],
+  [['logs', '--logins', '--where', 'name=x'], /--where, --entity, --task-type and --status apply to the event log, not to --logins/],
+  [['logs', '--stats', '--follow'], /--stats summarises a range of the log; it takes no --follow/],
+  [['logs', '--count-by', 'name', '--checkpoint', 'c.json'], /--count-by summarises a range of the log; it takes no --checkpoint/],
+  [['logs', '--stats', '--count-by', 'name'], /--stats and --count-by are two views; give one of them/],
+  [['logs', '--stats', '--logins'], /--stats applies to the event log, not to --logins/],
+  [['logs', '--top', '3'], /--top sizes the counts of --stats and --count-by \(add --stats or --count-by KEY\)/],
+  [['logs', '--count-by', 'nope'], /--count-by: unknown field 'nope'/],
+  [['logs', '--fields', 'name', '--json'], /--fields picks the columns of the table and CSV views; --format ndjson keeps whole records/],
+  [['--format', 'json', 'listen', '--no-headers'], /--no-headers applies to the table and CSV views; --format json has no header/],
+  [['logs', '--fields', 'name,,wat'], /--fields: unknown field 'wat'/],
+  [['logs', '--fields', ','], /--fields needs at least one field/],
+  [['logs', '--logins', '--utc'], /--fields and --utc apply to the event log, not to --logins/],
 
   // listen (and demo, which plans the same flags)
   [['listen', '--since', iso(TABLE_NOW + HOUR)], /--since .* is in the future \(give a time in the past, such as 2h or 08:00\)/],
@@ -120,6 +137,14 @@ const plans: [string[], string, Record<string, unknown>][] = [
   [['logs', '--project', 'A', '--project', 'b', '--person', 'x@y.z', '--only-files'], 'logs', { projects: ['A', 'b'], people: ['x@y.z'], onlyFiles: true }],
   [['logs', '--logins', '--person', 'x@y.z'], 'logs', { logins: true, people: ['x@y.z'] }],
   [['logs', 'task:*', '!task:update'], 'logs', { filter: { include: ['task:*'], exclude: ['task:update'] } }],
+  // logs and listen: search, summary, shaping (C2)
+  [['logs', '--stats'], 'logs', { summary: {}, since: new Date(TABLE_NOW - 24 * HOUR), limit: null }],
+  [['logs', '--stats', '--limit', '50'], 'logs', { summary: {}, since: undefined, limit: 50 }],
+  [['logs', '--count-by', 'data.task_status_id', '--top', '3', '--all'], 'logs', { summary: { countBy: { label: 'data.task_status_id', kind: 'field' }, top: 3 }, limit: null }],
+  [['logs', '--count-by', 'project'], 'logs', { summary: { countBy: { label: 'project_id', kind: 'project' } } }],
+  [['logs', '--entity', 'SH010', '--entity', 'E01 / SQ010', '--task-type', 'Animation', '--status', 'wfa'], 'logs', { search: { entities: ['SH010', 'E01 / SQ010'], taskTypes: ['Animation'], statuses: ['wfa'] } }],
+  [['logs', '--fields', 'created_at,name,data.task_id', '--no-headers', '--utc'], 'logs', { shape: { headers: false, utc: true } }],
+  [['listen', '--where', 'name=task:*', '--fields', 'name'], 'listen', { search: { entities: [] }, shape: { headers: true, utc: false } }],
   // listen
   [['listen'], 'listen', { backfill: true, projects: [], people: [], names: false }],
   [['listen', '--names'], 'listen', { names: true }],
