@@ -16,7 +16,7 @@ function __kitsu_tail_path
         end
         if string match -q -- '-*' $token
             # A flag's value is the next word, unless it came as --flag=value.
-            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --forward-to --max-reconnects --after --before --limit --checkpoint --output --port --rate --seed --events --emulate
+            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --after --before --limit --checkpoint --output --port --rate --seed --events --emulate
                 set skip 1
             end
             continue
@@ -68,7 +68,9 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l count -x -d 'exit afte
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l idle-timeout -x -d 'end after this long without a matching event: 30s, 5m'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l until -x -d 'end at this time: 18:00, 2026-11-29T18:00, 2h (from now)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l exec -x -d 'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l exec-on-error -x -d 'when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l forward-to -x -d 'POST each record as JSON to this local web hook'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l forward-secret -x -d 'sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l no-backfill -d 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l max-reconnects -x -d 'give up after N failed reconnects (exit 5)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -s h -l help -d 'show help'
@@ -100,7 +102,9 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l count -x -d 'exit after 
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l idle-timeout -x -d 'end after this long without a matching event: 30s, 5m'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l until -x -d 'end at this time: 18:00, 2026-11-29T18:00, 2h (from now)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l exec -x -d 'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l exec-on-error -x -d 'when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l forward-to -x -d 'POST each record as JSON to this local web hook'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l forward-secret -x -d 'sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l no-backfill -d 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l max-reconnects -x -d 'give up after N failed reconnects (exit 5)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l port -x -d 'port on 127.0.0.1 (0 picks a free one)'

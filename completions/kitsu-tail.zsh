@@ -178,7 +178,9 @@ _kitsu_tail_listen() {
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
     '--until[end at this time: 18:00, 2026-11-29T18:00, 2h (from now)]:time: ' \
     '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
+    '--exec-on-error[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
+    '--forward-secret[sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET]:secret: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
     '(--help -h)'{--help,-h}'[show help]' \
@@ -251,7 +253,9 @@ _kitsu_tail_demo() {
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
     '--until[end at this time: 18:00, 2026-11-29T18:00, 2h (from now)]:time: ' \
     '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
+    '--exec-on-error[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
+    '--forward-secret[sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET]:secret: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
     '--port[port on 127.0.0.1 (0 picks a free one)]:n: ' \

@@ -202,7 +202,15 @@ function withListenOptions<Args extends unknown[], Opts extends Record<string, u
       '--exec <command>',
       'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr',
     )
+    .option(
+      '--exec-on-error <policy>',
+      'when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)',
+    )
     .option('--forward-to <url>', 'POST each record as JSON to this local web hook')
+    .option(
+      '--forward-secret <secret>',
+      'sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET',
+    )
     .option('--no-backfill', 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)')
     .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'));
 }

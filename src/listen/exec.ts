@@ -35,8 +35,27 @@ export function eventEnvironment(record: EventRecord): Record<string, string> {
   };
 }
 
-export function createExecRunner(ctx: Context, command: string, reporter: Reporter, limit = EXEC_QUEUE_LIMIT): EventRunner {
+export interface ExecRunner extends EventRunner {
+  /** Commands that failed so far. */
+  readonly failed: number;
+}
+
+/** `--exec-on-error`: go on with the next event (default), or end the run at the first failure. */
+export interface ExecFailurePolicy {
+  stop: boolean;
+  /** Called once, at the first failure, when `stop`. */
+  onStop(reason: string): void;
+}
+
+export function createExecRunner(
+  ctx: Context,
+  command: string,
+  reporter: Reporter,
+  limit = EXEC_QUEUE_LIMIT,
+  policy: ExecFailurePolicy = { stop: false, onStop: () => undefined },
+): ExecRunner {
   let running: ChildProcess | null = null;
+  let failed = 0;
   const inherited = inheritedEnvironment(ctx.env);
 
   /** Runs the command once; null when it succeeded, else what went wrong. */
@@ -67,14 +86,20 @@ export function createExecRunner(ctx: Context, command: string, reporter: Report
     });
   }
 
-  return createRunner({
+  const runner = createRunner({
     label: '--exec',
     consumer: 'the command',
     limit,
     reporter,
     handle: async (record) => {
       const outcome = await runOnce(record);
-      if (outcome !== null) reporter.warn(`--exec: ${outcome} for ${record.name} (${record.created_at}); going on`);
+      if (outcome === null) return;
+      failed += 1;
+      if (policy.stop) {
+        if (failed === 1) policy.onStop(`--exec: ${outcome} for ${record.name} (${record.created_at}); stopped (--exec-on-error stop)`);
+        return;
+      }
+      reporter.warn(`--exec: ${outcome} for ${record.name} (${record.created_at}); going on`);
     },
     abort: () => {
       if (!running) return;
@@ -85,6 +110,7 @@ export function createExecRunner(ctx: Context, command: string, reporter: Report
       running.unref();
     },
   });
+  return Object.defineProperty(runner, 'failed', { get: () => failed, enumerable: true }) as ExecRunner;
 }
 
 function stopProcessGroup(child: ChildProcess): void {
