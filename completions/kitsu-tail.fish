@@ -16,7 +16,7 @@ function __kitsu_tail_path
         end
         if string match -q -- '-*' $token
             # A flag's value is the next word, unless it came as --flag=value.
-            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --after --before --limit --checkpoint --output --port --rate --seed --events --emulate
+            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --after --before --limit --checkpoint --output --port --rate --seed --events --emulate --state
                 set skip 1
             end
             continue
@@ -94,6 +94,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l rate -x -d 'live even
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l seed -x -d 'seed of the generated production'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l events -x -d 'events of history to generate'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l emulate -x -d 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62'
+complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l state -r -F -d 'keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l project -x -d 'only this project, by name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l person -x -d 'only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)'
@@ -112,6 +113,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l rate -x -d 'live events 
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l seed -x -d 'seed of the generated production'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l events -x -d 'events of history to generate'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l emulate -x -d 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l state -r -F -d 'keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'completion\'' -a 'bash zsh fish' -d 'bash, zsh or fish'
 complete -c kitsu-tail -n '__kitsu_tail_in \'completion\'' -s h -l help -d 'show help'

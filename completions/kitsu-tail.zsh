@@ -232,6 +232,7 @@ _kitsu_tail_sandbox() {
     '--seed[seed of the generated production]:n: ' \
     '--events[events of history to generate]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
+    '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -263,6 +264,7 @@ _kitsu_tail_demo() {
     '--seed[seed of the generated production]:n: ' \
     '--events[events of history to generate]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
+    '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \

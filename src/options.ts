@@ -224,7 +224,8 @@ function withSandboxOptions<Args extends unknown[], Opts extends Record<string, 
     .option('--rate <n>', 'live events a second', rate)
     .option('--seed <n>', 'seed of the generated production', nonNegativeInt('--seed'))
     .option('--events <n>', 'events of history to generate', nonNegativeInt('--events'))
-    .option('--emulate <version>', 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62');
+    .option('--emulate <version>', 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62')
+    .option('--state <dir>', 'keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)');
 }
 
 // Value parsers: commander turns their InvalidArgumentError into a usage error (exit 2).
