@@ -56,7 +56,7 @@ _kitsu_tail() {
       options="--project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "logs")
-      options="--since --after --until --before --only-files --project --person --limit --all --reverse --follow --checkpoint --output --logins --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--since --after --until --before --only-files --project --person --limit --all --reverse --follow --max-reconnects --checkpoint --output --logins --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "sandbox")
       options="--port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"

@@ -85,6 +85,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l limit -x -d 'the newest 
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l all -d 'every event in range, however many'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l reverse -d 'newest first'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l follow -d 'after the history, keep printing live events'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l max-reconnects -x -d 'with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l checkpoint -r -F -d 'resume from this state file and record where this run stopped'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l output -r -F -d 'append records to this file (exactly once with --checkpoint)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l logins -d 'page the login log instead of the event log (admin only)'

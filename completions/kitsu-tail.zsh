@@ -209,6 +209,7 @@ _kitsu_tail_logs() {
     '--all[every event in range, however many]' \
     '--reverse[newest first]' \
     '--follow[after the history, keep printing live events]' \
+    '--max-reconnects[with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)]:n: ' \
     '--checkpoint[resume from this state file and record where this run stopped]:file:_files' \
     '--output[append records to this file (exactly once with --checkpoint)]:file:_files' \
     '--logins[page the login log instead of the event log (admin only)]' \

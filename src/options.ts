@@ -145,6 +145,7 @@ export function declareLogs(program: Program) {
     .option('--all', 'every event in range, however many')
     .option('--reverse', 'newest first')
     .option('--follow', 'after the history, keep printing live events')
+    .option('--max-reconnects <n>', 'with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)', nonNegativeInt('--max-reconnects'))
     .option('--checkpoint <file>', 'resume from this state file and record where this run stopped')
     .option('--output <file>', 'append records to this file (exactly once with --checkpoint)')
     .option('--logins', 'page the login log instead of the event log (admin only)');

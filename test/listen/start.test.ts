@@ -68,4 +68,20 @@ describe('listen started before Kitsu is up', () => {
     expect(await live.exit).toBe(6);
     expect(live.stderr()).not.toMatch(/not up yet/);
   });
+
+  it('logs --follow waits the same way, bounded by its own --max-reconnects', async () => {
+    const { dir, port } = await loggedInThenDown();
+    const bounded = startInProcess(['logs', '--follow', '--json', '--max-reconnects', '1'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
+    expect(await bounded.exit).toBe(5);
+    expect(bounded.stderr().match(/Kitsu is not up yet/g)).toHaveLength(1);
+    const live = startInProcess(['logs', '--follow', '--json'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
+    cleanups.push(async () => {
+      live.interrupt();
+      await live.exit;
+    });
+    await live.waitForStderr(/Kitsu is not up yet/);
+    const sandbox = await startSandbox({ seed: 31, port });
+    cleanups.push(() => sandbox.close());
+    await live.waitForStderr('connected to', 60_000);
+  }, 90_000);
 });

@@ -57,6 +57,7 @@ const refusals: [string[], RegExp][] = [
   [['listen', '--forward-to', 'ftp://localhost/x'], /--forward-to: 'ftp:\/\/localhost\/x' is not an http or https address/],
   [['listen', '--exec', 'true', '--exec-on-error', 'later'], /--exec-on-error: 'later' is not a policy \(give continue or stop\)/],
   [['listen', '--exec-on-error', 'stop'], /--exec-on-error needs --exec/],
+  [['logs', '--max-reconnects', '2'], /--max-reconnects applies to --follow/],
   [['listen', '--forward-secret', 's'], /--forward-secret needs --forward-to/],
   [['listen', '--forward-to', 'http://localhost:4000/h', '--forward-secret', ''], /--forward-secret is empty/],
   [['listen', '--count', 'many'], /--count takes a whole number of 1 or more/],
