@@ -25,6 +25,7 @@ import { reporterFor, type Reporter } from '../output/reporter.js';
 import { CatchUpScheduler, type ReadKind } from './catch-up.js';
 import { Seam } from './seam.js';
 import { SerialQueue } from './serial-queue.js';
+import { setLongTimeout, type LongTimeout } from './long-timeout.js';
 
 export interface FollowOptions {
   filter: EventFilter;
@@ -130,7 +131,7 @@ class Follower {
   private polling = false;
   /** Start of the newest successful read: the log is covered up to there. */
   private coveredSinceMs: number | null = null;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private idleTimer: LongTimeout | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -219,7 +220,7 @@ class Follower {
     ctx.signal.removeEventListener('abort', onSignal);
     for (const timer of this.timers) clearTimeout(timer);
     this.catchUp.stop();
-    clearTimeout(this.idleTimer);
+    this.idleTimer?.clear();
     await stream;
     await this.catchUp.idle();
     if (this.failure === null && this.ending !== 'signal' && this.ending !== 'count') {
@@ -271,9 +272,9 @@ class Follower {
   private resetIdle(): void {
     const ms = this.options.idleTimeoutMs;
     if (ms === undefined) return;
-    clearTimeout(this.idleTimer);
+    this.idleTimer?.clear();
     // Records waiting for a slow reader (and the log read that waits with them) are not idleness.
-    this.idleTimer = setTimeout(() => (this.output.waiting > 0 ? this.resetIdle() : this.end('idle')), ms);
+    this.idleTimer = setLongTimeout(() => (this.output.waiting > 0 ? this.resetIdle() : this.end('idle')), ms);
   }
 
   // ---- records -------------------------------------------------------------------------
