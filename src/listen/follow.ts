@@ -500,8 +500,9 @@ class Follower {
       // What `logs` printed before following is printed, for the count as for the ledger.
       this.reconciler.noteRow(row, this.options.printedBefore?.ids.has(row.id!) ?? false);
       // Identical events near each other are left to the count (src/core/reconcile.ts): pairing
-      // them by time is what lost or doubled one now and then.
-      if (kind === 'count' || (kind === 'backfill' && this.reconciler.ambiguous(row))) continue;
+      // them by time is what lost or doubled one now and then. Not while the stream is down:
+      // the count waits for it to come back, and polling must print the rows meanwhile.
+      if (kind === 'count' || (kind === 'backfill' && this.streamUp && this.reconciler.ambiguous(row))) continue;
       const liveSinceMs = this.streamUp ? this.connectedAtMs : undefined;
       const verdict = this.ledger.noteRow(row, this.ctx.clock.now(), liveSinceMs);
       if (verdict !== 'print') continue;

@@ -104,5 +104,27 @@ describe('listen with steady runs of identical events across reconnects', () => 
       expect(figure.backfilled).toBeGreaterThan(0);
       expect({ skew: figure.skew, lost: figure.lost, doubled: figure.doubled }).toEqual({ skew: figure.skew, lost: 0, doubled: 0 });
     }
-  });
+    // About a minute of events and restarts, and the counts that settle after.
+  }, 240_000);
+
+  it('prints a run of identical events made while the stream is down from polling, before it comes back', async () => {
+    const sandbox = await startSandbox({ seed: 12 });
+    const tmp = tempConfigDir();
+    cleanups.push(() => tmp.cleanup(), () => sandbox.close());
+    const live = listener(sandbox, tmp.dir, 0);
+    await live.waitForStderr('connected to');
+    await sandbox.control.stopStream();
+    await live.waitForStderr(/polling the log/);
+    const data = { task_id: 'while-down', project_id: sandbox.projects[0]!.id };
+    for (let i = 0; i < 5; i += 1) {
+      sandbox.control.emit('task:update', data);
+      await sleep(100);
+    }
+    // The count waits for the stream; the poll must not.
+    await live.waitFor(() => live.records().filter((r) => r.data.task_id === 'while-down').length === 5, 'all five from polling', 30_000);
+    sandbox.control.resumeStream();
+    await live.waitForStderr('the event stream is back', 45_000);
+    await sleep(3_000);
+    expect(live.records().filter((r) => r.data.task_id === 'while-down')).toHaveLength(5);
+  }, 120_000);
 });
