@@ -1,7 +1,7 @@
 /** `kitsu-tail listen [PATTERN...]`: see src/listen/follow.ts for how nothing gets lost. */
 import type { Context } from '../context.js';
 import { openSession } from '../kitsu/session.js';
-import { sleep } from '../kitsu/event-stream.js';
+import { sleep } from '../core/sleep.js';
 import { planListen, runListen, type ListenPlan } from '../listen/run.js';
 import { openWhenUp } from '../listen/start.js';
 import { reporterFor } from '../output/reporter.js';

@@ -1,5 +1,5 @@
 /**
- * What changes with the emulated Zou version, from the version table of kitsu-protocol.md §3.1.
+ * What changes with the emulated Zou version, from the table in src/kitsu/README.md, Versions.
  */
 
 export interface Emulation {
