@@ -16,7 +16,7 @@ function __kitsu_tail_path
         end
         if string match -q -- '-*' $token
             # A flag's value is the next word, unless it came as --flag=value.
-            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --forward-to --max-reconnects --entity --task-type --status --where --fields --after --before --limit --checkpoint --output --count-by --top --port --rate --seed --events --emulate
+            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --entity --task-type --status --where --fields --after --before --limit --checkpoint --output --count-by --top --port --rate --seed --events --emulate --state
                 set skip 1
             end
             continue
@@ -68,7 +68,9 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l count -x -d 'exit afte
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l idle-timeout -x -d 'end after this long without a matching event: 30s, 5m'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l until -x -d 'end at this time: 18:00, 2026-11-29T18:00, 2h (from now)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l exec -x -d 'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l exec-on-error -x -d 'when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l forward-to -x -d 'POST each record as JSON to this local web hook'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l forward-secret -x -d 'sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l no-backfill -d 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l max-reconnects -x -d 'give up after N failed reconnects (exit 5)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l names -d 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns'
@@ -91,6 +93,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l limit -x -d 'the newest 
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l all -d 'every event in range, however many'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l reverse -d 'newest first'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l follow -d 'after the history, keep printing live events'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l max-reconnects -x -d 'with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l checkpoint -r -F -d 'resume from this state file and record where this run stopped'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l output -r -F -d 'append records to this file (exactly once with --checkpoint)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l logins -d 'page the login log instead of the event log (admin only)'
@@ -111,6 +114,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l rate -x -d 'live even
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l seed -x -d 'seed of the generated production'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l events -x -d 'events of history to generate (0 to 1000000)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l emulate -x -d 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62'
+complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l state -r -F -d 'keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l project -x -d 'only this project, by name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l person -x -d 'only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)'
@@ -119,7 +123,9 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l count -x -d 'exit after 
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l idle-timeout -x -d 'end after this long without a matching event: 30s, 5m'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l until -x -d 'end at this time: 18:00, 2026-11-29T18:00, 2h (from now)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l exec -x -d 'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l exec-on-error -x -d 'when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l forward-to -x -d 'POST each record as JSON to this local web hook'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l forward-secret -x -d 'sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l no-backfill -d 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l max-reconnects -x -d 'give up after N failed reconnects (exit 5)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l names -d 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns'
@@ -135,6 +141,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l rate -x -d 'live events 
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l seed -x -d 'seed of the generated production'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l events -x -d 'events of history to generate (0 to 1000000)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l emulate -x -d 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l state -r -F -d 'keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'completion\'' -a 'bash zsh fish' -d 'bash, zsh or fish'
 complete -c kitsu-tail -n '__kitsu_tail_in \'completion\'' -s h -l help -d 'show help'

@@ -178,7 +178,9 @@ _kitsu_tail_listen() {
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
     '--until[end at this time: 18:00, 2026-11-29T18:00, 2h (from now)]:time: ' \
     '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
+    '--exec-on-error[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
+    '--forward-secret[sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET]:secret: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
     '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
@@ -215,6 +217,7 @@ _kitsu_tail_logs() {
     '--all[every event in range, however many]' \
     '--reverse[newest first]' \
     '--follow[after the history, keep printing live events]' \
+    '--max-reconnects[with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)]:n: ' \
     '--checkpoint[resume from this state file and record where this run stopped]:file:_files' \
     '--output[append records to this file (exactly once with --checkpoint)]:file:_files' \
     '--logins[page the login log instead of the event log (admin only)]' \
@@ -249,6 +252,7 @@ _kitsu_tail_sandbox() {
     '--seed[seed of the generated production]:n: ' \
     '--events[events of history to generate (0 to 1000000)]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
+    '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -270,7 +274,9 @@ _kitsu_tail_demo() {
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
     '--until[end at this time: 18:00, 2026-11-29T18:00, 2h (from now)]:time: ' \
     '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
+    '--exec-on-error[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
+    '--forward-secret[sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET]:secret: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
     '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
@@ -286,6 +292,7 @@ _kitsu_tail_demo() {
     '--seed[seed of the generated production]:n: ' \
     '--events[events of history to generate (0 to 1000000)]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
+    '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \

@@ -145,6 +145,7 @@ export function declareLogs(program: Program) {
     .option('--all', 'every event in range, however many')
     .option('--reverse', 'newest first')
     .option('--follow', 'after the history, keep printing live events')
+    .option('--max-reconnects <n>', 'with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)', nonNegativeInt('--max-reconnects'))
     .option('--checkpoint <file>', 'resume from this state file and record where this run stopped')
     .option('--output <file>', 'append records to this file (exactly once with --checkpoint)')
     .option('--logins', 'page the login log instead of the event log (admin only)')
@@ -207,7 +208,15 @@ function withListenOptions<Args extends unknown[], Opts extends Record<string, u
       '--exec <command>',
       'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr',
     )
+    .option(
+      '--exec-on-error <policy>',
+      'when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)',
+    )
     .option('--forward-to <url>', 'POST each record as JSON to this local web hook')
+    .option(
+      '--forward-secret <secret>',
+      'sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET',
+    )
     .option('--no-backfill', 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)')
     .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'))
     .option('--names', 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns');
@@ -256,7 +265,8 @@ function withSandboxOptions<Args extends unknown[], Opts extends Record<string, 
     .option('--rate <n>', 'live events a second', rate)
     .option('--seed <n>', 'seed of the generated production', nonNegativeInt('--seed'))
     .option('--events <n>', `events of history to generate (0 to ${MAX_SANDBOX_EVENTS})`, sandboxEvents)
-    .option('--emulate <version>', 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62');
+    .option('--emulate <version>', 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62')
+    .option('--state <dir>', 'keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)');
 }
 
 // Value parsers: commander turns their InvalidArgumentError into a usage error (exit 2).

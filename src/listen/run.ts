@@ -8,7 +8,7 @@ import { parseDuration, parseTime } from '../core/time.js';
 import type { Context, PlanContext } from '../context.js';
 import type { ListenOptions } from '../options.js';
 import { toolVersion } from '../version.js';
-import { IncompleteError, InterruptedError, UsageError } from '../errors.js';
+import { CliError, ExitCode, IncompleteError, InterruptedError, UsageError } from '../errors.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { createNameResolver, openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
@@ -17,10 +17,10 @@ import { createRecordWriter, resolveFormat } from '../output/writer.js';
 import { openShape, planShape, shapedFormat, shapeNeedsNames, type OutputShape, type ShapePlan } from '../output/shape.js';
 import { openSearch, serverProjects } from '../search/open.js';
 import { needsResolver, planSearch, type SearchPlan } from '../search/plan.js';
-import { createExecRunner } from './exec.js';
+import { createExecRunner, type ExecRunner } from './exec.js';
 import type { EventRunner } from './queued-runner.js';
 import { follow, type FollowOptions, type FollowSummary } from './follow.js';
-import { createForwarder, parseForwardUrl } from './forward.js';
+import { createForwarder, parseForwardUrl, type Forwarder } from './forward.js';
 
 /** The listen flags, checked: every usage error is found before anything connects. */
 export interface ListenPlan {
@@ -32,7 +32,11 @@ export interface ListenPlan {
   count?: number;
   idleTimeoutMs?: number;
   exec?: string;
+  /** End the run at the first failing command (else go on, and count). */
+  execStopsOnError: boolean;
   forwardTo?: URL;
+  /** Signs deliveries; KITSU_TAIL_FORWARD_SECRET is read when the run starts. */
+  forwardSecret?: string;
   backfill: boolean;
   maxReconnects?: number;
   /** --where, --entity, --task-type, --status: undefined when none was given. */
@@ -52,6 +56,7 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
     search: planSearch({ where: options.where, entity: options.entity, taskType: options.taskType, status: options.status }),
     shape: planShape({ fields: options.fields, headers: options.headers, utc: options.utc === true }, ctx.globals.format),
     names: options.names === true,
+    execStopsOnError: false,
   };
   if (options.since !== undefined) {
     plan.since = parseTime(options.since, now, '--since');
@@ -82,6 +87,18 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
     plan.exec = options.exec;
   }
   if (options.forwardTo !== undefined) plan.forwardTo = parseForwardUrl(options.forwardTo);
+  if (options.execOnError !== undefined) {
+    if (options.execOnError !== 'continue' && options.execOnError !== 'stop') {
+      throw new UsageError(`--exec-on-error: '${options.execOnError}' is not a policy`, 'give continue or stop');
+    }
+    if (plan.exec === undefined) throw new UsageError('--exec-on-error needs --exec', "such as --exec './notify.sh' --exec-on-error stop");
+    plan.execStopsOnError = options.execOnError === 'stop';
+  }
+  if (options.forwardSecret !== undefined) {
+    if (plan.forwardTo === undefined) throw new UsageError('--forward-secret needs --forward-to', 'such as --forward-to http://localhost:4000/hook --forward-secret …');
+    if (options.forwardSecret === '') throw new UsageError('--forward-secret is empty', 'give the secret the hook checks signatures with');
+    plan.forwardSecret = options.forwardSecret;
+  }
   return plan;
 }
 
@@ -131,17 +148,36 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
     ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names || shapeNeedsNames(plan.shape) } : {}),
   });
   const runners: EventRunner[] = [];
-  if (plan.exec) runners.push(createExecRunner(ctx, plan.exec, reporter));
-  if (plan.forwardTo) {
-    runners.push(
-      await createForwarder(plan.forwardTo, {
-        reporter,
-        showEach: format === 'table',
-        signal: ctx.signal,
-        userAgent: `kitsu-tail/${toolVersion()}`,
-      }),
-    );
+  // --exec-on-error stop ends the run as a signal would, with its own reason (exit 1).
+  const stopping = new AbortController();
+  const runCtx: Context = { ...ctx, signal: AbortSignal.any([ctx.signal, stopping.signal]) };
+  let exec: ExecRunner | undefined;
+  let forwarder: Forwarder | undefined;
+  if (plan.exec) {
+    exec = createExecRunner(ctx, plan.exec, reporter, undefined, {
+      stop: plan.execStopsOnError,
+      onStop: (reason) => stopping.abort(new CliError(reason, ExitCode.failure, 'fix the command, or use --exec-on-error continue')),
+    });
+    runners.push(exec);
   }
+  if (plan.forwardTo) {
+    const secret = plan.forwardSecret ?? (ctx.env.KITSU_TAIL_FORWARD_SECRET || undefined);
+    forwarder = await createForwarder(plan.forwardTo, {
+      reporter,
+      showEach: format === 'table',
+      signal: ctx.signal,
+      userAgent: `kitsu-tail/${toolVersion()}`,
+      ...(secret !== undefined ? { secret } : {}),
+      now: () => ctx.clock.now(),
+    });
+    runners.push(forwarder);
+  }
+  const failures = (): string[] => {
+    const out: string[] = [];
+    if (exec && exec.failed > 0) out.push(`${exec.failed} failed command${exec.failed === 1 ? '' : 's'}`);
+    if (forwarder && forwarder.dropped > 0) out.push(`${forwarder.dropped} not forwarded`);
+    return out;
+  };
 
   const options: FollowOptions = {
     filter: plan.filter,
@@ -170,7 +206,7 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
 
   let summary: FollowSummary;
   try {
-    summary = await follow(ctx, session, options);
+    summary = await follow(runCtx, session, options);
     if (summary.endedBy !== 'signal') {
       // Let the commands and the hook catch up, unless Ctrl-C comes first.
       await Promise.race([Promise.all(runners.map((r) => r.drain())), aborted(ctx.signal)]);
@@ -179,9 +215,13 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
     for (const runner of runners) runner.stop();
     await search?.close?.();
   }
-  if (summary.endedBy === 'signal' || ctx.signal.aborted) {
+  if (summary.endedBy === 'signal' || runCtx.signal.aborted) {
     // Ctrl-C gets a summary; a closed stdout (`| head`) ends quietly.
-    if (ctx.signal.reason instanceof InterruptedError) reporter.info(`stopped: ${summaryLine(summary)}`);
+    if (ctx.signal.reason instanceof InterruptedError) reporter.info(`stopped: ${summaryLine(summary, failures())}`);
+    if (!ctx.signal.aborted && stopping.signal.aborted) {
+      reporter.info(`stopped: ${summaryLine(summary, failures())}`);
+      throw stopping.signal.reason;
+    }
     throw ctx.signal.reason;
   }
   await writer.end();
@@ -189,13 +229,19 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
     const by = summary.endedBy === 'idle' ? '--idle-timeout' : '--until';
     throw new IncompleteError(`${by} ended the stream after ${summary.events} of ${plan.count} events`);
   }
-  reporter.verbose(summaryLine(summary));
+  if (forwarder && forwarder.dropped > 0) {
+    // The records were printed, but the hook did not get them all: say so in the exit code.
+    throw new CliError(`the run ended with ${forwarder.dropped} event${forwarder.dropped === 1 ? '' : 's'} not forwarded (${summaryLine(summary, failures())})`, ExitCode.failure, 'see the warnings above');
+  }
+  // Failed commands were each said and the run went on (--exec-on-error continue): count them.
+  if (failures().length > 0) reporter.info(`done: ${summaryLine(summary, failures())}`);
+  else reporter.verbose(summaryLine(summary));
   return summary;
 }
 
-function summaryLine(summary: FollowSummary): string {
+function summaryLine(summary: FollowSummary, failures: string[] = []): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${plural(summary.events, 'event')}, ${plural(summary.reconnects, 'reconnect')}, ${summary.backfilled} backfilled`;
+  return [`${plural(summary.events, 'event')}`, plural(summary.reconnects, 'reconnect'), `${summary.backfilled} backfilled`, ...failures].join(', ');
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -37,6 +37,7 @@ export async function followAfterHistory(
     onlyFiles: query.onlyFiles,
     printedBefore: { until, ids: seam.ids },
     backfill: true,
+    ...(plan.maxReconnects !== undefined ? { maxReconnects: plan.maxReconnects } : {}),
     until: plan.until !== undefined && plan.until.getTime() > ctx.clock.now() ? plan.until : undefined,
     onRecord: print,
   });

@@ -27,6 +27,8 @@ export interface LogsPlan {
   limit: number | null;
   reverse: boolean;
   follow: boolean;
+  /** With --follow: give up after this many failed tries in a row (exit 5). */
+  maxReconnects?: number;
   checkpoint?: string;
   output?: string;
   logins: boolean;
@@ -91,6 +93,7 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
     );
   }
   if (follow && logins) throw new UsageError('--follow applies to the event log, not to --logins');
+  if (o.maxReconnects !== undefined && !follow) throw new UsageError('--max-reconnects applies to --follow', 'add --follow, or drop --max-reconnects');
   const output = o.output;
   const format = ctx.globals.format;
   if (checkpoint !== undefined && output !== undefined && format !== undefined && format !== 'ndjson') {
@@ -126,6 +129,7 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
     limit,
     reverse,
     follow,
+    ...(o.maxReconnects !== undefined ? { maxReconnects: o.maxReconnects } : {}),
     checkpoint,
     output,
     logins,

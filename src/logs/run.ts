@@ -16,7 +16,9 @@ import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/even
 import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
 import { logPermissionError, roleOf } from '../kitsu/permission.js';
 import { openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
+import { sleep } from '../core/sleep.js';
 import { openSession } from '../kitsu/session.js';
+import { openWhenUp } from '../listen/start.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import { createLoginWriter, createRecordWriter, resolveFormat } from '../output/writer.js';
@@ -30,7 +32,17 @@ import { readLog, type LogSource } from './read.js';
 
 export async function runLogs(ctx: Context, plan: LogsPlan): Promise<void> {
   const reporter = reporterFor(ctx);
-  const session = await openSession(ctx);
+  // Following, it is a service that may start before Kitsu: wait for it as listen does.
+  const session = plan.follow
+    ? await openWhenUp(() => openSession(ctx), {
+        ...(plan.maxReconnects !== undefined ? { maxReconnects: plan.maxReconnects } : {}),
+        reporter,
+        sleep: (ms) => sleep(ms, ctx.signal),
+        aborted: () => ctx.signal.aborted,
+      }).catch((error: unknown) => {
+        throw ctx.signal.aborted ? ctx.signal.reason : error;
+      })
+    : await openSession(ctx);
   try {
     if (plan.logins) await runLogins(ctx, session, plan, reporter);
     else await runEvents(ctx, session, plan, reporter);

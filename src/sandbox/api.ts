@@ -530,7 +530,7 @@ export class Api {
     const w = this.d.world;
     if ([...w.projects.values()].some((p) => p.name === name)) return badRequest('A project with this name already exists.');
     const type = body.production_type === 'tvshow' || body.production_type === 'featurefilm' ? body.production_type : 'short';
-    const project = w.addProject(name, type, me.is_bot ? [] : [me.id], randomUUID());
+    const project = w.addProject(name, type, me.is_bot ? [] : [me.id], randomUUID(), Date.now());
     this.d.emit('project:new', { project_id: project.id }, me.id);
     return ok(w.projectJson(project), 201);
   }

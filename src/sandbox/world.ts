@@ -251,8 +251,10 @@ export class World {
     return type;
   }
 
-  addProject(name: string, productionType: Project['production_type'], team: string[], id = this.random.uuid()): Project {
-    const project: Project = { id, name, production_type: productionType, team, createdAt: this.createdAt };
+  /** `createdAtMs`: when the API call made it (Zou answers the time of creation); else the world's start. */
+  addProject(name: string, productionType: Project['production_type'], team: string[], id = this.random.uuid(), createdAtMs?: number): Project {
+    const createdAt = createdAtMs === undefined ? this.createdAt : isoSeconds(createdAtMs);
+    const project: Project = { id, name, production_type: productionType, team, createdAt };
     this.projects.set(project.id, project);
     return project;
   }
