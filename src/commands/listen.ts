@@ -10,7 +10,7 @@ export const plan = planListen;
 
 export async function run(ctx: Context, plan: ListenPlan): Promise<void> {
   // Started before Kitsu is up (a service at boot): wait for it as for a reconnect.
-  const session = await openWhenUp(() => openSession(ctx), {
+  const session = await openWhenUp(() => openSession(ctx, { fresh: true }), {
     ...(plan.maxReconnects !== undefined ? { maxReconnects: plan.maxReconnects } : {}),
     reporter: reporterFor(ctx),
     sleep: (ms) => sleep(ms, ctx.signal),
