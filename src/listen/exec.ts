@@ -35,7 +35,17 @@ export function eventEnvironment(record: EventRecord): Record<string, string> {
   };
 }
 
-export function createExecRunner(ctx: Context, command: string, reporter: Reporter, limit = EXEC_QUEUE_LIMIT): EventRunner {
+/**
+ * `onHandled` hears of each record once its command ended, and whether it exited 0 (the
+ * Redis consumer group acknowledges an entry only then, src/bridge/reader.ts).
+ */
+export function createExecRunner(
+  ctx: Context,
+  command: string,
+  reporter: Reporter,
+  limit = EXEC_QUEUE_LIMIT,
+  onHandled?: (record: EventRecord, ok: boolean) => void,
+): EventRunner {
   let running: ChildProcess | null = null;
   const inherited = inheritedEnvironment(ctx.env);
 
@@ -75,6 +85,7 @@ export function createExecRunner(ctx: Context, command: string, reporter: Report
     handle: async (record) => {
       const outcome = await runOnce(record);
       if (outcome !== null) reporter.warn(`--exec: ${outcome} for ${record.name} (${record.created_at}); going on`);
+      onHandled?.(record, outcome === null);
     },
     abort: () => {
       if (!running) return;
