@@ -1,8 +1,9 @@
 /**
  * An event record as a stream entry and back. Pure.
  *
- * Fields: `id`, `name`, `created_at`, `user_id`, `project_id`, `data` (JSON), `source`. A
- * null is an empty string. Log rows have `source` "log"; an event Kitsu never stores
+ * Fields: `id`, `name`, `created_at`, `user_id`, `project_id`, `data` (JSON), `source`, and
+ * `fence`, the leadership term of the bridge that wrote it (added by WRITE_SCRIPT). A null is
+ * an empty string. Log rows have `source` "log"; an event Kitsu never stores
  * (notifications, chat) has an empty `id` and `source` "live": it was written at most once,
  * on receipt, and no log read can bring it back.
  */

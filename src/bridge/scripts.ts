@@ -45,7 +45,8 @@ return 0
  *
  * Refuses ({-1, holder}) unless the lease is this bridge's with this fencing number and that
  * number is still the newest: a leader paused past its lease writes nothing when it wakes.
- * Skips every id already written (the overlap re-read gives some again). Returns {added}.
+ * Skips every id already written (the overlap re-read gives some again). Each entry gets a
+ * `fence` field, the term that wrote it: along the stream it never goes down. Returns {added}.
  */
 export const WRITE_SCRIPT = luaScript(`
 local holder = redis.call('GET', KEYS[3])
@@ -63,6 +64,8 @@ for _ = 1, count do
   if id == '' or not redis.call('ZSCORE', KEYS[4], id) then
     local fields = {}
     for f = 1, n do fields[f] = ARGV[i + 2 + f] end
+    fields[n + 1] = 'fence'
+    fields[n + 2] = ARGV[2]
     if maxLen > 0 then
       redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxLen, '*', unpack(fields))
     else
