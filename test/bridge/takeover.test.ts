@@ -105,7 +105,6 @@ it('a standby takes over from a stopped or killed leader, and a resumed stale le
     // Nearly every term wrote something (the last may have found nothing new).
     expect(new Set(fences).size).toBeGreaterThanOrEqual(ROUNDS);
     expect(stops + kills).toBeGreaterThanOrEqual(10);
-    for (const b of bridges) expect(b.stderr()).toMatch(/leading|took over|standing by/);
   } finally {
     for (const b of bridges) {
       b.process.kill('SIGCONT');
