@@ -137,7 +137,10 @@ class Bridge {
         else this.reporter.info(`leading (fence ${answer.fence}): writing the Kitsu event log to ${this.s.keys.stream} at ${this.s.where}`);
         seenHolder = null;
         const lostTo = await this.lead();
-        if (lostTo !== null) {
+        if (lostTo === '') {
+          // Nobody holds it: it lapsed while Redis or this process was away.
+          this.reporter.warn('the lease lapsed (Redis restarted or this process was paused); asking for it again');
+        } else if (lostTo !== null) {
           this.reporter.warn(`lost the lease to ${describeHolder(lostTo)}; standing by`);
           seenHolder = lostTo;
         }
