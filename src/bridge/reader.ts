@@ -21,6 +21,12 @@ import { fatalRedisError, type RedisLink } from './redis.js';
 
 /** Entries asked for at once. */
 const READ_COUNT = 100;
+/**
+ * In a group, one entry at a time: an entry's idle time, which the reclaim goes by, runs from
+ * its delivery, so entries waiting in a batch behind a slow --exec would look abandoned and
+ * be handled twice. One at a time, only a command slower than --reclaim-after can be.
+ */
+const GROUP_READ_COUNT = 1;
 /** How long one blocking read waits: the most a stop or a timer waits for it. */
 const BLOCK_MS = 1_000;
 const MAX_SEQUENCE = '18446744073709551615';
@@ -75,6 +81,7 @@ class BusReader {
     let lastId: string | null = null;
     let groupReady = false;
     let ownPendingDone = false;
+    let ownPendingAfter = '0';
     let nextReclaimAt = 0;
     while (!this.s.signal.aborted && !this.s.shouldStop()) {
       try {
@@ -94,9 +101,15 @@ class BusReader {
           }
           if (!ownPendingDone) {
             // What this member took in an earlier life and never acknowledged.
-            const mine = entriesOf(await this.call(['XREADGROUP', 'GROUP', group.name, group.consumer, 'COUNT', String(READ_COUNT), 'STREAMS', this.s.keys.stream, '0']));
+            const mine = entriesOf(
+              await this.call(['XREADGROUP', 'GROUP', group.name, group.consumer, 'COUNT', String(GROUP_READ_COUNT), 'STREAMS', this.s.keys.stream, ownPendingAfter]),
+            );
             if (mine.length === 0) ownPendingDone = true;
-            else await this.handleInGroup(group, mine);
+            else {
+              // Past it, whether or not it was handled: a failed one waits for the reclaim.
+              ownPendingAfter = mine[mine.length - 1]![0];
+              await this.handleInGroup(group, mine);
+            }
             continue;
           }
           if (Date.now() >= nextReclaimAt) {
@@ -104,7 +117,7 @@ class BusReader {
             nextReclaimAt = Date.now() + Math.max(100, Math.floor(group.reclaimAfterMs / 2));
           }
           const reply = await this.call([
-            'XREADGROUP', 'GROUP', group.name, group.consumer, 'COUNT', String(READ_COUNT), 'BLOCK', String(BLOCK_MS),
+            'XREADGROUP', 'GROUP', group.name, group.consumer, 'COUNT', String(GROUP_READ_COUNT), 'BLOCK', String(BLOCK_MS),
             'STREAMS', this.s.keys.stream, '>',
           ]);
           await this.handleInGroup(group, entriesOf(reply));
@@ -153,7 +166,7 @@ class BusReader {
     let cursor = '0-0';
     do {
       const reply = (await this.call([
-        'XAUTOCLAIM', this.s.keys.stream, group.name, group.consumer, String(group.reclaimAfterMs), cursor, 'COUNT', String(READ_COUNT),
+        'XAUTOCLAIM', this.s.keys.stream, group.name, group.consumer, String(group.reclaimAfterMs), cursor, 'COUNT', String(GROUP_READ_COUNT),
       ])) as [string, (Entry | null)[]];
       cursor = String(reply[0]);
       const claimed = (reply[1] ?? []).filter((e): e is Entry => Array.isArray(e));
