@@ -4,6 +4,7 @@
  * folder (see createProgram in src/cli.ts). Product code never reads `process.*` directly.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 
 /** A stream that may be a terminal. Tests set `isTTY` on a PassThrough to act as one. */
 export type OutStream = Writable & { isTTY?: boolean; columns?: number };
@@ -45,3 +46,20 @@ export interface GlobalOptions {
 export interface Context extends Deps {
   globals: GlobalOptions;
 }
+
+/** What a plan may look at: the global options and the time. No streams, no environment. */
+export type PlanContext = Pick<Context, 'globals' | 'clock'>;
+
+/**
+ * What each src/commands/<verb>.ts exports, and src/cli.ts calls: `plan` does every usage
+ * check of the flags before any I/O (and is what the argv → Plan tables test), `run` does
+ * the work. `Options` is the command's options type from src/options.ts.
+ */
+export interface CommandModule<Options, Plan> {
+  plan(ctx: PlanContext, args: string[], options: Options): Plan;
+  /** `program` is the command tree that parsed the line (completion prints it). */
+  run(ctx: Context, plan: Plan, program: ProgramTree): Promise<void>;
+}
+
+/** The parsed command tree, as far as a command may need it (completion reads it). */
+export type ProgramTree = CommandUnknownOpts;

@@ -4,7 +4,6 @@
  * is acknowledged once it was printed and its --exec command exited 0.
  */
 import { hostname } from 'node:os';
-import type { EventFilter } from '../core/patterns.js';
 import type { EventRecord } from '../core/record.js';
 import type { Context } from '../context.js';
 import { IncompleteError, InterruptedError } from '../errors.js';
@@ -13,26 +12,8 @@ import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter } from '../output/writer.js';
 import { busKeys } from './keys.js';
 import { runBusReader } from './reader.js';
-import { connectRedis, type RedisTarget } from './redis.js';
-
-/** How long an entry may stay pending with a member before another claims it (default). */
-export const DEFAULT_RECLAIM_MS = 60_000;
-
-export interface BusListenPlan {
-  from: RedisTarget;
-  stream: string;
-  group?: { name: string; consumer?: string; reclaimAfterMs: number };
-  filter: EventFilter;
-  /** Project ids (no Kitsu to turn names into ids). */
-  projectIds: string[];
-  /** Ids of the person an event is about (`data.person_id`), as listen --person. */
-  personIds: string[];
-  sinceMs?: number;
-  untilMs?: number;
-  count?: number;
-  idleTimeoutMs?: number;
-  exec?: string;
-}
+import type { BusListenPlan } from './plan.js';
+import { connectRedis } from './redis.js';
 
 export interface BusListenSummary {
   events: number;

@@ -1,16 +1,20 @@
-import type { Context } from '../context.js';
-import { bridgeQueryId, planBridge } from '../bridge/plan.js';
-import { busKeys } from '../bridge/keys.js';
-import { connectRedis } from '../bridge/redis.js';
-import { runBridge } from '../bridge/writer.js';
-import { loadDirectory } from '../kitsu/directory.js';
-import { openSession } from '../kitsu/session.js';
-import { reporterFor } from '../output/reporter.js';
-
 /** `kitsu-tail bridge redis://HOST:PORT/DB [PATTERN...]`: see src/bridge/writer.ts. */
-export default async function bridge(ctx: Context, args: string[], options: Record<string, unknown>): Promise<void> {
+import { bridgeQueryId, planBridge, type BridgePlan } from '../bridge/plan.js';
+import type { Context, PlanContext } from '../context.js';
+import type { BridgeOptions } from '../options.js';
+
+export function plan(ctx: PlanContext, args: string[], options: BridgeOptions): BridgePlan {
   const [url, ...patterns] = args;
-  const plan = planBridge(ctx.clock.now(), url!, patterns, options);
+  return planBridge(ctx.clock.now(), url!, patterns, options);
+}
+
+export async function run(ctx: Context, plan: BridgePlan): Promise<void> {
+  const { openSession } = await import('../kitsu/session.js');
+  const { loadDirectory } = await import('../kitsu/directory.js');
+  const { connectRedis } = await import('../bridge/redis.js');
+  const { busKeys } = await import('../bridge/keys.js');
+  const { runBridge } = await import('../bridge/writer.js');
+  const { reporterFor } = await import('../output/reporter.js');
   const reporter = reporterFor(ctx);
   const session = await openSession(ctx);
   try {

@@ -1,21 +1,30 @@
 /**
  * `kitsu-tail completion bash|zsh|fish`: prints the completion script for that shell,
- * generated from the program's own commands and options.
+ * generated from the program's own commands and options (handed in by src/cli.ts, so that
+ * this module does not import the program back).
  */
-import { createProgram } from '../cli.js';
-import type { Context } from '../context.js';
+import type { Context, PlanContext, ProgramTree } from '../context.js';
 import { UsageError } from '../errors.js';
+import type { CompletionOptions } from '../options.js';
 import { completionScript, SHELLS, type Shell } from '../output/completion/index.js';
 import { StreamSink } from '../output/sink.js';
 
-export default async function completion(ctx: Context, args: string[], _options: Record<string, unknown>): Promise<void> {
+export interface CompletionPlan {
+  shell: Shell;
+}
+
+export function plan(_ctx: PlanContext, args: string[], _options: CompletionOptions): CompletionPlan {
   const shell = args[0];
   // Commander checks the choices already; this keeps a direct caller honest too.
   if (!SHELLS.includes(shell as Shell)) {
     throw new UsageError(`no completion for the shell '${shell ?? ''}'`, `use one of: ${SHELLS.join(', ')}`);
   }
+  return { shell: shell as Shell };
+}
+
+export async function run(ctx: Context, plan: CompletionPlan, program: ProgramTree): Promise<void> {
   const sink = new StreamSink(ctx.stdout, ctx.signal);
-  await sink.write(completionScript(createProgram(ctx), shell as Shell));
+  await sink.write(completionScript(program, plan.shell));
   await sink.flush();
   sink.release();
 }

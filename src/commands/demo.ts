@@ -3,26 +3,30 @@
  * sees the tool work offline within seconds. It never reads or writes the saved profiles: the
  * session is a bot token of the sandbox, held in memory for this run only.
  */
-import type { Context } from '../context.js';
+import type { Context, PlanContext } from '../context.js';
 import { openSession } from '../kitsu/session.js';
-import { planListen, runListen } from '../listen/run.js';
+import { planListen, runListen, type ListenPlan } from '../listen/run.js';
+import type { DemoOptions } from '../options.js';
 import { reporterFor } from '../output/reporter.js';
-import type { SandboxOptions } from '../sandbox/types.js';
+import { planSandbox, type SandboxPlan } from './sandbox.js';
 
 const DEMO_RATE = 2;
 const DEMO_HISTORY = 200;
 
-export default async function demo(ctx: Context, args: string[], options: Record<string, unknown>): Promise<void> {
-  const plan = planListen(ctx, args, options);
-  const reporter = reporterFor(ctx);
-  const sandboxOptions: SandboxOptions = {
-    port: (options.port as number | undefined) ?? 0,
-    rate: (options.rate as number | undefined) ?? DEMO_RATE,
-    events: (options.events as number | undefined) ?? DEMO_HISTORY,
-  };
-  if (options.seed !== undefined) sandboxOptions.seed = options.seed as number;
-  if (typeof options.emulate === 'string') sandboxOptions.emulate = options.emulate;
+export interface DemoPlan {
+  listen: ListenPlan;
+  sandbox: SandboxPlan;
+}
 
+export function plan(ctx: PlanContext, args: string[], options: DemoOptions): DemoPlan {
+  return {
+    listen: planListen(ctx, args, options),
+    sandbox: planSandbox(options, { port: 0, rate: DEMO_RATE, events: DEMO_HISTORY }),
+  };
+}
+
+export async function run(ctx: Context, { listen: listenPlan, sandbox: sandboxOptions }: DemoPlan): Promise<void> {
+  const reporter = reporterFor(ctx);
   const { startSandbox } = await import('../sandbox/index.js');
   const sandbox = await startSandbox(sandboxOptions);
   try {
@@ -40,7 +44,7 @@ export default async function demo(ctx: Context, args: string[], options: Record
     };
     const session = await openSession(demoCtx);
     try {
-      await runListen(ctx, session, plan);
+      await runListen(ctx, session, listenPlan);
     } finally {
       await session.close();
     }

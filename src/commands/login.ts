@@ -3,7 +3,8 @@
  * round, or a bot/API token), and save the session in a profile. Each value comes from its
  * flag, else its environment variable, else the saved profile or a question on a terminal.
  */
-import type { Context } from '../context.js';
+import type { Context, PlanContext } from '../context.js';
+import type { LoginOptions } from '../options.js';
 import { AuthError, UsageError } from '../errors.js';
 import { redactor } from '../core/redact.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
@@ -26,19 +27,39 @@ import { tlsSettingsFor, tlsToSave } from '../kitsu/tls.js';
 import type { SessionUser } from '../kitsu/types.js';
 import { chosenProfileName, openStore, type StoredProfile } from '../store/profiles.js';
 
-interface LoginOptions {
+/** The login flags, checked: the conflicts between them are found before anything connects. */
+export interface LoginPlan {
   host?: string;
   eventHost?: string;
   email?: string;
-  passwordStdin?: boolean;
+  /** Read the password from stdin (--password-stdin). */
+  passwordStdin: boolean;
+  /** --token, trimmed: a token pasted or read from a file often ends with a line break, which no header may carry. */
   token?: string;
   otp?: string;
+}
+
+export function plan(_ctx: PlanContext, _args: string[], options: LoginOptions): LoginPlan {
+  const passwordStdin = options.passwordStdin === true;
+  if (options.token !== undefined && (passwordStdin || options.email !== undefined)) {
+    throw new UsageError('--token and a password login (--email, --password-stdin) exclude each other', 'use one of them');
+  }
+  const token = options.token?.trim();
+  if (token === '') throw new UsageError('--token is empty', 'pass the bot token, such as --token "$(cat bot-token.txt)"');
+  return {
+    host: options.host,
+    eventHost: options.eventHost,
+    email: options.email,
+    passwordStdin,
+    token,
+    otp: options.otp,
+  };
 }
 
 /** What one run of `login` works with. */
 interface Run {
   ctx: Context;
-  options: LoginOptions;
+  options: LoginPlan;
   reader: LineReader;
   /** Whether questions can be asked (stdin is a terminal). */
   interactive: boolean;
@@ -54,7 +75,7 @@ interface Proven {
   bot: boolean;
 }
 
-export default async function login(ctx: Context, _args: string[], options: LoginOptions): Promise<void> {
+export async function run(ctx: Context, options: LoginPlan): Promise<void> {
   const reporter = reporterFor(ctx);
   const reader = createLineReader(ctx);
   try {
@@ -124,13 +145,7 @@ function chooseEventHost({ ctx, options, previous }: Run, address: KitsuAddress)
 async function prove(run: Run, client: ApiClient, address: KitsuAddress): Promise<Proven> {
   const { ctx, options, reader, interactive, reporter, previous } = run;
   const passwordWanted = options.passwordStdin || options.email !== undefined;
-  if (options.token !== undefined && passwordWanted) {
-    throw new UsageError('--token and a password login (--email, --password-stdin) exclude each other', 'use one of them');
-  }
-  // A token pasted or read from a file often ends with a line break, which no header may carry.
-  const flagToken = options.token?.trim();
-  if (flagToken === '') throw new UsageError('--token is empty', 'pass the bot token, such as --token "$(cat bot-token.txt)"');
-  const token = flagToken ?? (passwordWanted ? undefined : ctx.env.KITSU_TOKEN?.trim() || undefined);
+  const token = options.token ?? (passwordWanted ? undefined : ctx.env.KITSU_TOKEN?.trim() || undefined);
   if (token) return proveToken(client, token, reporter);
 
   const email =

@@ -3,7 +3,8 @@
  * must not keep a token on this machine) and forget the profile here. A bot token cannot
  * be revoked by its own holder (Zou answers 403), so it is only forgotten, and we say so.
  */
-import type { Context } from '../context.js';
+import type { Context, PlanContext } from '../context.js';
+import type { LogoutOptions } from '../options.js';
 import { CliError } from '../errors.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import { refreshAccessToken, revokeSession } from '../kitsu/auth.js';
@@ -13,7 +14,12 @@ import { savedTlsOf } from '../kitsu/session.js';
 import { tlsSettingsFor } from '../kitsu/tls.js';
 import { chosenProfileName, forgetProfile, openStore, type StoredProfile } from '../store/profiles.js';
 
-export default async function logout(ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
+/** Nothing to check: logout takes no flags of its own. */
+export function plan(_ctx: PlanContext, _args: string[], _options: LogoutOptions): null {
+  return null;
+}
+
+export async function run(ctx: Context): Promise<void> {
   const reporter = reporterFor(ctx);
   const store = await openStore(ctx.env);
   const name = chosenProfileName(store.read(), ctx.globals.profile, ctx.env);

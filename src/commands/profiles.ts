@@ -3,18 +3,39 @@
  * makes one the default, `profiles remove NAME` forgets one (its tokens stay valid on the
  * server until they end; `logout --profile NAME` revokes them first).
  */
-import type { Context } from '../context.js';
+import type { CommandModule, Context, PlanContext } from '../context.js';
+import type { ProfilesOptions, ProfilesRemoveOptions, ProfilesUseOptions } from '../options.js';
 import { UsageError } from '../errors.js';
 import { describeEnd, isoOrNull, sessionEnd } from '../kitsu/session-info.js';
 import { escapeJsonForTerminal, sanitizeForTerminal } from '../output/sanitize.js';
 import { reporterFor } from '../output/reporter.js';
 import { checkProfileName, forgetProfile, openStore, type StoreData } from '../store/profiles.js';
 
-export default async function profiles(ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
+/** `profiles`: the saved logins, as a table or JSON. */
+export const list: CommandModule<ProfilesOptions, null> = {
+  plan: (ctx) => {
+    if (ctx.globals.format === 'csv') throw new UsageError('profiles prints a table or JSON', 'use --format table, json or ndjson');
+    return null;
+  },
+  run: (ctx) => listProfiles(ctx),
+};
+
+/** `profiles use NAME` and `profiles remove NAME`: the name, checked. */
+interface NamePlan {
+  name: string;
+}
+
+function planName(_ctx: PlanContext, args: string[]): NamePlan {
+  return { name: checkProfileName(args[0] ?? '') };
+}
+
+export const use: CommandModule<ProfilesUseOptions, NamePlan> = { plan: planName, run: useProfile };
+export const remove: CommandModule<ProfilesRemoveOptions, NamePlan> = { plan: planName, run: removeProfile };
+
+async function listProfiles(ctx: Context): Promise<void> {
   const data = (await openStore(ctx.env)).read();
   const names = Object.keys(data.profiles).sort();
   const format = ctx.globals.format;
-  if (format === 'csv') throw new UsageError('profiles prints a table or JSON', 'use --format table, json or ndjson');
   const rows = names.map((name) => {
     const p = data.profiles[name]!;
     return {
@@ -65,8 +86,7 @@ function mustExist(data: StoreData, name: string): void {
   );
 }
 
-export async function use(ctx: Context, args: string[]): Promise<void> {
-  const name = checkProfileName(args[0] ?? '');
+async function useProfile(ctx: Context, { name }: NamePlan): Promise<void> {
   await (await openStore(ctx.env)).update((data) => {
     mustExist(data, name);
     data.defaultProfile = name;
@@ -74,8 +94,7 @@ export async function use(ctx: Context, args: string[]): Promise<void> {
   reporterFor(ctx).info(`Profile "${name}" is now the default.`);
 }
 
-export async function remove(ctx: Context, args: string[]): Promise<void> {
-  const name = checkProfileName(args[0] ?? '');
+async function removeProfile(ctx: Context, { name }: NamePlan): Promise<void> {
   const reporter = reporterFor(ctx);
   const newDefault = await (await openStore(ctx.env)).update((data) => {
     mustExist(data, name);

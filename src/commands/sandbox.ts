@@ -2,35 +2,51 @@
  * `kitsu-tail sandbox`: a local Kitsu stand-in on 127.0.0.1, to try the tool and test
  * pipelines offline. Prints where it listens and how to log in, then serves until Ctrl-C.
  */
-import type { Context } from '../context.js';
+import type { Context, PlanContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import type { SandboxCommandOptions } from '../options.js';
 import { reporterFor } from '../output/reporter.js';
 import type { SandboxOptions } from '../sandbox/types.js';
+import { emulationOf } from '../sandbox/versions.js';
 
 /** A fixed port is friendlier to humans than a random one: the login line stays the same. */
 export const DEFAULT_PORT = 5080;
 const DEFAULT_EVENTS = 1000;
 const DEFAULT_RATE = 1;
 
-export default async function sandbox(ctx: Context, _args: string[], options: Record<string, unknown>): Promise<void> {
-  const reporter = reporterFor(ctx);
-  const sandboxOptions: SandboxOptions = {
-    port: (options.port as number | undefined) ?? DEFAULT_PORT,
-    rate: (options.rate as number | undefined) ?? DEFAULT_RATE,
-    events: (options.events as number | undefined) ?? DEFAULT_EVENTS,
-    seed: (options.seed as number | undefined) ?? 1,
-  };
-  if (typeof options.emulate === 'string') sandboxOptions.emulate = options.emulate;
+/** The sandbox flags with their defaults, checked. */
+export type SandboxPlan = SandboxOptions & Required<Pick<SandboxOptions, 'port' | 'rate' | 'events'>>;
 
-  const { startSandbox } = await import('../sandbox/index.js');
-  const { emulationOf } = await import('../sandbox/versions.js');
-  if (sandboxOptions.emulate !== undefined) {
+export function plan(_ctx: PlanContext, _args: string[], options: SandboxCommandOptions): SandboxPlan {
+  return planSandbox(options, { port: DEFAULT_PORT, rate: DEFAULT_RATE, events: DEFAULT_EVENTS, seed: 1 });
+}
+
+/** The sandbox flags over `defaults`; shared with `demo`. */
+export function planSandbox(
+  options: SandboxCommandOptions,
+  defaults: { port: number; rate: number; events: number; seed?: number },
+): SandboxPlan {
+  const plan: SandboxPlan = {
+    port: options.port ?? defaults.port,
+    rate: options.rate ?? defaults.rate,
+    events: options.events ?? defaults.events,
+  };
+  const seed = options.seed ?? defaults.seed;
+  if (seed !== undefined) plan.seed = seed;
+  if (options.emulate !== undefined) {
     try {
-      emulationOf(sandboxOptions.emulate);
+      emulationOf(options.emulate);
     } catch {
-      throw new UsageError(`--emulate takes a Zou version such as 1.0.62, not "${sandboxOptions.emulate}"`);
+      throw new UsageError(`--emulate takes a Zou version such as 1.0.62, not "${options.emulate}"`);
     }
+    plan.emulate = options.emulate;
   }
+  return plan;
+}
+
+export async function run(ctx: Context, sandboxOptions: SandboxPlan): Promise<void> {
+  const reporter = reporterFor(ctx);
+  const { startSandbox } = await import('../sandbox/index.js');
   ctx.signal.throwIfAborted();
   let server;
   try {

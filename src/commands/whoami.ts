@@ -2,15 +2,20 @@
  * `kitsu-tail whoami`: who the server says you are, where, with which profile, and when the
  * session ends. `--json` (or any JSON --format) prints one object for scripts.
  */
-import type { Context } from '../context.js';
+import type { Context, PlanContext } from '../context.js';
+import type { WhoamiOptions } from '../options.js';
 import { UsageError } from '../errors.js';
 import { userFrom } from '../kitsu/auth.js';
 import { openSession } from '../kitsu/session.js';
 import { describeEnd, describeUser, isoOrNull, localTime } from '../kitsu/session-info.js';
 import { escapeJsonForTerminal, sanitizeForTerminal } from '../output/sanitize.js';
 
-export default async function whoami(ctx: Context, _args: string[], _options: Record<string, unknown>): Promise<void> {
+export function plan(ctx: PlanContext, _args: string[], _options: WhoamiOptions): null {
   if (ctx.globals.format === 'csv') throw new UsageError('whoami prints a table or JSON, not CSV', 'use --json');
+  return null;
+}
+
+export async function run(ctx: Context): Promise<void> {
   const session = await openSession(ctx);
   try {
     const answer = await session.http.get<{ user?: unknown }>('auth/authenticated');

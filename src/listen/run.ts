@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { parsePatterns, type EventFilter } from '../core/patterns.js';
 import type { EventRecord } from '../core/record.js';
 import { parseDuration, parseTime } from '../core/time.js';
-import type { Context } from '../context.js';
+import type { Context, PlanContext } from '../context.js';
+import type { ListenOptions } from '../options.js';
 import { IncompleteError, InterruptedError, UsageError } from '../errors.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import type { Session } from '../kitsu/types.js';
@@ -32,21 +33,21 @@ export interface ListenPlan {
   maxReconnects?: number;
 }
 
-export function planListen(ctx: Context, args: string[], options: Record<string, unknown>): ListenPlan {
+export function planListen(ctx: PlanContext, args: string[], options: ListenOptions): ListenPlan {
   const now = ctx.clock.now();
   const plan: ListenPlan = {
     filter: parsePatterns(args),
-    projects: (options.project as string[] | undefined) ?? [],
-    people: (options.person as string[] | undefined) ?? [],
-    backfill: options.backfill !== false,
+    projects: options.project ?? [],
+    people: options.person ?? [],
+    backfill: options.backfill,
   };
-  if (typeof options.since === 'string') {
+  if (options.since !== undefined) {
     plan.since = parseTime(options.since, now, '--since');
     if (plan.since.getTime() > now) {
       throw new UsageError(`--since ${options.since} is in the future`, 'give a time in the past, such as 2h or 08:00');
     }
   }
-  if (typeof options.until === 'string') {
+  if (options.until !== undefined) {
     plan.until = parseTime(options.until, now, '--until', { future: true });
     if (plan.until.getTime() <= now) {
       throw new UsageError(
@@ -55,20 +56,20 @@ export function planListen(ctx: Context, args: string[], options: Record<string,
       );
     }
   }
-  if (typeof options.idleTimeout === 'string') {
+  if (options.idleTimeout !== undefined) {
     const ms = parseDuration(options.idleTimeout);
     if (ms === null || ms <= 0) {
       throw new UsageError(`--idle-timeout: cannot read '${options.idleTimeout}' as a duration`, 'such as 30s, 5m or 1h');
     }
     plan.idleTimeoutMs = ms;
   }
-  if (typeof options.count === 'number') plan.count = options.count;
-  if (typeof options.maxReconnects === 'number') plan.maxReconnects = options.maxReconnects;
-  if (typeof options.exec === 'string') {
+  if (options.count !== undefined) plan.count = options.count;
+  if (options.maxReconnects !== undefined) plan.maxReconnects = options.maxReconnects;
+  if (options.exec !== undefined) {
     if (options.exec.trim() === '') throw new UsageError('--exec needs a command', "such as --exec 'jq -c .data >> events.log'");
     plan.exec = options.exec;
   }
-  if (typeof options.forwardTo === 'string') plan.forwardTo = parseForwardUrl(options.forwardTo);
+  if (options.forwardTo !== undefined) plan.forwardTo = parseForwardUrl(options.forwardTo);
   return plan;
 }
 

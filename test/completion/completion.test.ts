@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { afterAll, describe, expect, it } from 'vitest';
 import { completionScript, SHELLS, type Shell } from '../../src/output/completion/index.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -74,7 +74,7 @@ describe('kitsu-tail completion', () => {
       signal: new AbortController().signal,
     });
     const scripts = await Promise.all(SHELLS.map(generated));
-    const walk = (command: Command): void => {
+    const walk = (command: CommandUnknownOpts): void => {
       for (const option of command.options) {
         for (const script of scripts) expect(script).toContain(option.long!.slice(2));
       }

@@ -3,7 +3,7 @@
  * bash|zsh|fish` prints one, and completions/ holds committed copies (test/completion checks
  * that they match the program).
  */
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { bashScript } from './bash.js';
 import { fishScript } from './fish.js';
 import { commandSpec } from './spec.js';

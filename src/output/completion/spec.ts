@@ -4,7 +4,7 @@
  * and `--help` options are included). The scripts are generated from this, never written
  * by hand, so they cannot drift from the program.
  */
-import type { Argument, Command, Option } from 'commander';
+import type { Argument, CommandUnknownOpts as Command, Option } from '@commander-js/extra-typings';
 
 /** What the value of an option, or an argument, completes to. */
 export type ValueKind = { kind: 'none' } | { kind: 'file' } | { kind: 'choices'; choices: string[] } | { kind: 'commands' };

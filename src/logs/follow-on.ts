@@ -1,0 +1,57 @@
+/**
+ * `logs --follow`: after the history, live events through the follow engine of
+ * src/listen/follow.ts, starting at the seam (the last second printed, and the ids printed in
+ * it) so that nothing is printed twice or lost between the two.
+ */
+import type { Context } from '../context.js';
+import type { EventRecord } from '../core/record.js';
+import type { LogQuery } from '../kitsu/event-log.js';
+import { secondOf } from '../kitsu/log-pager.js';
+import type { Session } from '../kitsu/types.js';
+import type { LogsPlan } from './plan.js';
+
+/** The last second the history printed, and the log ids it printed in it: the seam for --follow. */
+export class SeamTracker {
+  second: number | null = null;
+  ids = new Set<string>();
+
+  note(record: EventRecord): void {
+    const second = secondOf(record);
+    if (second !== this.second) {
+      this.second = second;
+      this.ids = new Set();
+    }
+    if (record.id) this.ids.add(record.id);
+  }
+}
+
+/** Live events after the history, through the follow engine of src/listen/follow.ts. */
+export async function followAfterHistory(
+  ctx: Context,
+  session: Session,
+  plan: LogsPlan,
+  query: LogQuery,
+  seam: SeamTracker,
+  startedAtMs: number,
+  print: (record: EventRecord) => Promise<void>,
+): Promise<void> {
+  const { follow } = await import('../listen/follow.js');
+  // Nothing printed means nothing matched when the history was read, so any earlier point
+  // will do: a minute before covers a server clock behind ours.
+  const until =
+    seam.second !== null
+      ? new Date(seam.second * 1000)
+      : (query.since ?? new Date(Math.floor(startedAtMs / 1000) * 1000 - 60_000));
+  await follow(ctx, session, {
+    filter: plan.filter,
+    projectIds: query.projectIds,
+    personIds: query.personIds,
+    onlyFiles: query.onlyFiles,
+    printedBefore: { until, ids: seam.ids },
+    backfill: true,
+    until: plan.until !== undefined && plan.until.getTime() > ctx.clock.now() ? plan.until : undefined,
+    onRecord: print,
+  });
+  // Ctrl-C ends following by design, and the exit code still says so.
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+}

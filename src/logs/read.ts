@@ -1,0 +1,113 @@
+/**
+ * Reading one of the two logs into its destination: oldest first by windows (every event in
+ * range), newest first (--limit, --reverse), or the exactly-once export of --checkpoint; with
+ * the progress line on a terminal, and the --follow continuation after the history.
+ */
+import type { Context, OutStream } from '../context.js';
+import { newestFirst } from '../core/newest-first.js';
+import { runCheckpointedExport, writeAll } from '../export/exactly-once.js';
+import { toSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
+import type { Session } from '../kitsu/types.js';
+import { createProgress } from '../output/progress.js';
+import type { Reporter } from '../output/reporter.js';
+import type { RecordWriter } from '../output/types.js';
+import { destinationFor } from './destination.js';
+import type { LogsPlan } from './plan.js';
+
+/** One of the two logs, as reading needs it. */
+export interface LogSource<R extends LogRow> {
+  log: 'events' | 'logins';
+  /** "event log" or "login log". */
+  label: string;
+  /** The filters, canonical, for the checkpoint. */
+  description: string;
+  since?: Date;
+  until?: Date;
+  windows(from: number | undefined, to: number | undefined, options: ReadOptions): AsyncIterable<LogWindowBatch<R>>;
+  newestFirst(options: ReadOptions): AsyncIterable<R>;
+  writer(stream: OutStream | undefined): RecordWriter<R>;
+}
+
+/** What --follow adds to the history: noting each printed record, then going on live. */
+export interface Continuation<R> {
+  printed(record: R): void;
+  then(print: (record: R) => Promise<void>): Promise<void>;
+}
+
+export async function readLog<R extends LogRow>(
+  ctx: Context,
+  session: Session,
+  plan: LogsPlan,
+  source: LogSource<R>,
+  reporter: Reporter,
+  continuation?: Continuation<R>,
+): Promise<void> {
+  const progress = createProgress(ctx, `reading the ${source.label}`, { recordsOnStdout: plan.output === undefined });
+  let pages = 0;
+  let events = 0;
+  const readOptions: ReadOptions = {
+    signal: ctx.signal,
+    onPage: () => progress.update({ events, pages: (pages += 1) }),
+    onWarning: (message) => reporter.warn(message),
+  };
+  try {
+    if (plan.checkpoint !== undefined) {
+      const summary = await runCheckpointedExport<R>(ctx, {
+        checkpointPath: plan.checkpoint,
+        outputPath: plan.output ?? null,
+        identity: {
+          host: session.apiUrl,
+          profile: session.profileName,
+          userId: session.user?.id ?? null,
+          log: source.log,
+          query: source.description,
+        },
+        since: toSecond(source.since) ?? null,
+        until: toSecond(source.until),
+        sinceGiven: plan.since !== undefined,
+        read: (from, to) => source.windows(from, to, readOptions),
+        writer: plan.output === undefined ? source.writer(undefined) : undefined,
+        reporter,
+        onRows: (n) => progress.update({ events: (events = n), pages }),
+      });
+      progress.done();
+      if (summary.skippedFor) {
+        const { pid, startedAt } = summary.skippedFor;
+        reporter.info(
+          `another kitsu-tail run (pid ${pid}, started ${startedAt}) is exporting with this checkpoint; this run skipped, and that one carries on`,
+        );
+        return;
+      }
+      const what = `${summary.added} new ${source.log === 'logins' ? 'login' : 'event'}${summary.added === 1 ? '' : 's'}`;
+      reporter.info(`${plan.output === undefined ? `printed ${what}` : `appended ${what} to ${plan.output}`}; checkpoint saved`);
+      return;
+    }
+
+    const destination = destinationFor(plan.output);
+    const writer = source.writer(destination.stream);
+    const print = async (record: R): Promise<void> => {
+      await writer.write(record);
+      continuation?.printed(record);
+      progress.update({ events: (events += 1), pages });
+    };
+    try {
+      if (plan.limit === null && !plan.reverse) {
+        for await (const batch of source.windows(toSecond(source.since), toSecond(source.until), readOptions)) {
+          await writeAll(writer, batch.rows);
+          for (const record of batch.rows) continuation?.printed(record);
+          progress.update({ events: (events += batch.rows.length), pages });
+        }
+      } else {
+        const newest = await newestFirst(source.newestFirst(readOptions), plan.limit, plan.reverse, print);
+        for (const record of newest) await print(record);
+      }
+      progress.done();
+      await continuation?.then(print);
+      await writer.end();
+    } finally {
+      await destination.close();
+    }
+  } finally {
+    progress.done();
+  }
+}

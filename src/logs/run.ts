@@ -1,0 +1,122 @@
+/**
+ * `kitsu-tail logs`: search, page and export the stored event log (or, with --logins, the
+ * login log), oldest first like `tail`. The flags are checked in plan.ts; this file turns the
+ * plan into a query of one log (src/kitsu/event-log.ts, login-log.ts) and hands it to
+ * read.ts, with follow-on.ts after it for --follow.
+ */
+import type { Context } from '../context.js';
+import { capabilitiesOf } from '../core/capabilities.js';
+import { describeQuery } from '../core/checkpoint.js';
+import type { EventRecord } from '../core/record.js';
+import { PermissionError } from '../errors.js';
+import { loadDirectory } from '../kitsu/directory.js';
+import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
+import { fromSecond } from '../kitsu/log-pager.js';
+import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
+import { logPermissionError, roleOf } from '../kitsu/permission.js';
+import { openSession } from '../kitsu/session.js';
+import type { Session } from '../kitsu/types.js';
+import { reporterFor, type Reporter } from '../output/reporter.js';
+import { createLoginWriter, createRecordWriter, resolveFormat } from '../output/writer.js';
+import { followAfterHistory, SeamTracker } from './follow-on.js';
+import type { LogsPlan } from './plan.js';
+import { readLog, type LogSource } from './read.js';
+
+export async function runLogs(ctx: Context, plan: LogsPlan): Promise<void> {
+  const reporter = reporterFor(ctx);
+  const session = await openSession(ctx);
+  try {
+    if (plan.logins) await runLogins(ctx, session, plan, reporter);
+    else await runEvents(ctx, session, plan, reporter);
+  } catch (error) {
+    // `| head` or Ctrl-C: whatever failed on the way is the consequence, not the cause.
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (error instanceof PermissionError) {
+      throw await logPermissionError(session, { log: plan.logins ? 'logins' : 'events', byProject: plan.projects.length > 0 }, ctx.signal);
+    }
+    throw error;
+  } finally {
+    await session.close();
+  }
+}
+
+/** Whether records go to stdout as a table (then names are worth loading). */
+function tableOnStdout(ctx: Context, plan: LogsPlan): boolean {
+  return plan.output === undefined && resolveFormat(ctx) === 'table';
+}
+
+async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporter: Reporter): Promise<void> {
+  const caps = capabilitiesOf(session.serverVersion);
+  if (caps.managerScoping && (await roleOf(session, ctx.signal)) === 'manager') {
+    reporter.info('as a manager you see only the events of your own projects (events with no project are not shown)');
+  }
+  const directory =
+    tableOnStdout(ctx, plan) || plan.projects.length > 0 || plan.people.length > 0
+      ? await loadDirectory(session, { signal: ctx.signal })
+      : undefined;
+  const query: LogQuery = {
+    since: plan.since,
+    until: plan.until,
+    filter: plan.filter,
+    onlyFiles: plan.onlyFiles,
+    projectIds: plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined,
+    personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
+  };
+  const source: LogSource<EventRecord> = {
+    log: 'events',
+    label: 'event log',
+    description: describeQuery({
+      include: plan.filter.include,
+      exclude: plan.filter.exclude,
+      onlyFiles: plan.onlyFiles,
+      projectIds: query.projectIds,
+      personIds: query.personIds,
+    }),
+    since: query.since,
+    until: query.until,
+    windows: (from, to, options) => readLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
+    newestFirst: (options) => readLogNewestFirst(session, query, options),
+    writer: (stream) => createRecordWriter(ctx, { stream, names: directory }),
+  };
+  if (!plan.follow) {
+    await readLog(ctx, session, plan, source, reporter);
+    return;
+  }
+  if (query.personIds) {
+    reporter.warn(
+      '--person with --follow: the history shows events by that person, but live events never say who acted, ' +
+        'so from the live part on --person matches the person an event is about (data.person_id)',
+    );
+  }
+  const seam = new SeamTracker();
+  const startedAtMs = ctx.clock.now();
+  await readLog(ctx, session, plan, source, reporter, {
+    printed: (record) => seam.note(record),
+    then: (print) => followAfterHistory(ctx, session, plan, query, seam, startedAtMs, print),
+  });
+}
+
+async function runLogins(ctx: Context, session: Session, plan: LogsPlan, reporter: Reporter): Promise<void> {
+  const directory = tableOnStdout(ctx, plan) || plan.people.length > 0 ? await loadDirectory(session, { signal: ctx.signal }) : undefined;
+  const query: LoginLogQuery = {
+    since: plan.since,
+    until: plan.until,
+    personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
+  };
+  await readLog(
+    ctx,
+    session,
+    plan,
+    {
+      log: 'logins',
+      label: 'login log',
+      description: describeQuery({ personIds: query.personIds }),
+      since: query.since,
+      until: query.until,
+      windows: (from, to, options) => readLoginLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
+      newestFirst: (options) => readLoginLogNewestFirst(session, query, options),
+      writer: (stream) => createLoginWriter(ctx, { stream, names: directory }),
+    },
+    reporter,
+  );
+}

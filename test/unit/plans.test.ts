@@ -1,0 +1,173 @@
+/**
+ * argv → Plan or usage error, for every command (gh's TestNewCmd… tables): every flag
+ * conflict and bad value is refused here with exit 2 and one line naming it, before any I/O,
+ * and the accepted lines become the plans the commands run. No sandbox, no network.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMIT } from '../../src/logs/plan.js';
+import { planOf, TABLE_NOW } from '../helpers/plan.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const HOUR = 3_600_000;
+
+/** argv, then what stderr must say; the exit code is 2 for each. */
+const refusals: [string[], RegExp][] = [
+  // logs: time flags
+  [['logs', '--since', '1h', '--after', '2h'], /--since and --after mean the same; give one of them/],
+  [['logs', '--until', '1h', '--before', '2h'], /--until and --before mean the same; give one of them/],
+  [['logs', '--since', 'yesterdayish'], /--since: cannot read 'yesterdayish'.*2h/],
+  [['logs', '--after', 'yesterdayish'], /--after: cannot read 'yesterdayish'/],
+  [['logs', '--before', '2026-13-01'], /--before: /],
+  [['logs', '--since', '1h', '--until', '2h'], /--until \(.*\) is not after --since \(.*\) \(the range runs from --since up to --until\)/],
+  [['logs', '--after', '1h', '--before', '1h'], /--before \(.*\) is not after --after/],
+  // logs: patterns
+  [['logs', 'task'], /did you mean 'task:\*'/],
+  [['logs', 'task:*:x'], /bad event pattern 'task:\*:x': event names have one ':'/],
+  // logs: --logins excludes what only the event log has
+  [['logs', '--logins', 'task:*'], /event patterns do not apply to --logins \(drop the patterns, or --logins\)/],
+  [['logs', '--logins', '--only-files'], /--only-files does not apply to --logins/],
+  [['logs', '--logins', '--project', 'Agent 327'], /--project does not apply to --logins \(logins belong to no project\)/],
+  [['logs', '--logins', '--follow'], /--follow applies to the event log, not to --logins/],
+  // logs: how many
+  [['logs', '--limit', '3', '--all'], /--limit and --all contradict each other; give one of them/],
+  [['logs', '--limit', '0'], /--limit takes a whole number of 1 or more/],
+  [['logs', '--limit', 'many'], /--limit takes a whole number of 1 or more/],
+  // logs: --checkpoint
+  [['logs', '--checkpoint', 'c.json', '--limit', '5'], /--checkpoint exports every new event; it takes no --limit/],
+  [['logs', '--checkpoint', 'c.json', '--reverse'], /--checkpoint exports oldest first; it takes no --reverse/],
+  [['logs', '--checkpoint', 'c.json', '--follow'], /--checkpoint ends when it has caught up; run it from cron instead of with --follow/],
+  [['logs', '--checkpoint', 'c.json', '--output', 'o', '--format', 'csv'], /--checkpoint with --output appends NDJSON; --format csv cannot be appended exactly once/],
+  [['--format', 'json', 'logs', '--checkpoint', 'c.json', '--output', 'o'], /--format json cannot be appended exactly once/],
+  [['logs', '--checkpoint', 'c.json', '--output', 'o', '--format', 'table'], /--format table cannot be appended exactly once/],
+  // logs: --follow
+  [['logs', '--follow', '--reverse'], /--follow prints oldest first, then live events; it takes no --reverse/],
+  [['logs', '--follow', '--until', '1h'], /--until 1h is already past, so --follow would have nothing to follow/],
+  [['logs', '--follow', '--before', iso(TABLE_NOW - HOUR)], /--before .* is already past/],
+  [['logs', '--no-such-flag'], /unknown option '--no-such-flag'/],
+
+  // listen (and demo, which plans the same flags)
+  [['listen', '--since', iso(TABLE_NOW + HOUR)], /--since .* is in the future \(give a time in the past, such as 2h or 08:00\)/],
+  [['listen', '--since', 'soonish'], /--since: cannot read 'soonish'/],
+  [['listen', '--until', iso(TABLE_NOW - HOUR)], /--until .* is already past .*kitsu-tail logs --since/],
+  [['listen', '--until', 'now'], /--until now is already past/],
+  [['listen', '--idle-timeout', 'forever'], /--idle-timeout: cannot read 'forever' as a duration \(such as 30s, 5m or 1h\)/],
+  [['listen', '--idle-timeout', '0s'], /--idle-timeout: cannot read '0s' as a duration/],
+  [['listen', '--exec', '  '], /--exec needs a command/],
+  [['listen', '--forward-to', 'localhost 4000'], /--forward-to: 'localhost 4000' is not a URL/],
+  [['listen', '--forward-to', 'ftp://localhost/x'], /--forward-to: 'ftp:\/\/localhost\/x' is not an http or https address/],
+  [['listen', '--count', 'many'], /--count takes a whole number of 1 or more/],
+  [['listen', '--count', '0'], /--count takes a whole number of 1 or more/],
+  [['listen', '--max-reconnects', '-1'], /--max-reconnects takes a whole number/],
+  [['listen', 'task'], /did you mean 'task:\*'/],
+  // listen --from (the Redis bus)
+  [['listen', '--from', 'http://127.0.0.1:6379'], /--from must start with redis:\/\/ or rediss:\/\/, not http:\/\/ \(give it as redis:\/\/HOST:PORT\/DB/],
+  [['listen', '--from', 'redis://127.0.0.1:6379/zero'], /--from: 'zero' is not a database number/],
+  [['listen', '--from', 'redis://:secret@127.0.0.1:6379/zero'], /^(?!.*secret).*not a database number/],
+  [['listen', '--group', 'g'], /--group reads the Redis bus and needs --from \(add --from redis:\/\/HOST:PORT\/DB\)/],
+  [['listen', '--from', 'redis://h:1/0', '--consumer', 'a'], /--consumer needs --group/],
+  [['listen', '--from', 'redis://h:1/0', '--group', 'g', '--reclaim-after', 'soon'], /--reclaim-after: cannot read 'soon' as a duration/],
+  [['listen', '--from', 'redis://h:1/0', '--forward-to', 'http://127.0.0.1:1/x'], /--forward-to does not work with --from yet/],
+  // bridge
+  [['bridge'], /missing required argument 'redis-url'/],
+  [['bridge', 'localhost:6379'], /must start with redis:\/\/ or rediss:\/\//],
+  [['bridge', 'redis://h:1/0', '--lease', '100ms'], /--lease must be at least 500ms/],
+  [['bridge', 'redis://h:1/0', '--lease', 'long'], /--lease: cannot read 'long' as a duration/],
+  [['bridge', 'redis://h:1/0', '--max-len', '0'], /--max-len takes a whole number of 1 or more/],
+  [['bridge', 'redis://h:1/0', '--stream', ' '], /--stream needs a key name/],
+  [['bridge', 'redis://h:1/0', 'task'], /did you mean 'task:\*'/],
+  [['demo', '--until', '1h', '--forward-to', 'x'], /--forward-to: 'x' is not a URL/],
+  [['demo', '--exec', ''], /--exec needs a command/],
+  [['demo', '--emulate', 'latest'], /--emulate takes a Zou version such as 1.0.62, not "latest"/],
+
+  // sandbox
+  [['sandbox', '--emulate', 'one'], /--emulate takes a Zou version such as 1.0.62, not "one"/],
+  [['sandbox', '--port', '70000'], /--port takes a port number from 0 to 65535/],
+  [['sandbox', '--rate', 'fast'], /--rate takes events a second, such as 5 or 0.5\/s/],
+  [['sandbox', '--seed', '1.5'], /--seed takes a whole number/],
+  [['sandbox', '--events', '-3'], /--events takes a whole number/],
+
+  // login
+  [['login', '--token', 't', '--email', 'a@b.c'], /--token and a password login \(--email, --password-stdin\) exclude each other \(use one of them\)/],
+  [['login', '--token', 't', '--password-stdin'], /--token and a password login .* exclude each other/],
+  [['login', '--token', ' \n'], /--token is empty \(pass the bot token/],
+
+  // output formats a command cannot print
+  [['whoami', '--format', 'csv'], /whoami prints a table or JSON, not CSV \(use --json\)/],
+  [['profiles', '--format', 'csv'], /profiles prints a table or JSON \(use --format table, json or ndjson\)/],
+  [['--format', 'xml', 'logs'], /argument 'xml' is invalid/],
+  [['--color', 'sometimes', 'listen'], /argument 'sometimes' is invalid/],
+
+  // names and shells
+  [['profiles', 'use', 'a b'], /profile name "a b" is not allowed/],
+  [['profiles', 'remove', '../x'], /profile name "..\/x" is not allowed/],
+  [['completion', 'tcsh'], /value 'tcsh' is invalid for argument 'shell'/],
+];
+
+describe('argv → usage error (exit 2, one line, nothing run)', () => {
+  for (const [argv, message] of refusals) {
+    it(argv.join(' '), async () => {
+      const outcome = await planOf(argv);
+      expect(outcome.ok, JSON.stringify(outcome)).toBe(false);
+      if (outcome.ok) return;
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr).toMatch(message);
+      expect(outcome.stderr.trimEnd().split('\n')).toHaveLength(1);
+    });
+  }
+});
+
+/** argv, then the command and the fields of the plan it must give. */
+const plans: [string[], string, Record<string, unknown>][] = [
+  // logs: how many, and in which order
+  [['logs'], 'logs', { limit: DEFAULT_LIMIT, reverse: false, follow: false, logins: false, projects: [], people: [] }],
+  [['logs', '--limit', '5', '--reverse'], 'logs', { limit: 5, reverse: true }],
+  [['logs', '--all'], 'logs', { limit: null }],
+  [['logs', '--since', '2h'], 'logs', { limit: null, since: new Date(TABLE_NOW - 2 * HOUR) }],
+  [['logs', '--after', '2h', '--limit', '3'], 'logs', { limit: 3, since: new Date(TABLE_NOW - 2 * HOUR) }],
+  [['logs', '--before', '1h'], 'logs', { until: new Date(TABLE_NOW - HOUR), limit: DEFAULT_LIMIT }],
+  [['logs', '--checkpoint', 'c.json'], 'logs', { checkpoint: 'c.json', limit: null }],
+  [['--json', 'logs', '--checkpoint', 'c.json', '--output', 'o'], 'logs', { checkpoint: 'c.json', output: 'o' }],
+  [['logs', '--follow', '--until', iso(TABLE_NOW + HOUR)], 'logs', { follow: true, until: new Date(TABLE_NOW + HOUR) }],
+  [['logs', '--project', 'A', '--project', 'b', '--person', 'x@y.z', '--only-files'], 'logs', { projects: ['A', 'b'], people: ['x@y.z'], onlyFiles: true }],
+  [['logs', '--logins', '--person', 'x@y.z'], 'logs', { logins: true, people: ['x@y.z'] }],
+  [['logs', 'task:*', '!task:update'], 'logs', { filter: { include: ['task:*'], exclude: ['task:update'] } }],
+  // listen
+  [['listen'], 'listen', { backfill: true, projects: [], people: [] }],
+  [['listen', '--no-backfill', '--count', '3', '--max-reconnects', '0'], 'listen', { backfill: false, count: 3, maxReconnects: 0 }],
+  [['listen', '--since', '2h', '--until', '2h'], 'listen', { since: new Date(TABLE_NOW - 2 * HOUR), until: new Date(TABLE_NOW + 2 * HOUR) }],
+  [['listen', '--idle-timeout', '30s', '--exec', 'cat'], 'listen', { idleTimeoutMs: 30_000, exec: 'cat' }],
+  [['listen', '--forward-to', 'http://127.0.0.1:4000/hook'], 'listen', { forwardTo: new URL('http://127.0.0.1:4000/hook') }],
+  // listen --from and bridge
+  [['listen', '--from', 'redis://:pw@10.0.0.5:6380/2', 'task:*', '--count', '5'], 'listen', { count: 5, bus: { stream: '{kitsu}:events', count: 5, from: { db: 2, display: 'redis://:***@10.0.0.5:6380/2' } } }],
+  [['listen', '--from', 'redis://h:1', '--group', 'g', '--consumer', 'c1', '--reclaim-after', '30s', '--stream', 's'], 'listen', { bus: { stream: 's', group: { name: 'g', consumer: 'c1', reclaimAfterMs: 30_000 } } }],
+  [['listen', '--from', 'redis://h:1', '--group', 'g'], 'listen', { bus: { group: { name: 'g', reclaimAfterMs: 60_000 } } }],
+  [['bridge', 'redis://h:1/3', 'task:*'], 'bridge', { stream: '{kitsu}:events', maxLen: 0, leaseMs: 10_000, since: null, filter: { include: ['task:*'] }, target: { db: 3 } }],
+  [['bridge', 'rediss://h:1', '--max-len', '1000', '--since', '2h', '--lease', '3s', '--project', 'P', '--only-files'], 'bridge', { maxLen: 1000, since: (TABLE_NOW - 2 * HOUR) / 1000, leaseMs: 3_000, projects: ['P'], onlyFiles: true }],
+  // sandbox and demo: their defaults
+  [['sandbox'], 'sandbox', { port: 5080, rate: 1, events: 1000, seed: 1 }],
+  [['sandbox', '--port', '0', '--rate', '0.5/s', '--emulate', '0.19.60'], 'sandbox', { port: 0, rate: 0.5, emulate: '0.19.60' }],
+  [['demo', 'task:*'], 'demo', { sandbox: { port: 0, rate: 2, events: 200 }, listen: { filter: { include: ['task:*'], exclude: [] } } }],
+  // login: a pasted token loses its line break
+  [['login', '--token', 'abc\n'], 'login', { token: 'abc', passwordStdin: false }],
+  [['login', '--email', 'a@b.c', '--password-stdin', '--otp', '123456'], 'login', { email: 'a@b.c', passwordStdin: true, otp: '123456' }],
+  // the rest
+  [['profiles', 'use', 'prod-bot'], 'use', { name: 'prod-bot' }],
+  [['completion', 'zsh'], 'completion', { shell: 'zsh' }],
+];
+
+describe('argv → Plan', () => {
+  for (const [argv, command, expected] of plans) {
+    it(argv.join(' ').replace(/\n/g, '\\n') || '(none)', async () => {
+      const outcome = await planOf(argv);
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true, command });
+      if (!outcome.ok) return;
+      expect(outcome.plan).toMatchObject(expected);
+    });
+  }
+
+  it('whoami, logout and profiles plan nothing but accept their line', async () => {
+    for (const argv of [['whoami'], ['logout'], ['profiles'], ['--json', 'whoami']]) {
+      expect(await planOf(argv)).toEqual({ ok: true, command: argv.at(-1), plan: null });
+    }
+  });
+});
