@@ -9,21 +9,18 @@
  */
 import type { EventRecord, EventSource } from '../core/record.js';
 
-export function entryFields(record: EventRecord): string[] {
+/** The fields of an entry, in the order WRITE_SCRIPT takes their values (it adds `fence`). */
+export const ENTRY_FIELDS = ['id', 'name', 'created_at', 'user_id', 'project_id', 'data', 'source'] as const;
+
+/** The values of ENTRY_FIELDS for `record`. */
+export function entryValues(record: EventRecord): string[] {
   return [
-    'id',
     record.id ?? '',
-    'name',
     record.name,
-    'created_at',
     record.created_at,
-    'user_id',
     record.user_id ?? '',
-    'project_id',
     record.project_id ?? '',
-    'data',
     JSON.stringify(record.data),
-    'source',
     record.source,
   ];
 }

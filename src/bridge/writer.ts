@@ -31,7 +31,7 @@ import { runEventStream, sleep } from '../kitsu/event-stream.js';
 import { secondOf } from '../kitsu/log-pager.js';
 import type { Session } from '../kitsu/types.js';
 import type { Reporter } from '../output/reporter.js';
-import { entryFields } from './entry.js';
+import { entryValues } from './entry.js';
 import type { BusKeys } from './keys.js';
 import { describeHolder, Lease } from './lease.js';
 import { fatalRedisError, type RedisLink } from './redis.js';
@@ -39,7 +39,7 @@ import { WRITE_SCRIPT } from './scripts.js';
 import { isUnstoredEvent } from './unstored.js';
 
 /** Entries a script call writes at most: a call blocks Redis while it runs. */
-const ENTRIES_PER_CALL = 500;
+const ENTRIES_PER_CALL = 1_000;
 /** How often the log is read while the event stream is down. */
 const POLL_DOWN_MS = 2_000;
 /**
@@ -344,10 +344,22 @@ class Pump {
     const query: LogQuery = { ...this.s.query };
     if (from !== null) query.since = new Date(from * 1000);
     let added = 0;
-    for await (const batch of readLogWindows(this.s.session, query, { signal: this.signal })) {
-      const fresh = batch.rows.filter((row) => !this.recent.has(row.id!));
-      added += await this.write(fresh, batch.readThrough);
-      this.position = Math.max(this.position ?? 0, batch.readThrough);
+    // The next window is read while this one is written: a backlog then goes at the pace of
+    // the slower of the two rather than of their sum.
+    const windows = readLogWindows(this.s.session, query, { signal: this.signal });
+    let next = windows.next();
+    try {
+      for (let current = await next; !current.done; current = await next) {
+        next = windows.next();
+        next.catch(() => undefined); // Seen by the await above, or dropped with the read.
+        const batch = current.value;
+        const fresh = batch.rows.filter((row) => !this.recent.has(row.id!));
+        added += await this.write(fresh, batch.readThrough);
+        this.position = Math.max(this.position ?? 0, batch.readThrough);
+      }
+    } finally {
+      await next.catch(() => undefined);
+      await windows.return(undefined);
     }
     if (!this.caughtUp) {
       this.caughtUp = true;
@@ -376,10 +388,7 @@ class Pump {
         String(this.s.maxLen),
         String(chunk.length),
       ];
-      for (const record of chunk) {
-        const fields = entryFields(record);
-        args.push(record.id ?? '', record.id === null ? '0' : String(secondOf(record)), String(fields.length), ...fields);
-      }
+      for (const record of chunk) args.push(JSON.stringify([record.id === null ? 0 : secondOf(record), ...entryValues(record)]));
       const reply = (await this.s.link.eval(WRITE_SCRIPT, this.keyList, args)) as unknown[];
       const code = Number(reply[0]);
       if (code < 0) throw new LostLease(String(reply[1] ?? ''));
