@@ -258,7 +258,7 @@ _kitsu_tail_sandbox() {
     '--port[port on 127.0.0.1 (0 picks a free one)]:n: ' \
     '--rate[live events a second]:n: ' \
     '--seed[seed of the generated production]:n: ' \
-    '--events[events of history to generate]:n: ' \
+    '--events[events of history to generate (0 to 1000000)]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
@@ -287,7 +287,7 @@ _kitsu_tail_demo() {
     '--port[port on 127.0.0.1 (0 picks a free one)]:n: ' \
     '--rate[live events a second]:n: ' \
     '--seed[seed of the generated production]:n: ' \
-    '--events[events of history to generate]:n: ' \
+    '--events[events of history to generate (0 to 1000000)]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \

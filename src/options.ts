@@ -237,7 +237,7 @@ function withSandboxOptions<Args extends unknown[], Opts extends Record<string, 
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', port)
     .option('--rate <n>', 'live events a second', rate)
     .option('--seed <n>', 'seed of the generated production', nonNegativeInt('--seed'))
-    .option('--events <n>', 'events of history to generate', nonNegativeInt('--events'))
+    .option('--events <n>', `events of history to generate (0 to ${MAX_SANDBOX_EVENTS})`, sandboxEvents)
     .option('--emulate <version>', 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62');
 }
 
@@ -263,6 +263,19 @@ function nonNegativeInt(name: string) {
     }
     return Number(value);
   };
+}
+
+/**
+ * The sandbox generates its history in memory, about 360 MB and 12 s for a million events here;
+ * 999999999999 ran the machine out of memory after minutes instead of answering.
+ */
+export const MAX_SANDBOX_EVENTS = 1_000_000;
+
+function sandboxEvents(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > MAX_SANDBOX_EVENTS) {
+    throw new InvalidArgumentError(`--events takes a whole number from 0 to ${MAX_SANDBOX_EVENTS}, such as 1000.`);
+  }
+  return Number(value);
 }
 
 function port(value: string): number {

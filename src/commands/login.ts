@@ -24,6 +24,7 @@ import { expiresAt, isBotToken } from '../kitsu/jwt.js';
 import { createLineReader, type LineReader } from '../kitsu/prompt.js';
 import { describeUser } from '../kitsu/session-info.js';
 import { tlsSettingsFor, tlsToSave } from '../kitsu/tls.js';
+import { malformedTokenMessage } from '../kitsu/token-shape.js';
 import type { SessionUser } from '../kitsu/types.js';
 import { chosenProfileName, openStore, type StoredProfile } from '../store/profiles.js';
 
@@ -46,6 +47,8 @@ export function plan(_ctx: PlanContext, _args: string[], options: LoginOptions):
   }
   const token = options.token?.trim();
   if (token === '') throw new UsageError('--token is empty', 'pass the bot token, such as --token "$(cat bot-token.txt)"');
+  const malformed = token !== undefined && malformedTokenMessage(token, '--token');
+  if (malformed) throw new UsageError(malformed, 'pass the token alone, on one line, as the Kitsu admin gave it');
   return {
     host: options.host,
     eventHost: options.eventHost,
@@ -146,6 +149,8 @@ async function prove(run: Run, client: ApiClient, address: KitsuAddress): Promis
   const { ctx, options, reader, interactive, reporter, previous } = run;
   const passwordWanted = options.passwordStdin || options.email !== undefined;
   const token = options.token ?? (passwordWanted ? undefined : ctx.env.KITSU_TOKEN?.trim() || undefined);
+  const malformed = token && !options.token && malformedTokenMessage(token, 'KITSU_TOKEN');
+  if (malformed) throw new UsageError(malformed, 'set KITSU_TOKEN to the token alone, on one line, as the Kitsu admin gave it');
   if (token) return proveToken(client, token, reporter);
 
   const email =

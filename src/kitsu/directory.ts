@@ -5,6 +5,7 @@
  */
 import { PermissionError, UsageError } from '../errors.js';
 import type { NameDirectory } from '../output/types.js';
+import { RefusedError } from './http.js';
 import type { Session } from './types.js';
 
 export interface Directory extends NameDirectory {
@@ -47,7 +48,24 @@ export async function loadDirectory(session: Session, options: { signal?: AbortS
     // Readable by every account (crud/task_status.py); only names, which the view can do without.
     listOrEmpty<TaskStatusRow>(session, 'data/task-status', options.signal).catch((): TaskStatusRow[] => []),
   ]);
-  return new ListedDirectory(projects, people, statuses);
+  return new ListedDirectory(projects, people, statuses, (id) => projectExists(session, id, options.signal));
+}
+
+/**
+ * Whether a project id the lists did not show exists at all: `GET data/projects/<id>` answers
+ * 404 for no such project and 403 for one this account may not read (crud/base.py,
+ * get_model_or_404 before check_read_permissions), which the later request reports itself.
+ */
+async function projectExists(session: Session, id: string, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    await session.http.get<unknown>(`data/projects/${encodeURIComponent(id)}`, undefined, signal ? { signal } : undefined);
+    return true;
+  } catch (error) {
+    if (error instanceof RefusedError && error.status === 404) return false;
+    // Not allowed, or the server failed: the request that follows has the last word.
+    if (error instanceof PermissionError || error instanceof RefusedError) return true;
+    throw error;
+  }
 }
 
 async function listOrEmpty<T extends { id: string }>(
@@ -78,6 +96,7 @@ class ListedDirectory implements Directory {
     private readonly projects: ProjectRow[],
     private readonly people: PersonRow[],
     statuses: TaskStatusRow[],
+    private readonly projectExists: (id: string) => Promise<boolean>,
   ) {
     for (const p of projects) if (p.name) this.projectNames.set(p.id, p.name);
     for (const s of statuses) {
@@ -103,7 +122,13 @@ class ListedDirectory implements Directory {
   }
 
   async resolveProjects(refs: string[]): Promise<string[]> {
-    return resolveAll(refs, '--project', 'project', this.projects, (p) => [p.name]);
+    const ids = resolveAll(refs, '--project', 'project', this.projects, (p) => [p.name]);
+    // An id outside the lists is sent on (see resolveOne) only if the server has such a project.
+    for (const id of ids) {
+      if (this.projects.some((p) => p.id === id) || (await this.projectExists(id))) continue;
+      throw new UsageError(`--project "${id}" matches no project: the server has none with that id`, 'check the id, or give the project by its name');
+    }
+    return ids;
   }
 
   async resolvePeople(refs: string[]): Promise<string[]> {

@@ -13,7 +13,7 @@
  * `KITSU_EVENT_HOST` overrides the event stream address except under `--profile`.
  */
 import type { Context } from '../context.js';
-import { AuthError, CliError, NetworkError, ServerError } from '../errors.js';
+import { AuthError, CliError, NetworkError, ServerError, UsageError } from '../errors.js';
 import { redactor } from '../core/redact.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import {
@@ -30,6 +30,7 @@ import { proxyFor } from './proxy.js';
 import { expiresAt, isBotToken, renewalDue } from './jwt.js';
 import { sessionEnd } from './session-info.js';
 import { tlsSettingsFor, type ProfileTls } from './tls.js';
+import { malformedTokenMessage } from './token-shape.js';
 import type { KitsuHttp, Query, RequestOptions, Session, SessionUser } from './types.js';
 
 /** The profile name a session from KITSU_TOKEN reports. */
@@ -96,6 +97,8 @@ export async function resolveLogin(ctx: Context): Promise<ResolvedLogin> {
   redactor.add(envToken);
 
   if (!flagProfile && envToken) {
+    const malformed = malformedTokenMessage(envToken, 'KITSU_TOKEN');
+    if (malformed) throw new UsageError(malformed, 'set KITSU_TOKEN to the token alone, on one line, as the Kitsu admin gave it');
     let address: KitsuAddress | undefined = envHost ? parseHost(envHost, 'KITSU_HOST') : undefined;
     let events: EventAddress | undefined;
     let savedTls: ProfileTls | undefined;
@@ -153,6 +156,8 @@ export async function resolveLogin(ctx: Context): Promise<ResolvedLogin> {
     }
     throw new AuthError('not logged in', 'run `kitsu-tail login`, or set KITSU_HOST and KITSU_TOKEN');
   }
+  const malformed = malformedTokenMessage(profile.accessToken, `profile "${name}"`);
+  if (malformed) throw new AuthError(malformed, `run \`kitsu-tail login --profile ${name}\` again`);
   const login = fromProfile(name, profile, store);
   const events = flagProfile ? undefined : eventOverride(ctx);
   return events ? { ...login, ...events } : login;

@@ -23,16 +23,29 @@ function inheritedEnvironment(env: Record<string, string | undefined>): Record<s
   return rest;
 }
 
+/**
+ * An environment variable cannot hold a NUL (the C strings end there, and spawn refuses
+ * one): such a character, which only a broken or hostile server sends, reaches the command as
+ * U+FFFD. The record on stdin is JSON, where NUL is \u0000, so the command still has it exact.
+ */
+function envText(text: string): string {
+  return text.replace(/\0/g, '\uFFFD');
+}
+
 /** The environment a command gets for one event (on top of kitsu-tail's own). */
 export function eventEnvironment(record: EventRecord): Record<string, string> {
   return {
-    KITSU_EVENT_NAME: record.name,
-    KITSU_EVENT_PROJECT_ID: record.project_id ?? '',
+    KITSU_EVENT_NAME: envText(record.name),
+    KITSU_EVENT_PROJECT_ID: envText(record.project_id ?? ''),
     KITSU_EVENT_DATA: JSON.stringify(record.data),
-    KITSU_EVENT_ID: record.id ?? '',
-    KITSU_EVENT_CREATED_AT: record.created_at,
+    KITSU_EVENT_ID: envText(record.id ?? ''),
+    KITSU_EVENT_CREATED_AT: envText(record.created_at),
     KITSU_EVENT_SOURCE: record.source,
   };
+}
+
+function holdsNul(record: EventRecord): boolean {
+  return [record.name, record.project_id, record.id, record.created_at].some((text) => text?.includes('\0'));
 }
 
 /**
@@ -51,6 +64,12 @@ export function createExecRunner(
 
   /** Runs the command once; null when it succeeded, else what went wrong. */
   function runOnce(record: EventRecord): Promise<string | null> {
+    if (holdsNul(record)) {
+      reporter.warnOnce(
+        'exec-nul',
+        '--exec: an event has a NUL character in its name or ids, which an environment variable cannot hold; the KITSU_EVENT_* variables show it as U+FFFD, the record on stdin has it exact',
+      );
+    }
     return new Promise((resolve) => {
       const child = spawn(command, {
         shell: true,

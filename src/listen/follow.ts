@@ -21,6 +21,7 @@ import { runEventStream, sleep, type RetryInfo } from '../kitsu/event-stream.js'
 import type { Session } from '../kitsu/types.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import { SerialQueue } from './serial-queue.js';
+import { setLongTimeout, type LongTimeout } from './long-timeout.js';
 
 export interface FollowOptions {
   filter: EventFilter;
@@ -129,7 +130,7 @@ class Follower {
   /** The pending read was asked for by a reconnect, and is to be announced. */
   private pendingAnnounced = false;
   private catchUpRunning: Promise<void> | null = null;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private idleTimer: LongTimeout | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   /** Settling reads to come (see settleLater), with where each will read from. */
   private readonly settles = new Map<NodeJS.Timeout, number>();
@@ -201,7 +202,7 @@ class Follower {
     await this.settled;
     ctx.signal.removeEventListener('abort', onSignal);
     for (const timer of [...this.timers, ...this.settles.keys()]) clearTimeout(timer);
-    clearTimeout(this.idleTimer);
+    this.idleTimer?.clear();
     await stream;
     await this.catchUpRunning;
     if (this.failure === null && this.ending !== 'signal' && this.ending !== 'count') {
@@ -253,9 +254,9 @@ class Follower {
   private resetIdle(): void {
     const ms = this.options.idleTimeoutMs;
     if (ms === undefined) return;
-    clearTimeout(this.idleTimer);
+    this.idleTimer?.clear();
     // Records waiting for a slow reader (and the log read that waits with them) are not idleness.
-    this.idleTimer = setTimeout(() => (this.output.waiting > 0 ? this.resetIdle() : this.end('idle')), ms);
+    this.idleTimer = setLongTimeout(() => (this.output.waiting > 0 ? this.resetIdle() : this.end('idle')), ms);
   }
 
   // ---- records -------------------------------------------------------------------------

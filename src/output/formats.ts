@@ -43,10 +43,26 @@ export function jsonArrayRenderer<R>(): Renderer<R> {
   };
 }
 
-/** RFC 4180: quote a field holding a comma, a quote, CR or LF, doubling the quotes inside. */
+/**
+ * A spreadsheet opening the CSV runs a cell that begins with one of these as a formula
+ * (OWASP "CSV injection"); event data and a login's address (Zou records the X-Real-IP
+ * header, which any user who can log in chooses) are not ours to trust.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** A cell a spreadsheet would take for a formula gets a leading `'`, which shows it as text. */
+export function neutraliseFormula(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/**
+ * RFC 4180: quote a field holding a comma, a quote, CR or LF, doubling the quotes inside; a
+ * field that would start a formula is neutralised first.
+ */
 export function csvField(value: string | null): string {
   if (value === null) return '';
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const text = neutraliseFormula(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** One CSV line, CRLF-terminated as RFC 4180 says. */

@@ -5,8 +5,8 @@
  * write-to-temp-then-rename, so concurrent kitsu-tail processes never lose each other's
  * changes or see half a file.
  */
-import { chmod, mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, lstat, mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { AuthError, CliError, ExitCode, UsageError } from '../errors.js';
 import { redactor } from '../core/redact.js';
 import type { SessionUser } from '../kitsu/types.js';
@@ -86,6 +86,60 @@ function damaged(path: string, detail: string): AuthError {
   return new AuthError(`the config file ${path} is damaged (${detail})`, 'delete it and run `kitsu-tail login` again');
 }
 
+/**
+ * Why the file could not be read, in words that never quote it: JSON.parse's message shows
+ * the text around the fault, which would print part of whatever file the path leads to.
+ */
+function readFailure(error: unknown): string {
+  if (error instanceof SyntaxError) return 'it is not valid JSON';
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code ? `it cannot be read: ${code}` : 'it cannot be read';
+}
+
+/**
+ * The config file must be a regular file of ours. A link there could have been planted by
+ * another user while the folder was loose: following it would chmod and read (and show in an
+ * error) whatever file it names. Checked before anything touches the file.
+ */
+async function checkConfigFile(path: string): Promise<void> {
+  const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (!info) return;
+  const refuse = (what: string) =>
+    new CliError(
+      `the config file ${path} ${what}, so kitsu-tail will not use it`,
+      ExitCode.failure,
+      'remove it (it may have been put there by someone else) and run `kitsu-tail login` again',
+    );
+  if (info.isSymbolicLink()) throw refuse('is a symbolic link');
+  if (!info.isFile()) throw refuse('is not a regular file');
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) throw refuse(`belongs to another user (uid ${info.uid})`);
+}
+
+/**
+ * `mkdir -p` that gives up. Node 20's recursive mkdir loops for ever, at full CPU and deaf to
+ * signals, when a folder cannot be created inside a parent that exists (/proc/nope: ENOENT
+ * although /proc is there); this makes each missing level once and fails on the first refusal.
+ */
+async function makeFolder(dir: string, mode: number): Promise<void> {
+  try {
+    await mkdir(dir, { mode });
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'EEXIST') {
+      if ((await stat(dir)).isDirectory()) return;
+      throw Object.assign(new Error(`not a folder: ${dir}`), { code: 'ENOTDIR', syscall: 'mkdir' });
+    }
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw error;
+    await makeFolder(parent, mode);
+    await mkdir(dir, { mode });
+  }
+}
+
 function parseStore(raw: Record<string, unknown>, path: string): StoreData {
   const profiles = raw.profiles ?? {};
   if (typeof profiles !== 'object' || profiles === null || Array.isArray(profiles)) {
@@ -118,7 +172,9 @@ function unusableFolder(dir: string, error: unknown, env: Record<string, string 
         ? 'permission denied'
         : code === 'EROFS'
           ? 'the file system is read-only'
-          : (error as Error).message;
+          : code === 'ENOENT'
+            ? 'it cannot be created there'
+            : (error as Error).message;
   const message = `cannot use the config folder ${dir} (${reason})`;
   return env.KITSU_TAIL_CONFIG_DIR
     ? new UsageError(message, 'point KITSU_TAIL_CONFIG_DIR at a folder you can write')
@@ -129,8 +185,13 @@ export async function openStore(env: Record<string, string | undefined>): Promis
   const dir = configDir(env);
   const path = join(dir, CONFIG_FILE_NAME);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await makeFolder(dir, 0o700);
     await tighten(dir, 0o700);
+  } catch (error) {
+    throw unusableFolder(dir, error, env);
+  }
+  await checkConfigFile(path);
+  try {
     await tighten(path, 0o600);
   } catch (error) {
     throw unusableFolder(dir, error, env);
@@ -145,7 +206,7 @@ export async function openStore(env: Record<string, string | undefined>): Promis
       accessPropertiesByDotNotation: false,
     });
   } catch (error) {
-    throw damaged(path, error instanceof Error ? error.message : String(error));
+    throw damaged(path, readFailure(error));
   }
 
   const read = (): StoreData => {
@@ -153,7 +214,7 @@ export async function openStore(env: Record<string, string | undefined>): Promis
     try {
       raw = conf.store;
     } catch (error) {
-      throw damaged(path, error instanceof Error ? error.message : String(error));
+      throw damaged(path, readFailure(error));
     }
     const data = parseStore(raw, path);
     registerSecrets(data);

@@ -85,11 +85,14 @@ const refusals: [string[], RegExp][] = [
   [['sandbox', '--rate', 'fast'], /--rate takes events a second, such as 5 or 0.5\/s/],
   [['sandbox', '--seed', '1.5'], /--seed takes a whole number/],
   [['sandbox', '--events', '-3'], /--events takes a whole number/],
+  [['sandbox', '--events', '999999999999'], /--events takes a whole number from 0 to 1000000, such as 1000/],
+  [['demo', '--events', '1000001'], /--events takes a whole number from 0 to 1000000/],
 
   // login
   [['login', '--token', 't', '--email', 'a@b.c'], /--token and a password login \(--email, --password-stdin\) exclude each other \(use one of them\)/],
   [['login', '--token', 't', '--password-stdin'], /--token and a password login .* exclude each other/],
   [['login', '--token', ' \n'], /--token is empty \(pass the bot token/],
+  [['login', '--token', 'abc.d\nef.ghi'], /the token in --token is malformed: it holds a line break/],
 
   // output formats a command cannot print
   [['whoami', '--format', 'csv'], /whoami prints a table or JSON, not CSV \(use --json\)/],
