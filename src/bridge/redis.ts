@@ -119,7 +119,7 @@ export function fatalRedisError(error: unknown): CliError | null {
  * again when it is back). A cluster is recognised by `INFO cluster` and then driven as one.
  */
 export async function connectRedis(target: RedisTarget, options: ConnectOptions): Promise<RedisLink> {
-  const { createClient, createCluster } = await import('@redis/client');
+  const { createClient, createCluster } = await import('./redis-library.js');
   const { reporter } = options;
   let down: string | null = null;
   let fatal: CliError | null = null;
