@@ -25,7 +25,7 @@ import { OVERLAP_SECONDS, RecentIds } from '../core/checkpoint.js';
 import { recordFromLive } from '../core/normalize.js';
 import type { EventRecord } from '../core/record.js';
 import type { Clock } from '../context.js';
-import { AuthError, CliError, PermissionError, UsageError } from '../errors.js';
+import { AuthError, PermissionError, UsageError } from '../errors.js';
 import { matchesQuery, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
 import { runEventStream } from '../kitsu/event-stream.js';
 import { sleep } from '../core/sleep.js';

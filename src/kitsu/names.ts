@@ -333,7 +333,7 @@ class CachedNameResolver implements NameResolver {
     for (const person of [refs.actor_id, refs.assignee_id, refs.person_id]) if (person) need(`person:${person}`, () => this.fromList('persons', person));
     for (const status of [refs.task_status_id, refs.previous_task_status_id]) if (status) need(`status:${status}`, () => this.fromList('task-status', status));
     if (refs.asset_type_id) need(`asset_type:${refs.asset_type_id}`, () => this.fetchAssetType(refs.asset_type_id!));
-    let taskId = this.taskOf(refs);
+    const taskId = this.taskOf(refs);
     if (!taskId && refs.comment_id) need(`comment:${refs.comment_id}`, () => this.fetchComment(refs.comment_id!));
     else if (!taskId && refs.preview_file_id) need(`preview:${refs.preview_file_id}`, () => this.fetchPreview(refs.preview_file_id!));
     let entityId = refs.entity_id;

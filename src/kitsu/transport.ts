@@ -84,7 +84,6 @@ function watchBody(response: IncomingMessage, silenceMs: number): ResponseBody {
     return Buffer.concat(chunks).toString('utf8');
   };
   body.dump = async () => {
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
     for await (const _ of response);
   };
   return body;

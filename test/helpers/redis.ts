@@ -94,6 +94,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the library's own generic defaults
 export type PlainClient = ReturnType<typeof createClient<{}, {}, {}, 2>>;
 
 /** A plain client for looking at the stream; close it with `close()`. */

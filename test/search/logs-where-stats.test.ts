@@ -241,7 +241,7 @@ describe('output shaping', () => {
     expect(utcLines[utcLines.length - 1]).toMatch(new RegExp(`${iso(lastSecond).slice(11, 19)} +${last.name}`));
     expect(utc.stdout).not.toContain('time (');
     const days = await logs(['--since', iso(lastSecond - 3 * 86_400), '--limit', '3', '--fields', 'created_at,name', '--utc'], { tty: true });
-    expect(days.stdout.split('\n')[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  /);
+    expect(days.stdout.split('\n')[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}/);
   });
 
   it('--fields with JSON, and a bad field, are usage errors', async () => {
