@@ -85,9 +85,17 @@ export function canonicalJson(value: unknown): string {
   return `{${out}}`;
 }
 
+// The ledger and the reconciler both key every live event they are shown: once a record.
+const keyOfRecord = new WeakMap<object, string>();
+
 /** What identifies an event when there is no id: its name and its data. */
 export function eventKey(record: Pick<EventRecord, 'name' | 'data'>): string {
-  return `${record.name}\u0000${canonicalJson(record.data)}`;
+  let key = keyOfRecord.get(record);
+  if (key === undefined) {
+    key = `${record.name}\u0000${canonicalJson(record.data)}`;
+    keyOfRecord.set(record, key);
+  }
+  return key;
 }
 
 /** The row's second, in ms since the epoch (log rows are whole seconds, UTC). */
