@@ -6,7 +6,7 @@
 _kitsu_tail() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="" path="" word i
   # Flags whose next word is their value, not a command.
-  local valued=" --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --forward-to --max-reconnects --after --before --limit --checkpoint --output --port --rate --seed --events --emulate "
+  local valued=" --profile --format --color --ca-file --host --event-host --email --token --otp --exclude --project --person --since --count --idle-timeout --until --exec --forward-to --max-reconnects --after --before --limit --checkpoint --output --port --rate --seed --events --emulate "
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     if [[ $word == -* ]]; then
@@ -53,16 +53,16 @@ _kitsu_tail() {
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "listen")
-      options="--project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "logs")
-      options="--since --after --until --before --only-files --project --person --limit --all --reverse --follow --checkpoint --output --logins --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --since --after --until --before --only-files --project --person --limit --all --reverse --follow --checkpoint --output --logins --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "sandbox")
       options="--port --rate --seed --events --emulate --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "demo")
-      options="--project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --port --rate --seed --events --emulate --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --port --rate --seed --events --emulate --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "completion")
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"

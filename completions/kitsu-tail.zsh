@@ -171,12 +171,13 @@ _kitsu_tail_profiles_remove() {
 
 _kitsu_tail_listen() {
   _arguments -s -S \
+    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern: ' \
     '*--project[only this project, by name or id (repeatable)]:project: ' \
     '*--person[only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)]:person: ' \
-    '--since[print stored events from this time first: 2h, 2026-11-29T08:00]:time: ' \
+    '--since[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
     '--count[exit after N matching events]:n: ' \
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
-    '--until[end at this time: 18:00, 2026-11-29T18:00, 2h (from now)]:time: ' \
+    '--until[end at this time: 18:00, '\''in 2h'\'' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)]:time: ' \
     '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
@@ -196,7 +197,8 @@ _kitsu_tail_listen() {
 
 _kitsu_tail_logs() {
   _arguments -s -S \
-    '--since[from this time on: 2h, 1h30m, 3d, 2026-11-29T08:00, 2026-11-29]:time: ' \
+    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern: ' \
+    '--since[from this time on: 2h (ago), 1h30m, 3d, yesterday, today, 08:00, 2026-11-29T08:00, 2026-11-29]:time: ' \
     '--after[same as --since]:time: ' \
     '--until[up to this time (same forms as --since)]:time: ' \
     '--before[same as --until]:time: ' \
@@ -225,10 +227,10 @@ _kitsu_tail_logs() {
 
 _kitsu_tail_sandbox() {
   _arguments -s -S \
-    '--port[port on 127.0.0.1 (0 picks a free one)]:n: ' \
-    '--rate[live events a second]:n: ' \
-    '--seed[seed of the generated production]:n: ' \
-    '--events[events of history to generate (0 to 1000000)]:n: ' \
+    '--port[port on 127.0.0.1, 0 picks a free one (default: 5080)]:n: ' \
+    '--rate[live events a second (default: 1)]:n: ' \
+    '--seed[seed of the generated production (default: 1)]:n: ' \
+    '--events[events of history to generate, 0 to 1000000 (default: 1000)]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
@@ -244,20 +246,21 @@ _kitsu_tail_sandbox() {
 
 _kitsu_tail_demo() {
   _arguments -s -S \
+    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern: ' \
     '*--project[only this project, by name or id (repeatable)]:project: ' \
     '*--person[only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)]:person: ' \
-    '--since[print stored events from this time first: 2h, 2026-11-29T08:00]:time: ' \
+    '--since[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
     '--count[exit after N matching events]:n: ' \
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
-    '--until[end at this time: 18:00, 2026-11-29T18:00, 2h (from now)]:time: ' \
+    '--until[end at this time: 18:00, '\''in 2h'\'' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)]:time: ' \
     '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
-    '--port[port on 127.0.0.1 (0 picks a free one)]:n: ' \
-    '--rate[live events a second]:n: ' \
-    '--seed[seed of the generated production]:n: ' \
-    '--events[events of history to generate (0 to 1000000)]:n: ' \
+    '--port[port on 127.0.0.1, 0 picks a free one (default: 0)]:n: ' \
+    '--rate[live events a second (default: 2)]:n: ' \
+    '--seed[seed of the generated production (default: 1)]:n: ' \
+    '--events[events of history to generate, 0 to 1000000 (default: 200)]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \

@@ -26,6 +26,8 @@ import {
 import { CliError, ExitCode, InterruptedError, OutputClosedError } from './errors.js';
 import { redactor } from './core/redact.js';
 import { sanitizeForTerminal } from './output/sanitize.js';
+import { installHelp } from './output/help.js';
+import { installUsageErrors } from './output/usage-errors.js';
 
 function readVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -92,6 +94,9 @@ export function createProgram(deps: Deps, probe?: PlanProbe): Program {
   wire(declareSandbox(program), () => import('./commands/sandbox.js'));
   wire(declareDemo(program), () => import('./commands/demo.js'));
   wire(declareCompletion(program), () => import('./commands/completion.js'));
+  // Last, so that every command declared above gets the help layout and the error style.
+  installHelp(program);
+  installUsageErrors(program);
   return program;
 }
 

@@ -4,21 +4,18 @@
  */
 import type { Context, PlanContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import type { SandboxCommandOptions } from '../options.js';
+import { SANDBOX_DEFAULTS, type SandboxCommandOptions } from '../options.js';
 import { reporterFor } from '../output/reporter.js';
 import type { SandboxOptions } from '../sandbox/types.js';
 import { emulationOf } from '../sandbox/versions.js';
 
-/** A fixed port is friendlier to humans than a random one: the login line stays the same. */
-export const DEFAULT_PORT = 5080;
-const DEFAULT_EVENTS = 1000;
-const DEFAULT_RATE = 1;
+export const DEFAULT_PORT = SANDBOX_DEFAULTS.port;
 
 /** The sandbox flags with their defaults, checked. */
 export type SandboxPlan = SandboxOptions & Required<Pick<SandboxOptions, 'port' | 'rate' | 'events'>>;
 
 export function plan(_ctx: PlanContext, _args: string[], options: SandboxCommandOptions): SandboxPlan {
-  return planSandbox(options, { port: DEFAULT_PORT, rate: DEFAULT_RATE, events: DEFAULT_EVENTS, seed: 1 });
+  return planSandbox(options, { ...SANDBOX_DEFAULTS, seed: 1 });
 }
 
 /** The sandbox flags over `defaults`; shared with `demo`. */

@@ -3,7 +3,7 @@
  * with the chosen output, `--exec` and `--forward-to`, then the ending (summary, exit code).
  */
 import { readFileSync } from 'node:fs';
-import { parsePatterns, type EventFilter } from '../core/patterns.js';
+import { parsePatterns, withExcludes, type EventFilter } from '../core/patterns.js';
 import type { EventRecord } from '../core/record.js';
 import { parseDuration, parseTime } from '../core/time.js';
 import type { Context, PlanContext } from '../context.js';
@@ -36,7 +36,7 @@ export interface ListenPlan {
 export function planListen(ctx: PlanContext, args: string[], options: ListenOptions): ListenPlan {
   const now = ctx.clock.now();
   const plan: ListenPlan = {
-    filter: parsePatterns(args),
+    filter: parsePatterns(withExcludes(args, options.exclude)),
     projects: options.project ?? [],
     people: options.person ?? [],
     backfill: options.backfill,
@@ -48,11 +48,14 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
     }
   }
   if (options.until !== undefined) {
-    plan.until = parseTime(options.until, now, '--until', { future: true });
+    plan.until = parseTime(options.until, now, '--until');
     if (plan.until.getTime() <= now) {
+      const bare = parseDuration(options.until.trim()) !== null;
       throw new UsageError(
         `--until ${options.until} is already past`,
-        'give a later time, such as 18:00 or 2h (from now); for a past range use `kitsu-tail logs --since … --until …`',
+        bare
+          ? `a duration means that long ago everywhere; for an end ahead write --until 'in ${options.until.trim()}', +${options.until.trim()} or a clock time such as 18:00`
+          : 'give a later time, such as 18:00 or +2h; for a past range use `kitsu-tail logs --since … --until …`',
       );
     }
   }

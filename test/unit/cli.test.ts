@@ -10,10 +10,13 @@ describe('the program', () => {
     expect(result.stderr).toBe('');
   });
 
-  it("shows the global options in a command's help, where people look for --json", async () => {
+  // issue 11: the global options are listed once, under kitsu-tail --help; a command's help
+  // names them in one line that points there and says what --json prints for that command.
+  it("points to the global options in a command's help, where people look for --json", async () => {
     const result = await runCli(['logs', '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Global Options:[\s\S]*--json/);
+    expect(result.stdout).not.toMatch(/Global Options:/);
+    expect(result.stdout).toMatch(/Global options: [\s\S]*--json[\s\S]*\(see\s+kitsu-tail\s+--help\)\.\s+Here\s+--json\s+prints\s+one\s+JSON\s+record\s+per\s+line/);
   });
 
   it('prints the version of package.json', async () => {
