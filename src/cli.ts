@@ -105,7 +105,9 @@ export function createProgram(deps: Deps, probe?: PlanProbe): Program {
  * token, and never an escape sequence from a message that quotes the server.
  */
 export function formatError(error: CliError): string {
-  const hint = error.hint ? ` (${error.hint})` : '';
+  // The hint goes in brackets, so brackets inside it become commas: no `(a (b))` for people to parse.
+  const flat = error.hint?.replace(/\s*\(([^()]*)\)/g, ', $1').replace(/,\s*,/g, ',');
+  const hint = flat ? ` (${flat})` : '';
   return oneLine(`kitsu-tail: ${error.message.replace(/\.$/, '')}${hint}`);
 }
 

@@ -10,6 +10,7 @@
  *   a second, quiet read of those seconds, once they are settled, corrects identical events by count.
  * - While the stream cannot be reached at all, the log is polled instead, until it is back.
  */
+import { plainDisconnectReason } from '../output/plain-words.js';
 import { BackfillLedger, type LiveMark } from '../core/backfill.js';
 import { recordFromLive } from '../core/normalize.js';
 import type { EventFilter } from '../core/patterns.js';
@@ -330,7 +331,7 @@ class Follower {
     this.streamUp = false;
     this.owed = true;
     this.downSinceMs = lastAliveAtMs;
-    this.reporter.info(`disconnected (${reason})`);
+    this.reporter.info(`disconnected (${plainDisconnectReason(reason)})`);
     if (this.options.backfill && this.logReadable) {
       this.reporter.warnOnce(
         'unrecoverable',
@@ -340,7 +341,7 @@ class Follower {
   }
 
   private onRetry(info: RetryInfo): void {
-    const why = info.attempt > 1 || info.unreachable ? ` (attempt ${info.attempt}: ${info.reason})` : '';
+    const why = info.attempt > 1 || info.unreachable ? ` (attempt ${info.attempt}: ${plainDisconnectReason(info.reason)})` : '';
     this.reporter.info(`reconnecting in ${formatSeconds(info.delayMs)}${why}`);
     // A first connection that failed leaves a gap from the start of the run.
     this.owed = true;
@@ -348,7 +349,7 @@ class Follower {
     if (info.unreachable && !this.polling && this.options.backfill && this.logReadable) {
       this.polling = true;
       this.reporter.warn(
-        `the event stream is unreachable (${info.reason}); polling the log every ${formatSeconds(POLL_INTERVAL_MS)} until it is back`,
+        `the event stream is unreachable (${plainDisconnectReason(info.reason)}); polling the log every ${formatSeconds(POLL_INTERVAL_MS)} until it is back`,
       );
       void this.poll();
     }

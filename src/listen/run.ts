@@ -8,7 +8,8 @@ import type { EventRecord } from '../core/record.js';
 import { parseDuration, parseTime } from '../core/time.js';
 import type { Context, PlanContext } from '../context.js';
 import type { ListenOptions } from '../options.js';
-import { IncompleteError, InterruptedError, UsageError } from '../errors.js';
+import { IncompleteError, InterruptedError, PermissionError, UsageError } from '../errors.js';
+import { logPermissionError } from '../kitsu/permission.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
@@ -128,7 +129,16 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
 
   let summary: FollowSummary;
   try {
-    summary = await follow(ctx, session, options);
+    try {
+      summary = await follow(ctx, session, options);
+    } catch (error) {
+      // The history of --since is a read of the event log: say what it takes and who the user
+      // is, in the words `logs` uses, rather than the bare 403 of a route.
+      if (error instanceof PermissionError && plan.since) {
+        throw await logPermissionError(session, { log: 'events', byProject: projectIds !== undefined }, ctx.signal);
+      }
+      throw error;
+    }
     if (summary.endedBy !== 'signal') {
       // Let the commands and the hook catch up, unless Ctrl-C comes first.
       await Promise.race([Promise.all(runners.map((r) => r.drain())), aborted(ctx.signal)]);

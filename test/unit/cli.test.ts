@@ -49,4 +49,11 @@ describe('formatError', () => {
     );
     expect(line).toBe('kitsu-tail: proxy said "Bearer [redacted]" second line (check --host)');
   });
+
+  it('flattens brackets inside a hint, so no message nests them', async () => {
+    const { formatError } = await import('../../src/cli.js');
+    const { UsageError } = await import('../../src/errors.js');
+    const line = formatError(new UsageError('--since: bad', 'use 2h (two hours ago) or 08:00 (today)'));
+    expect(line).toBe('kitsu-tail: --since: bad (use 2h, two hours ago or 08:00, today)');
+  });
 });

@@ -4,8 +4,11 @@
  * brackets, no ISO time the user did not type, no library words. In-process, no network: the
  * config folder is an empty temporary one.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTimeText } from '../../src/output/time-text.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/types.js';
+import { loginAs } from '../helpers/login.js';
 import { TABLE_NOW } from '../helpers/plan.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
 
@@ -108,5 +111,48 @@ describe('every message: the exact first line and the exit code', () => {
   it('has no nested brackets', () => {
     const withNesting = messages.filter(([, first]) => nested(first)).map(([argv]) => argv.join(' '));
     expect(withNesting).toEqual([]);
+  });
+});
+
+/**
+ * The server's words said plainly: a token that is not a JWT ("Not enough segments" from
+ * PyJWT), and the role message of `logs` for `listen --since` too (it was the bare 403 of
+ * GET /api/data/events/last). Against the sandbox on 127.0.0.1.
+ */
+describe('messages that quote the server', () => {
+  let sandbox: Sandbox;
+  const artist = tempConfigDir();
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, events: 20, rate: 0 });
+    await loginAs(sandbox, sandbox.users.artist, artist.dir);
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    artist.cleanup();
+  });
+
+  const ROLE =
+    'kitsu-tail: reading the event log needs a manager or admin account (or a bot token with that role) (you are logged in as artist@example.com, role user)';
+
+  it.each([
+    [['whoami']],
+    [['logs']],
+  ])('a token that is not a token: %j', async (argv) => {
+    const result = await runCli(argv, { env: { KITSU_TAIL_CONFIG_DIR: config.dir, KITSU_HOST: sandbox.url, KITSU_TOKEN: 'notatoken' } });
+    const host = new URL(sandbox.url).host;
+    expect(result.stderr.split('\n')[0]).toBe(
+      `kitsu-tail: ${host} refused the session: the token is not one this server issued (the bot token may have been revoked; ask a Kitsu admin for a new one)`,
+    );
+    expect(result.stderr).not.toMatch(/segments/i);
+    expect(result.code).toBe(3);
+  });
+
+  it.each([
+    [['logs', '--since', '1h']],
+    [['--quiet', 'listen', '--since', '1h', '--idle-timeout', '30s']],
+  ])('an artist reading the log gets the role message: %j', async (argv) => {
+    const result = await runCli(argv, { env: { KITSU_TAIL_CONFIG_DIR: artist.dir } });
+    expect(result.stderr.split('\n')[0]).toBe(ROLE);
+    expect(result.code).toBe(4);
   });
 });
