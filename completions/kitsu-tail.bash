@@ -14,7 +14,7 @@ _kitsu_tail() {
       continue
     fi
     case "${path:+$path }$word" in
-      "login"|"logout"|"whoami"|"profiles"|"profiles use"|"profiles remove"|"listen"|"logs"|"sandbox"|"demo"|"completion"|"help") path="${path:+$path }$word" ;;
+      "login"|"logout"|"whoami"|"profiles"|"profiles use"|"profiles remove"|"listen"|"logs"|"sandbox"|"demo"|"completion"|"version"|"help") path="${path:+$path }$word" ;;
     esac
   done
 
@@ -33,7 +33,7 @@ _kitsu_tail() {
   case "$path" in
     "")
       options="--version -V --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file --help -h"
-      positional="login logout whoami profiles listen logs sandbox demo completion help" ;;
+      positional="login logout whoami profiles listen logs sandbox demo completion version help" ;;
     "login")
       options="--host --event-host --email --password-stdin --token --otp --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
@@ -67,9 +67,12 @@ _kitsu_tail() {
     "completion")
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="bash zsh fish" ;;
+    "version")
+      options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      positional="" ;;
     "help")
       options="--profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
-      positional="login logout whoami profiles listen logs sandbox demo completion help" ;;
+      positional="login logout whoami profiles listen logs sandbox demo completion version help" ;;
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$options" -- "$cur"))

@@ -22,7 +22,7 @@ function __kitsu_tail_path
             continue
         end
         set -l candidate (string trim -- "$path $token")
-        if contains -- $candidate 'login' 'logout' 'whoami' 'profiles' 'profiles use' 'profiles remove' 'listen' 'logs' 'sandbox' 'demo' 'completion' 'help'
+        if contains -- $candidate 'login' 'logout' 'whoami' 'profiles' 'profiles use' 'profiles remove' 'listen' 'logs' 'sandbox' 'demo' 'completion' 'version' 'help'
             set path $candidate
         end
     end
@@ -44,6 +44,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a logs -d 'search and export t
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a sandbox -d 'run a local Kitsu stand-in on 127.0.0.1 to try the tool and test pipelines offline'
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a demo -d 'start a sandbox in this process and listen to it: see the tool work, offline'
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a completion -d 'print a shell completion script'
+complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a version -d 'print the version, Node.js, the platform and the Zou versions it knows (also: --version --verbose)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a help -d 'display help for command'
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -s V -l version -d 'print the version'
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -s h -l help -d 'show help'
@@ -114,7 +115,8 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l emulate -x -d 'behave as
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'completion\'' -a 'bash zsh fish' -d 'bash, zsh or fish'
 complete -c kitsu-tail -n '__kitsu_tail_in \'completion\'' -s h -l help -d 'show help'
-complete -c kitsu-tail -n '__kitsu_tail_in \'help\'' -a 'login logout whoami profiles listen logs sandbox demo completion help' -d 'command'
+complete -c kitsu-tail -n '__kitsu_tail_in \'version\'' -s h -l help -d 'show help'
+complete -c kitsu-tail -n '__kitsu_tail_in \'help\'' -a 'login logout whoami profiles listen logs sandbox demo completion version help' -d 'command'
 complete -c kitsu-tail -l profile -x -d 'use this saved login (env KITSU_PROFILE)'
 complete -c kitsu-tail -l format -x -a 'table ndjson json csv' -d 'output: table on a terminal, ndjson in a pipe'
 complete -c kitsu-tail -l json -d 'short for --format ndjson (whoami: one JSON object)'

@@ -33,6 +33,7 @@ _kitsu_tail() {
       sandbox) _kitsu_tail_sandbox && ret=0 ;;
       demo) _kitsu_tail_demo && ret=0 ;;
       completion) _kitsu_tail_completion && ret=0 ;;
+      version) _kitsu_tail_version && ret=0 ;;
       help) _kitsu_tail_help && ret=0 ;;
     esac
   fi
@@ -51,6 +52,7 @@ _kitsu_tail_commands() {
     'sandbox:run a local Kitsu stand-in on 127.0.0.1 to try the tool and test pipelines offline'
     'demo:start a sandbox in this process and listen to it: see the tool work, offline'
     'completion:print a shell completion script'
+    'version:print the version, Node.js, the platform and the Zou versions it knows (also: --version --verbose)'
     'help:display help for command'
   )
   _describe -t commands 'kitsu-tail command' commands
@@ -287,6 +289,20 @@ _kitsu_tail_completion() {
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
     '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:shell:(bash zsh fish)' \
+    && return 0
+}
+
+_kitsu_tail_version() {
+  _arguments -s -S \
+    '(--help -h)'{--help,-h}'[show help]' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--json[short for --format ndjson (whoami: one JSON object)]' \
+    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
+    '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     && return 0
 }
 

@@ -20,6 +20,7 @@ import {
   declareProfilesUse,
   declareProgram,
   declareSandbox,
+  declareVersion,
   declareWhoami,
   type Program,
 } from './options.js';
@@ -94,6 +95,7 @@ export function createProgram(deps: Deps, probe?: PlanProbe): Program {
   wire(declareSandbox(program), () => import('./commands/sandbox.js'));
   wire(declareDemo(program), () => import('./commands/demo.js'));
   wire(declareCompletion(program), () => import('./commands/completion.js'));
+  wire(declareVersion(program), () => import('./commands/version.js'));
   // Last, so that every command declared above gets the help layout and the error style.
   installHelp(program);
   installUsageErrors(program);
@@ -121,6 +123,9 @@ function oneLine(text: string): string {
  */
 export async function run(argv: string[], deps: Deps, probe?: PlanProbe): Promise<number> {
   const program = createProgram(deps, probe);
+  // `--version --verbose` is `version`: commander would print the bare number and stop.
+  const asked = (...flags: string[]) => argv.some((a) => flags.includes(a));
+  if (asked('-V', '--version') && asked('-v', '--verbose')) argv = ['version'];
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

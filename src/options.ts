@@ -200,6 +200,14 @@ export function declareCompletion(program: Program) {
 }
 export type CompletionOptions = OptionsOf<typeof declareCompletion>;
 
+/** Plan: src/commands/version.ts. */
+export function declareVersion(program: Program) {
+  return program
+    .command('version')
+    .description('print the version, Node.js, the platform and the Zou versions it knows (also: --version --verbose)');
+}
+export type VersionOptions = OptionsOf<typeof declareVersion>;
+
 /** The flags `listen` and `demo` share. */
 function withListenOptions<Args extends unknown[], Opts extends Record<string, unknown>, Globals extends Record<string, unknown>>(
   command: Command<Args, Opts, Globals>,

@@ -8,6 +8,7 @@ import { SANDBOX_DEFAULTS, type SandboxCommandOptions } from '../options.js';
 import { reporterFor } from '../output/reporter.js';
 import type { SandboxOptions } from '../sandbox/types.js';
 import { emulationOf } from '../sandbox/versions.js';
+import { isKnownZou, knownZouText } from '../core/zou-versions.js';
 
 export const DEFAULT_PORT = SANDBOX_DEFAULTS.port;
 
@@ -35,6 +36,9 @@ export function planSandbox(
       emulationOf(options.emulate);
     } catch {
       throw new UsageError(`--emulate takes a Zou version such as 1.0.62, not "${options.emulate}"`);
+    }
+    if (!isKnownZou(options.emulate)) {
+      throw new UsageError(`--emulate ${options.emulate} is not a Zou version the sandbox knows`, `it knows ${knownZouText()}`);
     }
     plan.emulate = options.emulate;
   }

@@ -81,6 +81,10 @@ const EXAMPLES: Record<string, Example[]> = {
     { line: 'kitsu-tail completion zsh > "${fpath[1]}/_kitsu-tail"', says: 'zsh, for good' },
     { line: 'kitsu-tail completion fish > ~/.config/fish/completions/kitsu-tail.fish', says: 'fish' },
   ],
+  version: [
+    { line: 'kitsu-tail version', says: 'the version, Node.js, the platform and the Zou versions' },
+    { line: 'kitsu-tail --version', says: 'the version number alone' },
+  ],
 };
 
 /** What the global `--json` prints for each command; the default is for event commands. */

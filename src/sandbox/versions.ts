@@ -1,6 +1,7 @@
 /**
  * What changes with the emulated Zou version, from the version table of kitsu-protocol.md §3.1.
  */
+import { NEWEST_ZOU } from '../core/zou-versions.js';
 
 export interface Emulation {
   version: string;
@@ -13,7 +14,7 @@ export interface Emulation {
   modernLog: boolean;
 }
 
-export const NEWEST_VERSION = '1.0.67';
+export const NEWEST_VERSION = NEWEST_ZOU;
 
 export function parseVersion(text: string): [number, number, number] | null {
   const m = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(text.trim());

@@ -25,6 +25,13 @@ describe('the program', () => {
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it.each([[['version']], [['--version', '--verbose']], [['-V', '-v']]])('%j prints the version, Node.js, the platform and the Zou versions', async (argv) => {
+    const result = await runCli(argv);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^kitsu-tail \d+\.\d+\.\d+\nNode\.js    \d+\.\d+\.\d+\nplatform   \w+ \w+\nZou        0\.19\.0 to 1\.0\.\d+\n$/);
+    expect(result.stdout).toContain(process.versions.node);
+  });
+
   it('answers an unknown flag with exit 2 and one line on stderr', async () => {
     const result = await runCli(['logs', '--no-such-flag']);
     expect(result.code).toBe(2);

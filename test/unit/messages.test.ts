@@ -32,7 +32,8 @@ const messages: [string[], string, number][] = [
   // commander: unknown commands
   [['lgos'], "kitsu-tail: unknown command 'lgos' (did you mean kitsu-tail logs? see kitsu-tail --help)", 2],
   [['lsiten'], "kitsu-tail: unknown command 'lsiten' (did you mean kitsu-tail listen? see kitsu-tail --help)", 2],
-  [['tail'], "kitsu-tail: unknown command 'tail' (the commands are login, logout, whoami, profiles, listen, logs, sandbox, demo, completion; see kitsu-tail --help)", 2],
+  [['tail'], "kitsu-tail: unknown command 'tail' (the commands are login, logout, whoami, profiles, listen, logs, sandbox, demo, completion, version; see kitsu-tail --help)", 2],
+  [['version', 'x'], "kitsu-tail: version takes no arguments, but got 'x' as well (for example: kitsu-tail version)", 2],
   // commander: bad choices
   [['logs', '--format', 'xml'], "kitsu-tail: --format cannot be 'xml' (use table, ndjson, json or csv)", 2],
   [['--format', 'yaml', 'listen'], "kitsu-tail: --format cannot be 'yaml' (use table, ndjson, json or csv)", 2],
@@ -69,6 +70,8 @@ const messages: [string[], string, number][] = [
   [['logs', '--limit', '3', '--all'], 'kitsu-tail: --limit and --all contradict each other; give one of them', 2],
   [['logs', '--checkpoint', 'c.json', '--reverse'], 'kitsu-tail: --checkpoint exports oldest first; it takes no --reverse', 2],
   [['login', '--token', 't', '--email', 'a@b.c'], 'kitsu-tail: --token and a password login (--email, --password-stdin) exclude each other (use one of them)', 2],
+  [['sandbox', '--emulate', '9.9.9'], 'kitsu-tail: --emulate 9.9.9 is not a Zou version the sandbox knows (it knows 0.19.0 to 1.0.67; the behaviour changes at 0.19.28, 0.19.70, 1.0.4, 1.0.16, 1.0.63)', 2],
+  [['demo', '--emulate', '0.18.2'], 'kitsu-tail: --emulate 0.18.2 is not a Zou version the sandbox knows (it knows 0.19.0 to 1.0.67; the behaviour changes at 0.19.28, 0.19.70, 1.0.4, 1.0.16, 1.0.63)', 2],
   [['sandbox', '--emulate', 'one'], 'kitsu-tail: --emulate takes a Zou version such as 1.0.62, not "one"', 2],
   // not logged in (an empty config folder, no network)
   [['whoami'], 'kitsu-tail: not logged in (run `kitsu-tail login`, or set KITSU_HOST and KITSU_TOKEN)', 3],
