@@ -148,7 +148,7 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
   }
   if (summary.endedBy === 'signal' || ctx.signal.aborted) {
     // Ctrl-C gets a summary; a closed stdout (`| head`) ends quietly.
-    if (ctx.signal.reason instanceof InterruptedError) reporter.info(`stopped: ${summaryLine(summary)}`);
+    if (ctx.signal.reason instanceof InterruptedError) reporter.afterInterrupt(`stopped: ${summaryLine(summary)}`);
     throw ctx.signal.reason;
   }
   await writer.end();
