@@ -5,7 +5,6 @@
  * Command bodies live in src/commands/<verb>.ts and are imported only when that command
  * runs, so `--help` and `--version` never pay for socket.io-client, undici or conf.
  */
-import { readFileSync } from 'node:fs';
 import { CommanderError, type Command, type OptionValues } from '@commander-js/extra-typings';
 import { systemClock, type CommandModule, type Context, type Deps, type GlobalOptions } from './context.js';
 import {
@@ -29,13 +28,7 @@ import { redactor } from './core/redact.js';
 import { sanitizeForTerminal } from './output/sanitize.js';
 import { installHelp } from './output/help.js';
 import { installUsageErrors } from './output/usage-errors.js';
-
-function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
+import { toolVersion } from './version.js';
 
 /** Commander keeps global options on the root, wherever they stood on the line. */
 function globalsOf(program: Program): GlobalOptions {
@@ -51,14 +44,23 @@ function globalsOf(program: Program): GlobalOptions {
   };
 }
 
-/**
- * Test hook of createProgram: when given, a command stops after its plan and hands it here
- * instead of running (the argv → Plan tables of test/unit/plans.test.ts).
- */
-export type PlanProbe = (command: string, plan: unknown) => void;
+/** A command line that parsed and planned: its command, its plan, and what runs it. */
+export interface Planned {
+  command: string;
+  plan: unknown;
+  run(): Promise<void>;
+}
 
-export function createProgram(deps: Deps, probe?: PlanProbe): Program {
-  const program = declareProgram(readVersion()).configureOutput({
+/**
+ * What happens to a planned command: by default it runs. The argv → Plan tables pass one that
+ * keeps the plan instead (gh's `NewCmdX(f, runF)`).
+ */
+export type Execute = (planned: Planned) => Promise<void>;
+
+const runPlanned: Execute = (planned) => planned.run();
+
+export function createProgram(deps: Deps, execute: Execute = runPlanned): Program {
+  const program = declareProgram(toolVersion()).configureOutput({
     writeOut: (text) => deps.stdout.write(text),
     writeErr: (text) => deps.stderr.write(text),
   });
@@ -79,8 +81,7 @@ export function createProgram(deps: Deps, probe?: PlanProbe): Program {
       const ctx: Context = { ...deps, globals: globalsOf(program) };
       const module = await load();
       const plan = module.plan(ctx, args, command.opts());
-      if (probe) probe(command.name(), plan);
-      else await module.run(ctx, plan, program);
+      await execute({ command: command.name(), plan, run: () => module.run(ctx, plan, program) });
     });
   }
 
@@ -119,10 +120,10 @@ function oneLine(text: string): string {
 
 /**
  * Runs the program and returns the exit code. The only place that maps errors to codes.
- * `deps` defaults to this process; tests pass their own, and a `probe` to stop at the plan.
+ * `deps` defaults to this process; tests pass their own, and an `execute` to stop at the plan.
  */
-export async function run(argv: string[], deps: Deps, probe?: PlanProbe): Promise<number> {
-  const program = createProgram(deps, probe);
+export async function run(argv: string[], deps: Deps, execute?: Execute): Promise<number> {
+  const program = createProgram(deps, execute);
   // `--version --verbose` is `version`: commander would print the bare number and stop.
   const asked = (...flags: string[]) => argv.some((a) => flags.includes(a));
   if (asked('-V', '--version') && asked('-v', '--verbose')) argv = ['version'];

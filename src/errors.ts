@@ -1,5 +1,5 @@
 /**
- * The exit codes of DESIGN.md, and the errors that carry them. Only `run()` in
+ * The exit codes (the table in src/README.md), and the errors that carry them. Only `run()` in
  * src/cli.ts turns an error into text and an exit code; everything else throws.
  */
 export const ExitCode = {

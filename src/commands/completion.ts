@@ -7,7 +7,7 @@ import type { Context, PlanContext, ProgramTree } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { CompletionOptions } from '../options.js';
 import { completionScript, SHELLS, type Shell } from '../output/completion/index.js';
-import { StreamSink } from '../output/sink.js';
+import { writeResult } from '../output/sink.js';
 
 export interface CompletionPlan {
   shell: Shell;
@@ -23,8 +23,5 @@ export function plan(_ctx: PlanContext, args: string[], _options: CompletionOpti
 }
 
 export async function run(ctx: Context, plan: CompletionPlan, program: ProgramTree): Promise<void> {
-  const sink = new StreamSink(ctx.stdout, ctx.signal);
-  await sink.write(completionScript(program, plan.shell));
-  await sink.flush();
-  sink.release();
+  await writeResult(ctx.stdout, ctx.signal, completionScript(program, plan.shell));
 }

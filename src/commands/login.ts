@@ -21,8 +21,8 @@ import {
 import { parseEventHost, parseHost, sendsPasswordInClear, type EventAddress, type KitsuAddress } from '../kitsu/host.js';
 import { createApiClient, type ApiClient } from '../kitsu/http.js';
 import { expiresAt, isBotToken } from '../kitsu/jwt.js';
-import { createLineReader, type LineReader } from '../kitsu/prompt.js';
-import { describeUser } from '../kitsu/session-info.js';
+import { createLineReader, type LineReader } from '../output/prompt.js';
+import { describeUser } from '../output/session-text.js';
 import { tlsSettingsFor, tlsToSave } from '../kitsu/tls.js';
 import { malformedTokenMessage } from '../kitsu/token-shape.js';
 import type { SessionUser } from '../kitsu/types.js';

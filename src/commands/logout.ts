@@ -5,7 +5,7 @@
  */
 import type { Context, PlanContext } from '../context.js';
 import type { LogoutOptions } from '../options.js';
-import { CliError } from '../errors.js';
+import { CliError, ExitCode } from '../errors.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import { refreshAccessToken, revokeSession } from '../kitsu/auth.js';
 import { createApiClient } from '../kitsu/http.js';
@@ -60,7 +60,7 @@ async function revoke(ctx: Context, name: string, profile: StoredProfile, report
     if (result === 'not-revocable') return 'bot';
     return 'ended';
   } catch (error) {
-    if (error instanceof CliError && error.exitCode === 3) return 'ended';
+    if (error instanceof CliError && error.exitCode === ExitCode.auth) return 'ended';
     const reason = error instanceof Error ? error.message : String(error);
     reporter.warn(`could not revoke the session on the server (${reason}); forgetting it here anyway`);
     return 'not-revoked';

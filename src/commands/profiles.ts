@@ -6,9 +6,12 @@
 import type { CommandModule, Context, PlanContext } from '../context.js';
 import type { ProfilesOptions, ProfilesRemoveOptions, ProfilesUseOptions } from '../options.js';
 import { UsageError } from '../errors.js';
-import { describeEnd, isoOrNull, sessionEnd } from '../kitsu/session-info.js';
+import { sessionEnd } from '../kitsu/session-info.js';
+import { describeEnd, isoOrNull } from '../output/session-text.js';
 import { escapeJsonForTerminal, sanitizeForTerminal } from '../output/sanitize.js';
 import { reporterFor } from '../output/reporter.js';
+import { writeResult } from '../output/sink.js';
+import { renderStaticTable } from '../output/static-table.js';
 import { checkProfileName, forgetProfile, openStore, type StoreData } from '../store/profiles.js';
 
 /** `profiles`: the saved logins, as a table or JSON. */
@@ -51,11 +54,11 @@ async function listProfiles(ctx: Context): Promise<void> {
     };
   });
   if (format === 'ndjson') {
-    ctx.stdout.write(rows.map((row) => `${escapeJsonForTerminal(JSON.stringify(row))}\n`).join(''));
+    await writeResult(ctx.stdout, ctx.signal, rows.map((row) => `${escapeJsonForTerminal(JSON.stringify(row))}\n`).join(''));
     return;
   }
   if (format === 'json') {
-    ctx.stdout.write(`${escapeJsonForTerminal(JSON.stringify(rows, null, 2))}\n`);
+    await writeResult(ctx.stdout, ctx.signal, `${escapeJsonForTerminal(JSON.stringify(rows, null, 2))}\n`);
     return;
   }
   if (rows.length === 0) {
@@ -63,18 +66,14 @@ async function listProfiles(ctx: Context): Promise<void> {
     return;
   }
   const now = ctx.clock.now();
-  const table = [
-    ['', 'PROFILE', 'HOST', 'USER', 'SESSION ENDS'],
-    ...rows.map((row) => [
-      row.default ? '*' : ' ',
-      row.name,
-      row.host,
-      sanitizeForTerminal(`${row.user?.email || row.user?.full_name || '?'} (${row.user?.role ?? '?'}${row.bot ? ', bot' : ''})`),
-      describeEnd(sessionEnd(data.profiles[row.name]!), now, row.bot),
-    ]),
-  ];
-  const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
-  ctx.stdout.write(table.map((line) => line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd() + '\n').join(''));
+  const table = rows.map((row) => [
+    row.default ? '*' : ' ',
+    row.name,
+    row.host,
+    sanitizeForTerminal(`${row.user?.email || row.user?.full_name || '?'} (${row.user?.role ?? '?'}${row.bot ? ', bot' : ''})`),
+    describeEnd(sessionEnd(data.profiles[row.name]!), now, row.bot),
+  ]);
+  await writeResult(ctx.stdout, ctx.signal, renderStaticTable(table, { head: ['', 'PROFILE', 'HOST', 'USER', 'SESSION ENDS'] }));
 }
 
 function mustExist(data: StoreData, name: string): void {

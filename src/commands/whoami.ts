@@ -7,8 +7,10 @@ import type { WhoamiOptions } from '../options.js';
 import { UsageError } from '../errors.js';
 import { userFrom } from '../kitsu/auth.js';
 import { openSession } from '../kitsu/session.js';
-import { describeEnd, describeUser, isoOrNull, localTime } from '../kitsu/session-info.js';
+import { describeEnd, describeUser, isoOrNull, localTime } from '../output/session-text.js';
 import { escapeJsonForTerminal, sanitizeForTerminal } from '../output/sanitize.js';
+import { writeResult } from '../output/sink.js';
+import { renderStaticTable } from '../output/static-table.js';
 
 export function plan(ctx: PlanContext, _args: string[], _options: WhoamiOptions): null {
   if (ctx.globals.format === 'csv') throw new UsageError('whoami prints a table or JSON, not CSV', 'use --json');
@@ -38,7 +40,7 @@ export async function run(ctx: Context): Promise<void> {
         access_expires_at: isoOrNull(accessEnd),
         session_ends_at: isoOrNull(sessionEnd),
       };
-      ctx.stdout.write(`${escapeJsonForTerminal(JSON.stringify(record))}\n`);
+      await writeResult(ctx.stdout, ctx.signal, `${escapeJsonForTerminal(JSON.stringify(record))}\n`);
       return;
     }
     const clean = sanitizeForTerminal;
@@ -46,7 +48,7 @@ export async function run(ctx: Context): Promise<void> {
     let ends = sessionEnd === null ? `never ends${session.isBot ? ' (bot token)' : ''}` : `ends ${describeEnd(sessionEnd, now, session.isBot)}`;
     if (renews && accessEnd !== null) ends += ` (renewed automatically until then; access token until ${localTime(accessEnd)})`;
     else if (!session.isBot && sessionEnd !== null) ends += ' (cannot be renewed)';
-    const lines: [string, string][] = [
+    const lines = [
       ['user', clean(describeUser(user))],
       ['role', clean(user.role) + (session.isBot ? ' (bot)' : '')],
       ['host', session.root],
@@ -55,7 +57,7 @@ export async function run(ctx: Context): Promise<void> {
       ['server', `Zou ${clean(session.serverVersion)}`],
       ['session', ends],
     ];
-    ctx.stdout.write(lines.map(([key, value]) => `${key.padEnd(8)} ${value}\n`).join(''));
+    await writeResult(ctx.stdout, ctx.signal, renderStaticTable(lines));
   } finally {
     await session.close();
   }

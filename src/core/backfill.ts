@@ -2,7 +2,7 @@
  * Which log rows a listener still has to print after a gap, and which live events it must not
  * print twice.
  *
- * A live event carries no id (kitsu-protocol.md §2.8), and its log row has `created_at`
+ * A live event carries no id (src/kitsu/README.md, Event stream), and its log row has `created_at`
  * truncated to the second by the server's clock, so the two can only be paired by name, data
  * and time. The rules, with S = the row's second and T = when the live event was received:
  *

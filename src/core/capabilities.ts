@@ -1,6 +1,6 @@
 /**
- * What a Zou server of a given version can do, from the version table of kitsu-protocol.md
- * (§3.1 and §3.2). Servers in the field range from 0.19 to 1.0.x; code asks these flags
+ * What a Zou server of a given version can do, from the table in src/kitsu/README.md,
+ * Versions. Servers in the field range from 0.19 to 1.0.x; code asks these flags
  * instead of comparing versions itself.
  */
 

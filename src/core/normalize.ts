@@ -1,5 +1,5 @@
 /**
- * Turns what the server sends into the one record of DESIGN.md, with its key order
+ * Turns what the server sends into the one record of src/README.md, with its key order
  * (id, name, created_at, user_id, project_id, data, source). Strict about log rows: a page
  * that does not hold events means the host is not a Kitsu API (a proxy page, another site),
  * and printing half-guessed records would hide that.

@@ -1,5 +1,5 @@
 /**
- * The one event record of DESIGN.md. Every event that leaves the program, live or from the
+ * The one event record (src/README.md, The record and the exit codes). Every event that leaves the program, live or from the
  * log, has exactly this shape and key order.
  */
 export type EventSource = 'live' | 'backfill' | 'log';

@@ -7,6 +7,7 @@
  * exactly what `date` on the same machine would show.
  */
 import { ServerError, UsageError } from '../errors.js';
+import { parseNaturalTime } from './natural-time.js';
 
 /** Maps an instant to its offset from UTC in that zone (minutes east of UTC: Paris in winter = 60). */
 export interface TimeZone {
@@ -115,7 +116,7 @@ export interface ParseTimeOptions {
 
 // Shown inside parentheses after the message (see formatError in src/cli.ts): no parentheses here.
 const TIME_EXAMPLES =
-  'use a duration ago such as 90s, 15m, 2h, 1h30m, 3d or 1w; in 2h or +2h for a time ahead; now, today or yesterday; a date such as 2026-11-29; a local time such as 08:00 or 2026-11-29T08:00; or ISO 8601 with a zone such as 2026-11-29T08:00:00Z';
+  "use a duration ago such as 90s, 15m, 2h, 1h30m, 3d or 1w; in 2h or +2h for a time ahead; now, today or yesterday; a date such as 2026-11-29; a local time such as 08:00 or 2026-11-29T08:00; ISO 8601 with a zone such as 2026-11-29T08:00:00Z; or words such as 'yesterday 17:00', 'last monday' or '3 days ago'";
 
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
@@ -128,8 +129,9 @@ const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
  * A time given on the command line: a duration ago (`2h`, `2h ago`, `-2h`), a duration
  * ahead (`in 2h`, `+2h`; or any duration with `future`), `now`,
  * `today`, `yesterday`, ISO 8601 with a zone, ISO 8601 without one (local time), a date
- * (local midnight) or `HH:MM[:SS]` (today, local). Anything else is a UsageError (exit 2)
- * naming the flag and showing the accepted forms.
+ * (local midnight) or `HH:MM[:SS]` (today, local); failing those, the forgiving English forms
+ * of natural-time.ts (`yesterday 17:00`, `last monday`, `in 2 hours`). Anything else is a
+ * UsageError (exit 2) naming the flag and showing the accepted forms.
  */
 export function parseTime(text: string, nowMs: number, flag: string, options: ParseTimeOptions = {}): Date {
   const zone = options.zone ?? systemTimeZone;
@@ -173,7 +175,12 @@ export function parseTime(text: string, nowMs: number, flag: string, options: Pa
   }
 
   const iso = ISO.exec(input);
-  if (!iso) return fail(`cannot read '${text}' as a time`);
+  if (!iso) {
+    const natural = input === '' ? null : parseNaturalTime(lower, nowMs, zone.offsetAt(nowMs), options.future);
+    if (!natural) return fail(`cannot read '${text}' as a time`);
+    if ('instantMs' in natural) return checked(natural.instantMs);
+    return checked(fromLocalFields(toLocalFields(natural.wallMs, utcTimeZone), zone, natural.wallMs % 1000));
+  }
   const { fields, ms } = dateTimeOf(iso);
   const problem = dateProblem(fields) ?? clockProblem(fields);
   if (problem) fail(`'${text}' ${problem}`);

@@ -30,7 +30,7 @@ import {
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { LogRow, LogWindowBatch } from '../kitsu/log-pager.js';
-import { secondOf } from '../kitsu/log-pager.js';
+import { secondOf } from '../core/seconds.js';
 import type { Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
 import { formatNdjson } from '../output/writer.js';

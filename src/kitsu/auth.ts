@@ -1,5 +1,5 @@
 /**
- * The auth routes of Zou (kitsu-protocol.md §1 and §7): is this Kitsu, log in (with its
+ * The auth routes of Zou (README.md beside this file, Authentication): is this Kitsu, log in (with its
  * two-factor round), check a token, renew, log out. Each answer the server can give gets
  * its own one-line error; nothing here prompts or prints.
  */

@@ -1,5 +1,5 @@
 /**
- * Reads the stored event log (`GET data/events/last`, kitsu-protocol.md §3) oldest first or
+ * Reads the stored event log (`GET data/events/last`, README.md beside this file, Event log) oldest first or
  * newest first, whatever the server version, with nothing skipped or repeated and memory
  * bounded (see log-pager.ts for how).
  *
@@ -20,12 +20,12 @@
 import { capabilitiesOf, type ServerCapabilities } from '../core/capabilities.js';
 import { recordFromLogRow } from '../core/normalize.js';
 import { admitsObject, serverNameFilter, type EventFilter } from '../core/patterns.js';
+import { actedByOneOf } from '../core/person-filter.js';
 import type { EventRecord } from '../core/record.js';
+import { secondOf, toSecond } from '../core/seconds.js';
 import {
   newestSecond,
   readWindowsOldestFirst,
-  secondOf,
-  toSecond,
   walkNewestFirst,
   type ReadOptions,
   type LogRoute,
@@ -70,7 +70,7 @@ function wantsOwnProjectRows(query: LogQuery): boolean {
 export function serverParams(query: LogQuery, caps: ServerCapabilities): Query {
   const params: Query = {};
   if (query.filter) Object.assign(params, serverNameFilter(query.filter, caps));
-  // Exactly the string "true": the server ignores "True" (gazu's bug, kitsu-protocol.md §3.1).
+  // Exactly the string "true": the server ignores "True" (gazu's bug, README.md, Event log).
   if (query.onlyFiles) params.only_files = 'true';
   // One project can be asked of the server (its own project:* rows aside, see above); several
   // are filtered here, which keeps the server's own order within a second.
@@ -86,7 +86,7 @@ export function matchesQuery(record: EventRecord, query: LogQuery): boolean {
   if (query.filter && !query.filter.matches(record.name)) return false;
   if (query.onlyFiles && !ONLY_FILES_EVENTS.includes(record.name)) return false;
   if (query.projectIds?.length && !(record.project_id !== null && query.projectIds.includes(record.project_id))) return false;
-  if (query.personIds?.length && !(record.user_id !== null && query.personIds.includes(record.user_id))) return false;
+  if (query.personIds?.length && !actedByOneOf(record, query.personIds)) return false;
   return true;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The live event stream: socket.io to namespace `/events` (kitsu-protocol.md §2), kept up for
+ * The live event stream: socket.io to namespace `/events` (README.md beside this file, Event stream), kept up for
  * as long as the caller wants it.
  *
  * Reconnection is run here rather than by socket.io-client's own loop, because the handshake
@@ -7,11 +7,12 @@
  * `reconnect_attempt` listener cannot wait for a renewal before the Engine is created, while
  * our loop awaits `session.accessToken()` and then opens a fresh Manager with that header.
  * It is also how a refusal is handled: Zou refuses a token with a DISCONNECT before CONNECT
- * (`io server disconnect`, §2.5), after which socket.io-client never retries on its own.
+ * (`io server disconnect`, README.md, Event stream), after which socket.io-client never retries on its own.
  */
 import type { Agent } from 'node:http';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import { backoffDelay } from '../core/backoff.js';
+import { sleep } from '../core/sleep.js';
 import type { Clock } from '../context.js';
 import { AuthError, CliError, NetworkError } from '../errors.js';
 import { tlsFailure } from './tls.js';
@@ -312,16 +313,3 @@ export function describeConnectError(error: Error & { description?: unknown; con
   return error.message;
 }
 
-/** Waits `ms`, or less when `signal` aborts first (never rejects). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -2,7 +2,7 @@
  * Where a Kitsu lives, from the many ways people write it: `kitsu.studio.com`,
  * `https://kitsu.studio.com/api`, `https://studio.com/kitsu` (a sub-path install),
  * `http://127.0.0.1:5080`. The API is always `<root>/api` and the event stream
- * `<root>/socket.io` (kitsu-protocol.md §0 and §2.3): nginx adds those prefixes.
+ * `<root>/socket.io` (README.md beside this file, Addresses): nginx adds those prefixes.
  */
 import { UsageError } from '../errors.js';
 

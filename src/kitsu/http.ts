@@ -2,13 +2,13 @@
  * The one HTTP client for the Kitsu REST API (undici, loaded only by the code that talks to a
  * server): keep-alive connections, time-outs, bounded retries with jittered back-off for
  * requests that are safe to send again, proxies from the environment, TLS verified by
- * default, `--verbose` request lines, and the exit-code mapping of DESIGN.md.
+ * default, `--verbose` request lines, and the exit-code mapping of src/README.md.
  *
  * `send` answers with the status and the parsed JSON of any answer (the login flow needs the
  * body of a 400); `errorForResponse` turns a non-2xx answer into the CliError to throw.
  */
 import { plainServerWords } from '../output/plain-words.js';
-import { readFileSync } from 'node:fs';
+import { toolVersion } from '../version.js';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError, UsageError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
@@ -129,15 +129,7 @@ const MAYBE_SENT = new Set([
   'KITSU_TAIL_DEADLINE',
 ]);
 
-const USER_AGENT = `kitsu-tail/${readVersion()}`;
-
-function readVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'dev';
-  }
-}
+const USER_AGENT = `kitsu-tail/${toolVersion()}`;
 
 // A command should fail within seconds when the server is down, not back off for minutes.
 const RETRY_CAP_MS = 4_000;
@@ -179,7 +171,7 @@ export function describeNonJson(response: ApiResponse): string {
 }
 
 /**
- * The CliError for an answer that is not a 2xx JSON answer, per DESIGN.md: 401/422 → exit 3,
+ * The CliError for an answer that is not a 2xx JSON answer, per src/README.md: 401/422 → exit 3,
  * 403 → exit 4, 5xx or not JSON → exit 6, anything else → exit 1 with the server's words.
  */
 export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest, 'method' | 'path'>, apiUrl: string): CliError {

@@ -2,7 +2,7 @@
  * Paging of Zou's "last" log routes (`data/events/last`, `data/events/login-logs/last`),
  * which only answer newest first, with no tie-breaker, times truncated to whole seconds
  * (stored with microseconds), `before`/`after` exclusive and whole-second only
- * (kitsu-protocol.md §3.1). Two primitives, used by event-log.ts and login-log.ts:
+ * (README.md beside this file, Event log). Two primitives, used by event-log.ts and login-log.ts:
  *
  * - walkNewestFirst: every row of `[from, to)` newest first, in pages. With a cursor
  *   (1.0.4+) each page asks for rows strictly older than the last row, at full precision.
@@ -19,6 +19,7 @@
  */
 import type { ServerCapabilities } from '../core/capabilities.js';
 import { WindowPlanner } from '../core/log-window.js';
+import { secondOf } from '../core/seconds.js';
 import { toServerDate } from '../core/time.js';
 import { ServerError } from '../errors.js';
 import type { KitsuHttp, Query } from './types.js';
@@ -56,13 +57,6 @@ export interface ReadOptions {
   onWarning?: (message: string) => void;
 }
 
-/** A time as the whole second it falls in (seconds since the epoch). */
-export const toSecond = (date: Date | undefined): number | undefined =>
-  date === undefined ? undefined : Math.floor(date.getTime() / 1000);
-
-export const fromSecond = (second: number | undefined): Date | undefined =>
-  second === undefined ? undefined : new Date(second * 1000);
-
 export interface PagerSettings<R extends LogRow> extends ReadOptions {
   http: KitsuHttp;
   caps: ServerCapabilities;
@@ -77,10 +71,6 @@ export interface Page<R> {
   rows: R[];
   /** False when this was the last page. */
   more: boolean;
-}
-
-export function secondOf(row: LogRow): number {
-  return Math.floor(Date.parse(row.created_at) / 1000);
 }
 
 const serverDate = (second: number): string => toServerDate(new Date(second * 1000));

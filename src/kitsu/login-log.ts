@@ -1,14 +1,14 @@
 /**
- * Reads the login log (`GET data/events/login-logs/last`, kitsu-protocol.md §3.2): admin
+ * Reads the login log (`GET data/events/login-logs/last`, README.md beside this file, Event log): admin
  * only since 1.0.63, managers before. The same paging as the event log (log-pager.ts).
  */
 import { capabilitiesOf } from '../core/capabilities.js';
 import { loginRecordFromRow } from '../core/normalize.js';
 import type { LoginRecord } from '../core/record.js';
+import { toSecond } from '../core/seconds.js';
 import type { LogQuery } from './event-log.js';
 import {
   readWindowsOldestFirst,
-  toSecond,
   walkNewestFirst,
   type LogRoute,
   type LogWindowBatch,
@@ -27,7 +27,7 @@ const LOGIN_ROUTE: LogRoute<LoginRecord> = {
 };
 
 function settingsFor(session: Session, query: LoginLogQuery, options: ReadOptions): PagerSettings<LoginRecord> {
-  // This route has always read `limit` and capped it at 1000 (§3.2), whatever the version.
+  // This route has always read `limit` and capped it at 1000 (README.md, Event log), whatever the version.
   const caps = { ...capabilitiesOf(session.serverVersion), pageParam: 'limit' as const, pageCapped: true };
   const params: Query = {};
   if (query.personIds?.length) params.person_ids = query.personIds;

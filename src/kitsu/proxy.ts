@@ -7,6 +7,13 @@
  * proxies, but in Node it hands an `agent` to both of its transports (engine.io-client 6.6
  * passes it to `ws` for the websocket and, through xmlhttprequest-ssl, to http(s).request for
  * polling), so the stream gets an Agent whose connections are CONNECT tunnels.
+ *
+ * Our own tunnel rather than https-proxy-agent: swapped in, it failed 2 of the 5 tests of
+ * test/listen/transport-proxy.test.ts (its Agent drops the agent's TLS options, so --ca-file
+ * never reached a wss:// event host; a refused CONNECT is replayed as the server's answer, so
+ * the user would not learn that the proxy said 407), and it sets no time limit on the proxy's
+ * answer nor ends a tunnel still opening when the agent is destroyed. proxy-from-env reads
+ * process.env only, where commands take their environment from the Context.
  */
 import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';

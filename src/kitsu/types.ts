@@ -14,7 +14,7 @@ export interface RequestOptions {
  * The REST API, relative to its root: `get('data/events/last', {limit: 1000})`. Sends the
  * access token (renewing it first when near its end, and once more on a 401 "Signature has
  * expired"), retries idempotent requests on network errors and 502/503/504, and throws the
- * CliError of DESIGN.md's exit-code table for anything else that is not a 2xx JSON answer.
+ * CliError of the exit-code table in src/README.md for anything else that is not a 2xx JSON answer.
  */
 export interface KitsuHttp {
   get<T = unknown>(path: string, query?: Query, options?: RequestOptions): Promise<T>;

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { EventRecord } from '../core/record.js';
 import type { Context } from '../context.js';
 import type { Reporter } from '../output/reporter.js';
-import { createRunner, type EventRunner } from './runner.js';
+import { createRunner, type EventRunner } from './queued-runner.js';
 
 /** Events that may wait for the command; past that, new ones are dropped and counted. */
 export const EXEC_QUEUE_LIMIT = 10_000;

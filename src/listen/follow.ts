@@ -14,11 +14,13 @@ import { plainDisconnectReason } from '../output/plain-words.js';
 import { BackfillLedger, type LiveMark } from '../core/backfill.js';
 import { recordFromLive } from '../core/normalize.js';
 import type { EventFilter } from '../core/patterns.js';
+import { isAboutOneOf } from '../core/person-filter.js';
 import type { EventRecord, EventSource } from '../core/record.js';
+import { sleep } from '../core/sleep.js';
 import type { Context } from '../context.js';
 import { PermissionError } from '../errors.js';
 import { ONLY_FILES_EVENTS, readLog, type LogQuery } from '../kitsu/event-log.js';
-import { runEventStream, sleep, type RetryInfo } from '../kitsu/event-stream.js';
+import { runEventStream, type RetryInfo } from '../kitsu/event-stream.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import { SerialQueue } from './serial-queue.js';
@@ -266,10 +268,7 @@ class Follower {
     if (!this.options.filter.matches(record.name)) return false;
     if (this.onlyFiles && !this.onlyFiles.has(record.name)) return false;
     if (this.projectIds && (record.project_id === null || !this.projectIds.has(record.project_id))) return false;
-    if (this.personIds) {
-      const person = record.data.person_id;
-      if (typeof person !== 'string' || !this.personIds.has(person)) return false;
-    }
+    if (this.personIds && !isAboutOneOf(record, this.personIds)) return false;
     return true;
   }
 

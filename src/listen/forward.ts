@@ -5,9 +5,9 @@
 import { backoffDelay } from '../core/backoff.js';
 import type { EventRecord } from '../core/record.js';
 import { UsageError } from '../errors.js';
-import { sleep } from '../kitsu/event-stream.js';
+import { sleep } from '../core/sleep.js';
 import type { Reporter } from '../output/reporter.js';
-import { createRunner, type EventRunner } from './runner.js';
+import { createRunner, type EventRunner } from './queued-runner.js';
 
 export const FORWARD_QUEUE_LIMIT = 10_000;
 /** Tries per record, the first included. */

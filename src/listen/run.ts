@@ -2,12 +2,12 @@
  * What `listen` and `demo` share: reading the listen flags, and running the follow engine
  * with the chosen output, `--exec` and `--forward-to`, then the ending (summary, exit code).
  */
-import { readFileSync } from 'node:fs';
 import { parsePatterns, withExcludes, type EventFilter } from '../core/patterns.js';
 import type { EventRecord } from '../core/record.js';
 import { parseDuration, parseTime } from '../core/time.js';
 import type { Context, PlanContext } from '../context.js';
 import type { ListenOptions } from '../options.js';
+import { toolVersion } from '../version.js';
 import { IncompleteError, InterruptedError, PermissionError, UsageError } from '../errors.js';
 import { logPermissionError } from '../kitsu/permission.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
@@ -15,7 +15,7 @@ import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
 import { createExecRunner } from './exec.js';
-import type { EventRunner } from './runner.js';
+import type { EventRunner } from './queued-runner.js';
 import { follow, type FollowOptions, type FollowSummary } from './follow.js';
 import { createForwarder, parseForwardUrl } from './forward.js';
 
@@ -99,7 +99,7 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
         reporter,
         showEach: format === 'table',
         signal: ctx.signal,
-        userAgent: `kitsu-tail/${version()}`,
+        userAgent: `kitsu-tail/${toolVersion()}`,
       }),
     );
   }
@@ -170,10 +170,4 @@ function aborted(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
-}
-
-let cachedVersion: string | undefined;
-function version(): string {
-  cachedVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return cachedVersion;
 }

@@ -5,25 +5,10 @@
  */
 import type { Context } from '../context.js';
 import type { EventRecord } from '../core/record.js';
+import type { SeamTracker } from '../core/seam.js';
 import type { LogQuery } from '../kitsu/event-log.js';
-import { secondOf } from '../kitsu/log-pager.js';
 import type { Session } from '../kitsu/types.js';
 import type { LogsPlan } from './plan.js';
-
-/** The last second the history printed, and the log ids it printed in it: the seam for --follow. */
-export class SeamTracker {
-  second: number | null = null;
-  ids = new Set<string>();
-
-  note(record: EventRecord): void {
-    const second = secondOf(record);
-    if (second !== this.second) {
-      this.second = second;
-      this.ids = new Set();
-    }
-    if (record.id) this.ids.add(record.id);
-  }
-}
 
 /** Live events after the history, through the follow engine of src/listen/follow.ts. */
 export async function followAfterHistory(

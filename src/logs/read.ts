@@ -5,8 +5,9 @@
  */
 import type { Context, OutStream } from '../context.js';
 import { newestFirst } from '../core/newest-first.js';
+import { toSecond } from '../core/seconds.js';
 import { runCheckpointedExport, writeAll } from '../export/exactly-once.js';
-import { toSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
+import { type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
 import type { Session } from '../kitsu/types.js';
 import { createProgress } from '../output/progress.js';
 import type { Reporter } from '../output/reporter.js';

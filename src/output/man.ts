@@ -1,11 +1,11 @@
 /**
  * The man page, kitsu-tail(1), generated from the program itself: the same command tree the
  * completion scripts are made from (output/completion/spec.ts), the examples of the help
- * pages (output/help.ts) and the exit codes of `kitsu-tail --help`. Never written by hand:
+ * pages (output/help.ts) and the exit codes of `kitsu-tail --help` (handed in: output does
+ * not import options). Never written by hand:
  * test/completion/man.test.ts regenerates man/kitsu-tail.1 and fails on a difference.
  */
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
-import { EXIT_CODES_HELP } from '../options.js';
 import { allCommands, commandSpec, globalOptions, type CommandSpec, type OptionSpec } from './completion/spec.js';
 import { examplesOf } from './help.js';
 
@@ -40,8 +40,8 @@ function examples(path: string): string[] {
   ];
 }
 
-/** kitsu-tail(1) for `program`, at `version`. */
-export function manPage(program: Command, version: string): string {
+/** kitsu-tail(1) for `program`, at `version`; `exitCodes` is the table of `kitsu-tail --help` (EXIT_CODES_HELP). */
+export function manPage(program: Command, version: string, exitCodes: string): string {
   const root = commandSpec(program);
   const lines: string[] = [
     '.\\" Generated from the program by src/output/man.ts; do not edit.',
@@ -66,7 +66,7 @@ export function manPage(program: Command, version: string): string {
   }
   lines.push('.SH EXAMPLES', ...examples('').slice(2));
   lines.push('.SH EXIT STATUS');
-  for (const line of EXIT_CODES_HELP.trim().split('\n').slice(1)) {
+  for (const line of exitCodes.trim().split('\n').slice(1)) {
     const m = /^\s*(\d+)\s+(.*)$/.exec(line);
     if (m) lines.push('.TP', `\\fB${m[1]}\\fR`, roff(m[2]!));
   }

@@ -6,7 +6,6 @@
  */
 import type { Context } from '../context.js';
 import { hideStatusLine, showStatusLine, type StatusLine } from './status-line.js';
-import { truncateToWidth } from './width.js';
 
 export interface ProgressCounts {
   events: number;
@@ -33,6 +32,16 @@ const numbers = new Intl.NumberFormat('en-US');
 const silent: Progress = { update() {}, done() {} };
 const counted = (n: number, noun: string): string => `${numbers.format(n)} ${noun}${n === 1 ? '' : 's'}`;
 
+/**
+ * Cuts the line to the terminal, leaving the last column free so it never wraps. The line
+ * is our own text (a label, counts, '·'), one cell a character, so it needs no width tables
+ * (width.ts loads them, and only the table view needs them).
+ */
+function fit(line: string, columns: number | undefined): string {
+  if (!columns || line.length <= columns - 1) return line;
+  return columns > 2 ? `${line.slice(0, columns - 2)}…` : '';
+}
+
 export function createProgress(ctx: Context, label: string, options: ProgressOptions = {}): Progress {
   const stderr = ctx.stderr;
   const recordsOnTerminal = (options.recordsOnStdout ?? true) && ctx.stdout.isTTY === true;
@@ -52,7 +61,7 @@ export function createProgress(ctx: Context, label: string, options: ProgressOpt
     // A rate over less than a second is noise.
     if (seconds >= 1) parts.push(`${numbers.format(Math.round(counts.events / seconds))}/s`);
     const line = `${label}: ${parts.join(' · ')}`;
-    return stderr.columns ? truncateToWidth(line, stderr.columns - 1) : line;
+    return fit(line, stderr.columns);
   };
   const line: StatusLine = {
     clear: () => {

@@ -129,3 +129,14 @@ export class StreamSink {
     });
   }
 }
+
+/**
+ * Writes one whole result (a table, a JSON document, a script) to `stream` the way records
+ * are written: back-pressure respected, a reader that went away ends the command quietly.
+ */
+export async function writeResult(stream: OutStream, signal: AbortSignal, text: string): Promise<void> {
+  const sink = new StreamSink(stream, signal);
+  await sink.write(text);
+  await sink.flush();
+  sink.release();
+}

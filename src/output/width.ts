@@ -1,33 +1,38 @@
 /**
  * How many terminal cells text takes, so a table row can be cut to the window without
- * wrapping: CJK and emoji take two cells, combining marks none. An approximation of
- * wcwidth, enough for names and comments; text here has been sanitised already.
+ * wrapping: CJK and emoji take two cells, combining marks none. Text here has been sanitised
+ * already (no control characters).
+ *
+ * Which characters are wide comes from get-east-asian-width (Unicode's East Asian Width
+ * tables, as string-width uses them); zero width and emoji are decided as string-width does.
+ * We measure code point by code point rather than call string-width, whose grapheme
+ * segmentation (Intl.Segmenter) costs twenty to forty times more per line
+ * (test/bench/width.bench.ts), and the live table measures every line. The two agree on every
+ * single code point (test/output/width.test.ts); on a cluster of several (a ZWJ family, a
+ * symbol with U+FE0F) ours counts at least as many cells, so a cut line may end a cell early
+ * but never wraps. cli-truncate was tried for the cut: it lets '日本語' at 4 cells take 5.
  */
+import { eastAsianWidth } from 'get-east-asian-width';
 
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200b-\u200d\u2060\ufeff]$/u;
+// Marks, format characters and default-ignorable ones (ZWJ, variation selector 15…) print nothing.
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\p{Default_Ignorable_Code_Point}]$/u;
 // Emoji shown as pictures by default (☕, 🎬) take two cells; text-style symbols (✔, ©) one.
 const EMOJI = /^\p{Emoji_Presentation}$/u;
-
-function isWide(cp: number): boolean {
-  return (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1faff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  );
-}
+// One regional indicator is half a flag: a pair (🇫🇷) takes two cells.
+const REGIONAL_INDICATOR = /^\p{Regional_Indicator}$/u;
+// VS16 turns the symbol before it into a two-cell picture (✔️), and U+20E3 a digit into a
+// keycap (#⃣): counted one cell each, such a pair is never counted short.
+const WIDENING = new Set(['\ufe0f', '\u20e3']);
+const SOFT_HYPHEN = 0xad;
 
 export function charWidth(char: string): number {
   const cp = char.codePointAt(0) ?? 0;
   // Latin text, the common case, without the Unicode property tests below.
-  if (cp >= 0x20 && cp < 0x300) return 1;
+  if (cp >= 0x20 && cp < 0x300 && cp !== SOFT_HYPHEN) return 1;
+  if (WIDENING.has(char)) return 1;
   if (ZERO_WIDTH.test(char)) return 0;
-  return isWide(cp) || EMOJI.test(char) ? 2 : 1;
+  if (REGIONAL_INDICATOR.test(char)) return 1;
+  return EMOJI.test(char) ? 2 : eastAsianWidth(cp);
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;

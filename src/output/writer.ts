@@ -10,7 +10,7 @@
  * if end() is never reached; writes after that reject with the abort reason.
  */
 import type { Context, Format, OutStream } from '../context.js';
-import type { EventRecord, LoginRecord } from '../core/record.js';
+import type { EventRecord } from '../core/record.js';
 import { OutputClosedError } from '../errors.js';
 import { shouldColor } from './color.js';
 import {
@@ -23,7 +23,9 @@ import {
 } from './formats.js';
 import { escapeJsonForTerminal, sanitizeForTerminal } from './sanitize.js';
 import { StreamSink } from './sink.js';
-import { eventTableRenderer, loginTableRenderer, type TableOptions } from './table.js';
+// Types only: the table (and the width tables it needs) loads when a table is written, so
+// NDJSON, JSON and CSV never load it.
+import type { TableOptions } from './table.js';
 import type { LoginWriter, NameDirectory, RecordWriter } from './types.js';
 
 export { formatNdjson };
@@ -44,20 +46,20 @@ export function resolveFormat(ctx: Context, stream: OutStream = ctx.stdout): For
 
 export function createRecordWriter(ctx: Context, options: WriterOptions = {}): RecordWriter<EventRecord> {
   return writerFor(ctx, options, {
-    table: eventTableRenderer,
+    table: async (table) => (await import('./table.js')).eventTableRenderer(table),
     csv: eventCsvRenderer,
   });
 }
 
 export function createLoginWriter(ctx: Context, options: WriterOptions = {}): LoginWriter {
   return writerFor(ctx, options, {
-    table: loginTableRenderer,
+    table: async (table) => (await import('./table.js')).loginTableRenderer(table),
     csv: loginCsvRenderer,
   });
 }
 
 interface RendererFactories<R> {
-  table: (options: TableOptions) => Renderer<R>;
+  table: (options: TableOptions) => Promise<Renderer<R>>;
   csv: (clean?: (text: string) => string) => Renderer<R>;
 }
 
@@ -65,7 +67,7 @@ function writerFor<R>(ctx: Context, options: WriterOptions, factories: RendererF
   const stream = options.stream ?? ctx.stdout;
   const format = options.format ?? resolveFormat(ctx, stream);
   const terminal = stream.isTTY === true;
-  let renderer: Renderer<R>;
+  let renderer: Renderer<R> | Promise<Renderer<R>>;
   switch (format) {
     case 'table':
       renderer = factories.table({
@@ -90,39 +92,45 @@ function writerFor<R>(ctx: Context, options: WriterOptions, factories: RendererF
   return streamWriter(ctx, stream, renderer);
 }
 
-function streamWriter<R>(ctx: Context, stream: OutStream, renderer: Renderer<R>): RecordWriter<R> {
+function streamWriter<R>(ctx: Context, stream: OutStream, rendererOrLoading: Renderer<R> | Promise<Renderer<R>>): RecordWriter<R> {
   const sink = new StreamSink(stream, ctx.signal);
+  // A renderer still loading (the table) is awaited by the first write; the formats that
+  // close on Ctrl-C (json) are never loaded lazily.
+  let renderer = rendererOrLoading instanceof Promise ? undefined : rendererOrLoading;
+  const loaded = async (): Promise<Renderer<R>> => (renderer ??= await rendererOrLoading);
   let ended = false;
   let closed = false;
-  const closingText = (): string => {
+  const closingText = (r: Renderer<R>): string => {
     if (closed) return '';
     closed = true;
-    return renderer.end();
+    return r.end();
   };
   // Ctrl-C: close a json array at once, so what was printed stays valid JSON.
   const onAbort = (): void => {
-    if (renderer.closeOnInterrupt && !(ctx.signal.reason instanceof OutputClosedError)) {
-      sink.writeNow(closingText());
+    if (renderer?.closeOnInterrupt && !(ctx.signal.reason instanceof OutputClosedError)) {
+      sink.writeNow(closingText(renderer));
     }
   };
   if (ctx.signal.aborted) onAbort();
   else ctx.signal.addEventListener('abort', onAbort, { once: true });
 
   return {
-    write(record: R): Promise<void> {
-      if (ended) return Promise.reject(new Error('RecordWriter.write() called after end()'));
-      return sink.write(renderer.record(record));
+    async write(record: R): Promise<void> {
+      if (ended) throw new Error('RecordWriter.write() called after end()');
+      const r = renderer ?? (await loaded());
+      return sink.write(r.record(record));
     },
-    writeMany(records: readonly R[]): Promise<void> {
-      if (ended) return Promise.reject(new Error('RecordWriter.writeMany() called after end()'));
-      if (records.length === 0) return Promise.resolve();
-      return sink.write(records.map((record) => renderer.record(record)).join(''));
+    async writeMany(records: readonly R[]): Promise<void> {
+      if (ended) throw new Error('RecordWriter.writeMany() called after end()');
+      if (records.length === 0) return;
+      const r = renderer ?? (await loaded());
+      return sink.write(records.map((record) => r.record(record)).join(''));
     },
     async end(): Promise<void> {
       if (!ended) {
         ended = true;
         ctx.signal.removeEventListener('abort', onAbort);
-        const text = closingText();
+        const text = closingText(renderer ?? (await loaded()));
         if (text) await sink.write(text);
       }
       await sink.flush();

@@ -1,5 +1,5 @@
 /**
- * The REST routes under `<base>/api/`, answering as Zou does (kitsu-protocol.md §1, §3, §4):
+ * The REST routes under `<base>/api/`, answering as Zou does (src/kitsu/README.md):
  * the same paths, status codes, bodies, parameter checks and permission rules, shaped by the
  * emulated version.
  */
@@ -14,7 +14,8 @@ import type { StoredEvent } from './types.js';
 import type { Emulation } from './versions.js';
 import { isoSeconds, type Entity, type EntityKind, type Person, type World } from './world.js';
 
-export interface ApiRequest {
+/** A request the sandbox received (the client side of the same exchange is ApiRequest in src/kitsu/http.ts). */
+export interface ReceivedRequest {
   method: string;
   /** The path after `/api/`, without a leading slash: `data/events/last`. */
   path: string;
@@ -83,7 +84,7 @@ const isManager = (p: Person) => p.role === 'admin' || p.role === 'manager';
 export class Api {
   constructor(private readonly d: ApiDeps) {}
 
-  handle(req: ApiRequest): Reply {
+  handle(req: ReceivedRequest): Reply {
     try {
       return this.route(req);
     } catch (error) {
@@ -92,7 +93,7 @@ export class Api {
     }
   }
 
-  private route(req: ApiRequest): Reply {
+  private route(req: ReceivedRequest): Reply {
     const { method, path } = req;
     const get = method === 'GET' || method === 'HEAD';
     const only = (allowed: boolean, run: () => Reply): Reply => (allowed ? run() : METHOD_NOT_ALLOWED);
@@ -159,7 +160,7 @@ export class Api {
     return NOT_FOUND;
   }
 
-  private withUser(req: ApiRequest, run: (me: Person, auth: Authenticated) => Reply): Reply {
+  private withUser(req: ReceivedRequest, run: (me: Person, auth: Authenticated) => Reply): Reply {
     const auth = this.d.auth.authenticate(req.headers, 'access');
     return auth.ok ? run(auth.person, auth) : auth.reply;
   }
@@ -197,7 +198,7 @@ export class Api {
 
   // ---- auth ----
 
-  private login(req: ApiRequest): Reply {
+  private login(req: ReceivedRequest): Reply {
     const userAgent = req.headers['user-agent'];
     const ip = (typeof req.headers['x-real-ip'] === 'string' ? req.headers['x-real-ip'] : '') || req.ip;
     return this.d.auth.login(req.body, {
@@ -208,7 +209,7 @@ export class Api {
     });
   }
 
-  private refresh(req: ApiRequest): Reply {
+  private refresh(req: ReceivedRequest): Reply {
     const auth = this.d.auth.authenticate(req.headers, 'refresh');
     if (!auth.ok) return auth.reply;
     if (auth.claims.identity_type !== 'person') return forbidden();
@@ -228,9 +229,9 @@ export class Api {
     return ok({ access_token: access });
   }
 
-  private logout(req: ApiRequest): Reply {
+  private logout(req: ReceivedRequest): Reply {
     return this.withUser(req, (_me, auth) => {
-      // A bot's token is revoked by changing the person, not by logging out (§7).
+      // A bot's token is revoked by changing the person, not by logging out (src/kitsu/README.md, Authentication).
       if (auth.claims.identity_type !== 'person') return forbidden();
       this.d.auth.revoke(auth.claims.jti);
       this.d.auth.revoke(auth.claims.refresh_jti);
@@ -247,7 +248,7 @@ export class Api {
     });
   }
 
-  private authenticated(req: ApiRequest): Reply {
+  private authenticated(req: ReceivedRequest): Reply {
     return this.withUser(req, (me) =>
       ok({ authenticated: true, user: { ...this.d.world.personFull(me), fido_devices: [] }, organisation: this.d.world.organisationJson() }),
     );

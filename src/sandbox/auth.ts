@@ -1,7 +1,7 @@
 /**
  * Tokens and logins as Zou and flask-jwt-extended handle them: where the token is looked for
  * (cookie first, then the Authorization header), the order of the checks, and the exact
- * status codes and bodies of §1.2 and §1.4 of kitsu-protocol.md.
+ * status codes and bodies of src/kitsu/README.md, Authentication.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { signJwt, verifyJwt, type Claims } from './jwt.js';
@@ -185,7 +185,7 @@ export class Auth {
     return { ok: true, person, claims, token };
   }
 
-  /** `POST auth/login`: the failure matrix of §1.2, in Zou's order of checks. */
+  /** `POST auth/login`: the failures of src/kitsu/README.md, Authentication, in Zou's order of checks. */
   login(
     body: Record<string, unknown>,
     context: { userAgent: string | undefined; onSuccess: (person: Person, browser: boolean) => void },

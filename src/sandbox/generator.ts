@@ -1,7 +1,7 @@
 /**
  * Believable production activity: tasks moving through statuses with comments and previews,
  * assignments, new assets and shots with their tasks, people and project settings changing.
- * Each action yields the events Zou emits for it, with the payload keys Zou uses (§2.8).
+ * Each action yields the events Zou emits for it, with the payload keys Zou uses (src/kitsu/README.md, Event stream).
  * Deterministic: the same world seed and the same calls give the same events.
  */
 import type { Random } from './random.js';

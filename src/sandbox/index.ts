@@ -1,6 +1,6 @@
 /**
  * A Kitsu stand-in on 127.0.0.1: Zou's REST API under `<base>/api/` and its event stream at
- * `<base>/socket.io` (namespace `/events`), built to kitsu-protocol.md. Used by
+ * `<base>/socket.io` (namespace `/events`), built to src/kitsu/README.md. Used by
  * `kitsu-tail sandbox`, `demo`, and every test and benchmark, which drive it through `control`.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -32,7 +32,7 @@ export type * from './types.js';
 export { totpCode } from './totp.js';
 
 const DAY = 86_400;
-/** The events Zou emits with `persist=False` (§2.9): live only, never in the log. */
+/** The events Zou emits with `persist=False` (src/kitsu/README.md, Event stream): live only, never in the log. */
 const NOT_PERSISTED = new Set([
   'main:test',
   'task:update-casting-stats',
@@ -88,7 +88,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     accept: (headers) => auth.authenticate(headers, 'access').ok,
   });
 
-  // Zou's events.emit: publish live first, then write the row (§2.8).
+  // Zou's events.emit: publish live first, then write the row (src/kitsu/README.md, Event stream).
   const emit = (name: string, data: Record<string, unknown> = {}, emitOptions: EmitOptions = {}): StoredEvent | null => {
     const eventName = name.toLowerCase();
     const payload = { ...data };

@@ -1,6 +1,11 @@
 /**
  * HS256 JSON Web Tokens shaped like flask-jwt-extended's, with the error texts PyJWT gives,
  * so clients see the same claims and the same 422 messages as from Zou.
+ *
+ * Not jose: its signing and checking are async (WebCrypto), while the sandbox issues tokens
+ * from synchronous code (`control.createBot()`, which tests call inline) and checks them in
+ * the socket.io handshake, and PyJWT's messages would still be ours to map. jose judges this
+ * code instead: test/sandbox/jwt.test.ts has each accept what the other signs.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 

@@ -1,6 +1,6 @@
 /**
  * The event stream: a real socket.io 4 server at `<base>/socket.io`, namespace `/events`,
- * behaving as Zou's zou-events process behind nginx (§2 of kitsu-protocol.md). The token is
+ * behaving as Zou's zou-events process behind nginx (src/kitsu/README.md, Event stream). The token is
  * checked once, from the handshake request's header or cookie; a refused connection gets the
  * DISCONNECT-then-CONNECT_ERROR pair that python-socketio sends; every event is broadcast to
  * every connected `/events` socket. The controls drop, refuse or silence sockets the ways a

@@ -1,7 +1,7 @@
 /**
  * The e-mail code and recovery code rounds of a two-factor login. The sandbox has no user
  * with e-mail codes, so this test runs against a small stand-in that answers as Zou does for
- * one (kitsu-protocol.md §1.2–1.3): `missing_OTP` with `email_otp` preferred, a code sent by
+ * one (src/kitsu/README.md, Authentication): `missing_OTP` with `email_otp` preferred, a code sent by
  * `GET auth/email-otp`, `wrong_OTP` for anything else.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';

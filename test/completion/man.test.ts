@@ -10,7 +10,10 @@ import { PassThrough } from 'node:stream';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli.js';
+import { EXIT_CODES_HELP } from '../../src/options.js';
 import { manPage } from '../../src/output/man.js';
+import { NEWEST_ZOU } from '../../src/core/zou-versions.js';
+import { NEWEST_VERSION } from '../../src/sandbox/versions.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const committed = join(root, 'man', 'kitsu-tail.1');
@@ -25,7 +28,7 @@ function generated(): string {
     clock: { now: () => 0 },
     signal: new AbortController().signal,
   };
-  return manPage(createProgram(deps) as unknown as CommandUnknownOpts, pkg.version);
+  return manPage(createProgram(deps) as unknown as CommandUnknownOpts, pkg.version, EXIT_CODES_HELP);
 }
 
 const hasMan = spawnSync('man', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -44,6 +47,10 @@ describe('man/kitsu-tail.1', () => {
     for (const text of ['.SS\nlogs', '.SS\nprofiles use', '\\fB\\-\\-since\\fR \\fItime\\fR', 'kitsu\\-tail logs \\-\\-checkpoint state.json', '.SH EXIT STATUS', '\\fB124\\fR']) {
       expect(page).toContain(text);
     }
+  });
+
+  it('names the Zou range the sandbox emulates (core and sandbox agree)', () => {
+    expect(NEWEST_ZOU).toBe(NEWEST_VERSION);
   });
 
   it('is installed with the package', () => {

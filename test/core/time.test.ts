@@ -176,6 +176,48 @@ describe('parseTime', () => {
   });
 });
 
+describe('parseTime: the forgiving forms (chrono-node, after the strict grammar)', () => {
+  // 2026-11-29 10:20:30.400 UTC, a Sunday; 11:20 in Paris.
+  const now = Date.UTC(2026, 10, 29, 10, 20, 30, 400);
+  const paris = namedTimeZone('Europe/Paris');
+  const cases: Array<[string, string]> = [
+    ['yesterday 17:00', '2026-11-28T16:00:00.000Z'],
+    ['Yesterday 5pm', '2026-11-28T16:00:00.000Z'],
+    ['last monday', '2026-11-22T23:00:00.000Z'], // its local midnight, as a bare date
+    ['last friday at 18:30', '2026-11-27T17:30:00.000Z'],
+    ['tomorrow', '2026-11-29T23:00:00.000Z'],
+    ['noon', '2026-11-29T11:00:00.000Z'],
+    ['in 2 hours', new Date(now + 2 * HOUR).toISOString()], // a span from now keeps the time of day
+    ['3 days ago', new Date(now - 3 * DAY).toISOString()],
+    ['2 weeks ago', new Date(now - 14 * DAY).toISOString()],
+  ];
+  it.each(cases)('%j in Paris', (text, expected) => {
+    expect(parseTime(text, now, '--since', { zone: paris }).toISOString()).toBe(expected);
+  });
+
+  it('reads the wall time in the zone of that day, across a daylight-saving change', () => {
+    // The day after Paris sprang forward (2026-03-29): yesterday 17:00 was already summer time.
+    const after = Date.UTC(2026, 2, 30, 12);
+    expect(parseTime('yesterday 17:00', after, '--since', { zone: paris }).toISOString()).toBe('2026-03-29T15:00:00.000Z');
+    expect(parseTime('yesterday', after, '--since', { zone: paris }).toISOString()).toBe('2026-03-28T23:00:00.000Z');
+  });
+
+  it('reads a bare weekday forward with future (--until friday)', () => {
+    expect(parseTime('friday', now, '--until', { zone: paris, future: true }).toISOString()).toBe('2026-12-03T23:00:00.000Z');
+  });
+
+  it('keeps the strict forms and their errors: the forgiving reading comes only after them', () => {
+    expect(parseTime('yesterday', now, '--since', { zone: paris }).toISOString()).toBe('2026-11-27T23:00:00.000Z');
+    expect(() => parseTime('2026-13-01', now, '--since', { zone: paris })).toThrow(/no such month/);
+  });
+
+  const unread = ['may', 'next blursday', 'yesterday-ish', '03/04/2026', 'yesterday and today', 'soon'];
+  it.each(unread)('%j is not guessed at: a usage error that shows the forms', (text) => {
+    expect(() => parseTime(text, now, '--since', { zone: paris })).toThrow(UsageError);
+    expect(() => parseTime(text, now, '--since', { zone: paris })).toThrow(/cannot read/);
+  });
+});
+
 describe('server dates', () => {
   it('toServerDate floors to the second, in UTC, without a zone', () => {
     expect(toServerDate(new Date('2026-08-20T12:34:56.999Z'))).toBe('2026-08-20T12:34:56');

@@ -3,10 +3,10 @@
  * `configDir` (what KITSU_TAIL_CONFIG_DIR points at). Tests of other commands then run with
  * `env: { KITSU_TAIL_CONFIG_DIR: configDir }` and are logged in, as a user would be.
  */
-import { PassThrough } from 'node:stream';
 import { afterAll, expect } from 'vitest';
 import type { Context, GlobalOptions } from '../../src/context.js';
 import type { Sandbox, SandboxUser } from '../../src/sandbox/types.js';
+import { testContext } from './context.js';
 import { runCli, tempConfigDir, type CliResult } from './run-cli.js';
 
 export async function loginAs(sandbox: Sandbox, user: SandboxUser, configDir: string, profile?: string): Promise<void> {
@@ -33,21 +33,8 @@ export function contextFor(
   env: Record<string, string | undefined>,
   globals: Partial<GlobalOptions> = {},
 ): { ctx: Context; stderr: () => string } {
-  const stderr = new PassThrough();
-  let text = '';
-  stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-  const stdin = new PassThrough();
-  stdin.end();
-  const ctx: Context = {
-    stdout: new PassThrough(),
-    stderr,
-    stdin,
-    env,
-    clock: { now: () => Date.now() },
-    signal: new AbortController().signal,
-    globals: { color: 'never', verbose: false, quiet: false, insecure: false, ...globals },
-  };
-  return { ctx, stderr: () => text };
+  const ctx = testContext({ env, globals: { color: 'never', ...globals } });
+  return { ctx, stderr: ctx.err };
 }
 
 /** A fresh config folder per call, all removed after the test file. */

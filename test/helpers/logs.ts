@@ -3,11 +3,10 @@
  * session: KITSU_HOST + KITSU_TOKEN, nothing saved), and the server's log as the tests
  * compare it.
  */
-import { PassThrough } from 'node:stream';
-import type { Context } from '../../src/context.js';
 import { openSession } from '../../src/kitsu/session.js';
 import type { Session } from '../../src/kitsu/types.js';
 import type { Role, Sandbox, StoredEvent } from '../../src/sandbox/types.js';
+import { testContext } from './context.js';
 import { tempConfigDir } from './run-cli.js';
 
 /** The environment that logs in as a new bot of `role`, for runCli or a spawned process. */
@@ -19,15 +18,7 @@ export function botEnv(sandbox: Sandbox, role: Role, configDir: string): Record<
 /** An open session as a new bot of `role`; close it with `done()`. */
 export async function botSession(sandbox: Sandbox, role: Role = 'admin'): Promise<{ session: Session; done: () => Promise<void> }> {
   const config = tempConfigDir();
-  const ctx: Context = {
-    stdout: new PassThrough(),
-    stderr: new PassThrough(),
-    stdin: new PassThrough(),
-    env: botEnv(sandbox, role, config.dir),
-    clock: { now: () => Date.now() },
-    signal: new AbortController().signal,
-    globals: { color: 'never', verbose: false, quiet: true, insecure: false },
-  };
+  const ctx = testContext({ env: botEnv(sandbox, role, config.dir), globals: { color: 'never', quiet: true } });
   const session = await openSession(ctx);
   return {
     session,

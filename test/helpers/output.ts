@@ -1,48 +1,10 @@
 /**
- * Helpers for the output tests: a Context with in-memory streams that can act as a terminal,
- * and records to write.
+ * Helpers for the output tests: records to write, and the capture streams of context.ts
+ * (build the Context itself with testContext()).
  */
-import { PassThrough } from 'node:stream';
-import type { Context, GlobalOptions, OutStream } from '../../src/context.js';
 import type { EventRecord } from '../../src/core/record.js';
 
-export interface FakeStream extends PassThrough {
-  isTTY?: boolean;
-  columns?: number;
-  /** Everything written so far (the stream is read as it is written). */
-  text(): string;
-}
-
-/** A stream that keeps what is written to it; `tty` makes it look like a terminal. */
-export function captureStream(options: { tty?: boolean; columns?: number } = {}): FakeStream {
-  const stream = new PassThrough() as FakeStream;
-  const chunks: string[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
-  if (options.tty) Object.assign(stream, { isTTY: true, columns: options.columns });
-  stream.text = () => chunks.join('');
-  return stream;
-}
-
-export interface FakeContextOptions {
-  stdout?: OutStream;
-  stderr?: OutStream;
-  env?: Record<string, string | undefined>;
-  now?: () => number;
-  signal?: AbortSignal;
-  globals?: Partial<GlobalOptions>;
-}
-
-export function fakeContext(options: FakeContextOptions = {}): Context {
-  return {
-    stdout: options.stdout ?? captureStream(),
-    stderr: options.stderr ?? captureStream(),
-    stdin: new PassThrough(),
-    env: options.env ?? {},
-    clock: { now: options.now ?? (() => Date.now()) },
-    signal: options.signal ?? new AbortController().signal,
-    globals: { color: 'auto', verbose: false, quiet: false, insecure: false, ...options.globals },
-  };
-}
+export { captureStream } from './context.js';
 
 /** A log record; `overrides` replace any field. */
 export function sampleRecord(overrides: Partial<EventRecord> = {}): EventRecord {

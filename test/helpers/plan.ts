@@ -31,7 +31,7 @@ export async function planOf(argv: string[], options: PlanOfOptions = {}): Promi
   const code = await run(
     argv,
     { stdout, stderr, stdin, env: {}, clock: { now: () => now }, signal: new AbortController().signal },
-    (command, plan) => {
+    async ({ command, plan }) => {
       planned = { command, plan };
     },
   );

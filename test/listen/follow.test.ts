@@ -2,9 +2,7 @@
  * follow() called as `logs --follow` calls it: after a history the caller printed itself,
  * with `printedBefore` marking the seam, while the sandbox keeps producing events.
  */
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Context } from '../../src/context.js';
 import type { EventRecord } from '../../src/core/record.js';
 import { parsePatterns } from '../../src/core/patterns.js';
 import { InterruptedError } from '../../src/errors.js';
@@ -14,6 +12,7 @@ import { follow, type FollowOptions, type FollowSummary } from '../../src/listen
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { botEnv, compareWithLog, waitUntil } from '../helpers/listen.js';
+import { testContext, type TestContext } from '../helpers/context.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
 
 let sandbox: Sandbox;
@@ -27,20 +26,8 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-function contextFor(env: Record<string, string>, signal: AbortSignal): Context & { err: () => string } {
-  const stderr = new PassThrough();
-  let err = '';
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  return {
-    stdout: new PassThrough(),
-    stderr,
-    stdin: new PassThrough(),
-    env,
-    clock: { now: () => Date.now() },
-    signal,
-    globals: { color: 'never', verbose: false, quiet: false, insecure: false },
-    err: () => err,
-  };
+function contextFor(env: Record<string, string>, signal: AbortSignal): TestContext {
+  return testContext({ env, signal, globals: { color: 'never' } });
 }
 
 it('continues a printed history with printedBefore: every stored event once, across the seam', async () => {

@@ -4,13 +4,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Context } from '../../src/context.js';
 import type { EventRecord } from '../../src/core/record.js';
 import { createExecRunner } from '../../src/listen/exec.js';
 import { SerialQueue } from '../../src/listen/serial-queue.js';
 import { Reporter } from '../../src/output/reporter.js';
+import { testContext } from '../helpers/context.js';
 import { until } from '../helpers/output.js';
 
 function record(n: number): EventRecord {
@@ -27,19 +27,8 @@ function alive(pid: number): boolean {
 }
 
 function contextWithStderr(): { ctx: Context; reporter: Reporter; err: () => string } {
-  const stderr = new PassThrough();
-  let err = '';
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const ctx: Context = {
-    stdout: new PassThrough(),
-    stderr,
-    stdin: new PassThrough(),
-    env: { PATH: process.env.PATH },
-    clock: { now: () => Date.now() },
-    signal: new AbortController().signal,
-    globals: { color: 'never', verbose: false, quiet: false, insecure: false },
-  };
-  return { ctx, reporter: new Reporter(stderr, { quiet: false, verbose: false, color: false }), err: () => err };
+  const ctx = testContext({ env: { PATH: process.env.PATH }, globals: { color: 'never' } });
+  return { ctx, reporter: new Reporter(ctx.stderr, { quiet: false, verbose: false, color: false }), err: ctx.err };
 }
 
 describe('SerialQueue', () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ColorMode } from '../../src/context.js';
 import { shouldColor } from '../../src/output/color.js';
 import { createRecordWriter } from '../../src/output/writer.js';
-import { captureStream, fakeContext, sampleRecord } from '../helpers/output.js';
+import { testContext } from '../helpers/context.js';
+import { captureStream, sampleRecord } from '../helpers/output.js';
 
 describe('shouldColor', () => {
   // [--color, env, stream is a terminal, expected]
@@ -36,7 +37,7 @@ describe('the table follows the colour rules', () => {
   ];
   it.each(cases)('--color %s with %j, terminal %s → colour %s', async (color, env, tty, expected) => {
     const stdout = captureStream({ tty, columns: 200 });
-    const writer = createRecordWriter(fakeContext({ stdout, env, globals: { color } }), { format: 'table' });
+    const writer = createRecordWriter(testContext({ stdout, env, globals: { color } }), { format: 'table' });
     await writer.write(sampleRecord());
     await writer.end();
     expect(stdout.text().includes('\u001b[')).toBe(expected);
@@ -45,7 +46,7 @@ describe('the table follows the colour rules', () => {
   it('never colours the machine formats', async () => {
     for (const format of ['ndjson', 'json', 'csv'] as const) {
       const stdout = captureStream({ tty: true });
-      const writer = createRecordWriter(fakeContext({ stdout, globals: { color: 'always', format } }));
+      const writer = createRecordWriter(testContext({ stdout, globals: { color: 'always', format } }));
       await writer.write(sampleRecord());
       await writer.end();
       expect(stdout.text()).not.toContain('\u001b');

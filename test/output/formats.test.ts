@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EventRecord, LoginRecord } from '../../src/core/record.js';
 import { csvField, eventCsvRenderer, formatNdjson, jsonArrayRenderer, loginCsvRenderer } from '../../src/output/formats.js';
 import { createLoginWriter, createRecordWriter } from '../../src/output/writer.js';
-import { captureStream, fakeContext, sampleRecord } from '../helpers/output.js';
+import { testContext } from '../helpers/context.js';
+import { captureStream, sampleRecord } from '../helpers/output.js';
 
 /** A strict RFC 4180 reader, to check what the writer produced (CRLF records, "" escapes). */
 function parseCsv(text: string): string[][] {
@@ -49,7 +50,7 @@ function parseCsv(text: string): string[][] {
 
 async function render(format: 'ndjson' | 'json' | 'csv', records: EventRecord[]): Promise<string> {
   const stdout = captureStream();
-  const writer = createRecordWriter(fakeContext({ stdout }), { format });
+  const writer = createRecordWriter(testContext({ stdout }), { format });
   for (const record of records) await writer.write(record);
   await writer.end();
   return stdout.text();
@@ -142,7 +143,7 @@ describe('writeMany', () => {
     const outputs: string[] = [];
     for (const many of [false, true]) {
       const stdout = captureStream();
-      const writer = createRecordWriter(fakeContext({ stdout, now: () => Date.parse('2026-11-29T12:00:00Z') }), { format });
+      const writer = createRecordWriter(testContext({ stdout, now: () => Date.parse('2026-11-29T12:00:00Z') }), { format });
       await writer.write(sampleRecord({ id: 'first' }));
       if (many) await writer.writeMany!(records);
       else for (const record of records) await writer.write(record);
@@ -162,7 +163,7 @@ describe('login records', () => {
     const outputs: Record<string, string> = {};
     for (const format of ['ndjson', 'json', 'csv', 'table'] as const) {
       const stdout = captureStream();
-      const writer = createLoginWriter(fakeContext({ stdout, now: () => Date.parse('2026-11-29T12:00:00Z') }), {
+      const writer = createLoginWriter(testContext({ stdout, now: () => Date.parse('2026-11-29T12:00:00Z') }), {
         format,
         names: { project: () => undefined, person: (id) => (id === 'u1' ? 'Alice Martin' : undefined) },
       });

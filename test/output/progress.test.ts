@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createProgress } from '../../src/output/progress.js';
 import { reporterFor } from '../../src/output/reporter.js';
-import { captureStream, fakeContext, until } from '../helpers/output.js';
+import { testContext } from '../helpers/context.js';
+import { captureStream, until } from '../helpers/output.js';
 
 const ERASE = '\r\u001b[2K';
 
-function setup(options: { stderrTTY?: boolean; stdoutTTY?: boolean; quiet?: boolean } = {}) {
+function setup(options: { stderrTTY?: boolean; stdoutTTY?: boolean; quiet?: boolean; columns?: number } = {}) {
   let now = 1_000_000;
-  const stderr = captureStream({ tty: options.stderrTTY ?? true, columns: 60 });
+  const stderr = captureStream({ tty: options.stderrTTY ?? true, columns: options.columns ?? 60 });
   const stdout = captureStream({ tty: options.stdoutTTY ?? false });
-  const ctx = fakeContext({ stderr, stdout, now: () => now, globals: { quiet: options.quiet ?? false } });
+  const ctx = testContext({ stderr, stdout, now: () => now, globals: { quiet: options.quiet ?? false } });
   return { ctx, stderr, advance: (ms: number) => (now += ms) };
 }
 
@@ -23,6 +24,14 @@ describe('progress', () => {
     progress.done();
     expect(stderr.text()).toBe(`${ERASE}exporting: 10 events · 1 page${ERASE}exporting: 12,345 events · 13 pages · 6,173/s${ERASE}`);
     expect(stderr.text()).not.toContain('\n');
+  });
+
+  it('cuts the line with … to leave the last column free on a narrow terminal', () => {
+    const { ctx, stderr } = setup({ columns: 20 });
+    const progress = createProgress(ctx, 'reading the event log');
+    progress.update({ events: 12_345, pages: 13 });
+    expect(stderr.text()).toBe(`${ERASE}reading the event …`);
+    progress.done();
   });
 
   it('says 1 event and 1 page, 0 events and 0 pages', () => {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { reporterFor } from '../../src/output/reporter.js';
-import { captureStream, fakeContext } from '../helpers/output.js';
+import { testContext } from '../helpers/context.js';
+import { captureStream } from '../helpers/output.js';
 
 describe('the reporter', () => {
   it('writes to stderr only, cleaned of what the server may have slipped into a message', () => {
     const stderr = captureStream({ tty: true });
     const stdout = captureStream();
-    const reporter = reporterFor(fakeContext({ stderr, stdout, globals: { color: 'always', verbose: true } }));
+    const reporter = reporterFor(testContext({ stderr, stdout, globals: { color: 'always', verbose: true } }));
     reporter.info('project \u001b]0;pwned\u0007Big\rBuck');
     reporter.warn('server said: \u001b[2Jgone');
     reporter.verbose('GET /api/data/events/last\nline two\u0007');
@@ -21,7 +22,7 @@ describe('the reporter', () => {
 
   it('hides info under --quiet but never a warning, and redacts tokens', () => {
     const stderr = captureStream();
-    const reporter = reporterFor(fakeContext({ stderr, globals: { quiet: true } }));
+    const reporter = reporterFor(testContext({ stderr, globals: { quiet: true } }));
     reporter.info('connected');
     reporter.verbose('GET /');
     reporter.warnOnce('k', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl refused');
@@ -31,13 +32,13 @@ describe('the reporter', () => {
 
   it('starts the Ctrl-C summary on its own line on a terminal (after the echoed ^C), not in a pipe', () => {
     const tty = captureStream({ tty: true });
-    reporterFor(fakeContext({ stderr: tty })).afterInterrupt('stopped: 3 events');
+    reporterFor(testContext({ stderr: tty })).afterInterrupt('stopped: 3 events');
     expect(tty.text()).toBe('\nstopped: 3 events\n');
     const pipe = captureStream();
-    reporterFor(fakeContext({ stderr: pipe })).afterInterrupt('stopped: 3 events');
+    reporterFor(testContext({ stderr: pipe })).afterInterrupt('stopped: 3 events');
     expect(pipe.text()).toBe('stopped: 3 events\n');
     const quiet = captureStream({ tty: true });
-    reporterFor(fakeContext({ stderr: quiet, globals: { quiet: true } })).afterInterrupt('stopped');
+    reporterFor(testContext({ stderr: quiet, globals: { quiet: true } })).afterInterrupt('stopped');
     expect(quiet.text()).toBe('');
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { escapeJsonForTerminal, sanitizeForTerminal } from '../../src/output/sanitize.js';
 import { createRecordWriter } from '../../src/output/writer.js';
-import { captureStream, fakeContext, sampleRecord } from '../helpers/output.js';
+import { testContext } from '../helpers/context.js';
+import { captureStream, sampleRecord } from '../helpers/output.js';
 import { pick, seededRandom } from '../helpers/core.js';
 
 // What a terminal may act on: ESC, the C1 controls, BEL, CR, BS and friends, DEL, bidi overrides.
@@ -67,7 +68,7 @@ describe('hostile payloads through the writer', () => {
   it('the table shows no escape sequence but its own colours', async () => {
     for (const color of ['always', 'never'] as const) {
       const stdout = captureStream({ tty: true, columns: 200 });
-      const writer = createRecordWriter(fakeContext({ stdout, globals: { color } }), {
+      const writer = createRecordWriter(testContext({ stdout, globals: { color } }), {
         names: { project: () => 'Evil\u001b]0;x\u0007 Project', person: () => 'Mallory\rAdmin' },
       });
       await writer.write(record);
@@ -85,7 +86,7 @@ describe('hostile payloads through the writer', () => {
 
   it('ndjson on a terminal is inert and still the same JSON', async () => {
     const stdout = captureStream({ tty: true });
-    const writer = createRecordWriter(fakeContext({ stdout }), { format: 'ndjson' });
+    const writer = createRecordWriter(testContext({ stdout }), { format: 'ndjson' });
     await writer.write(record);
     await writer.end();
     expect(stdout.text()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
@@ -94,7 +95,7 @@ describe('hostile payloads through the writer', () => {
 
   it('ndjson in a pipe is byte for byte JSON.stringify', async () => {
     const stdout = captureStream();
-    const writer = createRecordWriter(fakeContext({ stdout }), { format: 'ndjson' });
+    const writer = createRecordWriter(testContext({ stdout }), { format: 'ndjson' });
     await writer.write(record);
     await writer.end();
     expect(stdout.text()).toBe(`${JSON.stringify(record)}\n`);
@@ -103,7 +104,7 @@ describe('hostile payloads through the writer', () => {
   it('csv on a terminal drops the controls; in a pipe it keeps the data intact', async () => {
     for (const tty of [true, false]) {
       const stdout = captureStream({ tty });
-      const writer = createRecordWriter(fakeContext({ stdout }), { format: 'csv' });
+      const writer = createRecordWriter(testContext({ stdout }), { format: 'csv' });
       await writer.write(record);
       await writer.end();
       if (tty) expect(stdout.text().replace(/\r\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);

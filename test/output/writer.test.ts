@@ -3,22 +3,23 @@ import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { InterruptedError, OutputClosedError } from '../../src/errors.js';
 import { createLoginWriter, createRecordWriter, resolveFormat } from '../../src/output/writer.js';
-import { captureStream, fakeContext, sampleRecord, until } from '../helpers/output.js';
+import { testContext } from '../helpers/context.js';
+import { captureStream, sampleRecord, until } from '../helpers/output.js';
 
 describe('resolveFormat', () => {
   it('is table on a terminal and ndjson in a pipe, unless the user chose', () => {
-    expect(resolveFormat(fakeContext({ stdout: captureStream({ tty: true }) }))).toBe('table');
-    expect(resolveFormat(fakeContext({ stdout: captureStream() }))).toBe('ndjson');
-    expect(resolveFormat(fakeContext({ stdout: captureStream({ tty: true }), globals: { format: 'ndjson' } }))).toBe('ndjson');
-    expect(resolveFormat(fakeContext({ stdout: captureStream(), globals: { format: 'csv' } }))).toBe('csv');
+    expect(resolveFormat(testContext({ stdout: captureStream({ tty: true }) }))).toBe('table');
+    expect(resolveFormat(testContext({ stdout: captureStream() }))).toBe('ndjson');
+    expect(resolveFormat(testContext({ stdout: captureStream({ tty: true }), globals: { format: 'ndjson' } }))).toBe('ndjson');
+    expect(resolveFormat(testContext({ stdout: captureStream(), globals: { format: 'csv' } }))).toBe('csv');
     // The stream asked about wins over stdout (an --output file is never a terminal).
-    expect(resolveFormat(fakeContext({ stdout: captureStream({ tty: true }) }), captureStream())).toBe('ndjson');
+    expect(resolveFormat(testContext({ stdout: captureStream({ tty: true }) }), captureStream())).toBe('ndjson');
   });
 
   it('writes the table on a terminal and ndjson in a pipe by default', async () => {
     for (const tty of [true, false]) {
       const stdout = captureStream({ tty, columns: 200 });
-      const writer = createRecordWriter(fakeContext({ stdout, globals: { color: 'never' } }));
+      const writer = createRecordWriter(testContext({ stdout, globals: { color: 'never' } }));
       await writer.write(sampleRecord());
       await writer.end();
       if (tty) expect(stdout.text()).toMatch(/^\d\d:\d\d:01 {3}task:status-changed/m);
@@ -31,7 +32,7 @@ describe('the table on a terminal of unknown width', () => {
   // A pty whose size was never set (`script -qc … /dev/null`) reports 0 columns.
   it.each([0, undefined])('prints whole lines when the terminal reports %s columns', async (columns) => {
     const stdout = captureStream({ tty: true, columns });
-    const ctx = fakeContext({ stdout, globals: { color: 'never' } });
+    const ctx = testContext({ stdout, globals: { color: 'never' } });
     const events = createRecordWriter(ctx);
     await events.write(sampleRecord());
     await events.end();
@@ -47,7 +48,7 @@ describe('the table on a terminal of unknown width', () => {
 describe('streaming', () => {
   it('hands each record to the stream as soon as it is written', async () => {
     const stdout = captureStream();
-    const writer = createRecordWriter(fakeContext({ stdout }), { format: 'json' });
+    const writer = createRecordWriter(testContext({ stdout }), { format: 'json' });
     await writer.write(sampleRecord({ id: 'first' }));
     await until(() => stdout.text().includes('"first"'), 'the first record');
     expect(stdout.text()).toBe(`[\n${JSON.stringify(sampleRecord({ id: 'first' }))}`);
@@ -56,7 +57,7 @@ describe('streaming', () => {
 
   it('waits for a slow reader instead of buffering: 200k records into a paused stream', async () => {
     const stream = new PassThrough({ highWaterMark: 16 * 1024 });
-    const writer = createRecordWriter(fakeContext(), { stream, format: 'ndjson' });
+    const writer = createRecordWriter(testContext(), { stream, format: 'ndjson' });
     const line = `${JSON.stringify(sampleRecord())}\n`;
     const total = 200_000;
     let written = 0;
@@ -86,7 +87,7 @@ describe('streaming', () => {
   it('a Ctrl-C while waiting for a slow reader rejects the write and closes the JSON array', async () => {
     const controller = new AbortController();
     const stream = new PassThrough({ highWaterMark: 1024 });
-    const writer = createRecordWriter(fakeContext({ signal: controller.signal }), { stream, format: 'json' });
+    const writer = createRecordWriter(testContext({ signal: controller.signal }), { stream, format: 'json' });
     let failure: unknown;
     const producer = (async () => {
       try {
@@ -113,7 +114,7 @@ describe('json stays valid when the command ends early', () => {
   it.each([0, 3])('after %i records and a Ctrl-C, even if end() is never called', async (n) => {
     const controller = new AbortController();
     const stdout = captureStream();
-    const writer = createRecordWriter(fakeContext({ stdout, signal: controller.signal }), { format: 'json' });
+    const writer = createRecordWriter(testContext({ stdout, signal: controller.signal }), { format: 'json' });
     for (let i = 0; i < n; i += 1) await writer.write(sampleRecord({ id: `e${i}` }));
     controller.abort(new InterruptedError());
     await until(() => stdout.text().endsWith('\n'), 'the closing bracket');
@@ -125,7 +126,7 @@ describe('json stays valid when the command ends early', () => {
 
   it('after an error that is not an interrupt, through end() in a finally', async () => {
     const stdout = captureStream();
-    const writer = createRecordWriter(fakeContext({ stdout }), { format: 'json' });
+    const writer = createRecordWriter(testContext({ stdout }), { format: 'json' });
     await expect(
       (async () => {
         try {
@@ -147,7 +148,7 @@ describe('a reader that goes away', () => {
       stdio: ['pipe', 'ignore', 'inherit'],
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const writer = createRecordWriter(fakeContext(), { stream: child.stdin, format: 'ndjson' });
+    const writer = createRecordWriter(testContext(), { stream: child.stdin, format: 'ndjson' });
     await writer.write(sampleRecord());
     await exited;
     let failure: unknown;
@@ -162,7 +163,7 @@ describe('a reader that goes away', () => {
 
   it('a destroyed stream: OutputClosedError, before and while waiting', async () => {
     const stream = new PassThrough({ highWaterMark: 256 });
-    const writer = createRecordWriter(fakeContext(), { stream, format: 'ndjson' });
+    const writer = createRecordWriter(testContext(), { stream, format: 'ndjson' });
     let pending: Promise<void> = Promise.resolve();
     while (!stream.writableNeedDrain) pending = writer.write(sampleRecord());
     stream.destroy();
@@ -180,7 +181,7 @@ describe('a reader that goes away', () => {
 
   it('an error emitted by the stream rejects instead of going unhandled', async () => {
     const stream = failingStream('EPIPE', 'write EPIPE');
-    const writer = createRecordWriter(fakeContext(), { stream, format: 'ndjson' });
+    const writer = createRecordWriter(testContext(), { stream, format: 'ndjson' });
     await writer.write(sampleRecord()).catch(() => undefined);
     await until(() => stream.destroyed, 'the stream to be destroyed');
     await expect(writer.write(sampleRecord())).rejects.toBeInstanceOf(OutputClosedError);
@@ -195,7 +196,7 @@ describe('a reader that goes away', () => {
         failLater = () => callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
       },
     });
-    const writer = createRecordWriter(fakeContext(), { stream, format: 'ndjson' });
+    const writer = createRecordWriter(testContext(), { stream, format: 'ndjson' });
     // Room to spare: the write resolves at once and nobody listens to the stream any more.
     await writer.write(sampleRecord());
     failLater!();
@@ -206,7 +207,7 @@ describe('a reader that goes away', () => {
 
   it('a stream that fails otherwise (disk full) is exit 1 with the reason', async () => {
     const stream = failingStream('ENOSPC', 'ENOSPC: no space left on device');
-    const writer = createRecordWriter(fakeContext(), { stream, format: 'ndjson' });
+    const writer = createRecordWriter(testContext(), { stream, format: 'ndjson' });
     await writer.write(sampleRecord()).catch(() => undefined);
     const failure = await writer.end().then(
       () => undefined,

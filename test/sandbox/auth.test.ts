@@ -1,5 +1,5 @@
 /**
- * Login, tokens, refresh, logout and bots as Zou answers them (kitsu-protocol.md §1 and §7).
+ * Login, tokens, refresh, logout and bots as Zou answers them (src/kitsu/README.md, Authentication).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/sandbox/totp.js';
@@ -270,7 +270,7 @@ describe('lifetimes, expiry and revocation', () => {
   });
 });
 
-describe('bots (§1.8, §7)', () => {
+describe('bots (src/kitsu/README.md, Authentication)', () => {
   it('a bot token never expires, reads the API and the stream, cannot refresh and gets 403 on logout', async () => {
     const bot = sb.control.createBot('admin');
     const claims = claimsOf(bot.token);

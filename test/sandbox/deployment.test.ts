@@ -1,5 +1,5 @@
 /**
- * Deployment shapes the field has (DESIGN.md): HTTPS with a studio's own CA, and a sub-path
+ * Deployment shapes the field has (src/kitsu/README.md, Addresses): HTTPS with a studio's own CA, and a sub-path
  * install with the API under `/kitsu/api` and the stream under `/kitsu/socket.io`.
  */
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Older Zou versions on request, per the version table of kitsu-protocol.md §3.1.
+ * Older Zou versions on request, per the table in src/kitsu/README.md, Versions.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';

@@ -1,5 +1,5 @@
 /**
- * `GET /api/data/events/last` and its neighbours as Zou answers them (kitsu-protocol.md §3):
+ * `GET /api/data/events/last` and its neighbours as Zou answers them (src/kitsu/README.md, Event log):
  * paging, the second-truncation pitfalls, strict dates, filters, permissions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

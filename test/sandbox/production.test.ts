@@ -1,6 +1,6 @@
 /**
  * The generated production and the routes that turn its ids into names; the write routes a
- * script uses to make real events happen (§4, §7).
+ * script uses to make real events happen (src/kitsu/README.md, Production data).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox, StoredEvent } from '../../src/sandbox/types.js';
@@ -142,7 +142,7 @@ describe('write routes', () => {
     expect((await call(sb, `data/projects/${sb.projects[0]!.id}/asset-types/${typeId}/assets/new`, { token: artist, body: { name: 'X' } })).status).toBe(403);
   });
 
-  it('answers 405 to a method a route does not have: data/asset-types is read-only (§7)', async () => {
+  it('answers 405 to a method a route does not have: data/asset-types is read-only', async () => {
     expect((await call(sb, 'data/asset-types', { token: admin, body: { name: 'X' } })).status).toBe(405);
     expect((await call(sb, 'data/projects', { token: admin, method: 'DELETE' })).status).toBe(405);
   });

@@ -1,5 +1,5 @@
 /**
- * The event stream as socket.io-client 4 sees it against Zou (kitsu-protocol.md §2): header or
+ * The event stream as socket.io-client 4 sees it against Zou (src/kitsu/README.md, Event stream): header or
  * cookie auth at the handshake only, the DISCONNECT-then-CONNECT_ERROR refusal, one flat
  * argument per event broadcast to every socket, and what is and is not stored.
  */

@@ -28,7 +28,7 @@ describe('the program', () => {
   it.each([[['version']], [['--version', '--verbose']], [['-V', '-v']]])('%j prints the version, Node.js, the platform and the Zou versions', async (argv) => {
     const result = await runCli(argv);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^kitsu-tail \d+\.\d+\.\d+\nNode\.js    \d+\.\d+\.\d+\nplatform   \w+ \w+\nZou        0\.19\.0 to 1\.0\.\d+\n$/);
+    expect(result.stdout).toMatch(/^kitsu-tail \d+\.\d+\.\d+\nNode\.js {4}\d+\.\d+\.\d+\nplatform {3}\w+ \w+\nZou {8}0\.19\.0 to 1\.0\.\d+\n$/);
     expect(result.stdout).toContain(process.versions.node);
   });
 

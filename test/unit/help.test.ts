@@ -47,7 +47,7 @@ describe('kitsu-tail --help', () => {
     expect(examples.length).toBeGreaterThanOrEqual(2);
     expect(examples.length).toBeLessThanOrEqual(4);
     const text = await help(path);
-    expect(text).toMatch(/\nExamples:\n(  \$ .*\n      .*\n)+$/);
+    expect(text).toMatch(/\nExamples:\n( {2}\$ .*\n {6}.*\n)+$/);
     for (const example of examples) {
       expect(example.line).toMatch(/kitsu-tail/);
       expect(text).toContain(`$ ${example.line}`);

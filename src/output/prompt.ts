@@ -3,6 +3,11 @@
  * Questions go to stderr (stdout is for results); answers come from stdin one line each, so
  * `--password-stdin` and a later code prompt can share it. On a real terminal a hidden
  * answer is read in raw mode, echoing nothing, with backspace and Ctrl-C handled here.
+ *
+ * Not @clack/prompts or @inquirer/password, tried on this module's tests: clack read the
+ * password but swallowed the two-factor code typed after it, drew a frame with cursor moves
+ * instead of `Password: `, showed a mask per key (the password's length) and toggled raw
+ * mode five times; inquirer (eleven packages) closed with ExitPromptError before answering.
  */
 import type { Context, InStream, OutStream } from '../context.js';
 import { InterruptedError, UsageError } from '../errors.js';

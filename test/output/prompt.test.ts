@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLineReader } from '../../src/kitsu/prompt.js';
+import { createLineReader } from '../../src/output/prompt.js';
 import { InterruptedError, UsageError } from '../../src/errors.js';
 
 function streams(tty = false) {
