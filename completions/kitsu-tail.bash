@@ -6,7 +6,7 @@
 _kitsu_tail() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="" path="" word i
   # Flags whose next word is their value, not a command.
-  local valued=" --profile --format --color --ca-file --host --event-host --email --token --otp --exclude --project --person --since --count --idle-timeout --until --exec --forward-to --max-reconnects --after --before --limit --checkpoint --output --port --rate --seed --events --emulate "
+  local valued=" --profile --format --color --ca-file --host --event-host --email --token --otp --exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --entity --task-type --status --where --fields --after --before --limit --checkpoint --output --count-by --top --port --rate --seed --events --emulate --state "
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     if [[ $word == -* ]]; then
@@ -25,7 +25,7 @@ _kitsu_tail() {
   case "$prev" in
     --format) COMPREPLY=($(compgen -W "table ndjson json csv" -- "$cur")); return ;;
     --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    --ca-file|--checkpoint|--output) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --ca-file|--checkpoint|--output|--state) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   [[ $valued == *" $prev "* ]] && return 0
 
@@ -53,16 +53,16 @@ _kitsu_tail() {
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "listen")
-      options="--exclude --project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "logs")
-      options="--exclude --since --after --until --before --only-files --project --person --limit --all --reverse --follow --checkpoint --output --logins --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --since --after --until --before --only-files --project --person --limit --all --reverse --follow --max-reconnects --checkpoint --output --logins --names --stats --count-by --top --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "sandbox")
-      options="--port --rate --seed --events --emulate --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "demo")
-      options="--exclude --project --person --since --count --idle-timeout --until --exec --forward-to --no-backfill --max-reconnects --port --rate --seed --events --emulate --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "completion")
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"

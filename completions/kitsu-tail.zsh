@@ -181,9 +181,19 @@ _kitsu_tail_listen() {
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
     '--until[end at this time: 18:00, '\''in 2h'\'' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)]:time: ' \
     '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
+    '--exec-on-error[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
+    '--forward-secret[sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET]:secret: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
+    '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
+    '*--entity[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
+    '*--task-type[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
+    '*--status[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
+    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '--no-headers[no header line in the table and CSV views]' \
+    '--utc[times in UTC instead of local time]' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -211,9 +221,21 @@ _kitsu_tail_logs() {
     '--all[every event in range, however many]' \
     '--reverse[newest first]' \
     '--follow[after the history, keep printing live events]' \
+    '--max-reconnects[with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)]:n: ' \
     '--checkpoint[resume from this state file and record where this run stopped]:file:_files' \
     '--output[append records to this file (exactly once with --checkpoint)]:file:_files' \
     '--logins[page the login log instead of the event log (admin only)]' \
+    '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
+    '--stats[a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)]' \
+    '--count-by[count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id]:key: ' \
+    '--top[rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)]:n: ' \
+    '*--entity[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
+    '*--task-type[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
+    '*--status[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
+    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '--no-headers[no header line in the table and CSV views]' \
+    '--utc[times in UTC instead of local time]' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -234,6 +256,7 @@ _kitsu_tail_sandbox() {
     '--seed[seed of the generated production (default: 1)]:n: ' \
     '--events[events of history to generate, 0 to 1000000 (default: 1000)]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
+    '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -256,14 +279,25 @@ _kitsu_tail_demo() {
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
     '--until[end at this time: 18:00, '\''in 2h'\'' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)]:time: ' \
     '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
+    '--exec-on-error[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
+    '--forward-secret[sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET]:secret: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
     '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
+    '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
+    '*--entity[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
+    '*--task-type[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
+    '*--status[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
+    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '--no-headers[no header line in the table and CSV views]' \
+    '--utc[times in UTC instead of local time]' \
     '--port[port on 127.0.0.1, 0 picks a free one (default: 0)]:n: ' \
     '--rate[live events a second (default: 2)]:n: ' \
     '--seed[seed of the generated production (default: 1)]:n: ' \
     '--events[events of history to generate, 0 to 1000000 (default: 200)]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
+    '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \

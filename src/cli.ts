@@ -3,7 +3,7 @@
  * src/commands/, and is the one place that turns errors into text and exit codes.
  *
  * Command bodies live in src/commands/<verb>.ts and are imported only when that command
- * runs, so `--help` and `--version` never pay for socket.io-client, undici or conf.
+ * runs, so `--help` and `--version` never pay for socket.io-client or conf.
  */
 import { CommanderError, type Command, type OptionValues } from '@commander-js/extra-typings';
 import { systemClock, type CommandModule, type Context, type Deps, type GlobalOptions } from './context.js';
@@ -67,7 +67,7 @@ export function createProgram(deps: Deps, execute: Execute = runPlanned): Progra
 
   /**
    * The action of `command`: loads src/commands/<verb>.js on first use (so that --help never
-   * pays for socket.io-client, undici or conf), plans, then runs. The module's plan must take
+   * pays for socket.io-client or conf), plans, then runs. The module's plan must take
    * exactly the options `command` declares, or this does not compile.
    */
   function wire<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues, Plan>(

@@ -9,7 +9,7 @@
  * declaration), which is where its checks go. See src/README.md.
  *
  * This module stays light: `--help` and `--version` load it, and nothing here may import
- * socket.io-client, undici or conf (test/e2e/startup.test.ts).
+ * socket.io-client or conf (test/e2e/startup.test.ts).
  */
 import { Argument, Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 
@@ -129,7 +129,7 @@ export type ListenOptions = OptionsOf<typeof declareListen>;
 
 /** Plan: planLogs in src/logs/plan.ts. */
 export function declareLogs(program: Program) {
-  return program
+  const command = program
     .command('logs')
     .description('search and export the stored event log, oldest first')
     .argument('[patterns...]', PATTERNS_HELP)
@@ -149,9 +149,15 @@ export function declareLogs(program: Program) {
     .option('--all', 'every event in range, however many')
     .option('--reverse', 'newest first')
     .option('--follow', 'after the history, keep printing live events')
+    .option('--max-reconnects <n>', 'with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)', nonNegativeInt('--max-reconnects'))
     .option('--checkpoint <file>', 'resume from this state file and record where this run stopped')
     .option('--output <file>', 'append records to this file (exactly once with --checkpoint)')
-    .option('--logins', 'page the login log instead of the event log (admin only)');
+    .option('--logins', 'page the login log instead of the event log (admin only)')
+    .option('--names', 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns')
+    .option('--stats', 'a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)')
+    .option('--count-by <key>', 'count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id')
+    .option('--top <n>', 'rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)', positiveInt('--top'));
+  return withShapeOptions(withSearchOptions(command));
 }
 export type LogsOptions = OptionsOf<typeof declareLogs>;
 
@@ -212,7 +218,7 @@ export type VersionOptions = OptionsOf<typeof declareVersion>;
 function withListenOptions<Args extends unknown[], Opts extends Record<string, unknown>, Globals extends Record<string, unknown>>(
   command: Command<Args, Opts, Globals>,
 ) {
-  return command
+  const listen = command
     .option('--exclude <pattern>', EXCLUDE_HELP, collect)
     .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
     .option(
@@ -228,9 +234,52 @@ function withListenOptions<Args extends unknown[], Opts extends Record<string, u
       '--exec <command>',
       'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr',
     )
+    .option(
+      '--exec-on-error <policy>',
+      'when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)',
+    )
     .option('--forward-to <url>', 'POST each record as JSON to this local web hook')
+    .option(
+      '--forward-secret <secret>',
+      'sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET',
+    )
     .option('--no-backfill', 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)')
-    .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'));
+    .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'))
+    .option('--names', 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns');
+  return withShapeOptions(withSearchOptions(listen));
+}
+
+/** What an event is about, and any field: the same grammar for logs, listen and demo (plans in src/search/plan.ts). */
+function withSearchOptions<Args extends unknown[], Opts extends Record<string, unknown>, Globals extends Record<string, unknown>>(
+  command: Command<Args, Opts, Globals>,
+) {
+  return command
+    .option(
+      '--entity <name|id>',
+      "only events about this asset, shot, sequence or episode: its own, its tasks', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)",
+      collect,
+    )
+    .option('--task-type <name|id>', 'only events about tasks of this type: Animation, Modeling … (repeatable)', collect)
+    .option(
+      '--status <name|id>',
+      "only events that name this task status: a status change's new status, the status a comment set: wfa, wip, done … (repeatable)",
+      collect,
+    )
+    .option(
+      '--where <field=value>',
+      'only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)',
+      collect,
+    );
+}
+
+/** Columns, headers and times of the table and CSV views (src/output/shape.ts). */
+function withShapeOptions<Args extends unknown[], Opts extends Record<string, unknown>, Globals extends Record<string, unknown>>(
+  command: Command<Args, Opts, Globals>,
+) {
+  return command
+    .option('--fields <list>', 'the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)')
+    .option('--no-headers', 'no header line in the table and CSV views')
+    .option('--utc', 'times in UTC instead of local time');
 }
 
 /** The flags `sandbox` and `demo` share. */
@@ -245,7 +294,8 @@ function withSandboxOptions<Args extends unknown[], Opts extends Record<string, 
     .option('--rate <n>', `live events a second (default: ${defaults.rate})`, rate)
     .option('--seed <n>', 'seed of the generated production (default: 1)', nonNegativeInt('--seed'))
     .option('--events <n>', `events of history to generate, 0 to ${MAX_SANDBOX_EVENTS} (default: ${defaults.events})`, sandboxEvents)
-    .option('--emulate <version>', 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62');
+    .option('--emulate <version>', 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62')
+    .option('--state <dir>', 'keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)');
 }
 
 // Value parsers: commander turns their InvalidArgumentError into a usage error (exit 2).

@@ -41,7 +41,8 @@ export async function run(ctx: Context, { listen: listenPlan, sandbox: sandboxOp
     };
     const session = await openSession(demoCtx);
     try {
-      await runListen(ctx, session, listenPlan);
+      // The sandbox's ids die with it: nothing worth keeping in the profile's name cache.
+      await runListen(ctx, session, listenPlan, { nameCache: false });
     } finally {
       await session.close();
     }

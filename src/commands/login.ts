@@ -104,6 +104,7 @@ export async function run(ctx: Context, options: LoginPlan): Promise<void> {
         ...events,
         user: proven.user,
         serverVersion,
+        serverCheckedAt: new Date(ctx.clock.now()).toISOString(),
         accessToken: proven.accessToken,
         ...(proven.refreshToken ? { refreshToken: proven.refreshToken } : {}),
         bot: proven.bot,

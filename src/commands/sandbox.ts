@@ -31,6 +31,10 @@ export function planSandbox(
   };
   const seed = options.seed ?? defaults.seed;
   if (seed !== undefined) plan.seed = seed;
+  if (options.state !== undefined) {
+    if (options.state.trim() === '') throw new UsageError('--state needs a folder', 'such as --state ~/.cache/kitsu-sandbox');
+    plan.state = options.state;
+  }
   if (options.emulate !== undefined) {
     try {
       emulationOf(options.emulate);

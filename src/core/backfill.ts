@@ -18,10 +18,10 @@
  *   stays able to absorb its live twin for a short grace period after it was read, provided
  *   the row is recent enough to have been published while we were connected.
  *
- * Identical events (same name, same data) less than the tolerance apart across a reconnect
- * are told apart by count only, which needs every row of those seconds: the follow engine
- * therefore reads the recent seconds once more a little later (src/listen/follow.ts), and a
- * row that no live event is left for is printed then.
+ * This is the fast path, right for events that are unique around a gap. Identical events
+ * (same name, same data) near each other are told apart by count only, which needs every row
+ * and live event of a stretch cut cleanly at both ends: src/core/reconcile.ts counts them, and
+ * the follow engine leaves such rows to it.
  */
 import type { EventRecord } from './record.js';
 

@@ -6,21 +6,25 @@
  *
  * The order of things, each step safe to be killed after:
  * 1. take the checkpoint's lock (overlapping cron runs: the later one waits a few seconds,
- *    then leaves the export to the running one; see lock.ts);
+ *    then leaves the export to the running one; see src/store/lock.ts);
  * 2. read the checkpoint (refusing one of another host, profile, account, filter or file);
  * 3. cut the output back to the length the checkpoint committed (what a killed run
  *    appended after its last commit goes), or, on a first run, commit its current length
  *    before appending anything;
  * 4. read from a little before the checkpoint's position, skipping ids it already holds
- *    (see src/core/checkpoint.ts for why), and append whole windows of rows;
+ *    (see src/core/checkpoint.ts for why), and append whole windows of rows. A position
+ *    ahead of the server's clock (edited by hand, or the server's clock set back) is said on
+ *    stderr and moved back to that clock, the rows already in the output skipped by id;
  * 5. every so often and at the end: flush the output to disk, then replace the checkpoint
- *    atomically with the new length, position and recent ids.
+ *    atomically with the new length, position and recent ids. The position is never past
+ *    what the server has shown (see LogWindowBatch.readThrough): not a future --until.
  * Without --output, rows go to stdout and the checkpoint advances once, after stdout took
  * them all: a killed run is repeated, never skipped.
  */
 import { resolve } from 'node:path';
 import {
   advance,
+  OVERLAP_SECONDS,
   newCheckpoint,
   RecentIds,
   resumeSecond,
@@ -34,8 +38,9 @@ import { secondOf } from '../core/seconds.js';
 import type { Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
 import { formatNdjson } from '../output/writer.js';
-import { onFile, OutputFile, readCheckpointFile, writeCheckpointFile } from './files.js';
-import { lockCheckpoint } from './lock.js';
+import { committedIdsSince, onFile, OutputFile, readCheckpointFile, removeLeftTemporaries, writeCheckpointFile } from './files.js';
+import { lockCheckpoint } from '../store/lock.js';
+import { sameFile } from './same-file.js';
 
 /** Commit at least this often (a long first export killed midway keeps most of its work). */
 const COMMIT_EVERY_MS = 2_000;
@@ -53,6 +58,8 @@ export interface ExportRequest<R extends LogRow> {
   /** Whether --since was given (it only matters on a first run). */
   sinceGiven: boolean;
   read(from: number | undefined, to: number | undefined): AsyncIterable<LogWindowBatch<R>>;
+  /** The server's clock now, in whole seconds; null when its answers carry no Date. */
+  serverSecond(): Promise<number | null>;
   /** Where records go without --output. */
   writer?: RecordWriter<R>;
   reporter: Reporter;
@@ -72,13 +79,20 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
   const identity: CheckpointIdentity = { ...request.identity, output: outputPath };
   const { reporter } = request;
 
+  if (outputPath !== null && (await onFile('--output', outputPath, () => sameFile(checkpointPath, outputPath)))) {
+    throw new UsageError(
+      `--checkpoint ${request.checkpointPath} and --output ${request.outputPath} are the same file: the checkpoint would replace the events`,
+      'give the checkpoint a file of its own, such as state.json beside the output',
+    );
+  }
   const atCheckpoint = <T>(work: () => Promise<T>) => onFile('--checkpoint', checkpointPath, work);
   const atOutput = <T>(work: () => Promise<T>) => onFile('--output', outputPath!, work);
-  const taken = await atCheckpoint(() => lockCheckpoint(checkpointPath, { now: () => ctx.clock.now(), signal: ctx.signal }));
+  const taken = await atCheckpoint(() => lockCheckpoint(checkpointPath, { now: () => ctx.clock.now(), signal: ctx.signal, warn: (m) => reporter.warn(m) }));
   if ('busy' in taken) return { added: 0, skippedFor: taken.busy };
   const { lock } = taken;
   let output: OutputFile | null = null;
   try {
+    await atCheckpoint(() => removeLeftTemporaries(checkpointPath));
     let state = await atCheckpoint(() => readCheckpointFile(checkpointPath));
     if (state) {
       const why = mismatch(state, identity);
@@ -110,6 +124,22 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
     }
 
     const recent = new RecentIds(state.recent);
+    if (state.position !== null) {
+      const server = await request.serverSecond();
+      if (server !== null && state.position > server) {
+        // Trusting it would skip every row the server writes until its clock gets there.
+        const from = Math.max(state.start ?? -Infinity, server - OVERLAP_SECONDS);
+        reporter.warn(
+          `the checkpoint's position ${isoSecond(state.position)} is ahead of the server's clock (${isoSecond(server)}): ` +
+            `it was edited, or the server's clock was set back; reading again from ${isoSecond(from)}` +
+            (output ? `, skipping the events already in ${outputPath}` : ', so events printed since then may be printed again'),
+        );
+        if (output) {
+          for (const { id, second } of await atOutput(() => committedIdsSince(outputPath!, output!.length, from))) recent.add(id, second);
+        }
+        state = { ...state, position: server };
+      }
+    }
     let readThrough: number | null = null;
     let added = 0;
     let uncommitted = 0;
@@ -173,6 +203,8 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
     await lock.release();
   }
 }
+
+const isoSecond = (second: number): string => new Date(second * 1000).toISOString().replace('.000Z', 'Z');
 
 /** Records all at hand in one write where the writer can, else one by one. */
 export async function writeAll<R>(writer: RecordWriter<R>, records: readonly R[]): Promise<void> {

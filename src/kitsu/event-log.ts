@@ -31,6 +31,7 @@ import {
   type LogRoute,
   type LogWindowBatch,
   type PagerSettings,
+  PAGE_SIZE,
 } from './log-pager.js';
 import type { Query, Session } from './types.js';
 
@@ -90,8 +91,20 @@ export function matchesQuery(record: EventRecord, query: LogQuery): boolean {
   return true;
 }
 
+/**
+ * Whether every row the server returns for `query` is kept: no filter the client applies
+ * after the server, and no `since`, whose second before is read and dropped (see readWindows).
+ */
+function keepsEveryRow(query: LogQuery): boolean {
+  const patterns = query.filter ? query.filter.include.length + query.filter.exclude.length : 0;
+  return patterns === 0 && !query.onlyFiles && !query.projectIds?.length && !query.personIds?.length && !query.since;
+}
+
 function settingsFor(session: Session, query: LogQuery, options: ReadLogOptions): PagerSettings<EventRecord> {
   const caps = capabilitiesOf(session.serverVersion);
+  // `logs --limit 1` asks for one row, not a thousand; with filters a small page could hold
+  // no match and cost a request per row, so pages stay full-size then.
+  const small = options.wanted !== undefined && keepsEveryRow(query) ? Math.min(Math.max(1, options.wanted), PAGE_SIZE) : undefined;
   return {
     http: session.http,
     caps,
@@ -100,6 +113,7 @@ function settingsFor(session: Session, query: LogQuery, options: ReadLogOptions)
     signal: options.signal,
     onPage: options.onPage,
     onWarning: options.onWarning,
+    ...(small !== undefined ? { pageSize: small } : {}),
   };
 }
 
@@ -182,7 +196,7 @@ export async function* readLogWindows(
   const own = ownProjectReads(settings, query);
   if (!own) {
     for await (const batch of readWindowsOldestFirst(settings, toSecond(query.since), toSecond(query.until))) {
-      yield { rows: batch.rows.filter((r) => matchesQuery(r, query)), readThrough: batch.readThrough };
+      yield { ...batch, rows: batch.rows.filter((r) => matchesQuery(r, query)) };
     }
     return;
   }
@@ -200,13 +214,13 @@ export async function* readLogWindows(
     let pending = await ownRows.next();
     for await (const batch of readWindowsOldestFirst(settings, from, to)) {
       const inWindow: EventRecord[][] = [];
-      for (; !pending.done && secondOf(pending.value[0]!) < batch.readThrough; pending = await ownRows.next()) {
+      for (; !pending.done && secondOf(pending.value[0]!) < batch.end; pending = await ownRows.next()) {
         inWindow.unshift(pending.value.reverse());
       }
       const rows = batch.rows.filter((r) => matchesQuery(r, query)).reverse();
       const merged: EventRecord[] = [];
       for await (const record of withOwnProjectRows(rows, inWindow.values(), own, query)) merged.push(record);
-      yield { rows: merged.reverse(), readThrough: batch.readThrough };
+      yield { ...batch, rows: merged.reverse() };
     }
   } finally {
     await ownRows.return(undefined);

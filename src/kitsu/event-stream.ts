@@ -16,7 +16,7 @@ import { sleep } from '../core/sleep.js';
 import type { Clock } from '../context.js';
 import { AuthError, CliError, NetworkError } from '../errors.js';
 import { tlsFailure } from './tls.js';
-import { createStreamAgent } from './proxy.js';
+import { createStreamAgent, PROXY_FAILED } from './proxy.js';
 import type { Session } from './types.js';
 
 const EVENTS_NAMESPACE = '/events';
@@ -307,7 +307,8 @@ export function describeConnectError(error: Error & { description?: unknown; con
     if (status) return `HTTP ${status[1]}`;
     const tls = code ? tlsFailure(code, message ?? code, host) : null;
     if (tls) return tls.message;
-    if (code) return CONNECT_FAILURES[code] ?? code;
+    // A tunnel's message already says what the proxy did, in words.
+    if (code && code !== PROXY_FAILED) return CONNECT_FAILURES[code] ?? code;
     if (message) return message;
   }
   return error.message;

@@ -1,6 +1,5 @@
 /**
- * The one HTTP client for the Kitsu REST API (undici, loaded only by the code that talks to a
- * server): keep-alive connections, time-outs, bounded retries with jittered back-off for
+ * The one HTTP client for the Kitsu REST API (on Node's http modules, see transport.ts): keep-alive connections, time-outs, bounded retries with jittered back-off for
  * requests that are safe to send again, proxies from the environment, TLS verified by
  * default, `--verbose` request lines, and the exit-code mapping of src/README.md.
  *
@@ -8,16 +7,16 @@
  * body of a 400); `errorForResponse` turns a non-2xx answer into the CliError to throw.
  */
 import { plainServerWords } from '../output/plain-words.js';
-import { toolVersion } from '../version.js';
-import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError, UsageError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
-import { tlsFailure, trustedContext } from './tls.js';
+import { tlsFailure } from './tls.js';
 import type { HttpProxy, Query, TlsSettings } from './types.js';
-import { describeProxy, proxyFor } from './proxy.js';
+import { createStreamAgent, describeProxy, PROXY_FAILED, proxyFor } from './proxy.js';
+import { BODY_TIMEOUT, CONNECT_TIMEOUT, createTransport, HEADERS_TIMEOUT, type TransportResponse } from './transport.js';
 import { malformedTokenMessage } from './token-shape.js';
 import { backoffDelay } from '../core/backoff.js';
 import { parseDuration } from '../core/time.js';
+import { toolVersion } from '../version.js';
 
 export interface Timeouts {
   /** TCP and TLS connection set-up. */
@@ -101,6 +100,8 @@ export interface ApiResponse {
   location?: string;
   /** The Retry-After header, in ms, when the answer gave one that reads. */
   retryAfterMs?: number;
+  /** The server's clock when it answered (its Date header), ms since the epoch. */
+  serverTime?: number;
 }
 
 export interface ApiClient {
@@ -116,16 +117,14 @@ const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 // These redirects turn a POST into a GET; only 307 and 308 keep the method and body.
 const METHOD_KEEPING_REDIRECT = new Set([307, 308]);
 // The request never reached the server: safe to send again whatever the method.
-const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', CONNECT_TIMEOUT, 'EHOSTUNREACH', 'ENETUNREACH']);
 // The request may have reached the server: only idempotent requests go again.
 const MAYBE_SENT = new Set([
   'ECONNRESET',
   'EPIPE',
   'ETIMEDOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
+  HEADERS_TIMEOUT,
+  BODY_TIMEOUT,
   'KITSU_TAIL_DEADLINE',
 ]);
 
@@ -237,12 +236,12 @@ interface NetworkFailure {
   peer?: string;
 }
 
-/** The system or undici code of a failure, looking through `cause` chains. */
+/** The system or transport code of a failure, looking through `cause` chains. */
 function networkFailureOf(error: unknown): NetworkFailure {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
     const { code, address, hostname } = current as NodeJS.ErrnoException & { address?: string; hostname?: string };
-    if (code && code !== 'UND_ERR_CONNECT' && !/^ERR_INVALID/.test(code)) return { code, message: current.message, peer: address ?? hostname };
+    if (code && !/^ERR_INVALID/.test(code)) return { code, message: current.message, peer: address ?? hostname };
     current = (current as Error & { cause?: unknown }).cause;
   }
   return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error) };
@@ -250,17 +249,16 @@ function networkFailureOf(error: unknown): NetworkFailure {
 
 /** Failures of the proxy itself, which must not read as if Kitsu were down. */
 function proxyError(failure: NetworkFailure, proxy: HttpProxy, host: string): CliError | null {
-  const where = describeProxy(proxy);
-  const refusedWith = /^Proxy response \((\d+)\)/.exec(failure.message)?.[1];
-  if (refusedWith) {
-    return new NetworkError(
-      `${where} refused to connect to ${host} with ${refusedWith}`,
-      refusedWith === '407' ? `put the proxy's user and password in ${proxy.variable}` : `ask whoever runs the proxy, or add ${host} to NO_PROXY`,
-    );
-  }
-  if (failure.peer?.replace(/^\[|\]$/g, '') !== proxy.url.hostname.replace(/^\[|\]$/g, '')) return null;
-  const reason = failure.code === 'ECONNREFUSED' ? 'connection refused' : failure.code === 'ENOTFOUND' ? 'no such name in DNS' : failure.message;
-  return new NetworkError(`cannot reach ${where}: ${reason}`, `check ${proxy.variable}, or add ${host} to NO_PROXY if Kitsu is reachable without it`);
+  if (failure.code !== PROXY_FAILED) return null;
+  const refusedWith = / with (\d{3})$/.exec(failure.message)?.[1];
+  const hint = refusedWith === '407'
+    ? `put the proxy's user and password in ${proxy.variable}`
+    : refusedWith
+      ? `ask whoever runs the proxy, or add ${host} to NO_PROXY`
+      : `check ${proxy.variable}, or add ${host} to NO_PROXY if Kitsu is reachable without it`;
+  // The tunnel names host:port; the REST client names the host as the user gave it.
+  const message = refusedWith ? `${describeProxy(proxy)} refused to connect to ${host} with ${refusedWith}` : failure.message;
+  return new NetworkError(message, hint);
 }
 
 function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, proxy: HttpProxy | undefined): CliError {
@@ -275,11 +273,11 @@ function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, pr
       return new NetworkError(`cannot find the host ${host} (no such name in DNS)`, 'check the spelling of the host');
     case 'ECONNREFUSED':
       return new NetworkError(`cannot reach ${host}: connection refused${tries}`, 'check the host and port, and that Kitsu is running');
-    case 'UND_ERR_CONNECT_TIMEOUT':
+    case CONNECT_TIMEOUT:
     case 'ETIMEDOUT':
       return new NetworkError(`cannot reach ${host}: the connection timed out${tries}`, 'check the host, your network and any firewall or proxy');
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
+    case HEADERS_TIMEOUT:
+    case BODY_TIMEOUT:
       return new NetworkError(`${host} did not answer in time${tries}`, 'the server or the network is slow or down; try again later');
     case 'KITSU_TAIL_DEADLINE':
       return new NetworkError(
@@ -287,8 +285,6 @@ function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, pr
         `the server or the network is slow, or the answer trickles in; try again later, or allow longer with ${REQUEST_TIMEOUT_VARIABLE}=5m`,
       );
     case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-    case 'UND_ERR_CLOSED':
     case 'EPIPE':
       return new NetworkError(
         `${host} closed the connection${tries}`,
@@ -380,7 +376,6 @@ function nestedDeeperThan(value: unknown, limit: number): boolean {
 }
 
 export async function createApiClient(options: ApiClientOptions): Promise<ApiClient> {
-  const { Agent, ProxyAgent } = await import('undici');
   const timeouts = { ...DEFAULT_TIMEOUTS, ...requestTimeoutFrom(options.env), ...options.timeouts };
   const retries = options.retries ?? 3;
   const baseMs = options.retryBaseMs ?? 250;
@@ -389,20 +384,9 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
   const { reporter } = options;
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
 
-  const secureContext = trustedContext(options.tls);
-  const tlsOptions = { rejectUnauthorized: options.tls.rejectUnauthorized, ...(secureContext ? { secureContext } : {}) };
-  const agentOptions = {
-    connect: { timeout: timeouts.connectMs, ...tlsOptions },
-    headersTimeout: timeouts.headersMs,
-    bodyTimeout: timeouts.bodyMs,
-    ...(options.keepAlive === false ? { pipelining: 0 } : {}),
-  };
-  // Decided here, as for the event stream, rather than by undici's EnvHttpProxyAgent, whose
-  // NO_PROXY ignored a '*' among other names.
+  // Decided by proxy.ts, as for the event stream: loopback is never proxied, NO_PROXY=* works.
   const proxy = proxyFor(apiUrl, options.env);
-  const dispatcher: Dispatcher = proxy
-    ? new ProxyAgent({ ...agentOptions, uri: proxy.url.href, requestTls: tlsOptions })
-    : new Agent(agentOptions);
+  const transport = createTransport(createStreamAgent(apiUrl, options.tls, proxy, options.keepAlive !== false), timeouts);
   if (proxy) reporter.verbose(`http: using the proxy from the environment for ${host}`);
 
   const basePath = apiUrl.pathname.replace(/\/+$/, '');
@@ -410,7 +394,7 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
   /** `GET /api/data/events/last`: how messages name a route (without its query). */
   const routeOf = (method: string, target: URL): string => `${method} ${target.pathname}`;
 
-  async function readText(response: Dispatcher.ResponseData, route: string): Promise<string> {
+  async function readText(response: TransportResponse, route: string): Promise<string> {
     const declared = Number(response.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBodyBytes) {
       response.body.destroy();
@@ -429,7 +413,7 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
     return Buffer.concat(chunks, size).toString('utf8');
   }
 
-  /** One exchange, bounded as a whole by `totalMs` besides undici's bounds on silences. */
+  /** One exchange, bounded as a whole by `totalMs` besides the transport's bounds on silences. */
   async function attempt(request: ApiRequest, target: URL, signal: AbortSignal | undefined): Promise<ApiResponse> {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
     if (request.token) headers.authorization = `Bearer ${request.token}`;
@@ -450,18 +434,20 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
     const started = performance.now();
     try {
       const path = `${target.pathname}${target.search}`;
-      const response = await dispatcher.request({ origin: target.origin, path, method: request.method, headers, body, signal: bounded.signal });
+      const response = await transport.request({ origin: target.origin, path, method: request.method, headers, body, signal: bounded.signal });
       const text = await readText(response, route);
       const ms = Math.round(performance.now() - started);
       reporter.verbose(`http: ${request.method} ${path} ${response.statusCode} ${ms}ms`);
       const contentType = String(response.headers['content-type'] ?? '');
-      const { location } = response.headers;
+      const { location, date } = response.headers;
       const retryAfterMs = retryAfter(response.headers['retry-after']);
+      const serverTime = typeof date === 'string' ? Date.parse(date) : Number.NaN;
       const head = {
         status: response.statusCode,
         contentType,
         ...(typeof location === 'string' ? { location } : {}),
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        ...(Number.isFinite(serverTime) ? { serverTime } : {}),
       };
       if (text.trim() === '' && response.statusCode >= 200 && response.statusCode < 300) {
         return { ...head, body: undefined, json: true, snippet: '' };
@@ -481,7 +467,7 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
       }
       return { ...head, body: parsed, json: true, snippet: '' };
     } catch (error) {
-      // undici ends the request with the abort's reason, or with its own AbortError.
+      // The transport ends the request with an AbortError whose cause is the abort's reason.
       if (bounded.signal.reason instanceof DeadlineError && !signal?.aborted) throw bounded.signal.reason;
       throw error;
     } finally {
@@ -506,7 +492,7 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
   }
 
   async function send(request: ApiRequest): Promise<ApiResponse> {
-    // undici refuses such a header before sending: that is a bad token, not a network failure.
+    // Node refuses such a header before sending: that is a bad token, not a network failure.
     const malformed = request.token !== undefined && malformedTokenMessage(request.token, 'use');
     if (malformed) throw new AuthError(malformed);
     const signals = [options.signal, request.signal].filter((s): s is AbortSignal => s !== undefined);
@@ -554,6 +540,6 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
   return {
     apiUrl: options.apiUrl.replace(/\/+$/, ''),
     send,
-    close: () => dispatcher.close(),
+    close: () => transport.close(),
   };
 }

@@ -46,7 +46,7 @@ export async function* readLoginLogWindows(
 ): AsyncGenerator<LogWindowBatch<LoginRecord>> {
   const settings = settingsFor(session, query, options);
   for await (const batch of readWindowsOldestFirst(settings, toSecond(query.since), toSecond(query.until))) {
-    yield { rows: batch.rows.filter((r) => matches(r, query)), readThrough: batch.readThrough };
+    yield { ...batch, rows: batch.rows.filter((r) => matches(r, query)) };
   }
 }
 

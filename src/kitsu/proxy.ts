@@ -3,10 +3,10 @@
  * HTTPS_PROXY for https (HTTP_PROXY when it is unset), HTTP_PROXY for http, NO_PROXY for the
  * exceptions, and never for loopback, which a proxy could not reach.
  *
- * undici tunnels the REST calls through the chosen proxy itself. socket.io-client knows no
- * proxies, but in Node it hands an `agent` to both of its transports (engine.io-client 6.6
- * passes it to `ws` for the websocket and, through xmlhttprequest-ssl, to http(s).request for
- * polling), so the stream gets an Agent whose connections are CONNECT tunnels.
+ * Both go through one kind of Agent whose connections are CONNECT tunnels: the REST client
+ * hands it to http(s).request (transport.ts), and socket.io-client, which knows no proxies,
+ * hands it to both of its transports (engine.io-client 6.6 passes it to `ws` for the
+ * websocket and, through xmlhttprequest-ssl, to http(s).request for polling).
  *
  * Our own tunnel rather than https-proxy-agent: swapped in, it failed 2 of the 5 tests of
  * test/listen/transport-proxy.test.ts (its Agent drops the agent's TLS options, so --ca-file
@@ -79,6 +79,9 @@ export function describeProxy(proxy: HttpProxy): string {
   return `the proxy ${proxy.url.host} (${proxy.variable})`;
 }
 
+/** The code of a tunnel that could not be opened; its message names the proxy and why. */
+export const PROXY_FAILED = 'PROXY_FAILED';
+
 // What a tunnel may take to open; the stream's own connection time-out is the same.
 const TUNNEL_TIMEOUT_MS = 20_000;
 const MAX_PROXY_ANSWER = 16_384;
@@ -99,7 +102,8 @@ function openTunnel(proxy: HttpProxy, host: string, port: number, tunnels: Set<D
     let answer = Buffer.alloc(0);
     const fail = (message: string) => {
       socket.destroy();
-      reject(new Error(message));
+      // The code tells the REST client that the words are already about the proxy.
+      reject(Object.assign(new Error(message), { code: PROXY_FAILED }));
     };
     const onError = (error: NodeJS.ErrnoException) => {
       const reason = error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'no such name in DNS' : error.message;
@@ -172,11 +176,11 @@ function tunnelThrough<T extends HttpAgent>(agent: T, proxy: HttpProxy, secure: 
  * client (trustedContext) and, when the environment names a proxy for it, a tunnel through
  * that proxy. End it with `destroy()`.
  */
-export function createStreamAgent(target: URL, tls: TlsSettings, proxy: HttpProxy | undefined): HttpAgent {
+export function createStreamAgent(target: URL, tls: TlsSettings, proxy: HttpProxy | undefined, keepAlive = false): HttpAgent {
   const secure = target.protocol === 'https:';
   const secureContext = trustedContext(tls);
   const agent = secure
-    ? new HttpsAgent({ rejectUnauthorized: tls.rejectUnauthorized, ...(secureContext ? { secureContext } : {}) })
-    : new HttpAgent();
+    ? new HttpsAgent({ keepAlive, rejectUnauthorized: tls.rejectUnauthorized, ...(secureContext ? { secureContext } : {}) })
+    : new HttpAgent({ keepAlive });
   return proxy ? tunnelThrough(agent, proxy, secure) : agent;
 }

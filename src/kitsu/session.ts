@@ -48,7 +48,16 @@ export interface ResolvedLogin extends KitsuAddress, EventAddress {
   store?: ProfileStore;
   /** The TLS choice saved with the profile this login comes from, if any. */
   savedTls?: ProfileTls;
+  /** The server's version as the profile last saw it, and when (ms since the epoch). */
+  savedServer?: { version: string; checkedAtMs: number };
 }
+
+/**
+ * How long a profile's record of the server's version is trusted. Reading it costs a request
+ * (`GET /api/`) that every one-shot command paid; servers are upgraded far less often than
+ * daily, and `kitsu-tail login` reads it afresh.
+ */
+export const SERVER_VERSION_TTL_MS = 24 * 3600 * 1000;
 
 /** The TLS choice saved with a profile (see tlsSettingsFor). */
 export function savedTlsOf(name: string, profile: StoredProfile): ProfileTls {
@@ -80,7 +89,30 @@ function fromProfile(name: string, profile: StoredProfile, store: ProfileStore):
     user: profile.user,
     store,
     savedTls: savedTlsOf(name, profile),
+    ...(profile.serverCheckedAt ? { savedServer: { version: profile.serverVersion, checkedAtMs: Date.parse(profile.serverCheckedAt) } } : {}),
   };
+}
+
+/** The server's version: the profile's when it is recent enough, else read and saved again. */
+async function serverVersionFor(login: ResolvedLogin, client: ApiClient, nowMs: number, reporter: Reporter): Promise<string> {
+  const saved = login.savedServer;
+  if (saved && nowMs - saved.checkedAtMs >= 0 && nowMs - saved.checkedAtMs < SERVER_VERSION_TTL_MS) return saved.version;
+  const version = await probeKitsu(client, login.root);
+  if (login.store) {
+    try {
+      await login.store.update((data) => {
+        const profile = data.profiles[login.profileName];
+        // Only the profile this login came from: it may have been pointed elsewhere meanwhile.
+        if (profile?.apiUrl !== login.apiUrl) return;
+        profile.serverVersion = version;
+        profile.serverCheckedAt = new Date(nowMs).toISOString();
+      });
+    } catch (error) {
+      // The version is known for this run; failing to remember it must not fail the command.
+      reporter.verbose(`store: could not save the server's version (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  return version;
 }
 
 function eventOverride(ctx: Context): EventAddress | undefined {
@@ -288,7 +320,10 @@ function createKitsuHttp(client: ApiClient, tokens: TokenKeeper, login: Resolved
     if (isExpiredAnswer(response) && tokens.renewable) {
       response = await client.send({ ...request, token: await tokens.renewFrom(token) });
     }
-    if (response.status >= 200 && response.status < 300 && response.json) return response.body as T;
+    if (response.status >= 200 && response.status < 300 && response.json) {
+      if (response.serverTime !== undefined) options?.onServerTime?.(response.serverTime);
+      return response.body as T;
+    }
     const error = errorForResponse(response, request, client.apiUrl);
     if (error instanceof AuthError) throw new AuthError(error.message, sessionHint(login));
     throw error;
@@ -301,7 +336,8 @@ function createKitsuHttp(client: ApiClient, tokens: TokenKeeper, login: Resolved
 
 /**
  * The session of the login this command uses (see the top of this file). Checks that the host
- * is a Kitsu API and reads its version; does not check the token (the first request does).
+ * is a Kitsu API and reads its version, unless the profile read it within the last day (see
+ * SERVER_VERSION_TTL_MS); does not check the token (the first request does).
  * Throws AuthError (exit 3, hint `kitsu-tail login`) when there is no login at all.
  */
 export async function openSession(ctx: Context): Promise<AuthSession> {
@@ -312,7 +348,7 @@ export async function openSession(ctx: Context): Promise<AuthSession> {
   const client = await createApiClient({ apiUrl: login.apiUrl, tls, env: ctx.env, reporter, signal: ctx.signal });
   let serverVersion: string;
   try {
-    serverVersion = await probeKitsu(client, login.root);
+    serverVersion = await serverVersionFor(login, client, ctx.clock.now(), reporter);
   } catch (error) {
     await client.close();
     throw error;

@@ -132,7 +132,8 @@ export function tlsFailure(code: string, message: string, host: string): Network
       "pass --ca-file with your studio's CA certificate, or --insecure to skip the check",
     );
   }
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+  // Node's https says EPROTO with OpenSSL's reason where undici said the specific code.
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && /wrong version number/i.test(message))) {
     return new NetworkError(`${host} does not speak TLS on that port`, 'if the server speaks plain http, give the host as http://…');
   }
   if (code === 'EPROTO' || /^ERR_SSL_|^ERR_TLS_/.test(code)) {

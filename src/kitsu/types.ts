@@ -8,6 +8,11 @@ export type Query = Record<string, string | number | boolean | readonly string[]
 
 export interface RequestOptions {
   signal?: AbortSignal;
+  /**
+   * Called with the server's clock (the Date header of its 2xx answer, ms since the epoch),
+   * when it sent one: what an export may record as read, since the server has shown it.
+   */
+  onServerTime?: (ms: number) => void;
 }
 
 /**

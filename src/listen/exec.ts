@@ -48,8 +48,27 @@ function holdsNul(record: EventRecord): boolean {
   return [record.name, record.project_id, record.id, record.created_at].some((text) => text?.includes('\0'));
 }
 
-export function createExecRunner(ctx: Context, command: string, reporter: Reporter, limit = EXEC_QUEUE_LIMIT): EventRunner {
+export interface ExecRunner extends EventRunner {
+  /** Commands that failed so far. */
+  readonly failed: number;
+}
+
+/** `--exec-on-error`: go on with the next event (default), or end the run at the first failure. */
+export interface ExecFailurePolicy {
+  stop: boolean;
+  /** Called once, at the first failure, when `stop`. */
+  onStop(reason: string): void;
+}
+
+export function createExecRunner(
+  ctx: Context,
+  command: string,
+  reporter: Reporter,
+  limit = EXEC_QUEUE_LIMIT,
+  policy: ExecFailurePolicy = { stop: false, onStop: () => undefined },
+): ExecRunner {
   let running: ChildProcess | null = null;
+  let failed = 0;
   const inherited = inheritedEnvironment(ctx.env);
 
   /** Runs the command once; null when it succeeded, else what went wrong. */
@@ -86,14 +105,20 @@ export function createExecRunner(ctx: Context, command: string, reporter: Report
     });
   }
 
-  return createRunner({
+  const runner = createRunner({
     label: '--exec',
     consumer: 'the command',
     limit,
     reporter,
     handle: async (record) => {
       const outcome = await runOnce(record);
-      if (outcome !== null) reporter.warn(`--exec: ${outcome} for ${record.name} (${record.created_at}); going on`);
+      if (outcome === null) return;
+      failed += 1;
+      if (policy.stop) {
+        if (failed === 1) policy.onStop(`--exec: ${outcome} for ${record.name} (${record.created_at}); stopped (--exec-on-error stop)`);
+        return;
+      }
+      reporter.warn(`--exec: ${outcome} for ${record.name} (${record.created_at}); going on`);
     },
     abort: () => {
       if (!running) return;
@@ -104,6 +129,7 @@ export function createExecRunner(ctx: Context, command: string, reporter: Report
       running.unref();
     },
   });
+  return Object.defineProperty(runner, 'failed', { get: () => failed, enumerable: true }) as ExecRunner;
 }
 
 function stopProcessGroup(child: ChildProcess): void {

@@ -6,12 +6,14 @@
  *   while live events wait in a buffer; rows that were also received live are printed once
  *   (as the row), and then the buffer is let go: nothing missed or repeated at the seam.
  * - After every reconnect the log is read from shortly before the disconnect, and rows that
- *   were not printed live are printed with source "backfill" (src/core/backfill.ts decides);
- *   a second, quiet read of those seconds, once they are settled, corrects identical events by count.
+ *   were not printed live are printed with source "backfill" (src/core/backfill.ts decides at
+ *   once); quiet counting reads follow until src/core/reconcile.ts can count each gap exactly,
+ *   and print what identical events made the first decision miss.
  * - While the stream cannot be reached at all, the log is polled instead, until it is back.
  */
 import { plainDisconnectReason } from '../output/plain-words.js';
-import { BackfillLedger, type LiveMark } from '../core/backfill.js';
+import { BackfillLedger } from '../core/backfill.js';
+import { Reconciler } from '../core/reconcile.js';
 import { recordFromLive } from '../core/normalize.js';
 import type { EventFilter } from '../core/patterns.js';
 import { isAboutOneOf } from '../core/person-filter.js';
@@ -23,6 +25,8 @@ import { ONLY_FILES_EVENTS, readLog, type LogQuery } from '../kitsu/event-log.js
 import { runEventStream, type RetryInfo } from '../kitsu/event-stream.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
+import { CatchUpScheduler, type ReadKind } from './catch-up.js';
+import { Seam } from './seam.js';
 import { SerialQueue } from './serial-queue.js';
 import { setLongTimeout, type LongTimeout } from './long-timeout.js';
 
@@ -36,6 +40,15 @@ export interface FollowOptions {
    */
   personIds?: string[];
   onlyFiles?: boolean;
+  /**
+   * What the client applies beyond the above (--where, --entity, --task-type, --status):
+   * `quick` drops what the record alone rules out as it arrives; `select` decides the rest
+   * just before output (it may look names up), so --count counts only matching events.
+   */
+  search?: {
+    quick(record: EventRecord): boolean | undefined;
+    select(records: readonly EventRecord[]): Promise<EventRecord[]>;
+  };
   /** Print the stored history from this second on first (source "log"). */
   since?: Date;
   /**
@@ -68,6 +81,8 @@ export interface FollowSummary {
   endedBy: 'count' | 'idle' | 'until' | 'signal';
 }
 
+/** How often a counting read is made while a gap is not decided. */
+const COUNT_EVERY_MS = 2_500;
 /** How far before a gap the catch-up read starts: clock skew, second truncation, lag. */
 const READ_MARGIN_MS = 10_000;
 /** Live events kept for pairing while the stream is up (covers a connection gone quiet). */
@@ -81,7 +96,7 @@ const READ_AHEAD = 2 * OUTPUT_BATCH;
 /** How long to wait for the first connection before reading the history anyway. */
 const FIRST_CONNECT_WAIT_MS = 10_000;
 const CATCH_UP_RETRY_MS = 5_000;
-/** How long after it was read a printed row may absorb its live twin (see settleLater). */
+/** How long after it was read a printed row may absorb its live twin. */
 const ABSORB_GRACE_MS = 3_000;
 /** How often the log is polled while the stream cannot be reached. */
 const POLL_INTERVAL_MS = 5_000;
@@ -95,6 +110,8 @@ export async function follow(ctx: Context, session: Session, options: FollowOpti
 class Follower {
   private readonly reporter: Reporter;
   private readonly ledger = new BackfillLedger({ absorbGraceMs: ABSORB_GRACE_MS });
+  private readonly reconciler = new Reconciler();
+  private readonly catchUp: CatchUpScheduler;
   private readonly stop = new AbortController();
   private readonly output: SerialQueue<EventRecord>;
   private readonly projectIds: ReadonlySet<string> | null;
@@ -119,24 +136,15 @@ class Follower {
   private floorMs = 0;
   /** Records still go to the output (false once Ctrl-C, --count or a failure ended the run). */
   private delivering = true;
-  private firstConnection: (() => void) | null = null;
 
-  /** Live events held back while the history of the seam is read. */
-  private seamBuffer: { record: EventRecord; mark: LiveMark }[] | null = null;
+  /** Live events held back while the history of the seam is read; null without a seam, or once it is printed. */
+  private seam: Seam<EventRecord> | null = null;
   private logReadable: boolean;
   private polling = false;
   /** Start of the newest successful read: the log is covered up to there. */
   private coveredSinceMs: number | null = null;
-  private pendingCatchUpMs: number | null = null;
-  /** The pending read only settles the seconds before this (see settleLater); null: up to now. */
-  private pendingSettleUntilMs: number | null = null;
-  /** The pending read was asked for by a reconnect, and is to be announced. */
-  private pendingAnnounced = false;
-  private catchUpRunning: Promise<void> | null = null;
   private idleTimer: LongTimeout | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
-  /** Settling reads to come (see settleLater), with where each will read from. */
-  private readonly settles = new Map<NodeJS.Timeout, number>();
 
   constructor(
     private readonly ctx: Context,
@@ -158,6 +166,25 @@ class Follower {
         ),
       onError: (error) => this.fail(error),
     });
+    this.catchUp = new CatchUpScheduler({
+      clock: ctx.clock,
+      timers: { setTimeout: (callback, ms) => setTimeout(callback, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) },
+      read: (sinceMs, kind) => this.read(sinceMs, kind),
+      active: () => !this.stop.signal.aborted && this.logReadable,
+      onRead: ({ kind, sinceMs, queued, announced }) => {
+        // After a reconnect, say so even for none: it tells that the gap was looked at.
+        if (queued > 0 || (announced && !this.polling) || (kind === 'backfill' && this.reporter.options.verbose)) {
+          this.reporter.info(`backfilled ${queued} event${queued === 1 ? '' : 's'} from the log (since ${clockTime(sinceMs)})`);
+        }
+      },
+      onError: (error) => {
+        if (this.stop.signal.aborted || this.forbidden(error)) return null;
+        const message = error instanceof Error ? error.message : String(error);
+        this.reporter.warn(`could not read the event log to backfill (${message}); trying again in ${formatSeconds(CATCH_UP_RETRY_MS)}`);
+        return CATCH_UP_RETRY_MS;
+      },
+      sleep: (ms) => sleep(ms, this.stop.signal),
+    });
   }
 
   async run(): Promise<FollowSummary> {
@@ -172,11 +199,12 @@ class Follower {
     this.floorMs = options.printedBefore?.until.getTime() ?? options.since?.getTime() ?? now;
     this.downSinceMs = now;
     if (seam) {
-      this.seamBuffer = [];
+      this.seam = new Seam<EventRecord>(FIRST_CONNECT_WAIT_MS, (ms) => sleep(ms, this.stop.signal));
       // Should the history be read before the stream is up, the stream's start is a gap.
       this.owed = true;
+      this.reconciler.floor(this.floorMs, now);
+      this.reconciler.down(now);
     }
-    const connected = new Promise<void>((resolve) => (this.firstConnection = resolve));
     if (!seam && options.backfill) await this.noteStartSecond();
 
     const stream = runEventStream(this.session, {
@@ -195,19 +223,18 @@ class Follower {
       (error: unknown) => this.fail(error),
     );
 
-    if (seam) {
-      // Read the history once live events are flowing into the buffer, so that none falls
-      // between the two; do not wait for ever for a stream that may be down.
-      await Promise.race([connected, sleep(FIRST_CONNECT_WAIT_MS, this.stop.signal)]);
+    if (this.seam) {
+      await this.seam.readyToRead();
       if (!this.stop.signal.aborted) void this.readHistory();
     }
 
     await this.settled;
     ctx.signal.removeEventListener('abort', onSignal);
-    for (const timer of [...this.timers, ...this.settles.keys()]) clearTimeout(timer);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.catchUp.stop();
     this.idleTimer?.clear();
     await stream;
-    await this.catchUpRunning;
+    await this.catchUp.idle();
     if (this.failure === null && this.ending !== 'signal' && this.ending !== 'count') {
       await this.output.idle();
     }
@@ -269,7 +296,7 @@ class Follower {
     if (this.onlyFiles && !this.onlyFiles.has(record.name)) return false;
     if (this.projectIds && (record.project_id === null || !this.projectIds.has(record.project_id))) return false;
     if (this.personIds && !isAboutOneOf(record, this.personIds)) return false;
-    return true;
+    return this.options.search?.quick(record) !== false;
   }
 
   /** Queues a record for output. */
@@ -280,9 +307,11 @@ class Follower {
   }
 
   private async deliver(records: EventRecord[]): Promise<void> {
-    const { count, onRecords, onRecord } = this.options;
+    const { count, onRecords, onRecord, search } = this.options;
     if (!this.delivering) return;
-    const batch = count === undefined ? records : records.slice(0, count - this.events);
+    const selected = search ? await search.select(records) : records;
+    if (!this.delivering || selected.length === 0) return;
+    const batch = count === undefined ? selected : selected.slice(0, count - this.events);
     if (onRecords) await onRecords(batch);
     else for (const record of batch) await onRecord(record);
     this.events += batch.length;
@@ -293,12 +322,26 @@ class Follower {
   private onLive(name: string, payload: unknown, receivedAtMs: number): void {
     const record = recordFromLive(name, payload, receivedAtMs);
     if (!this.passes(record)) return;
-    if (this.seamBuffer) {
+    if (this.seam?.holding) {
       const mark = this.ledger.noteLive(record, receivedAtMs, { held: true });
-      if (mark) this.seamBuffer.push({ record, mark });
+      const entry = this.reconciler.noteLive(record, receivedAtMs, false, { held: true });
+      if (mark) {
+        this.seam.hold({
+          record,
+          replaced: () => mark.paired,
+          released: () => {
+            mark.held = false;
+            entry.printed = true;
+          },
+        });
+      }
       return;
     }
-    if (this.logReadable && this.ledger.noteLive(record, receivedAtMs) === null) return;
+    if (this.logReadable) {
+      const printed = this.ledger.noteLive(record, receivedAtMs) !== null;
+      this.reconciler.noteLive(record, receivedAtMs, printed);
+      if (!printed) return;
+    }
     this.emit(record);
   }
 
@@ -308,6 +351,7 @@ class Follower {
     const now = this.ctx.clock.now();
     this.streamUp = true;
     this.connectedAtMs = now;
+    this.reconciler.up(now);
     const where = `${this.session.eventUrl}${this.session.socketPath}`;
     if (!reconnect) {
       this.reporter.info(`connected to ${where} (${transport}); press Ctrl-C to stop`);
@@ -321,15 +365,15 @@ class Follower {
       this.reporter.info('the event stream is back; stopped polling the log');
     }
     // During the seam the history read covers the gap; it settles it when done.
-    if (this.seamBuffer === null) this.settleGap();
-    this.firstConnection?.();
-    this.firstConnection = null;
+    if (!this.seam?.holding) this.settleGap();
+    this.seam?.streamUp();
   }
 
   private onDisconnected(reason: string, lastAliveAtMs: number): void {
     this.streamUp = false;
     this.owed = true;
     this.downSinceMs = lastAliveAtMs;
+    this.reconciler.down(lastAliveAtMs);
     this.reporter.info(`disconnected (${plainDisconnectReason(reason)})`);
     if (this.options.backfill && this.logReadable) {
       this.reporter.warnOnce(
@@ -345,6 +389,7 @@ class Follower {
     // A first connection that failed leaves a gap from the start of the run.
     this.owed = true;
     this.downSinceMs ??= this.ctx.clock.now();
+    this.reconciler.down(this.downSinceMs);
     if (info.unreachable && !this.polling && this.options.backfill && this.logReadable) {
       this.polling = true;
       this.reporter.warn(
@@ -363,7 +408,7 @@ class Follower {
 
   /** The stream is up: fetch what the gap (if any) held, and start a new page. */
   private settleGap(): void {
-    if (this.owed && this.options.backfill && this.logReadable) this.catchUpFrom(this.gapStartMs());
+    if (this.owed && this.options.backfill && this.logReadable) this.catchUp.backfillFrom(this.gapStartMs());
     this.owed = false;
     this.downSinceMs = null;
     this.coveredSinceMs = null;
@@ -372,8 +417,8 @@ class Follower {
   private async poll(): Promise<void> {
     while (this.polling && !this.stop.signal.aborted && this.logReadable) {
       // While the history of the seam is being read, it covers the gap itself.
-      if (this.seamBuffer === null) this.catchUpFrom(this.gapStartMs(), true);
-      await this.catchUpRunning;
+      if (!this.seam?.holding) this.catchUp.backfillFrom(this.gapStartMs(), true);
+      await this.catchUp.idle();
       await sleep(POLL_INTERVAL_MS, this.stop.signal);
     }
   }
@@ -402,14 +447,8 @@ class Follower {
       this.fail(error);
       return;
     }
-    const buffered = this.seamBuffer ?? [];
-    this.seamBuffer = null;
-    for (const { record, mark } of buffered) {
-      // A held event that a history row turned out to be was printed as that row.
-      if (mark.paired) continue;
-      mark.held = false;
-      this.emit(record);
-    }
+    // A held event that a history row turned out to be was printed as that row.
+    for (const record of this.seam?.release() ?? []) this.emit(record);
     if (this.streamUp) this.settleGap();
   }
 
@@ -421,83 +460,13 @@ class Follower {
    */
   private async noteStartSecond(): Promise<void> {
     this.floorMs = Math.floor(this.ctx.clock.now() / 1000) * 1000;
+    this.reconciler.floor(this.floorMs, this.ctx.clock.now());
     try {
       await this.read(this.floorMs, 'baseline');
     } catch (error) {
       if (this.stop.signal.aborted || this.forbidden(error)) return;
       // Not fatal: at worst a backfill soon after the start prints an event of its second.
       this.reporter.verbose(`could not read the log at the start: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-
-  /**
-   * Asks for a read from `sinceMs`; a quiet one (polling, settling) says nothing when it finds
-   * nothing. `settleUntilMs`: a settling read (see settleLater), which stops there.
-   */
-  private catchUpFrom(sinceMs: number, quiet = false, settleUntilMs: number | null = null): void {
-    if (this.pendingCatchUpMs === null) {
-      this.pendingSettleUntilMs = settleUntilMs;
-    } else if (this.pendingSettleUntilMs !== null) {
-      // Joined with a read up to now, a settling read becomes one.
-      this.pendingSettleUntilMs = settleUntilMs === null ? null : Math.max(this.pendingSettleUntilMs, settleUntilMs);
-    }
-    this.pendingCatchUpMs = this.pendingCatchUpMs === null ? sinceMs : Math.min(this.pendingCatchUpMs, sinceMs);
-    this.pendingAnnounced ||= !quiet;
-    this.startCatchUp();
-  }
-
-  /**
-   * The moment after a read made while connected is the one place where pairing by name, data
-   * and time can be wrong: an event missed in the gap and an identical one just after it,
-   * whose row the read did not see yet, are told apart by count only, and a printed row may
-   * take a new identical live event for its twin. A second, quiet read counts again once the
-   * seconds it decides are settled: their rows written and their live twins arrived. It
-   * decides nothing newer and its rows absorb nothing, so it needs no second read of its own.
-   */
-  private settleLater(): void {
-    // A read that was under way when the run ended must not arm a timer nobody clears.
-    if (this.stop.signal.aborted) return;
-    const nowMs = this.ctx.clock.now();
-    const fromMs = Math.max(this.connectedAtMs - this.ledger.toleranceWindowMs, this.floorMs);
-    // A live event taken for a twin arrived within the grace; its row is at most the tolerance later.
-    const untilMs = nowMs + ABSORB_GRACE_MS + this.ledger.toleranceWindowMs;
-    const timer = setTimeout(() => {
-      this.settles.delete(timer);
-      this.catchUpFrom(fromMs, true, untilMs);
-    }, untilMs + this.ledger.toleranceWindowMs - nowMs);
-    this.settles.set(timer, fromMs);
-  }
-
-  /** Reads run one at a time, in the order they were asked for. */
-  private startCatchUp(): void {
-    if (!this.catchUpRunning) {
-      this.catchUpRunning = this.catchUpLoop().finally(() => {
-        this.catchUpRunning = null;
-      });
-    }
-  }
-
-  private async catchUpLoop(): Promise<void> {
-    while (this.pendingCatchUpMs !== null && !this.stop.signal.aborted && this.logReadable) {
-      const sinceMs = this.pendingCatchUpMs;
-      const settleUntilMs = this.pendingSettleUntilMs;
-      const announced = this.pendingAnnounced && !this.polling;
-      this.pendingCatchUpMs = null;
-      this.pendingSettleUntilMs = null;
-      this.pendingAnnounced = false;
-      try {
-        const n = settleUntilMs === null ? await this.read(sinceMs, 'backfill') : await this.read(sinceMs, 'settle', settleUntilMs);
-        // After a reconnect, say so even for none: it tells that the gap was looked at.
-        if (n > 0 || announced || this.reporter.options.verbose) {
-          this.reporter.info(`backfilled ${n} event${n === 1 ? '' : 's'} from the log (since ${clockTime(sinceMs)})`);
-        }
-      } catch (error) {
-        if (this.stop.signal.aborted || this.forbidden(error)) return;
-        const message = error instanceof Error ? error.message : String(error);
-        this.reporter.warn(`could not read the event log to backfill (${message}); trying again in ${formatSeconds(CATCH_UP_RETRY_MS)}`);
-        this.catchUpFrom(sinceMs, !announced, settleUntilMs);
-        await sleep(CATCH_UP_RETRY_MS, this.stop.signal);
-      }
     }
   }
 
@@ -514,51 +483,72 @@ class Follower {
   }
 
   /**
-   * Reads the log from `sinceMs` to now (a settling read: to `settleUntilMs`) and queues the
-   * rows not yet printed, with source "log" for the history of the seam and "backfill"
-   * otherwise; a baseline read only notes the rows as printed. Returns how many were queued.
+   * Reads the log from `sinceMs` to now. A history or backfill read queues the rows not yet
+   * printed (source "log" for the history of the seam, "backfill" otherwise); a baseline read
+   * only notes the rows as printed; a counting read only counts. Then the gaps that can be
+   * counted are, and what they still owe is queued. Returns how many records were queued.
    */
-  private async read(sinceMs: number, kind: 'history' | 'backfill' | 'settle' | 'baseline', settleUntilMs?: number): Promise<number> {
+  private async read(sinceMs: number, kind: 'history' | 'baseline' | ReadKind): Promise<number> {
     const startedAtMs = this.ctx.clock.now();
-    const upAtStart = this.streamUp;
     const query: LogQuery = { since: new Date(sinceMs), filter: this.options.filter };
     if (this.options.onlyFiles) query.onlyFiles = true;
     if (this.options.projectIds?.length) query.projectIds = this.options.projectIds;
-    const untilMs = Math.min(this.options.until?.getTime() ?? Infinity, settleUntilMs ?? Infinity);
-    if (untilMs !== Infinity) query.until = new Date(untilMs);
+    if (this.options.until) query.until = this.options.until;
     let printed = 0;
+    const queue = async (record: EventRecord) => {
+      this.emit(record);
+      printed += 1;
+      if (this.output.waiting > READ_AHEAD) await Promise.race([this.output.waitUntilAtMost(READ_AHEAD), this.settled]);
+    };
     const source: EventSource = kind === 'history' ? 'log' : 'backfill';
     for await (const row of readLog(this.session, query, { signal: this.stop.signal })) {
       if (!this.passes(row)) continue;
       if (kind === 'baseline') {
         this.ledger.markSeen([row.id!], Date.parse(row.created_at));
+        this.reconciler.noteRow(row, true);
         continue;
       }
-      // The live twins of a settling read's rows have all arrived: none of them may absorb one.
-      const liveSinceMs = this.streamUp && kind !== 'settle' ? this.connectedAtMs : undefined;
+      // What `logs` printed before following is printed, for the count as for the ledger.
+      this.reconciler.noteRow(row, this.options.printedBefore?.ids.has(row.id!) ?? false);
+      // Identical events near each other are left to the count (src/core/reconcile.ts): pairing
+      // them by time is what lost or doubled one now and then. Not while the stream is down:
+      // the count waits for it to come back, and polling must print the rows meanwhile.
+      if (kind === 'count' || (kind === 'backfill' && this.streamUp && this.reconciler.ambiguous(row))) continue;
+      const liveSinceMs = this.streamUp ? this.connectedAtMs : undefined;
       const verdict = this.ledger.noteRow(row, this.ctx.clock.now(), liveSinceMs);
       if (verdict !== 'print') continue;
-      this.emit({ ...row, source });
-      printed += 1;
-      if (this.output.waiting > READ_AHEAD) await Promise.race([this.output.waitUntilAtMost(READ_AHEAD), this.settled]);
+      this.reconciler.rowPrinted(row.id!);
+      await queue({ ...row, source });
     }
+    if (this.stop.signal.aborted) return printed;
+    this.reconciler.readDone(sinceMs, startedAtMs);
     if (!this.streamUp && kind === 'backfill') this.coveredSinceMs = Math.max(this.coveredSinceMs ?? 0, startedAtMs);
-    if ((kind === 'history' || kind === 'backfill') && (upAtStart || this.streamUp)) this.settleLater();
+    if (kind !== 'baseline') {
+      const { print, settledIds } = this.reconciler.decide(this.ctx.clock.now());
+      for (const id of settledIds) this.ledger.markSeen([id], Math.floor(startedAtMs / 1000) * 1000);
+      for (const row of print) await queue({ ...row, source: 'backfill' });
+      this.countLater();
+    }
     this.prune();
     return printed;
+  }
+
+  /** While a gap is not counted yet, a quiet counting read comes a little later. */
+  private countLater(): void {
+    if (this.stop.signal.aborted || !this.logReadable || this.reconciler.pending === 0) return;
+    const fromMs = this.reconciler.readFromMs();
+    if (fromMs === null) return;
+    this.catchUp.countLater(Math.max(fromMs, this.floorMs), COUNT_EVERY_MS);
   }
 
   /** Forgets what no future read can need. */
   private prune(): void {
     // Held live events must wait for the history row that may be them, however long it takes.
-    if (this.seamBuffer !== null) return;
+    if (this.seam?.holding) return;
     const now = this.ctx.clock.now();
-    const earliestRead = Math.min(
-      this.pendingCatchUpMs ?? Number.POSITIVE_INFINITY,
-      ...this.settles.values(),
-      this.streamUp ? now - LIVE_RETENTION_MS : this.gapStartMs(),
-    );
+    const earliestRead = Math.min(this.catchUp.earliestPendingMs, this.streamUp ? now - LIVE_RETENTION_MS : this.gapStartMs());
     this.ledger.prune(earliestRead - this.ledger.toleranceWindowMs);
+    this.reconciler.prune(now - LIVE_RETENTION_MS);
   }
 }
 

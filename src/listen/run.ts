@@ -8,16 +8,20 @@ import { parseDuration, parseTime } from '../core/time.js';
 import type { Context, PlanContext } from '../context.js';
 import type { ListenOptions } from '../options.js';
 import { toolVersion } from '../version.js';
-import { IncompleteError, InterruptedError, PermissionError, UsageError } from '../errors.js';
+import { CliError, ExitCode, IncompleteError, InterruptedError, PermissionError, UsageError } from '../errors.js';
 import { logPermissionError } from '../kitsu/permission.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
+import { createNameResolver, openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
-import { createExecRunner } from './exec.js';
+import { openShape, planShape, shapedFormat, shapeNeedsNames, type OutputShape, type ShapePlan } from '../output/shape.js';
+import { openSearch, serverProjects } from '../search/open.js';
+import { needsResolver, planSearch, type SearchPlan } from '../search/plan.js';
+import { createExecRunner, type ExecRunner } from './exec.js';
 import type { EventRunner } from './queued-runner.js';
 import { follow, type FollowOptions, type FollowSummary } from './follow.js';
-import { createForwarder, parseForwardUrl } from './forward.js';
+import { createForwarder, parseForwardUrl, type Forwarder } from './forward.js';
 
 /** The listen flags, checked: every usage error is found before anything connects. */
 export interface ListenPlan {
@@ -29,9 +33,18 @@ export interface ListenPlan {
   count?: number;
   idleTimeoutMs?: number;
   exec?: string;
+  /** End the run at the first failing command (else go on, and count). */
+  execStopsOnError: boolean;
   forwardTo?: URL;
+  /** Signs deliveries; KITSU_TAIL_FORWARD_SECRET is read when the run starts. */
+  forwardSecret?: string;
   backfill: boolean;
   maxReconnects?: number;
+  /** --where, --entity, --task-type, --status: undefined when none was given. */
+  search?: SearchPlan;
+  shape: ShapePlan;
+  /** --names: each JSON record gets the names of what it is about. */
+  names: boolean;
 }
 
 export function planListen(ctx: PlanContext, args: string[], options: ListenOptions): ListenPlan {
@@ -41,6 +54,10 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
     projects: options.project ?? [],
     people: options.person ?? [],
     backfill: options.backfill,
+    search: planSearch({ where: options.where, entity: options.entity, taskType: options.taskType, status: options.status }),
+    shape: planShape({ fields: options.fields, headers: options.headers, utc: options.utc === true }, ctx.globals.format),
+    names: options.names === true,
+    execStopsOnError: false,
   };
   if (options.since !== undefined) {
     plan.since = parseTime(options.since, now, '--since');
@@ -74,6 +91,18 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
     plan.exec = options.exec;
   }
   if (options.forwardTo !== undefined) plan.forwardTo = parseForwardUrl(options.forwardTo);
+  if (options.execOnError !== undefined) {
+    if (options.execOnError !== 'continue' && options.execOnError !== 'stop') {
+      throw new UsageError(`--exec-on-error: '${options.execOnError}' is not a policy`, 'give continue or stop');
+    }
+    if (plan.exec === undefined) throw new UsageError('--exec-on-error needs --exec', "such as --exec './notify.sh' --exec-on-error stop");
+    plan.execStopsOnError = options.execOnError === 'stop';
+  }
+  if (options.forwardSecret !== undefined) {
+    if (plan.forwardTo === undefined) throw new UsageError('--forward-secret needs --forward-to', 'such as --forward-to http://localhost:4000/hook --forward-secret …');
+    if (options.forwardSecret === '') throw new UsageError('--forward-secret is empty', 'give the secret the hook checks signatures with');
+    plan.forwardSecret = options.forwardSecret;
+  }
   return plan;
 }
 
@@ -82,27 +111,77 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
  * turns into the exit code: IncompleteError (124), the signal's reason (130, or 0 for a closed
  * stdout), AuthError (3) for a refused session, NetworkError (5) past --max-reconnects.
  */
-export async function runListen(ctx: Context, session: Session, plan: ListenPlan): Promise<FollowSummary> {
+export async function runListen(ctx: Context, session: Session, plan: ListenPlan, options: { nameCache?: boolean } = {}): Promise<FollowSummary> {
   const reporter = reporterFor(ctx);
-  const format = resolveFormat(ctx);
+  const now = ctx.clock.now();
+  const shape = openShape(plan.shape, ctx.env, { fromMs: plan.since?.getTime() ?? now, toMs: now });
+  const format = shapedFormat(shape, ctx.globals.format, ctx.stdout.isTTY === true) ?? resolveFormat(ctx);
   const needsDirectory = format === 'table' || plan.projects.length > 0 || plan.people.length > 0;
   const directory: Directory | undefined = needsDirectory ? await loadDirectory(session, { signal: ctx.signal }) : undefined;
   const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
   const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
 
-  const writer = createRecordWriter(ctx, directory ? { names: directory } : {});
-  const runners: EventRunner[] = [];
-  if (plan.exec) runners.push(createExecRunner(ctx, plan.exec, reporter));
-  if (plan.forwardTo) {
-    runners.push(
-      await createForwarder(plan.forwardTo, {
-        reporter,
-        showEach: format === 'table',
-        signal: ctx.signal,
-        userAgent: `kitsu-tail/${toolVersion()}`,
-      }),
-    );
+  // The table always shows names; JSON and CSV only with --names (else no look-ups at all).
+  // One resolver for the run, shared with the search.
+  const wantNames = format === 'table' || plan.names || (plan.search && needsResolver(plan.search)) || shapeNeedsNames(plan.shape);
+  const resolver = !wantNames ? undefined : options.nameCache === false ? createNameResolver(session) : openNameResolver(ctx.env, session);
+  try {
+    return await listenWith(ctx, session, plan, { reporter, format, directory, projectIds, personIds, resolver, shape });
+  } finally {
+    await resolver?.close();
   }
+}
+
+interface ListenSetup {
+  reporter: ReturnType<typeof reporterFor>;
+  format: ReturnType<typeof resolveFormat>;
+  directory: Directory | undefined;
+  projectIds: string[] | undefined;
+  personIds: string[] | undefined;
+  resolver: NameResolver | undefined;
+  shape: OutputShape;
+}
+
+async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setup: ListenSetup): Promise<FollowSummary> {
+  const { reporter, format, directory, projectIds, personIds, resolver, shape } = setup;
+  const search = plan.search ? await openSearch(ctx, session, plan.search, projectIds, resolver) : undefined;
+  const writer = createRecordWriter(ctx, {
+    shape,
+    ...(directory ? { names: directory } : {}),
+    // --fields names.* reads the names as --names attaches them.
+    ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names || shapeNeedsNames(plan.shape) } : {}),
+  });
+  const runners: EventRunner[] = [];
+  // --exec-on-error stop ends the run as a signal would, with its own reason (exit 1).
+  const stopping = new AbortController();
+  const runCtx: Context = { ...ctx, signal: AbortSignal.any([ctx.signal, stopping.signal]) };
+  let exec: ExecRunner | undefined;
+  let forwarder: Forwarder | undefined;
+  if (plan.exec) {
+    exec = createExecRunner(ctx, plan.exec, reporter, undefined, {
+      stop: plan.execStopsOnError,
+      onStop: (reason) => stopping.abort(new CliError(reason, ExitCode.failure, 'fix the command, or use --exec-on-error continue')),
+    });
+    runners.push(exec);
+  }
+  if (plan.forwardTo) {
+    const secret = plan.forwardSecret ?? (ctx.env.KITSU_TAIL_FORWARD_SECRET || undefined);
+    forwarder = await createForwarder(plan.forwardTo, {
+      reporter,
+      showEach: format === 'table',
+      signal: ctx.signal,
+      userAgent: `kitsu-tail/${toolVersion()}`,
+      ...(secret !== undefined ? { secret } : {}),
+      now: () => ctx.clock.now(),
+    });
+    runners.push(forwarder);
+  }
+  const failures = (): string[] => {
+    const out: string[] = [];
+    if (exec && exec.failed > 0) out.push(`${exec.failed} failed command${exec.failed === 1 ? '' : 's'}`);
+    if (forwarder && forwarder.dropped > 0) out.push(`${forwarder.dropped} not forwarded`);
+    return out;
+  };
 
   const options: FollowOptions = {
     filter: plan.filter,
@@ -119,7 +198,9 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
       for (const record of records) for (const runner of runners) runner.push(record);
     };
   }
-  if (projectIds) options.projectIds = projectIds;
+  const narrowed = serverProjects(projectIds, search);
+  if (narrowed) options.projectIds = narrowed;
+  if (search) options.search = search;
   if (personIds) options.personIds = personIds;
   if (plan.since) options.since = plan.since;
   if (plan.until) options.until = plan.until;
@@ -130,7 +211,7 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
   let summary: FollowSummary;
   try {
     try {
-      summary = await follow(ctx, session, options);
+      summary = await follow(runCtx, session, options);
     } catch (error) {
       // The history of --since is a read of the event log: say what it takes and who the user
       // is, in the words `logs` uses, rather than the bare 403 of a route.
@@ -145,10 +226,15 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
     }
   } finally {
     for (const runner of runners) runner.stop();
+    await search?.close?.();
   }
-  if (summary.endedBy === 'signal' || ctx.signal.aborted) {
+  if (summary.endedBy === 'signal' || runCtx.signal.aborted) {
     // Ctrl-C gets a summary; a closed stdout (`| head`) ends quietly.
-    if (ctx.signal.reason instanceof InterruptedError) reporter.afterInterrupt(`stopped: ${summaryLine(summary)}`);
+    if (ctx.signal.reason instanceof InterruptedError) reporter.afterInterrupt(`stopped: ${summaryLine(summary, failures())}`);
+    if (!ctx.signal.aborted && stopping.signal.aborted) {
+      reporter.info(`stopped: ${summaryLine(summary, failures())}`);
+      throw stopping.signal.reason;
+    }
     throw ctx.signal.reason;
   }
   await writer.end();
@@ -156,13 +242,19 @@ export async function runListen(ctx: Context, session: Session, plan: ListenPlan
     const by = summary.endedBy === 'idle' ? '--idle-timeout' : '--until';
     throw new IncompleteError(`${by} ended the stream after ${summary.events} of ${plan.count} events`);
   }
-  reporter.verbose(summaryLine(summary));
+  if (forwarder && forwarder.dropped > 0) {
+    // The records were printed, but the hook did not get them all: say so in the exit code.
+    throw new CliError(`the run ended with ${forwarder.dropped} event${forwarder.dropped === 1 ? '' : 's'} not forwarded (${summaryLine(summary, failures())})`, ExitCode.failure, 'see the warnings above');
+  }
+  // Failed commands were each said and the run went on (--exec-on-error continue): count them.
+  if (failures().length > 0) reporter.info(`done: ${summaryLine(summary, failures())}`);
+  else reporter.verbose(summaryLine(summary));
   return summary;
 }
 
-function summaryLine(summary: FollowSummary): string {
+function summaryLine(summary: FollowSummary, failures: string[] = []): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${plural(summary.events, 'event')}, ${plural(summary.reconnects, 'reconnect')}, ${summary.backfilled} backfilled`;
+  return [`${plural(summary.events, 'event')}`, plural(summary.reconnects, 'reconnect'), `${summary.backfilled} backfilled`, ...failures].join(', ');
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -1,6 +1,7 @@
 /** Where `logs` records go: stdout, or the --output file (appended to). */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { OutStream } from '../context.js';
+import { onFile, openAppendTarget } from '../export/files.js';
 
 export interface Destination {
   /** Undefined: the writer's own stdout. */
@@ -8,10 +9,12 @@ export interface Destination {
   close(): Promise<void>;
 }
 
-export function destinationFor(output: string | undefined): Destination {
+export async function destinationFor(output: string | undefined): Promise<Destination> {
   if (output === undefined) return { stream: undefined, close: async () => {} };
-  // Errors (a folder that does not exist, no permission) reach the writer's sink as 'error'.
-  const file: WriteStream = createWriteStream(output, { flags: 'a' });
+  // Opened here, never through a link, so that a missing folder or a planted link is a usage
+  // error (exit 2) naming the file; later write errors reach the writer's sink as 'error'.
+  const handle = await onFile('--output', output, () => openAppendTarget(output));
+  const file: WriteStream = createWriteStream('', { fd: handle });
   return {
     stream: file,
     close: () =>

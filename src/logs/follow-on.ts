@@ -8,6 +8,7 @@ import type { EventRecord } from '../core/record.js';
 import type { SeamTracker } from '../core/seam.js';
 import type { LogQuery } from '../kitsu/event-log.js';
 import type { Session } from '../kitsu/types.js';
+import type { RecordSearch } from '../search/search.js';
 import type { LogsPlan } from './plan.js';
 
 /** Live events after the history, through the follow engine of src/listen/follow.ts. */
@@ -18,6 +19,7 @@ export async function followAfterHistory(
   query: LogQuery,
   seam: SeamTracker,
   startedAtMs: number,
+  search: RecordSearch | undefined,
   print: (record: EventRecord) => Promise<void>,
 ): Promise<void> {
   const { follow } = await import('../listen/follow.js');
@@ -29,11 +31,13 @@ export async function followAfterHistory(
       : (query.since ?? new Date(Math.floor(startedAtMs / 1000) * 1000 - 60_000));
   await follow(ctx, session, {
     filter: plan.filter,
+    ...(search ? { search } : {}),
     projectIds: query.projectIds,
     personIds: query.personIds,
     onlyFiles: query.onlyFiles,
     printedBefore: { until, ids: seam.ids },
     backfill: true,
+    ...(plan.maxReconnects !== undefined ? { maxReconnects: plan.maxReconnects } : {}),
     until: plan.until !== undefined && plan.until.getTime() > ctx.clock.now() ? plan.until : undefined,
     onRecord: print,
   });

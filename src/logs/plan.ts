@@ -8,8 +8,13 @@ import { localTimeText } from '../output/time-text.js';
 import { parseTime } from '../core/time.js';
 import { UsageError } from '../errors.js';
 import type { LogsOptions } from '../options.js';
+import { planShape, type ShapePlan } from '../output/shape.js';
+import { planSearch, type SearchPlan } from '../search/plan.js';
+import { planSummary, type SummaryPlan } from '../search/summary.js';
 
 export const DEFAULT_LIMIT = 100;
+/** What --stats and --count-by cover without a range: the last day. */
+const SUMMARY_DEFAULT_MS = 24 * 3_600_000;
 
 /** The options of `logs`, checked and parsed; nothing here has touched the network. */
 export interface LogsPlan {
@@ -23,9 +28,19 @@ export interface LogsPlan {
   limit: number | null;
   reverse: boolean;
   follow: boolean;
+  /** With --follow: give up after this many failed tries in a row (exit 5). */
+  maxReconnects?: number;
   checkpoint?: string;
   output?: string;
   logins: boolean;
+  /** --names: a `names` object on each JSON record, names.* columns in CSV. */
+  names: boolean;
+  /** --where, --entity, --task-type, --status: undefined when none was given. */
+  search?: SearchPlan;
+  /** --stats or --count-by: a summary instead of the records. */
+  summary?: SummaryPlan;
+  /** --fields, --no-headers, --utc. */
+  shape: ShapePlan;
 }
 
 /** A time flag and its synonym (--since/--after, --until/--before): at most one of them. */
@@ -84,17 +99,35 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
     );
   }
   if (follow && logins) throw new UsageError('--follow applies to the event log, not to --logins');
+  if (o.maxReconnects !== undefined && !follow) throw new UsageError('--max-reconnects applies to --follow', 'add --follow, or drop --max-reconnects');
   const output = o.output;
   const format = ctx.globals.format;
   if (checkpoint !== undefined && output !== undefined && format !== undefined && format !== 'ndjson') {
     throw new UsageError(`--checkpoint with --output appends NDJSON; --format ${format} cannot be appended exactly once`);
   }
 
+  const names = o.names === true;
+  if (names && logins) throw new UsageError('--names applies to events, not to --logins');
+  if (names && checkpoint !== undefined && output !== undefined) {
+    throw new UsageError('--names with --checkpoint --output: an exact export keeps the records as the log has them', 'drop --names, and add names when you read the file');
+  }
+
+  const search = planSearch({ where: o.where, entity: o.entity, taskType: o.taskType, status: o.status });
+  if (logins && search) throw new UsageError('--where, --entity, --task-type and --status apply to the event log, not to --logins');
+  const summary = planSummary({ stats: o.stats === true, countBy: o.countBy, top: o.top }, { follow, checkpoint, logins });
+  if (logins && (o.fields !== undefined || o.utc === true)) throw new UsageError('--fields and --utc apply to the event log, not to --logins');
+  const shape = planShape({ fields: o.fields, headers: o.headers, utc: o.utc === true }, format);
+  // A summary with no range covers the last day: the newest 100 events would say little.
+  const rangeStart = summary && !since && !all && limitGiven === undefined ? new Date(now - SUMMARY_DEFAULT_MS) : since;
+
   // A range (--since) means every event in it; without one, the newest few, like `tail`.
-  const limit = all || checkpoint !== undefined ? null : (limitGiven ?? (since ? null : DEFAULT_LIMIT));
+  const limit = all || checkpoint !== undefined ? null : (limitGiven ?? (rangeStart ? null : DEFAULT_LIMIT));
   return {
+    search,
+    summary,
+    shape,
     filter,
-    since,
+    since: rangeStart,
     until,
     onlyFiles,
     projects,
@@ -102,8 +135,10 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
     limit,
     reverse,
     follow,
+    ...(o.maxReconnects !== undefined ? { maxReconnects: o.maxReconnects } : {}),
     checkpoint,
     output,
     logins,
+    names,
   };
 }

@@ -7,7 +7,7 @@ import type { Context, OutStream } from '../context.js';
 import { newestFirst } from '../core/newest-first.js';
 import { toSecond } from '../core/seconds.js';
 import { runCheckpointedExport, writeAll } from '../export/exactly-once.js';
-import { type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
+import { serverSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
 import type { Session } from '../kitsu/types.js';
 import { createProgress } from '../output/progress.js';
 import type { Reporter } from '../output/reporter.js';
@@ -43,7 +43,8 @@ export async function readLog<R extends LogRow>(
   reporter: Reporter,
   continuation?: Continuation<R>,
 ): Promise<void> {
-  const progress = createProgress(ctx, `reading the ${source.label}`, { recordsOnStdout: plan.output === undefined });
+  // A summary prints nothing until the end: the progress line is all a person sees meanwhile.
+  const progress = createProgress(ctx, `reading the ${source.label}`, { recordsOnStdout: plan.output === undefined && !plan.summary });
   let pages = 0;
   let events = 0;
   const readOptions: ReadOptions = {
@@ -67,6 +68,7 @@ export async function readLog<R extends LogRow>(
         until: toSecond(source.until),
         sinceGiven: plan.since !== undefined,
         read: (from, to) => source.windows(from, to, readOptions),
+        serverSecond: () => serverSecond(session.http, ctx.signal),
         writer: plan.output === undefined ? source.writer(undefined) : undefined,
         reporter,
         onRows: (n) => progress.update({ events: (events = n), pages }),
@@ -84,7 +86,7 @@ export async function readLog<R extends LogRow>(
       return;
     }
 
-    const destination = destinationFor(plan.output);
+    const destination = await destinationFor(plan.output);
     const writer = source.writer(destination.stream);
     const print = async (record: R): Promise<void> => {
       await writer.write(record);
@@ -99,7 +101,8 @@ export async function readLog<R extends LogRow>(
           progress.update({ events: (events += batch.rows.length), pages });
         }
       } else {
-        const newest = await newestFirst(source.newestFirst(readOptions), plan.limit, plan.reverse, print);
+        const wanted = plan.limit ?? undefined;
+        const newest = await newestFirst(source.newestFirst({ ...readOptions, ...(wanted ? { wanted } : {}) }), plan.limit, plan.reverse, print);
         for (const record of newest) await print(record);
       }
       progress.done();

@@ -11,21 +11,38 @@ import type { EventRecord } from '../core/record.js';
 import { SeamTracker } from '../core/seam.js';
 import { fromSecond } from '../core/seconds.js';
 import { PermissionError } from '../errors.js';
-import { loadDirectory } from '../kitsu/directory.js';
+import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
 import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
 import { logPermissionError, roleOf } from '../kitsu/permission.js';
+import { openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
+import { sleep } from '../core/sleep.js';
 import { openSession } from '../kitsu/session.js';
+import { openWhenUp } from '../listen/start.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import { createLoginWriter, createRecordWriter, resolveFormat } from '../output/writer.js';
+import { openShape, shapedFormat, shapeNeedsNames } from '../output/shape.js';
+import { narrowSource, openSearch, serverProjects, type RecordSearch } from '../search/open.js';
+import { needsResolver } from '../search/plan.js';
+import { summaryWriter } from '../search/summary.js';
 import { followAfterHistory } from './follow-on.js';
 import type { LogsPlan } from './plan.js';
 import { readLog, type LogSource } from './read.js';
 
 export async function runLogs(ctx: Context, plan: LogsPlan): Promise<void> {
   const reporter = reporterFor(ctx);
-  const session = await openSession(ctx);
+  // Following, it is a service that may start before Kitsu: wait for it as listen does.
+  const session = plan.follow
+    ? await openWhenUp(() => openSession(ctx), {
+        ...(plan.maxReconnects !== undefined ? { maxReconnects: plan.maxReconnects } : {}),
+        reporter,
+        sleep: (ms) => sleep(ms, ctx.signal),
+        aborted: () => ctx.signal.aborted,
+      }).catch((error: unknown) => {
+        throw ctx.signal.aborted ? ctx.signal.reason : error;
+      })
+    : await openSession(ctx);
   try {
     if (plan.logins) await runLogins(ctx, session, plan, reporter);
     else await runEvents(ctx, session, plan, reporter);
@@ -43,7 +60,8 @@ export async function runLogs(ctx: Context, plan: LogsPlan): Promise<void> {
 
 /** Whether records go to stdout as a table (then names are worth loading). */
 function tableOnStdout(ctx: Context, plan: LogsPlan): boolean {
-  return plan.output === undefined && resolveFormat(ctx) === 'table';
+  const format = shapedFormat(plan.shape, ctx.globals.format, ctx.stdout.isTTY === true);
+  return plan.output === undefined && (format ?? resolveFormat(ctx)) === 'table';
 }
 
 async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporter: Reporter): Promise<void> {
@@ -52,7 +70,7 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     reporter.info('as a manager you see only the events of your own projects (events with no project are not shown)');
   }
   const directory =
-    tableOnStdout(ctx, plan) || plan.projects.length > 0 || plan.people.length > 0
+    tableOnStdout(ctx, plan) || plan.summary !== undefined || plan.projects.length > 0 || plan.people.length > 0
       ? await loadDirectory(session, { signal: ctx.signal })
       : undefined;
   const query: LogQuery = {
@@ -63,22 +81,63 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     projectIds: plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined,
     personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
   };
-  const source: LogSource<EventRecord> = {
+  // One resolver for the run, shared by the table and --names, the search and the summary.
+  const resolver =
+    tableOnStdout(ctx, plan) || plan.names || plan.summary || (plan.search && needsResolver(plan.search)) || shapeNeedsNames(plan.shape)
+      ? openNameResolver(ctx.env, session)
+      : undefined;
+  try {
+    const search: RecordSearch | undefined = plan.search ? await openSearch(ctx, session, plan.search, query.projectIds, resolver) : undefined;
+    try {
+      await readEvents(ctx, session, plan, reporter, { directory, query, search, resolver });
+    } finally {
+      await search?.close?.();
+    }
+  } finally {
+    await resolver?.close();
+  }
+}
+
+/** What runEvents found out before reading: names, the query, the search. */
+interface EventSetup {
+  directory: Directory | undefined;
+  query: LogQuery;
+  search: RecordSearch | undefined;
+  resolver: NameResolver | undefined;
+}
+
+async function readEvents(ctx: Context, session: Session, plan: LogsPlan, reporter: Reporter, setup: EventSetup): Promise<void> {
+  const { directory, query, search, resolver } = setup;
+  const described = describeQuery({
+    include: plan.filter.include,
+    exclude: plan.filter.exclude,
+    onlyFiles: plan.onlyFiles,
+    projectIds: query.projectIds,
+    personIds: query.personIds,
+  });
+  // The server narrows to the named entities' projects; the search does the rest.
+  const serverQuery: LogQuery = { ...query, projectIds: serverProjects(query.projectIds, search) };
+  const shape = openShape(plan.shape, ctx.env, { fromMs: plan.since?.getTime(), toMs: plan.until?.getTime() ?? ctx.clock.now() });
+  const source: LogSource<EventRecord> = narrowSource(search, {
     log: 'events',
     label: 'event log',
-    description: describeQuery({
-      include: plan.filter.include,
-      exclude: plan.filter.exclude,
-      onlyFiles: plan.onlyFiles,
-      projectIds: query.projectIds,
-      personIds: query.personIds,
-    }),
+    // Unchanged without a search, so that existing checkpoints still recognise their query.
+    description: search ? `${described} ${search.describe()}` : described,
     since: query.since,
     until: query.until,
-    windows: (from, to, options) => readLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
-    newestFirst: (options) => readLogNewestFirst(session, query, options),
-    writer: (stream) => createRecordWriter(ctx, { stream, names: directory }),
-  };
+    windows: (from, to, options) => readLogWindows(session, { ...serverQuery, since: fromSecond(from), until: fromSecond(to) }, options),
+    newestFirst: (options) => readLogNewestFirst(session, serverQuery, options),
+    writer: (stream) =>
+      plan.summary
+        ? summaryWriter(ctx, plan.summary, { stream, names: directory, since: query.since, until: query.until, shape, resolver })
+        : createRecordWriter(ctx, {
+            stream,
+            names: directory,
+            shape,
+            // --fields names.* reads the names as --names attaches them.
+            ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names || shapeNeedsNames(plan.shape) } : {}),
+          }),
+  });
   if (!plan.follow) {
     await readLog(ctx, session, plan, source, reporter);
     return;
@@ -93,7 +152,7 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
   const startedAtMs = ctx.clock.now();
   await readLog(ctx, session, plan, source, reporter, {
     printed: (record) => seam.note(record),
-    then: (print) => followAfterHistory(ctx, session, plan, query, seam, startedAtMs, print),
+    then: (print) => followAfterHistory(ctx, session, plan, serverQuery, seam, startedAtMs, search, print),
   });
 }
 

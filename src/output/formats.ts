@@ -2,6 +2,7 @@
  * The machine formats: NDJSON, a streamed JSON array, and CSV (RFC 4180). Each is a
  * Renderer: text for one record at a time, so nothing is ever held back.
  */
+import type { EventNames } from '../core/event-subject.js';
 import type { EventRecord, LoginRecord } from '../core/record.js';
 
 /**
@@ -87,11 +88,16 @@ function csvRenderer<R>(columns: readonly string[], fields: (record: R) => Array
   };
 }
 
-/** CSV of events: the record's columns, with `data` as compact JSON. */
-export function eventCsvRenderer(clean?: (text: string) => string): Renderer<EventRecord> {
+/** The `names.*` columns CSV gets with --names, every one on every line (empty when it does not apply). */
+export const NAME_CSV_KEYS = ['project', 'person', 'assignee', 'entity', 'entity_type', 'asset_type', 'task_type', 'task_status', 'previous_task_status'] as const satisfies readonly (keyof EventNames)[];
+
+/** CSV of events: the record's columns, with `data` as compact JSON; with `names`, the names after them. */
+export function eventCsvRenderer(clean?: (text: string) => string, options: { names?: boolean } = {}): Renderer<EventRecord & { names?: EventNames }> {
+  const base = (r: EventRecord): Array<string | null> => [r.id, r.name, r.created_at, r.user_id, r.project_id, r.source, JSON.stringify(r.data)];
+  if (!options.names) return csvRenderer(EVENT_CSV_COLUMNS, base, clean);
   return csvRenderer(
-    EVENT_CSV_COLUMNS,
-    (r) => [r.id, r.name, r.created_at, r.user_id, r.project_id, r.source, JSON.stringify(r.data)],
+    [...EVENT_CSV_COLUMNS, ...NAME_CSV_KEYS.map((key) => `names.${key}`)],
+    (r) => [...base(r), ...NAME_CSV_KEYS.map((key) => r.names?.[key] ?? null)],
     clean,
   );
 }

@@ -10,6 +10,16 @@
  *   08:00:03   preview-file:add-file       Big Buck Bunny                    preview_file=3e7c1a2b revision=3
  *   08:00:04 ↺ task:update                 Big Buck Bunny    Alice Martin    task=1a2b3c4d
  *
+ * With the names of what each event is about (src/kitsu/names.ts: the table always has them
+ * when it can), a line reads as a sentence, the subject and the change first:
+ *
+ *   08:00:01   E01 / SQ010 / SH010 · Animation  wip → wfa  by Jane Doe  Moonlit Harbor  revision=3
+ *   08:00:04   Character / Fox · Modeling  comment:new  by Hiro Sato  Moonlit Harbor
+ *
+ * and a narrow terminal gives up the low-value parts first, each by whole words: the details,
+ * the project, the episode, the person's last name, the time, the person, the sequence;
+ * only then is the line cut with `…`. Records without names keep the id layout above.
+ *
  * Local time; the date appears as a separator line when the events are not from today and
  * whenever the day changes, and `── live ──` marks where stored history gives way to the
  * live stream. Backfilled events (caught up from the log after a reconnect) are dimmed and
@@ -21,7 +31,8 @@ import type { EventRecord, EventSource, LoginRecord } from '../core/record.js';
 import { systemTimeZone, toLocalFields, type TimeZone } from '../core/time.js';
 import type { Renderer } from './formats.js';
 import { sanitizeForTerminal } from './sanitize.js';
-import type { NameDirectory } from './types.js';
+import type { EventNames } from '../core/event-subject.js';
+import type { NameDirectory, NamedEventRecord } from './types.js';
 import { charWidth, displayWidth, truncateToWidth } from './width.js';
 
 export interface TableOptions {
@@ -194,13 +205,55 @@ function palette(color: boolean) {
     dim: (t: string) => chalk.dim(t),
     project: (t: string) => chalk.cyan(t),
     person: (t: string) => chalk.magenta(t),
+    subject: (t: string) => chalk.bold(t),
     green: (t: string) => chalk.green(t),
     yellow: (t: string) => chalk.yellow(t),
     red: (t: string) => chalk.red(t),
   };
 }
 
-export function eventTableRenderer(options: TableOptions): Renderer<EventRecord> {
+/** A part of a named line with its forms, longest first; an empty form drops it. */
+interface Piece {
+  forms: Part[][];
+  level: number;
+}
+
+/** Which piece gives up a form next, in order, when the line is too wide for the terminal. */
+const SHRINK_ORDER = ['details', 'project', 'subject', 'person', 'person', 'time', 'person', 'subject', 'subject', 'subject'] as const;
+type PieceName = (typeof SHRINK_ORDER)[number] | 'change';
+
+/** `E01 / SQ010 / SH010 · Animation`, then without the outer parents: `SQ010 / SH010 · Animation`, `SH010 · Animation`. */
+function subjectForms(names: EventNames): string[] {
+  const type = names.task_type ? ` · ${names.task_type}` : '';
+  if (names.entity) {
+    const parts = names.entity.split(' / ');
+    return parts.map((_, i) => `${parts.slice(i).join(' / ')}${type}`);
+  }
+  const alone = names.task_type ?? (names.asset_type && !names.project ? names.asset_type : undefined);
+  return alone ? [alone] : [];
+}
+
+/** `Jane Doe`, `Jane D.`, `Jane`: shorter forms of a person's name, whole words only. */
+function personForms(name: string): string[] {
+  const words = name.split(/\s+/).filter(Boolean);
+  if (words.length < 2) return [name];
+  return [name, `${words.slice(0, -1).join(' ')} ${[...words.at(-1)!][0]}.`, words[0]!];
+}
+
+// Keys the names already say, left out of the details of a named line.
+const NAMED_KEYS = /^(project_id|task_id|person_id|user_id|entity_id|task_type_id|task_status_id|new_task_status_id|previous_task_status_id|comment_id|preview_file_id|asset_type|asset_type_id|(asset|shot|sequence|episode|edit|concept|scene)_id)$/;
+
+/** The pieces as they stand, with their gaps: one space after the time, two elsewhere. */
+function shownCells(pieces: Piece[], time: Piece | undefined): Cell[] {
+  const shown = pieces.filter((p) => p.forms[p.level]!.length > 0);
+  return shown.map((p, i) => ({ parts: p.forms[p.level]!, ...(i > 0 && shown[i - 1] === time ? { gap: ' ' } : {}) }));
+}
+
+function cellsWidth(cells: Cell[]): number {
+  return cells.reduce((sum, cell, i) => sum + partsWidth(cell.parts) + (i > 0 ? (cell.gap ?? GAP).length : 0), 0);
+}
+
+export function eventTableRenderer(options: TableOptions): Renderer<NamedEventRecord> {
   const paint = palette(options.color);
   const timeline = new Timeline(options, paint.dim);
   const clean = sanitizeForTerminal;
@@ -242,8 +295,52 @@ export function eventTableRenderer(options: TableOptions): Renderer<EventRecord>
   // backfilled row's author then leads its summary as by=…), one that starts from the log does.
   let personColumn: boolean | undefined;
 
+  /** The sentence layout, for a record whose names are known. */
+  const namedLine = (record: NamedEventRecord, names: EventNames, time: string): string => {
+    const name = clean(record.name);
+    const colon = name.lastIndexOf(':');
+    const action = name.slice(colon + 1);
+    const verb = verbColor(action);
+    const backfill = record.source === 'backfill';
+    const eventName: Part[] = [{ text: name.slice(0, colon + 1) }, { text: action, style: verb ? paint[verb] : undefined }];
+    const pieces = new Map<PieceName, Piece>();
+    const piece = (key: PieceName, forms: Part[][], droppable = true): void => {
+      if (forms.length === 0 || forms[0]!.every((p) => p.text === '')) return;
+      pieces.set(key, { forms: droppable ? [...forms, []] : forms, level: 0 });
+    };
+    piece('time', [[{ text: time, style: paint.dim }, { text: ` ${backfill ? BACKFILL_MARK : ' '}` }]]);
+    const subject = subjectForms(names).map(clean);
+    piece('subject', subject.map((text) => [{ text, style: paint.subject }]), false);
+    const change: Part[] =
+      record.name === 'task:status-changed' && names.task_status
+        ? [{ text: clean(names.previous_task_status ?? '?'), style: paint.dim }, { text: ' → ' }, { text: clean(names.task_status), style: paint.yellow }]
+        : [...eventName, ...(names.assignee ? [{ text: ` ${clean(names.assignee)}`, style: paint.person }] : [])];
+    piece('change', [change], false);
+    const person = names.person && names.person !== names.assignee ? personForms(clean(names.person)) : [];
+    piece('person', person.map((text) => [{ text: 'by ', style: paint.dim }, { text, style: paint.person }]));
+    piece('project', names.project ? [[{ text: clean(names.project), style: paint.project }]] : []);
+    const details = summary({ ...record, data: Object.fromEntries(Object.entries(record.data).filter(([key]) => !NAMED_KEYS.test(key))) });
+    piece('details', details ? [[{ text: details, style: paint.dim }]] : []);
+    const ordered = (['time', 'subject', 'change', 'person', 'project', 'details'] as const).flatMap((key) => (pieces.has(key) ? [pieces.get(key)!] : []));
+    const columns = lineWidth(options);
+    // The time and its backfill mark sit as in the id layout: `08:00:01 ↺ `.
+    const timePiece = pieces.get('time');
+    if (columns !== undefined) {
+      for (const key of SHRINK_ORDER) {
+        if (cellsWidth(shownCells(ordered, timePiece)) <= columns) break;
+        const p = pieces.get(key);
+        if (p && p.level < p.forms.length - 1) p.level += 1;
+      }
+    }
+    return renderLine(shownCells(ordered, timePiece), columns, backfill ? paint.dim : undefined);
+  };
+
   return {
     record(record) {
+      if (record.names) {
+        const { before, time } = timeline.place(record.created_at, record.source);
+        return `${before}${namedLine(record, record.names, time)}\n`;
+      }
       personColumn ??= record.source !== 'live';
       const { before, time } = timeline.place(record.created_at, record.source);
       const name = clean(record.name);

@@ -2,7 +2,23 @@
  * The contract between commands and the renderers. A command hands records to a
  * RecordWriter and never formats text itself.
  */
+import type { EventNames } from '../core/event-subject.js';
 import type { EventRecord, LoginRecord } from '../core/record.js';
+
+/** A record with the names of what it is about (`--names`, and the table view). */
+export type NamedEventRecord = EventRecord & { names?: EventNames };
+
+/**
+ * Finds the names of what records are about (src/kitsu/names.ts behind it). `names` never
+ * waits long for the server: unknown names come back as short ids.
+ */
+export interface RecordNamer {
+  names(record: EventRecord): Promise<EventNames>;
+  /** The names at once when no look-up is needed; undefined otherwise (then ask `names`). */
+  namesNow?(record: EventRecord): EventNames | undefined;
+  /** Starts the look-ups of records that are all at hand, and waits a little for them. */
+  prefetch?(records: readonly EventRecord[]): Promise<void>;
+}
 
 /** Ids to names, for the table view. Lookups are synchronous: unknown ids stay ids. */
 export interface NameDirectory {

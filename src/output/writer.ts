@@ -26,7 +26,8 @@ import { StreamSink } from './sink.js';
 // Types only: the table (and the width tables it needs) loads when a table is written, so
 // NDJSON, JSON and CSV never load it.
 import type { TableOptions } from './table.js';
-import type { LoginWriter, NameDirectory, RecordWriter } from './types.js';
+import type { LoginWriter, NameDirectory, NamedEventRecord, RecordNamer, RecordWriter } from './types.js';
+import { shapedFactories, shapedFormat, type OutputShape } from './shape.js';
 
 export { formatNdjson };
 
@@ -37,6 +38,12 @@ export interface WriterOptions {
   format?: Format;
   /** Names for ids in the table view. */
   names?: NameDirectory;
+  /** --fields, --no-headers, --utc (see src/output/shape.ts). */
+  shape?: OutputShape;
+  /** Names of what each event is about: shown by the table, and added as `names` with `attachNames`. */
+  namer?: RecordNamer;
+  /** `--names`: each JSON record gets a `names` object, CSV gets `names.*` columns. */
+  attachNames?: boolean;
 }
 
 /** The format the user asked for, else table on a terminal and NDJSON anywhere else. */
@@ -45,10 +52,108 @@ export function resolveFormat(ctx: Context, stream: OutStream = ctx.stdout): For
 }
 
 export function createRecordWriter(ctx: Context, options: WriterOptions = {}): RecordWriter<EventRecord> {
-  return writerFor(ctx, options, {
+  const stream = options.stream ?? ctx.stdout;
+  const format = options.format ?? shapedFormat(options.shape, ctx.globals.format, stream.isTTY === true) ?? resolveFormat(ctx, stream);
+  const attach = options.attachNames === true;
+  const standard: RendererFactories<NamedEventRecord> = {
     table: async (table) => (await import('./table.js')).eventTableRenderer(table),
-    csv: eventCsvRenderer,
-  });
+    csv: (clean) => eventCsvRenderer(clean, { names: attach }),
+  };
+  const writer = writerFor<NamedEventRecord>(ctx, { ...options, format }, options.shape ? shapedFactories(ctx, options.shape, standard) : standard);
+  const namer = options.namer;
+  // Without --names a machine format is left exactly as it was: no look-ups at all.
+  if (!namer || (!attach && format !== 'table')) return writer;
+  return namedWriter(writer, namer);
+}
+
+/** How many records may be waiting for their names at once, ahead of the one being written. */
+const NAMES_AHEAD = 512;
+
+/**
+ * Adds each record's names before it is rendered, in order, looking up many records at once:
+ * a write returns as soon as its record is queued (while fewer than NAMES_AHEAD wait), so that
+ * the look-ups of the records behind it run while it waits for its own. Only the oldest
+ * record holds the output back, and for no longer than the namer's budget.
+ */
+function namedWriter(writer: RecordWriter<NamedEventRecord>, namer: RecordNamer): RecordWriter<EventRecord> {
+  interface Queued {
+    record: EventRecord;
+    /** Absent when the names were known at once. */
+    names?: Promise<NamedEventRecord['names']>;
+    /** Set once the names have come: such records are written together, in one chunk. */
+    named?: NamedEventRecord;
+  }
+  const queue: Queued[] = [];
+  let draining: Promise<void> | undefined;
+  let failure: unknown;
+  let roomWaiters: (() => void)[] = [];
+
+  const drain = async (): Promise<void> => {
+    try {
+      while (queue.length > 0) {
+        if (!queue[0]!.named) await queue[0]!.names;
+        // The head and every record behind it whose names are in already: one write.
+        let ready = 0;
+        while (ready < queue.length && queue[ready]!.named) ready += 1;
+        const batch = queue.slice(0, Math.max(1, ready)).map((q) => q.named ?? { ...q.record });
+        if (batch.length === 1 || !writer.writeMany) await writer.write(batch[0]!);
+        else await writer.writeMany(batch);
+        queue.splice(0, batch.length);
+        if (queue.length < NAMES_AHEAD) {
+          const waiting = roomWaiters;
+          roomWaiters = [];
+          for (const wake of waiting) wake();
+        }
+      }
+    } catch (error) {
+      failure = error;
+      queue.length = 0;
+      const waiting = roomWaiters;
+      roomWaiters = [];
+      for (const wake of waiting) wake();
+    } finally {
+      draining = undefined;
+    }
+  };
+
+  const push = (record: EventRecord): void => {
+    const known = namer.namesNow?.(record);
+    if (known) {
+      queue.push({ record, named: { ...record, names: known } });
+      return;
+    }
+    const entry: Queued = { record };
+    entry.names = namer.names(record).then(
+      (names) => ((entry.named = { ...record, names }), names),
+      () => ((entry.named = { ...record, names: {} }), {}),
+    );
+    queue.push(entry);
+  };
+  /** Starts the drain, and waits while too many records wait for their names. */
+  const room = async (): Promise<void> => {
+    draining ??= drain();
+    while (queue.length >= NAMES_AHEAD && failure === undefined) await new Promise<void>((resolve) => roomWaiters.push(resolve));
+    if (failure !== undefined) throw failure;
+  };
+
+  return {
+    async write(record) {
+      if (failure !== undefined) throw failure;
+      push(record);
+      await room();
+    },
+    // A window at once: every look-up starts now, and the records are written in runs.
+    async writeMany(records) {
+      if (failure !== undefined) throw failure;
+      for (const record of records) push(record);
+      await room();
+    },
+    async end() {
+      while (draining) await draining;
+      if (failure !== undefined) throw failure;
+      await writer.end();
+    },
+  };
 }
 
 export function createLoginWriter(ctx: Context, options: WriterOptions = {}): LoginWriter {
@@ -58,7 +163,7 @@ export function createLoginWriter(ctx: Context, options: WriterOptions = {}): Lo
   });
 }
 
-interface RendererFactories<R> {
+export interface RendererFactories<R> {
   table: (options: TableOptions) => Promise<Renderer<R>>;
   csv: (clean?: (text: string) => string) => Renderer<R>;
 }

@@ -12,6 +12,7 @@ import { isUuid } from './random.js';
 import type { Timeline } from './timeline.js';
 import type { StoredEvent } from './types.js';
 import type { Emulation } from './versions.js';
+import { deleteAssetEvents, taskDeleteData } from './generator.js';
 import { isoSeconds, type Entity, type EntityKind, type Person, type World } from './world.js';
 
 /** A request the sandbox received (the client side of the same exchange is ApiRequest in src/kitsu/http.ts). */
@@ -152,7 +153,15 @@ export class Api {
       const [, projectId, typeId] = m as unknown as [string, string, string];
       return only(method === 'POST', () => this.withUser(req, (me) => this.createAsset(projectId, typeId, req.body, me)));
     }
-    if ((m = /^data\/(projects|persons|entities|assets|shots|sequences|episodes|tasks|task-types|task-status|entity-types|asset-types)\/([^/]+)(\/full)?$/.exec(path))) {
+    if ((m = /^data\/projects\/([^/]+)\/(assets|shots|sequences|episodes)$/.exec(path))) {
+      const [, projectId, collection] = m as unknown as [string, string, string];
+      return only(get, () => this.withUser(req, (me) => this.projectEntities(projectId, collection, me)));
+    }
+    if ((m = /^data\/(assets|tasks)\/([^/]+)$/.exec(path)) && method === 'DELETE') {
+      const [, collection, id] = m as unknown as [string, string, string];
+      return this.withUser(req, (me) => (collection === 'assets' ? this.deleteAsset(id, req.query, me) : this.deleteTask(id, me)));
+    }
+    if ((m = /^data\/(projects|persons|entities|assets|shots|sequences|episodes|tasks|task-types|task-status|entity-types|asset-types|comments|preview-files)\/([^/]+)(\/full)?$/.exec(path))) {
       const [, collection, id, full] = m as unknown as [string, string, string, string | undefined];
       if (full && collection !== 'tasks') return NOT_FOUND;
       return only(get, () => this.withUser(req, (me) => this.lookUp(collection, id, Boolean(full), me)));
@@ -379,6 +388,23 @@ export class Api {
     return { id: t.id, name: t.name, short_name: '', description: null, archived: false, task_types: [], created_at: isoSeconds(0), updated_at: isoSeconds(0), type: asset ? 'AssetType' : 'EntityType' };
   }
 
+  /**
+   * `permissions_service.check_entity_access`: a vendor reads an entity only when one of its
+   * tasks is assigned to them; everyone else once the project is theirs (check_project_access).
+   */
+  private canReadEntity(me: Person, entityId: string, projectId: string): boolean {
+    if (!this.canSeeProject(me, projectId)) return false;
+    return me.role !== 'vendor' || this.d.world.tasksOf(entityId).some((t) => t.assignees.includes(me.id));
+  }
+
+  /** `permissions_service.check_comment_access`: clients read only comments by clients. */
+  private canReadComment(me: Person, taskId: string, authorId: string): boolean {
+    if (isAdmin(me)) return true;
+    const task = this.d.world.tasks.get(taskId);
+    if (!task || !this.canReadEntity(me, task.entity_id, task.project_id)) return false;
+    return me.role !== 'client' || this.d.world.persons.get(authorId)?.role === 'client';
+  }
+
   private lookUp(collection: string, rawId: string, full: boolean, me: Person): Reply {
     if (!isUuid(rawId)) return BAD_ID;
     const id = rawId.toLowerCase();
@@ -394,10 +420,24 @@ export class Api {
         return p ? ok(this.personFor(me, p)) : NOT_FOUND;
       }
       case 'tasks': {
+        // crud/task.py and tasks/resources.py TaskFullResource: project access, then entity access.
         const t = w.tasks.get(id);
         if (!t) return NOT_FOUND;
-        if (!this.canSeeProject(me, t.project_id)) return forbidden();
+        if (!this.canReadEntity(me, t.entity_id, t.project_id)) return forbidden();
         return ok(full ? w.taskFullJson(t) : w.taskJson(t));
+      }
+      case 'comments': {
+        const c = w.comments.get(id);
+        if (!c) return NOT_FOUND;
+        return this.canReadComment(me, c.task_id, c.person_id) ? ok(w.commentJson(c)) : forbidden();
+      }
+      case 'preview-files': {
+        // crud/preview_file.py: a vendor must work on the task, others need the project.
+        const p = w.previews.get(id);
+        const task = p ? w.tasks.get(p.task_id) : undefined;
+        if (!p || !task) return NOT_FOUND;
+        const allowed = me.role === 'vendor' ? task.assignees.includes(me.id) : this.canSeeProject(me, task.project_id);
+        return allowed ? ok(w.previewJson(p)) : forbidden();
       }
       case 'task-types': {
         const t = w.taskTypes.find((x) => x.id === id);
@@ -418,10 +458,61 @@ export class Api {
         const e: Entity | undefined = w.entities.get(id);
         const kind = kinds[collection];
         if (!e || (kind && e.kind !== kind)) return NOT_FOUND;
-        if (!this.canSeeProject(me, e.project_id)) return forbidden();
-        return ok(w.entityJson(e));
+        if (!this.canReadEntity(me, e.id, e.project_id)) return forbidden();
+        // The typed routes answer get_full_asset/get_full_shot/…; crud/entity.py the bare row.
+        return ok(kind ? w.entityFullJson(e) : w.entityJson(e));
       }
     }
+  }
+
+  /**
+   * `data/projects/<id>/assets|shots|sequences|episodes` (assets/ and shots/resources.py):
+   * project access, and a vendor sees only what they have a task on.
+   */
+  private projectEntities(rawProjectId: string, collection: string, me: Person): Reply {
+    if (!isUuid(rawProjectId)) return BAD_ID;
+    const projectId = rawProjectId.toLowerCase();
+    const w = this.d.world;
+    if (!w.projects.has(projectId)) return NOT_FOUND;
+    if (!this.canSeeProject(me, projectId)) return forbidden();
+    const kind = ({ assets: 'Asset', shots: 'Shot', sequences: 'Sequence', episodes: 'Episode' } as const)[collection as 'assets'];
+    const rows = [...w.entities.values()].filter((e) => e.project_id === projectId && e.kind === kind && this.canReadEntity(me, e.id, projectId));
+    return ok(rows.map((e) => w.entityJson(e)));
+  }
+
+  // ---- deletions ----
+
+  /**
+   * `DELETE data/assets/<id>` (assets/resources.py, assets_service.remove_asset): with tasks and
+   * without `force=true` the asset is only canceled (`asset:update`); with it, each task goes
+   * (`task:delete`), then the asset (`asset:delete`), all after the rows are gone.
+   */
+  private deleteAsset(rawId: string, query: URLSearchParams, me: Person): Reply {
+    if (!isUuid(rawId)) return BAD_ID;
+    const w = this.d.world;
+    const asset = w.entities.get(rawId.toLowerCase());
+    if (!asset || asset.kind !== 'Asset') return NOT_FOUND;
+    if (!isAdmin(me) && !(isManager(me) && this.canSeeProject(me, asset.project_id))) return forbidden();
+    const force = query.get('force') === 'true';
+    if (w.tasksOf(asset.id).length > 0 && !force) {
+      asset.canceled = true;
+      this.d.emit('asset:update', { asset_id: asset.id, project_id: asset.project_id }, me.id);
+      return { status: 204, body: '' };
+    }
+    for (const event of deleteAssetEvents(w, asset)) this.d.emit(event.name, event.data, me.id);
+    return { status: 204, body: '' };
+  }
+
+  /** `DELETE data/tasks/<id>` (crud/task.py; deletion_service.remove_task emits task:delete). */
+  private deleteTask(rawId: string, me: Person): Reply {
+    if (!isUuid(rawId)) return BAD_ID;
+    const w = this.d.world;
+    const task = w.tasks.get(rawId.toLowerCase());
+    if (!task) return NOT_FOUND;
+    if (!isAdmin(me) && !(isManager(me) && this.canSeeProject(me, task.project_id))) return forbidden();
+    w.removeTask(task.id);
+    this.d.emit('task:delete', taskDeleteData(task), me.id);
+    return { status: 204, body: '' };
   }
 
   // ---- writes ----
@@ -439,7 +530,7 @@ export class Api {
     const w = this.d.world;
     if ([...w.projects.values()].some((p) => p.name === name)) return badRequest('A project with this name already exists.');
     const type = body.production_type === 'tvshow' || body.production_type === 'featurefilm' ? body.production_type : 'short';
-    const project = w.addProject(name, type, me.is_bot ? [] : [me.id], randomUUID());
+    const project = w.addProject(name, type, me.is_bot ? [] : [me.id], randomUUID(), Date.now());
     this.d.emit('project:new', { project_id: project.id }, me.id);
     return ok(w.projectJson(project), 201);
   }

@@ -55,7 +55,8 @@ export function isBrowser(userAgent: string | undefined): boolean {
 }
 
 export class Auth {
-  readonly secret = randomBytes(32);
+  /** Signs and checks every token; the same key after a restart keeps sessions valid, as Zou's SECRET_KEY does. */
+  readonly secret: Buffer;
   accessTtl: number;
   refreshTtl: number;
   lockoutMs: number;
@@ -68,8 +69,9 @@ export class Auth {
 
   constructor(
     private readonly world: World,
-    options: { accessTtl: number; refreshTtl: number; lockoutSeconds: number },
+    options: { accessTtl: number; refreshTtl: number; lockoutSeconds: number; secret?: Buffer },
   ) {
+    this.secret = options.secret ?? randomBytes(32);
     this.accessTtl = options.accessTtl;
     this.refreshTtl = options.refreshTtl;
     this.lockoutMs = options.lockoutSeconds * 1000;
@@ -160,10 +162,12 @@ export class Auth {
     const expired: Reply = { status: 401, body: { error: true, message: 'Signature has expired' } };
     if (!decoded.ok) return { ok: false, reply: decoded.expired ? expired : { status: 422, body: { msg: decoded.message } } };
     const claims = decoded.claims;
-    const issued = this.issued.get(claims.jti);
-    if (issued && !issued.bot) {
+    // A token this process did not issue was issued before a restart: Zou keeps no list of
+    // valid tokens, only a blocklist (§1.8), so it stands unless revoked since.
+    const issued = this.issued.get(claims.jti) ?? { seq: 0, bot: claims.identity_type === 'bot' };
+    if (!issued.bot) {
       const watermark = claims.type === 'refresh' ? this.refreshExpiredUpTo : this.accessExpiredUpTo;
-      if (issued.seq <= watermark) return { ok: false, reply: expired };
+      if (watermark > 0 && issued.seq <= watermark) return { ok: false, reply: expired };
     }
     if (kind === 'access' && claims.type !== 'access') {
       return { ok: false, reply: { status: 422, body: { msg: 'Only non-refresh tokens are allowed' } } };
@@ -173,8 +177,7 @@ export class Auth {
     }
     const person = this.world.persons.get(claims.sub);
     const revoked =
-      !issued ||
-      issued.seq <= this.revokedUpTo ||
+      (issued.seq <= this.revokedUpTo && this.revokedUpTo > 0) ||
       this.blocklist.has(claims.jti) ||
       (claims.identity_type === 'bot' && person?.botJti !== claims.jti);
     if (revoked) return { ok: false, reply: { status: 401, body: { msg: 'Token has been revoked' } } };

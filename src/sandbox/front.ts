@@ -111,7 +111,8 @@ export class Front {
       body,
     });
     entry.status = reply.status;
-    const text = JSON.stringify(reply.body);
+    // A 204 (a deletion) has no body at all, as Flask answers `"", 204`.
+    const text = reply.status === 204 ? '' : JSON.stringify(reply.body);
     res.writeHead(reply.status, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(text),

@@ -5,7 +5,7 @@
  * Deterministic: the same world seed and the same calls give the same events.
  */
 import type { Random } from './random.js';
-import type { Entity, Project, Task, World } from './world.js';
+import type { Comment, Entity, Project, Task, World } from './world.js';
 
 export interface GeneratedEvent {
   name: string;
@@ -46,6 +46,8 @@ export class ActivityGenerator {
       [() => this.entityUpdate(), 6],
       [() => this.newAsset(), 1.5],
       [() => this.newShot(), 1.5],
+      [() => this.deleteAsset(), 0.3],
+      [() => this.deleteTask(), 0.3],
       [() => this.personChange(), 1.2],
       [() => this.projectChange(), 0.6],
       [() => [{ name: 'organisation:update', data: { organisation_id: this.world.organisation.id }, userId: this.world.users.admin.id }], 0.2],
@@ -91,10 +93,12 @@ export class ActivityGenerator {
     const commentId = this.r.uuid();
     const p = task.project_id;
     const events: GeneratedEvent[] = [];
+    this.world.addComment(task, personId, commentId, nextShort === 'wfa' ? 'Ready for review' : '');
     if (nextShort === 'wfa') {
       task.revision += 1;
       const previewId = this.r.uuid();
       const extension = this.r.pick(EXTENSIONS);
+      this.world.addPreview(task, commentId, personId, previewId, extension);
       events.push({ name: 'preview-file:new', data: { preview_file_id: previewId, comment_id: commentId, project_id: p }, userId: personId });
       events.push({ name: 'preview-file:add-file', data: { comment_id: commentId, task_id: task.id, preview_file_id: previewId, revision: task.revision, extension, status: 'processing', project_id: p }, userId: personId });
     }
@@ -107,22 +111,34 @@ export class ActivityGenerator {
   private comment(): GeneratedEvent[] {
     const task = this.task();
     const personId = this.actor(this.world.projects.get(task.project_id));
+    const comment = this.world.addComment(task, personId, this.r.uuid(), 'Looks good, small fix on the timing');
     return [
-      { name: 'comment:new', data: { comment_id: this.r.uuid(), task_id: task.id, task_status_id: task.task_status_id, project_id: task.project_id }, userId: personId },
+      { name: 'comment:new', data: { comment_id: comment.id, task_id: task.id, task_status_id: task.task_status_id, project_id: task.project_id }, userId: personId },
       { name: 'task:update', data: { task_id: task.id, project_id: task.project_id }, userId: personId },
     ];
   }
 
+  /** A reply to a comment still on record (a recent one), else a new comment. */
+  private recentComment(): { comment: Comment; task: Task } | undefined {
+    const recent = this.world.recentComments;
+    if (recent.length === 0) return undefined;
+    const comment = this.world.comments.get(this.r.pick(recent));
+    const task = comment ? this.world.tasks.get(comment.task_id) : undefined;
+    return comment && task ? { comment, task } : undefined;
+  }
+
   private reply(): GeneratedEvent[] {
-    const task = this.task();
+    const recent = this.recentComment();
+    if (!recent) return this.comment();
+    const { comment, task } = recent;
     const personId = this.actor(this.world.projects.get(task.project_id));
-    return [{ name: 'comment:reply', data: { comment_id: this.r.uuid(), task_id: task.id, reply_id: this.r.uuid(), project_id: task.project_id }, userId: personId }];
+    return [{ name: 'comment:reply', data: { comment_id: comment.id, task_id: task.id, reply_id: this.r.uuid(), project_id: task.project_id }, userId: personId }];
   }
 
   private commentUpdate(): GeneratedEvent[] {
-    const task = this.task();
-    const personId = this.actor(this.world.projects.get(task.project_id));
-    return [{ name: 'comment:update', data: { comment_id: this.r.uuid(), project_id: task.project_id }, userId: personId }];
+    const recent = this.recentComment();
+    if (!recent) return this.comment();
+    return [{ name: 'comment:update', data: { comment_id: recent.comment.id, project_id: recent.task.project_id }, userId: recent.comment.person_id }];
   }
 
   private assign(): GeneratedEvent[] {
@@ -188,6 +204,23 @@ export class ActivityGenerator {
     ];
   }
 
+  /** An asset deleted with force: its tasks go first, then the asset (assets_service.remove_asset). */
+  private deleteAsset(): GeneratedEvent[] {
+    const assets = [...this.world.entities.values()].filter((e) => e.kind === 'Asset');
+    // Keep each project a few assets, so that the activity stays about something.
+    const asset = assets.length > 0 ? this.r.pick(assets) : undefined;
+    if (!asset || assets.filter((a) => a.project_id === asset.project_id).length <= 3) return this.entityUpdate();
+    this.count(this.world.projects.get(asset.project_id) as Project, -1);
+    return deleteAssetEvents(this.world, asset).map((e) => ({ ...e, userId: this.world.users.manager.id }));
+  }
+
+  private deleteTask(): GeneratedEvent[] {
+    const task = this.task();
+    if (this.world.tasksOf(task.entity_id).length <= 1) return this.taskUpdate();
+    this.world.removeTask(task.id);
+    return [{ name: 'task:delete', data: taskDeleteData(task), userId: this.world.users.manager.id }];
+  }
+
   private personChange(): GeneratedEvent[] {
     const personId = this.randomPersonId();
     const name = this.r.chance(0.3) ? 'person:set-thumbnail' : 'person:update';
@@ -205,6 +238,20 @@ export class ActivityGenerator {
     const personId = this.actor(this.world.projects.get(task.project_id));
     return [{ name: 'chat:new-message', data: { chat_id: this.r.uuid(), chat_message_id: this.r.uuid(), entity_id: task.entity_id, person_id: personId, project_id: task.project_id }, userId: personId }];
   }
+}
+
+/** `task:delete`'s payload (deletion_service.remove_task): the row is gone when it is sent. */
+export function taskDeleteData(task: Task): Record<string, unknown> {
+  return { task_id: task.id, entity_id: task.entity_id, task_type_id: task.task_type_id, project_id: task.project_id };
+}
+
+/** Removes an asset and its tasks from the world; the events Zou emits for it, in its order. */
+export function deleteAssetEvents(world: World, asset: Entity): { name: string; data: Record<string, unknown> }[] {
+  const tasks = world.removeAsset(asset.id);
+  return [
+    ...tasks.map((t) => ({ name: 'task:delete', data: taskDeleteData(t) })),
+    { name: 'asset:delete', data: { asset_id: asset.id, project_id: asset.project_id } },
+  ];
 }
 
 /** Generated activity emitted live at a steady rate, the events of one action kept together. */

@@ -3,6 +3,9 @@
  * `<base>/socket.io` (namespace `/events`), built to src/kitsu/README.md. Used by
  * `kitsu-tail sandbox`, `demo`, and every test and benchmark, which drive it through `control`.
  */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -62,6 +65,25 @@ function toSandboxUser(p: Person): SandboxUser {
   return user;
 }
 
+/**
+ * The key that signs tokens. Real Zou keeps its SECRET_KEY across restarts, so sessions
+ * survive one; so does the sandbox: the key lives in the `state` folder, or comes from the seed
+ * (a stand-in on 127.0.0.1 for trying things, not a place for secrets).
+ */
+function signingKey(seed: number, state: string | undefined): Buffer {
+  if (state === undefined) return createHash('sha256').update(`kitsu-tail sandbox signing key, seed ${seed}`).digest();
+  mkdirSync(state, { recursive: true, mode: 0o700 });
+  const file = join(state, 'signing-key');
+  try {
+    return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seed = options.seed ?? 1;
   const emulation = emulationOf(options.emulate ?? NEWEST_VERSION);
@@ -78,6 +100,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     accessTtl: options.accessTokenTtl ?? 7 * DAY,
     refreshTtl: options.refreshTokenTtl ?? 15 * DAY,
     lockoutSeconds: options.lockoutSeconds ?? 60,
+    secret: signingKey(seed, options.state),
   });
 
   const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createHttpServer();

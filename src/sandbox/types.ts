@@ -30,6 +30,11 @@ export interface SandboxOptions {
   pingTimeout?: number;
   /** How long 5 failed logins lock an account out, in seconds. Zou: 60. */
   lockoutSeconds?: number;
+  /**
+   * A folder that keeps the token signing key across restarts (created, mode 0700). Without
+   * it the key comes from the seed: a restart with the same seed (and port) keeps sessions.
+   */
+  state?: string;
 }
 
 export type Role = 'admin' | 'manager' | 'supervisor' | 'user' | 'client' | 'vendor';

@@ -70,6 +70,8 @@ export interface Entity {
   description: string;
   nb_frames: number | null;
   createdAt: string;
+  /** An asset removed without force while it has tasks is only canceled (assets_service.remove_asset). */
+  canceled?: boolean;
 }
 
 export interface Task {
@@ -83,6 +85,33 @@ export interface Task {
   revision: number;
   createdAt: string;
 }
+
+/** A comment on a task (Zou's `comment` row, `object_id` being the task). */
+export interface Comment {
+  id: string;
+  task_id: string;
+  person_id: string;
+  task_status_id: string;
+  text: string;
+  createdAt: string;
+}
+
+/** A preview file published on a task with a comment. */
+export interface PreviewFile {
+  id: string;
+  task_id: string;
+  comment_id: string;
+  person_id: string;
+  revision: number;
+  extension: string;
+  createdAt: string;
+}
+
+/**
+ * Comments and previews kept for look-ups; past this many the oldest are forgotten (they then
+ * answer 404, as deleted ones do) so that a long generated run stays within bounded memory.
+ */
+const MAX_KEPT_COMMENTS = 50_000;
 
 const FIRST_NAMES = ['Alice', 'Bruno', 'Chloé', 'Dmitri', 'Emma', 'Farid', 'Greta', 'Hiro', 'Inès', 'Jonas', 'Kofi', 'Lena', 'Mateo', 'Nora', 'Oskar', 'Priya'];
 const LAST_NAMES = ['Martin', 'Okafor', 'Lindqvist', 'Moreau', 'Tanaka', 'Rossi', 'Haddad', 'Novak', 'Silva', 'Keller', 'Dubois', 'Sato', 'Berg', 'Costa', 'Meyer', 'Nakamura'];
@@ -134,6 +163,11 @@ export class World {
   readonly tasks = new Map<string, Task>();
   /** Tasks in creation order, for picking at random. */
   readonly taskList: Task[] = [];
+  /** Comments and previews in creation order (Maps keep it), the oldest forgotten past a bound. */
+  readonly comments = new Map<string, Comment>();
+  readonly previews = new Map<string, PreviewFile>();
+  /** The ids of the last comments made, newest last, for replies and edits. */
+  readonly recentComments: string[] = [];
   readonly users: { admin: Person; manager: Person; artist: Person; inactive: Person; totp: Person; newcomer: Person };
   private readonly kindTypeIds: Record<'Shot' | 'Sequence' | 'Episode', string>;
   private readonly createdAt: string;
@@ -217,8 +251,10 @@ export class World {
     return type;
   }
 
-  addProject(name: string, productionType: Project['production_type'], team: string[], id = this.random.uuid()): Project {
-    const project: Project = { id, name, production_type: productionType, team, createdAt: this.createdAt };
+  /** `createdAtMs`: when the API call made it (Zou answers the time of creation); else the world's start. */
+  addProject(name: string, productionType: Project['production_type'], team: string[], id = this.random.uuid(), createdAtMs?: number): Project {
+    const createdAt = createdAtMs === undefined ? this.createdAt : isoSeconds(createdAtMs);
+    const project: Project = { id, name, production_type: productionType, team, createdAt };
     this.projects.set(project.id, project);
     return project;
   }
@@ -269,6 +305,42 @@ export class World {
 
   statusById(id: string): TaskStatus | undefined {
     return this.statuses.find((s) => s.id === id);
+  }
+
+  addComment(task: Task, personId: string, id: string, text: string): Comment {
+    const comment: Comment = { id, task_id: task.id, person_id: personId, task_status_id: task.task_status_id, text, createdAt: isoSeconds(Date.now()) };
+    keepBounded(this.comments, comment);
+    this.recentComments.push(id);
+    if (this.recentComments.length > 200) this.recentComments.shift();
+    return comment;
+  }
+
+  addPreview(task: Task, commentId: string, personId: string, id: string, extension: string): PreviewFile {
+    const preview: PreviewFile = { id, task_id: task.id, comment_id: commentId, person_id: personId, revision: task.revision, extension, createdAt: isoSeconds(Date.now()) };
+    keepBounded(this.previews, preview);
+    return preview;
+  }
+
+  tasksOf(entityId: string): Task[] {
+    return this.taskList.filter((t) => t.entity_id === entityId);
+  }
+
+  /** Deletes a task and its comments and previews, as `deletion_service.remove_task` does. */
+  removeTask(taskId: string): Task | undefined {
+    const task = this.tasks.get(taskId);
+    if (!task) return undefined;
+    this.tasks.delete(taskId);
+    this.taskList.splice(this.taskList.indexOf(task), 1);
+    for (const [id, c] of this.comments) if (c.task_id === taskId) this.comments.delete(id);
+    for (const [id, p] of this.previews) if (p.task_id === taskId) this.previews.delete(id);
+    return task;
+  }
+
+  /** Deletes an asset with its tasks (`assets_service.remove_asset` with force); returns the tasks removed. */
+  removeAsset(assetId: string): Task[] {
+    const removed = this.tasksOf(assetId).map((t) => this.removeTask(t.id) as Task);
+    this.entities.delete(assetId);
+    return removed;
   }
 
   sequencesOf(projectId: string): readonly Entity[] {
@@ -411,7 +483,7 @@ export class World {
       code: null,
       description: e.description,
       shotgun_id: null,
-      canceled: false,
+      canceled: e.canceled ?? false,
       nb_frames: e.nb_frames,
       nb_entities_out: 0,
       is_casting_standby: false,
@@ -470,25 +542,117 @@ export class World {
     };
   }
 
-  /** `data/tasks/<id>/full`: the task with its entity, type, status, project and people. */
+  /**
+   * `data/tasks/<id>/full`, as Zou's `tasks_service.get_full_task` builds it: the task with
+   * its entity and entity type (plain `Entity`/`EntityType` rows: an asset's entity type is its
+   * asset type), project, task type, status, assignees and assigner; `sequence` and `episode`
+   * only for a shot (or a sequence, its own sequence), absent otherwise.
+   */
   taskFullJson(t: Task): Record<string, unknown> {
     const entity = this.entities.get(t.entity_id) as Entity;
-    const parent = entity.parent_id ? this.entities.get(entity.parent_id) : undefined;
-    const grandParent = parent?.parent_id ? this.entities.get(parent.parent_id) : undefined;
     const project = this.projects.get(t.project_id) as Project;
     const type = this.taskTypes.find((x) => x.id === t.task_type_id) as TaskType;
     const status = this.statuses.find((x) => x.id === t.task_status_id) as TaskStatus;
-    return {
+    const entityType = this.entityTypes.get(entity.entity_type_id) as EntityType;
+    const full: Record<string, unknown> = {
       ...this.taskJson(t),
-      entity: this.entityJson(entity),
-      entity_type: this.entityTypes.get(entity.entity_type_id),
+      entity: { ...this.entityJson(entity), type: 'Entity' },
+      entity_type: { id: entityType.id, name: entityType.name, short_name: '', description: null, archived: false, created_at: this.createdAt, updated_at: this.createdAt, type: 'EntityType' },
+      is_subscribed: false,
+      persons: t.assignees.flatMap((id) => (this.persons.has(id) ? [this.personFull(this.persons.get(id) as Person)] : [])),
       project: this.projectJson(project),
-      task_type: this.taskTypeJson(type),
       task_status: this.taskStatusJson(status),
-      sequence: parent && parent.kind === 'Sequence' ? this.entityJson(parent) : null,
-      episode: grandParent ? this.entityJson(grandParent) : null,
-      persons: t.assignees.map((id) => this.personMinimal(this.persons.get(id) as Person)),
-      assigner: this.personMinimal(this.users.manager),
+      task_type: this.taskTypeJson(type),
+      type: 'Task',
+      assigner: this.personFull(this.users.manager),
+    };
+    const sequence = entity.kind === 'Sequence' ? entity : entity.kind === 'Shot' && entity.parent_id ? this.entities.get(entity.parent_id) : undefined;
+    if (entity.parent_id && sequence) {
+      full.sequence = this.entityJson(sequence);
+      const episode = sequence.parent_id ? this.entities.get(sequence.parent_id) : undefined;
+      if (episode) full.episode = this.entityJson(episode);
+    }
+    return full;
+  }
+
+  /** `data/assets/<id>`, `data/shots/<id>`…: the row plus the names Zou's get_full_* add. */
+  entityFullJson(e: Entity): Record<string, unknown> {
+    const json = this.entityJson(e);
+    const project = this.projects.get(e.project_id);
+    const extra: Record<string, unknown> = { project_name: project?.name ?? null };
+    const parent = e.parent_id ? this.entities.get(e.parent_id) : undefined;
+    if (e.kind === 'Asset') {
+      // assets_service.get_full_asset
+      const type = this.entityTypes.get(e.entity_type_id);
+      Object.assign(extra, { asset_type_id: e.entity_type_id, asset_type_name: type?.name ?? null, tasks: this.tasksOf(e.id).map((t) => this.taskJson(t)) });
+      delete json.source_id;
+      delete json.nb_frames;
+    } else if (e.kind === 'Shot') {
+      // shots_service.get_full_shot (get_shots_and_tasks)
+      const episode = parent?.parent_id ? this.entities.get(parent.parent_id) : undefined;
+      Object.assign(extra, { sequence_id: parent?.id ?? null, sequence_name: parent?.name ?? null, episode_id: episode?.id ?? null, episode_name: episode?.name ?? null, tasks: this.tasksOf(e.id).map((t) => this.taskJson(t)) });
+    } else if (e.kind === 'Sequence' && parent) {
+      // shots_service.get_full_sequence
+      Object.assign(extra, { episode_id: parent.id, episode_name: parent.name });
+    }
+    return { ...json, ...extra };
+  }
+
+  commentJson(c: Comment): Record<string, unknown> {
+    return {
+      id: c.id,
+      created_at: c.createdAt,
+      updated_at: c.createdAt,
+      shotgun_id: null,
+      object_id: c.task_id,
+      object_type: 'Task',
+      text: c.text,
+      data: null,
+      replies: [],
+      checklist: null,
+      pinned: false,
+      links: [],
+      for_client: false,
+      task_status_id: c.task_status_id,
+      person_id: c.person_id,
+      editor_id: null,
+      preview_file_id: null,
+      attachment_files: [],
+      type: 'Comment',
     };
   }
+
+  previewJson(p: PreviewFile): Record<string, unknown> {
+    return {
+      id: p.id,
+      created_at: p.createdAt,
+      updated_at: p.createdAt,
+      name: `${p.id.slice(0, 8)}`,
+      original_name: `v${p.revision}.${p.extension}`,
+      revision: p.revision,
+      position: 1,
+      extension: p.extension,
+      description: null,
+      path: null,
+      source: 'webgui',
+      file_size: 0,
+      status: 'ready',
+      validation_status: 'neutral',
+      annotations: [],
+      task_id: p.task_id,
+      person_id: p.person_id,
+      source_file_id: null,
+      shotgun_id: null,
+      is_movie: p.extension === 'mp4' || p.extension === 'mov',
+      url: null,
+      uploaded_movie_url: null,
+      uploaded_movie_name: null,
+      type: 'PreviewFile',
+    };
+  }
+}
+
+function keepBounded<T extends { id: string }>(map: Map<string, T>, item: T): void {
+  map.set(item.id, item);
+  if (map.size > MAX_KEPT_COMMENTS) map.delete(map.keys().next().value as string);
 }

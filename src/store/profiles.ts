@@ -21,6 +21,8 @@ export interface StoredProfile {
   socketPath: string;
   user: SessionUser | null;
   serverVersion: string;
+  /** ISO time `serverVersion` was last read from the server; absent in profiles saved by 0.1. */
+  serverCheckedAt?: string;
   accessToken: string;
   /** Absent for a bot or API token, which cannot be renewed. */
   refreshToken?: string;

@@ -116,7 +116,8 @@ describe('listen: what is printed', () => {
     const live = await listen(['--format', 'table', '--count', '1']);
     sandbox.control.emit('task:status-changed', { task_id: 't', new_task_status_id: to!.id, previous_task_status_id: from!.id, project_id: project().id });
     expect(await finished(live)).toBe(0);
-    expect(live.stdout()).toContain(`new_task_status=${to!.short_name} previous_task_status=${from!.short_name}`);
+    // With names the table says the change as Kitsu does: `todo → ready`.
+    expect(live.stdout()).toContain(`${from!.short_name} → ${to!.short_name}`);
   });
 
   it('prints a table on a terminal, with names instead of ids', async () => {

@@ -188,14 +188,15 @@ describe('logs --checkpoint --output', () => {
   it('names the file and the problem when --checkpoint or --output cannot be used (exit 2), creating nothing', async () => {
     const missing = join(dir, 'no-such-folder');
     const cases: [string[], string][] = [
-      [['--checkpoint', join(missing, 'state.json'), '--output', out], `--checkpoint ${join(missing, 'state.json')}: its folder does not exist`],
-      [['--checkpoint', dir, '--output', out], `--checkpoint ${dir}: it is a folder`],
-      [['--checkpoint', state, '--output', join(missing, 'events.ndjson')], `--output ${join(missing, 'events.ndjson')}: its folder does not exist`],
+      [['--checkpoint', join(missing, 'state.json'), '--output', out], `--checkpoint ${join(missing, 'state.json')}: no such folder: ${missing} (create it, or give a file in a folder that exists)`],
+      [['--checkpoint', dir, '--output', out], `--checkpoint ${dir}: it is a folder (give a file in a folder that this account can write to)`],
+      [['--checkpoint', state, '--output', join(missing, 'events.ndjson')], `--output ${join(missing, 'events.ndjson')}: no such folder: ${missing} (create it, or give a file in a folder that exists)`],
+      [['--output', join(missing, 'deeper', 'events.ndjson')], `--output ${join(missing, 'deeper', 'events.ndjson')}: no such folder: ${missing} (create it, or give a file in a folder that exists)`],
     ];
     for (const [argv, message] of cases) {
       const result = await logs(argv);
       expect(result.code, argv.join(' ')).toBe(2);
-      expect(result.stderr).toBe(`kitsu-tail: ${message} (give a file in a folder that this account can write to)\n`);
+      expect(result.stderr).toBe(`kitsu-tail: ${message}\n`);
     }
     expect(readdirSync(dir)).toEqual([]);
     const pipe = await logs(['--checkpoint', state, '--output', '/dev/null']);

@@ -52,6 +52,24 @@ describe('logs: what it prints', () => {
     expect(idsOfNdjson(reversed.stdout)).toEqual(storedIds(sandbox).slice(-5).reverse());
   });
 
+  it('asks the server for no more rows than --limit prints, unless the client filters', async () => {
+    const limitsAsked = async (argv: string[]): Promise<string[]> => {
+      const before = sandbox.control.requests().length;
+      const result = await logs(argv);
+      expect(result.code, result.stderr).toBe(0);
+      return sandbox.control
+        .requests()
+        .slice(before)
+        .filter((r) => r.path === 'data/events/last')
+        .map((r) => r.query.get('limit') ?? '');
+    };
+    expect(await limitsAsked(['--limit', '1'])).toEqual(['1']);
+    expect(await limitsAsked(['--limit', '5', '--reverse'])).toEqual(['5']);
+    // The server's largest page when the client may drop rows, or when more are wanted.
+    expect(await limitsAsked(['--limit', '3', 'task:*'])).toEqual(['1000']);
+    expect((await limitsAsked(['--limit', '1500']))[0]).toBe('1000');
+  });
+
   it('--all, and --all --reverse', async () => {
     const all = await logs(['--all']);
     expect(idsOfNdjson(all.stdout)).toEqual(storedIds(sandbox));

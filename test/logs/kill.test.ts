@@ -8,7 +8,7 @@
  * Needs `npm run build` first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,7 +104,8 @@ it('never loses, repeats or half-writes an event, killed with SIGKILL at random 
       await exited(child);
       pausedKills += 1;
       if (outputBytes() > (committedBytes() ?? 0)) uncommitted += 1;
-      if (pauseAt.startsWith('rename') && existsSync(`${state}.tmp`)) halfReplaced += 1;
+      // The new checkpoint, written under a temporary name nobody can guess (see src/export/files.ts).
+      if (pauseAt.startsWith('rename') && readdirSync(dir).some((name) => /^state\.json\.[0-9a-f]{16}\.tmp$/.test(name))) halfReplaced += 1;
       continue;
     }
     const started = Date.now();

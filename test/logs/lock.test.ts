@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockCheckpoint, takeoverMarker, type LockOutcome } from '../../src/export/lock.js';
+import { lockCheckpoint, takeoverMarker, type LockOutcome } from '../../src/store/lock.js';
 
 const RUNS = 20;
 const ROUNDS = 30;

@@ -1,0 +1,103 @@
+/**
+ * What an event is about, read from its payload alone (no I/O): the ids of the project, the
+ * people, the task, the entity, the comment, the preview and the statuses it names. The name
+ * resolver (src/kitsu/names.ts) turns these into names; the filters use them as they are.
+ *
+ * The payload keys are Zou's (kitsu-tail's src/kitsu/README.md, "Names"): `task:status-changed`
+ * carries task_id, person_id, new_task_status_id and previous_task_status_id; `comment:new`
+ * task_id, comment_id and task_status_id; `preview-file:new` only preview_file_id and
+ * comment_id; `task:delete` task_id, entity_id and task_type_id; `asset:new` asset_id and the
+ * asset type's id under `asset_type`.
+ */
+import type { EventRecord } from './record.js';
+
+/** The kinds of entity whose events name them by `<kind>_id` (`shot:update` → shot_id). */
+export const ENTITY_KINDS = ['asset', 'shot', 'sequence', 'episode', 'edit', 'concept', 'scene'] as const;
+export type EntityKindKey = (typeof ENTITY_KINDS)[number];
+
+export interface EventRefs {
+  project_id?: string;
+  /** Who acted: the row's user_id (log events), else data.person_id where it is the actor. */
+  actor_id?: string;
+  /** Whom a task:assign/unassign is about. */
+  assignee_id?: string;
+  task_id?: string;
+  /** An entity named directly (asset:update, task:delete's entity_id, chat's entity_id). */
+  entity_id?: string;
+  /** The kind the event name says the entity is, when it says (asset:update → asset). */
+  entity_kind?: EntityKindKey;
+  comment_id?: string;
+  preview_file_id?: string;
+  task_type_id?: string;
+  /** The status a task went to or is in (new_task_status_id, else task_status_id). */
+  task_status_id?: string;
+  previous_task_status_id?: string;
+  asset_type_id?: string;
+  /** person:* events: the person they are about. */
+  person_id?: string;
+  /** Whether the event says that its own subject was deleted (asset:delete, task:delete). */
+  deleted: boolean;
+}
+
+/** The `names` object that `--names` adds to a record: only what applies to the event. */
+export interface EventNames {
+  project?: string;
+  /** Who acted. */
+  person?: string;
+  /** Whom a task:assign or task:unassign is about. */
+  assignee?: string;
+  /** The entity path: `E01 / SQ010 / SH010`, `SQ010 / SH010`, `Character / Fox`. */
+  entity?: string;
+  /** Kitsu's entity type: Asset, Shot, Sequence, Episode, Edit, Concept. */
+  entity_type?: string;
+  asset_type?: string;
+  task_type?: string;
+  /** The short name of the status the event names (the new one for a status change). */
+  task_status?: string;
+  previous_task_status?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function id(value: unknown): string | undefined {
+  return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : undefined;
+}
+
+// Events whose data.person_id is the person who acted (a live event has no user_id).
+const ACTOR_PERSON = /^(task:status-changed|task:to-review|chat:new-message|comment:[a-z-]+)$/;
+
+/** The references of one record. Unknown keys are ignored; wrong-typed values too. */
+export function eventRefs(record: EventRecord): EventRefs {
+  const data = record.data;
+  const name = record.name;
+  const colon = name.indexOf(':');
+  const kind = name.slice(0, colon < 0 ? name.length : colon);
+  const action = colon < 0 ? '' : name.slice(colon + 1);
+  const refs: EventRefs = { deleted: false };
+  const set = <K extends keyof EventRefs>(key: K, value: EventRefs[K] | undefined): void => {
+    if (value !== undefined) refs[key] = value;
+  };
+  set('project_id', id(record.project_id) ?? id(data.project_id));
+  const dataPerson = id(data.person_id);
+  set('actor_id', id(record.user_id) ?? (ACTOR_PERSON.test(name) ? dataPerson : undefined));
+  if (kind === 'task' && (action === 'assign' || action === 'unassign')) set('assignee_id', dataPerson);
+  if (kind === 'person') set('person_id', dataPerson);
+  set('task_id', id(data.task_id));
+  set('comment_id', id(data.comment_id));
+  set('preview_file_id', id(data.preview_file_id));
+  set('task_type_id', id(data.task_type_id));
+  set('task_status_id', id(data.new_task_status_id) ?? id(data.task_status_id));
+  set('previous_task_status_id', id(data.previous_task_status_id));
+  if ((ENTITY_KINDS as readonly string[]).includes(kind)) {
+    const entityKind = kind as EntityKindKey;
+    const own = id(data[`${entityKind}_id`]);
+    if (own) {
+      refs.entity_id = own;
+      refs.entity_kind = entityKind;
+    }
+  }
+  if (!refs.entity_id) set('entity_id', id(data.entity_id));
+  set('asset_type_id', id(data.asset_type_id) ?? id(data.asset_type));
+  refs.deleted = action === 'delete' && (kind === 'task' || refs.entity_kind !== undefined);
+  return refs;
+}

@@ -1,0 +1,141 @@
+/**
+ * `listen --names --json` against `listen --json`, in one run, as ratios (no duration is
+ * asserted), and the look-ups `--names` makes per 1000 events. Both are child processes on
+ * the same profile folder, fed by the sandbox in this process:
+ * (a) warm: the sandbox's generated history (status changes, comments, previews, deletions…)
+ *     sent again live, after one `listen --names` run has seen it: each names run starts from
+ *     the disk cache the one before left, as a second `listen` would;
+ * (b) growing: fresh generated activity, which keeps adding assets, shots and their tasks, so
+ *     that some look-ups are of objects nobody has seen yet.
+ * Run with `npm run bench`.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/types.js';
+import { BIN, waitUntil } from '../helpers/listen.js';
+
+const BURST = 10_000;
+const WARM_UP = 2_000;
+const ROUNDS = 3;
+
+type Kind = 'plain' | 'names';
+
+interface Client {
+  child: ChildProcessWithoutNullStreams;
+  onLine: (line: string) => void;
+  stop(): Promise<void>;
+}
+
+/** What a burst sends: the stored history again (known objects), or new generated activity. */
+type Feed = 'history' | 'growing';
+
+function send(sandbox: Sandbox, feed: Feed, count: number): void {
+  if (feed === 'growing') {
+    sandbox.control.generate(count);
+    return;
+  }
+  for (const row of sandbox.control.log().slice(0, count)) {
+    sandbox.control.emit(row.name, row.data, { persist: false });
+  }
+}
+
+async function startClient(sandbox: Sandbox, kind: Kind, env: Record<string, string>, feed: Feed): Promise<Client> {
+  const args = [BIN, 'listen', '--json', '--no-backfill', ...(kind === 'names' ? ['--names'] : [])];
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'pipe' });
+  child.stdin.end();
+  let err = '';
+  let partial = '';
+  const client: Client = {
+    child,
+    onLine: () => undefined,
+    stop: async () => {
+      const exited = new Promise((resolve) => child.on('close', resolve));
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) client.onLine(line);
+  });
+  await waitUntil(() => /connected to/.test(err), `${kind} to connect`, 30_000, () => err);
+  await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket');
+  // Warm up on the same kind of activity: compiled code, and for --names a warm cache.
+  let warm = 0;
+  client.onLine = () => (warm += 1);
+  send(sandbox, feed, WARM_UP);
+  await waitUntil(() => warm >= WARM_UP, `${kind} to warm up`, 120_000);
+  return client;
+}
+
+/** Events a second over a burst, and the look-ups (API requests other than the log) it made. */
+async function burst(sandbox: Sandbox, kind: Kind, env: Record<string, string>, feed: Feed): Promise<{ rate: number; lookUps: number }> {
+  const client = await startClient(sandbox, kind, env, feed);
+  try {
+    let received = 0;
+    let done!: () => void;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    client.onLine = () => {
+      received += 1;
+      if (received === BURST) done();
+    };
+    const requestsBefore = sandbox.control.requests().length;
+    const start = performance.now();
+    send(sandbox, feed, BURST);
+    await all;
+    const rate = BURST / ((performance.now() - start) / 1000);
+    const lookUps = sandbox.control.requests().slice(requestsBefore).filter((r) => r.path.startsWith('data/') && !r.path.startsWith('data/events')).length;
+    return { rate, lookUps };
+  } finally {
+    await client.stop();
+  }
+}
+
+it('listen --names --json against listen --json: throughput ratio and look-ups per 1000 events', async () => {
+  const sandbox = await startSandbox({ seed: 1, events: BURST });
+  const dir = mkdtempSync(join(tmpdir(), 'kitsu-tail-bench-'));
+  try {
+    const bot = sandbox.control.createBot('admin');
+    const env = { KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token, KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' };
+    const lines: string[] = [];
+    for (const feed of ['history', 'growing'] as const) {
+      // Names runs fill the profile's cache, each from where the last one stopped (a run
+      // moves on after 200 ms a look-up, so a cold one leaves some for the next); they are
+      // not measured. Known objects are warm once a run asks nothing; a growing production
+      // never is, so it gets one run.
+      const warming: number[] = [];
+      do warming.push((await burst(sandbox, 'names', env, feed)).lookUps);
+      while (feed === 'history' && warming.at(-1)! > 0 && warming.length < 5);
+      const rates: Record<Kind, number[]> = { plain: [], names: [] };
+      const lookUps: number[] = [];
+      // Alternate, so that the machine's noise falls on both alike.
+      for (let round = 0; round < ROUNDS; round += 1) {
+        for (const kind of ['plain', 'names'] as const) {
+          const result = await burst(sandbox, kind, env, feed);
+          rates[kind].push(result.rate);
+          if (kind === 'names') lookUps.push(result.lookUps);
+          if (kind === 'plain' && result.lookUps !== 0) throw new Error(`listen --json looked ${result.lookUps} names up`);
+        }
+      }
+      const best = (xs: number[]) => Math.max(...xs);
+      const perThousand = (n: number) => ((n / BURST) * 1000).toFixed(1);
+      lines.push(
+        `${feed === 'history' ? '(a) known objects (the history again)' : '(b) growing production (new assets, shots, tasks)'}, burst of ${BURST} (best of ${ROUNDS}):`,
+        `  listen --json:          ${Math.round(best(rates.plain))} events/s`,
+        `  listen --names --json:  ${Math.round(best(rates.names))} events/s  ratio ${(best(rates.names) / best(rates.plain)).toFixed(2)}`,
+        `  look-ups per 1000 events: warming runs ${warming.map(perThousand).join(', ')}; measured rounds ${lookUps.map(perThousand).join(', ')}`,
+      );
+    }
+    console.log(lines.join('\n'));
+  } finally {
+    await sandbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
