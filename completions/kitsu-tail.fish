@@ -16,13 +16,13 @@ function __kitsu_tail_path
         end
         if string match -q -- '-*' $token
             # A flag's value is the next word, unless it came as --flag=value.
-            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --entity --task-type --status --where --fields --after --before --limit --checkpoint --output --count-by --top --port --rate --seed --events --emulate --state
+            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --entity --task-type --status --where --fields --from --stream --group --consumer --reclaim-after --after --before --limit --checkpoint --output --count-by --top --max-len --lease --port --rate --seed --events --emulate --state
                 set skip 1
             end
             continue
         end
         set -l candidate (string trim -- "$path $token")
-        if contains -- $candidate 'login' 'logout' 'whoami' 'profiles' 'profiles use' 'profiles remove' 'listen' 'logs' 'sandbox' 'demo' 'completion' 'version' 'help'
+        if contains -- $candidate 'login' 'logout' 'whoami' 'profiles' 'profiles use' 'profiles remove' 'listen' 'logs' 'bridge' 'sandbox' 'demo' 'completion' 'version' 'help'
             set path $candidate
         end
     end
@@ -41,6 +41,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a whoami -d 'show who you are 
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a profiles -d 'list saved logins; `profiles use NAME` switches, `profiles remove NAME` forgets'
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a listen -d 'print live events as they happen, with nothing lost across reconnects'
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a logs -d 'search and export the stored event log, oldest first'
+complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a bridge -d 'write every stored Kitsu event into a Redis stream, exactly once and in order; run more than one for a standby'
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a sandbox -d 'run a local Kitsu stand-in on 127.0.0.1 to try the tool and test pipelines offline'
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a demo -d 'start a sandbox in this process and listen to it: see the tool work, offline'
 complete -c kitsu-tail -n '__kitsu_tail_in \'\'' -a completion -d 'print a shell completion script'
@@ -83,6 +84,11 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l where -x -d 'only even
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l fields -x -d 'the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l no-headers -d 'no header line in the table and CSV views'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l utc -d 'times in UTC instead of local time'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l from -x -d 'read the Redis stream that `kitsu-tail bridge` fills instead of Kitsu (no login needed): redis://HOST:PORT/DB'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l stream -x -d 'with --from: the stream key (default {kitsu}:events)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l group -x -d 'with --from: share the entries with the other readers of this consumer group; each is acknowledged once handled'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l consumer -x -d 'with --group: this reader\'s name in the group (default HOST-PID)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l reclaim-after -x -d 'with --group: take over entries another reader left unacknowledged this long (default 1m)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l exclude -x -d 'leave out events whose name matches this glob (repeatable); the same as the argument \'!PATTERN\', which bash expands as history inside double quotes'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l since -x -d 'from this time on: 2h (ago), 1h30m, 3d, yesterday, today, 08:00, 2026-11-29T08:00, 2026-11-29'
@@ -112,6 +118,14 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l fields -x -d 'the column
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l no-headers -d 'no header line in the table and CSV views'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l utc -d 'times in UTC instead of local time'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -s h -l help -d 'show help'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l stream -x -d 'the stream key (default {kitsu}:events; the braces keep its keys in one Redis Cluster slot)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l max-len -x -d 'trim the stream to about N entries'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l since -x -d 'where a new stream starts (default: the start of the log): 2h, 2026-11-29'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l project -x -d 'only this project, by name or id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l person -x -d 'only events by this person, who acted: e-mail, name or id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l only-files -d 'only events that carry files (previews and thumbnails)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l lease -x -d 'how long the leader holds its lease: a standby takes over that long after it stops (default 10s)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l port -x -d 'port on 127.0.0.1, 0 picks a free one (default: 5080)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l rate -x -d 'live events a second (default: 1)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l seed -x -d 'seed of the generated production (default: 1)'
@@ -150,7 +164,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'completion\'' -a 'bash zsh fish' -d 'bash, zsh or fish'
 complete -c kitsu-tail -n '__kitsu_tail_in \'completion\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'version\'' -s h -l help -d 'show help'
-complete -c kitsu-tail -n '__kitsu_tail_in \'help\'' -a 'login logout whoami profiles listen logs sandbox demo completion version help' -d 'command'
+complete -c kitsu-tail -n '__kitsu_tail_in \'help\'' -a 'login logout whoami profiles listen logs bridge sandbox demo completion version help' -d 'command'
 complete -c kitsu-tail -l profile -x -d 'use this saved login (env KITSU_PROFILE)'
 complete -c kitsu-tail -l format -x -a 'table ndjson json csv' -d 'output: table on a terminal, ndjson in a pipe'
 complete -c kitsu-tail -l json -d 'short for --format ndjson (whoami: one JSON object)'

@@ -30,6 +30,7 @@ _kitsu_tail() {
       profiles) _kitsu_tail_profiles && ret=0 ;;
       listen) _kitsu_tail_listen && ret=0 ;;
       logs) _kitsu_tail_logs && ret=0 ;;
+      bridge) _kitsu_tail_bridge && ret=0 ;;
       sandbox) _kitsu_tail_sandbox && ret=0 ;;
       demo) _kitsu_tail_demo && ret=0 ;;
       completion) _kitsu_tail_completion && ret=0 ;;
@@ -49,6 +50,7 @@ _kitsu_tail_commands() {
     'profiles:list saved logins; `profiles use NAME` switches, `profiles remove NAME` forgets'
     'listen:print live events as they happen, with nothing lost across reconnects'
     'logs:search and export the stored event log, oldest first'
+    'bridge:write every stored Kitsu event into a Redis stream, exactly once and in order; run more than one for a standby'
     'sandbox:run a local Kitsu stand-in on 127.0.0.1 to try the tool and test pipelines offline'
     'demo:start a sandbox in this process and listen to it: see the tool work, offline'
     'completion:print a shell completion script'
@@ -194,6 +196,11 @@ _kitsu_tail_listen() {
     '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
     '--no-headers[no header line in the table and CSV views]' \
     '--utc[times in UTC instead of local time]' \
+    '--from[read the Redis stream that `kitsu-tail bridge` fills instead of Kitsu (no login needed): redis://HOST:PORT/DB]:redis-url: ' \
+    '--stream[with --from: the stream key (default {kitsu}:events)]:key: ' \
+    '--group[with --from: share the entries with the other readers of this consumer group; each is acknowledged once handled]:name: ' \
+    '--consumer[with --group: this reader'\''s name in the group (default HOST-PID)]:name: ' \
+    '--reclaim-after[with --group: take over entries another reader left unacknowledged this long (default 1m)]:duration: ' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
@@ -245,6 +252,29 @@ _kitsu_tail_logs() {
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
     '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '*:patterns: ' \
+    && return 0
+}
+
+_kitsu_tail_bridge() {
+  _arguments -s -S \
+    '--stream[the stream key (default {kitsu}:events; the braces keep its keys in one Redis Cluster slot)]:key: ' \
+    '--max-len[trim the stream to about N entries]:n: ' \
+    '--since[where a new stream starts (default: the start of the log): 2h, 2026-11-29]:time: ' \
+    '*--project[only this project, by name or id (repeatable)]:project: ' \
+    '*--person[only events by this person, who acted: e-mail, name or id (repeatable)]:person: ' \
+    '--only-files[only events that carry files (previews and thumbnails)]' \
+    '--lease[how long the leader holds its lease: a standby takes over that long after it stops (default 10s)]:duration: ' \
+    '(--help -h)'{--help,-h}'[show help]' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--json[short for --format ndjson (whoami: one JSON object)]' \
+    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
+    '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '1:redis-url: ' \
     '*:patterns: ' \
     && return 0
 }

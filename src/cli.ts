@@ -8,6 +8,7 @@
 import { CommanderError, type Command, type OptionValues } from '@commander-js/extra-typings';
 import { systemClock, type CommandModule, type Context, type Deps, type GlobalOptions } from './context.js';
 import {
+  declareBridge,
   declareCompletion,
   declareDemo,
   declareListen,
@@ -93,6 +94,7 @@ export function createProgram(deps: Deps, execute: Execute = runPlanned): Progra
   wire(declareProfilesRemove(profiles), async () => (await import('./commands/profiles.js')).remove);
   wire(declareListen(program), () => import('./commands/listen.js'));
   wire(declareLogs(program), () => import('./commands/logs.js'));
+  wire(declareBridge(program), () => import('./commands/bridge.js'));
   wire(declareSandbox(program), () => import('./commands/sandbox.js'));
   wire(declareDemo(program), () => import('./commands/demo.js'));
   wire(declareCompletion(program), () => import('./commands/completion.js'));

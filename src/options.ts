@@ -123,9 +123,31 @@ export function declareListen(program: Program) {
       .command('listen')
       .description('print live events as they happen, with nothing lost across reconnects')
       .argument('[patterns...]', PATTERNS_HELP),
-  );
+  )
+    .option('--from <redis-url>', 'read the Redis stream that `kitsu-tail bridge` fills instead of Kitsu (no login needed): redis://HOST:PORT/DB')
+    .option('--stream <key>', 'with --from: the stream key (default {kitsu}:events)')
+    .option('--group <name>', 'with --from: share the entries with the other readers of this consumer group; each is acknowledged once handled')
+    .option('--consumer <name>', "with --group: this reader's name in the group (default HOST-PID)")
+    .option('--reclaim-after <duration>', 'with --group: take over entries another reader left unacknowledged this long (default 1m)');
 }
 export type ListenOptions = OptionsOf<typeof declareListen>;
+
+/** Plan: plan in src/commands/bridge.ts (planBridge in src/bridge/plan.ts). */
+export function declareBridge(program: Program) {
+  return program
+    .command('bridge')
+    .description('write every stored Kitsu event into a Redis stream, exactly once and in order; run more than one for a standby')
+    .argument('<redis-url>', 'redis://[[USER]:PASSWORD@]HOST:PORT/DB (rediss:// for TLS)')
+    .argument('[patterns...]', PATTERNS_HELP)
+    .option('--stream <key>', 'the stream key (default {kitsu}:events; the braces keep its keys in one Redis Cluster slot)')
+    .option('--max-len <n>', 'trim the stream to about N entries', positiveInt('--max-len'))
+    .option('--since <time>', 'where a new stream starts (default: the start of the log): 2h, 2026-11-29')
+    .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
+    .option('--person <person>', 'only events by this person, who acted: e-mail, name or id (repeatable)', collect)
+    .option('--only-files', 'only events that carry files (previews and thumbnails)')
+    .option('--lease <duration>', 'how long the leader holds its lease: a standby takes over that long after it stops (default 10s)');
+}
+export type BridgeOptions = OptionsOf<typeof declareBridge>;
 
 /** Plan: planLogs in src/logs/plan.ts. */
 export function declareLogs(program: Program) {

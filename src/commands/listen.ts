@@ -1,16 +1,34 @@
-/** `kitsu-tail listen [PATTERN...]`: see src/listen/follow.ts for how nothing gets lost. */
-import type { Context } from '../context.js';
+/**
+ * `kitsu-tail listen [PATTERN...]`: see src/listen/follow.ts for how nothing gets lost. With
+ * `--from redis://…` it reads the bus that `bridge` fills instead (src/bridge/listen-from.ts),
+ * and needs no Kitsu login.
+ */
+import { planBusListen, type BusListenPlan } from '../bridge/plan.js';
+import type { Context, PlanContext } from '../context.js';
 import { openSession } from '../kitsu/session.js';
 import { sleep } from '../core/sleep.js';
 import { planListen, runListen, type ListenPlan } from '../listen/run.js';
 import { openWhenUp } from '../listen/start.js';
+import type { ListenOptions } from '../options.js';
 import { reporterFor } from '../output/reporter.js';
 
-export const plan = planListen;
+/** The listen plan, and with --from the bus to read instead of Kitsu. */
+export type ListenCommandPlan = ListenPlan & { bus?: BusListenPlan };
 
-export async function run(ctx: Context, plan: ListenPlan): Promise<void> {
+export function plan(ctx: PlanContext, args: string[], options: ListenOptions): ListenCommandPlan {
+  const listen = planListen(ctx, args, options);
+  const bus = planBusListen(options, listen);
+  return bus ? { ...listen, bus } : listen;
+}
+
+export async function run(ctx: Context, plan: ListenCommandPlan): Promise<void> {
+  if (plan.bus) {
+    const { runBusListen } = await import('../bridge/listen-from.js');
+    await runBusListen(ctx, plan.bus);
+    return;
+  }
   // Started before Kitsu is up (a service at boot): wait for it as for a reconnect.
-  const session = await openWhenUp(() => openSession(ctx), {
+  const session = await openWhenUp(() => openSession(ctx, { fresh: true }), {
     ...(plan.maxReconnects !== undefined ? { maxReconnects: plan.maxReconnects } : {}),
     reporter: reporterFor(ctx),
     sleep: (ms) => sleep(ms, ctx.signal),

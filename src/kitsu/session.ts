@@ -94,9 +94,9 @@ function fromProfile(name: string, profile: StoredProfile, store: ProfileStore):
 }
 
 /** The server's version: the profile's when it is recent enough, else read and saved again. */
-async function serverVersionFor(login: ResolvedLogin, client: ApiClient, nowMs: number, reporter: Reporter): Promise<string> {
+async function serverVersionFor(login: ResolvedLogin, client: ApiClient, nowMs: number, reporter: Reporter, fresh: boolean): Promise<string> {
   const saved = login.savedServer;
-  if (saved && nowMs - saved.checkedAtMs >= 0 && nowMs - saved.checkedAtMs < SERVER_VERSION_TTL_MS) return saved.version;
+  if (saved && !fresh && nowMs - saved.checkedAtMs >= 0 && nowMs - saved.checkedAtMs < SERVER_VERSION_TTL_MS) return saved.version;
   const version = await probeKitsu(client, login.root);
   if (login.store) {
     try {
@@ -337,10 +337,12 @@ function createKitsuHttp(client: ApiClient, tokens: TokenKeeper, login: Resolved
 /**
  * The session of the login this command uses (see the top of this file). Checks that the host
  * is a Kitsu API and reads its version, unless the profile read it within the last day (see
- * SERVER_VERSION_TTL_MS); does not check the token (the first request does).
+ * SERVER_VERSION_TTL_MS); does not check the token (the first request does). `fresh` always
+ * asks: a command that runs for hours checks the server it starts against (and openWhenUp
+ * waits on that answer), where a one-shot command would only save a request.
  * Throws AuthError (exit 3, hint `kitsu-tail login`) when there is no login at all.
  */
-export async function openSession(ctx: Context): Promise<AuthSession> {
+export async function openSession(ctx: Context, options: { fresh?: boolean } = {}): Promise<AuthSession> {
   const login = await resolveLogin(ctx);
   const reporter = reporterFor(ctx);
   const tls = tlsSettingsFor(ctx, reporter, login.savedTls);
@@ -348,7 +350,7 @@ export async function openSession(ctx: Context): Promise<AuthSession> {
   const client = await createApiClient({ apiUrl: login.apiUrl, tls, env: ctx.env, reporter, signal: ctx.signal });
   let serverVersion: string;
   try {
-    serverVersion = await serverVersionFor(login, client, ctx.clock.now(), reporter);
+    serverVersion = await serverVersionFor(login, client, ctx.clock.now(), reporter, options.fresh === true);
   } catch (error) {
     await client.close();
     throw error;

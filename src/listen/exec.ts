@@ -60,12 +60,17 @@ export interface ExecFailurePolicy {
   onStop(reason: string): void;
 }
 
+/**
+ * `onHandled` hears of each record once its command ended, and whether it exited 0 (the
+ * Redis consumer group acknowledges an entry only then, src/bridge/reader.ts).
+ */
 export function createExecRunner(
   ctx: Context,
   command: string,
   reporter: Reporter,
   limit = EXEC_QUEUE_LIMIT,
   policy: ExecFailurePolicy = { stop: false, onStop: () => undefined },
+  onHandled?: (record: EventRecord, ok: boolean) => void,
 ): ExecRunner {
   let running: ChildProcess | null = null;
   let failed = 0;
@@ -112,6 +117,7 @@ export function createExecRunner(
     reporter,
     handle: async (record) => {
       const outcome = await runOnce(record);
+      onHandled?.(record, outcome === null);
       if (outcome === null) return;
       failed += 1;
       if (policy.stop) {

@@ -34,7 +34,7 @@ export async function runLogs(ctx: Context, plan: LogsPlan): Promise<void> {
   const reporter = reporterFor(ctx);
   // Following, it is a service that may start before Kitsu: wait for it as listen does.
   const session = plan.follow
-    ? await openWhenUp(() => openSession(ctx), {
+    ? await openWhenUp(() => openSession(ctx, { fresh: true }), {
         ...(plan.maxReconnects !== undefined ? { maxReconnects: plan.maxReconnects } : {}),
         reporter,
         sleep: (ms) => sleep(ms, ctx.signal),

@@ -81,6 +81,11 @@ const EXAMPLES: Record<string, Example[]> = {
     { line: 'kitsu-tail completion zsh > "${fpath[1]}/_kitsu-tail"', says: 'zsh, for good' },
     { line: 'kitsu-tail completion fish > ~/.config/fish/completions/kitsu-tail.fish', says: 'fish' },
   ],
+  bridge: [
+    { line: 'kitsu-tail bridge redis://127.0.0.1:6379/0', says: 'every stored event into the stream {kitsu}:events' },
+    { line: "kitsu-tail bridge redis://127.0.0.1:6379/0 'task:*' --max-len 100000", says: 'task events, the stream trimmed' },
+    { line: 'kitsu-tail listen --from redis://127.0.0.1:6379/0 --group mail', says: 'read the stream as consumer group mail' },
+  ],
   version: [
     { line: 'kitsu-tail version', says: 'the version, Node.js, the platform and the Zou versions' },
     { line: 'kitsu-tail --version', says: 'the version number alone' },

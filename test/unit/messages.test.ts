@@ -32,7 +32,7 @@ const messages: [string[], string, number][] = [
   // commander: unknown commands
   [['lgos'], "kitsu-tail: unknown command 'lgos' (did you mean kitsu-tail logs? see kitsu-tail --help)", 2],
   [['lsiten'], "kitsu-tail: unknown command 'lsiten' (did you mean kitsu-tail listen? see kitsu-tail --help)", 2],
-  [['tail'], "kitsu-tail: unknown command 'tail' (the commands are login, logout, whoami, profiles, listen, logs, sandbox, demo, completion, version; see kitsu-tail --help)", 2],
+  [['tail'], "kitsu-tail: unknown command 'tail' (the commands are login, logout, whoami, profiles, listen, logs, bridge, sandbox, demo, completion, version; see kitsu-tail --help)", 2],
   [['version', 'x'], "kitsu-tail: version takes no arguments, but got 'x' as well (for example: kitsu-tail version)", 2],
   // commander: bad choices
   [['logs', '--format', 'xml'], "kitsu-tail: --format cannot be 'xml' (use table, ndjson, json or csv)", 2],

@@ -84,6 +84,23 @@ const refusals: [string[], RegExp][] = [
   [['listen', '--count', '0'], /--count takes a whole number of 1 or more/],
   [['listen', '--max-reconnects', '-1'], /--max-reconnects takes a whole number/],
   [['listen', 'task'], /did you mean 'task:\*'/],
+  // listen --from (the Redis bus)
+  [['listen', '--from', 'http://127.0.0.1:6379'], /--from must start with redis:\/\/ or rediss:\/\/, not http:\/\/ \(give it as redis:\/\/HOST:PORT\/DB/],
+  [['listen', '--from', 'redis://127.0.0.1:6379/zero'], /--from: 'zero' is not a database number/],
+  [['listen', '--from', 'redis://:secret@127.0.0.1:6379/zero'], /^(?!.*secret).*not a database number/],
+  [['listen', '--group', 'g'], /--group reads the Redis bus and needs --from \(add --from redis:\/\/HOST:PORT\/DB\)/],
+  [['listen', '--from', 'redis://h:1/0', '--consumer', 'a'], /--consumer needs --group/],
+  [['listen', '--from', 'redis://h:1/0', '--group', 'g', '--reclaim-after', 'soon'], /--reclaim-after: cannot read 'soon' as a duration/],
+  [['listen', '--from', 'redis://h:1/0', '--forward-to', 'http://127.0.0.1:1/x'], /--forward-to does not work with --from yet/],
+  // bridge
+  // issue 11: commander's wording is rewritten into ours
+  [['bridge'], /^kitsu-tail: bridge needs a redis-url \(for example: kitsu-tail bridge redis:\/\/127\.0\.0\.1:6379\/0\)$/m],
+  [['bridge', 'localhost:6379'], /must start with redis:\/\/ or rediss:\/\//],
+  [['bridge', 'redis://h:1/0', '--lease', '100ms'], /--lease must be at least 500ms/],
+  [['bridge', 'redis://h:1/0', '--lease', 'long'], /--lease: cannot read 'long' as a duration/],
+  [['bridge', 'redis://h:1/0', '--max-len', '0'], /--max-len takes a whole number of 1 or more/],
+  [['bridge', 'redis://h:1/0', '--stream', ' '], /--stream needs a key name/],
+  [['bridge', 'redis://h:1/0', 'task'], /did you mean 'task:\*'/],
   [['demo', '--until', '+1h', '--forward-to', 'x'], /--forward-to: 'x' is not a URL/],
   // issue 11: a bare duration is the past in every command, so listen --until 2h is refused
   [['listen', '--until', '2h'], /--until 2h is already past \(a duration means that long ago everywhere; for an end ahead write --until 'in 2h', \+2h or a clock time/],
@@ -166,6 +183,12 @@ const plans: [string[], string, Record<string, unknown>][] = [
   [['logs', '--exclude', 'task:update', '--since', 'yesterday'], 'logs', { filter: expect.objectContaining({ include: [], exclude: ['task:update'] }) }],
   [['listen', '--idle-timeout', '30s', '--exec', 'cat'], 'listen', { idleTimeoutMs: 30_000, exec: 'cat' }],
   [['listen', '--forward-to', 'http://127.0.0.1:4000/hook'], 'listen', { forwardTo: new URL('http://127.0.0.1:4000/hook') }],
+  // listen --from and bridge
+  [['listen', '--from', 'redis://:pw@10.0.0.5:6380/2', 'task:*', '--count', '5'], 'listen', { count: 5, bus: { stream: '{kitsu}:events', count: 5, from: { db: 2, display: 'redis://:***@10.0.0.5:6380/2' } } }],
+  [['listen', '--from', 'redis://h:1', '--group', 'g', '--consumer', 'c1', '--reclaim-after', '30s', '--stream', 's'], 'listen', { bus: { stream: 's', group: { name: 'g', consumer: 'c1', reclaimAfterMs: 30_000 } } }],
+  [['listen', '--from', 'redis://h:1', '--group', 'g'], 'listen', { bus: { group: { name: 'g', reclaimAfterMs: 60_000 } } }],
+  [['bridge', 'redis://h:1/3', 'task:*'], 'bridge', { stream: '{kitsu}:events', maxLen: 0, leaseMs: 10_000, since: null, filter: { include: ['task:*'] }, target: { db: 3 } }],
+  [['bridge', 'rediss://h:1', '--max-len', '1000', '--since', '2h', '--lease', '3s', '--project', 'P', '--only-files'], 'bridge', { maxLen: 1000, since: (TABLE_NOW - 2 * HOUR) / 1000, leaseMs: 3_000, projects: ['P'], onlyFiles: true }],
   // sandbox and demo: their defaults
   [['sandbox'], 'sandbox', { port: 5080, rate: 1, events: 1000, seed: 1 }],
   [['sandbox', '--port', '0', '--rate', '0.5/s', '--emulate', '0.19.60'], 'sandbox', { port: 0, rate: 0.5, emulate: '0.19.60' }],

@@ -1,0 +1,62 @@
+/**
+ * An event record as a stream entry and back. Pure.
+ *
+ * Fields: `id`, `name`, `created_at`, `user_id`, `project_id`, `data` (JSON), `source`, and
+ * `fence`, the leadership term of the bridge that wrote it (added by WRITE_SCRIPT). A null is
+ * an empty string. Log rows have `source` "log"; an event Kitsu never stores
+ * (notifications, chat) has an empty `id` and `source` "live": it was written at most once,
+ * on receipt, and no log read can bring it back.
+ */
+import type { EventRecord, EventSource } from '../core/record.js';
+
+/** The fields of an entry, in the order WRITE_SCRIPT takes their values (it adds `fence`). */
+export const ENTRY_FIELDS = ['id', 'name', 'created_at', 'user_id', 'project_id', 'data', 'source'] as const;
+
+/** The values of ENTRY_FIELDS for `record`. */
+export function entryValues(record: EventRecord): string[] {
+  return [
+    record.id ?? '',
+    record.name,
+    record.created_at,
+    record.user_id ?? '',
+    record.project_id ?? '',
+    JSON.stringify(record.data),
+    record.source,
+  ];
+}
+
+const SOURCES: readonly EventSource[] = ['log', 'live', 'backfill'];
+
+/**
+ * A stream entry's fields as a record, or null when the entry is not one of ours (another
+ * program writing to the same stream): the reader says so and goes on.
+ */
+export function recordFromEntry(fields: Record<string, string>): EventRecord | null {
+  const { name, created_at: createdAt } = fields;
+  if (typeof name !== 'string' || name === '' || typeof createdAt !== 'string') return null;
+  let data: unknown = {};
+  try {
+    data = fields.data === undefined ? {} : JSON.parse(fields.data);
+  } catch {
+    return null;
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return null;
+  const orNull = (value: string | undefined) => (value === undefined || value === '' ? null : value);
+  const source = SOURCES.includes(fields.source as EventSource) ? (fields.source as EventSource) : 'log';
+  return {
+    id: orNull(fields.id),
+    name,
+    created_at: createdAt,
+    user_id: orNull(fields.user_id),
+    project_id: orNull(fields.project_id),
+    data: data as Record<string, unknown>,
+    source,
+  };
+}
+
+/** A flat [field, value, field, value…] reply as an object. */
+export function pairsToObject(flat: readonly unknown[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = String(flat[i + 1]);
+  return out;
+}

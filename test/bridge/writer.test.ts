@@ -1,0 +1,130 @@
+/**
+ * The bridge engine in-process against the sandbox and a real redis-server: the backlog and
+ * live events go into the stream once each, in log order; filters decide what goes in; events
+ * Kitsu never stores are written marked as such; a second bridge stands by and writes nothing;
+ * a key of the wrong type is a usage error.
+ */
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeQuery } from '../../src/core/checkpoint.js';
+import { parsePatterns } from '../../src/core/patterns.js';
+import { busKeys } from '../../src/bridge/keys.js';
+import { connectRedis, parseRedisUrl } from '../../src/bridge/redis.js';
+import { runBridge, type BridgeSettings } from '../../src/bridge/writer.js';
+import { UsageError } from '../../src/errors.js';
+import { Reporter } from '../../src/output/reporter.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/types.js';
+import { botSession, storedIds, waitFor } from '../helpers/logs.js';
+import { plainClient, readStream, startRedis, type PlainClient, type TestRedis } from '../helpers/redis.js';
+
+let sandbox: Sandbox;
+let redis: TestRedis;
+let client: PlainClient;
+let session: Awaited<ReturnType<typeof botSession>>;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ seed: 5, events: 3_000, historySpan: 86_400 });
+  redis = await startRedis();
+  client = await plainClient(redis.url);
+  session = await botSession(sandbox);
+});
+
+afterAll(async () => {
+  await session?.done();
+  await client?.close();
+  await redis?.stop();
+  await sandbox?.close();
+});
+
+interface Running {
+  stderr: () => string;
+  stop: () => Promise<void>;
+  done: Promise<unknown>;
+}
+
+async function bridge(stream: string, patterns: string[] = [], extra: Partial<BridgeSettings> = {}): Promise<Running> {
+  const abort = new AbortController();
+  const err = new PassThrough();
+  let text = '';
+  err.on('data', (c: Buffer) => (text += c.toString()));
+  const reporter = new Reporter(err, { quiet: false, verbose: false, color: false });
+  const target = parseRedisUrl(redis.url);
+  const link = await connectRedis(target, { reporter, signal: abort.signal });
+  const filter = parsePatterns(patterns);
+  const done = runBridge({
+    link,
+    keys: busKeys(stream),
+    where: target.display,
+    session: session.session,
+    query: { filter },
+    queryId: describeQuery({ include: filter.include, exclude: filter.exclude }),
+    since: null,
+    maxLen: 0,
+    leaseMs: 1_000,
+    reporter,
+    signal: abort.signal,
+    clock: { now: () => Date.now() },
+    ...extra,
+  }).finally(() => link.close());
+  return {
+    stderr: () => text,
+    stop: async () => {
+      abort.abort();
+      await done.catch(() => undefined);
+    },
+    done,
+  };
+}
+
+it('writes the backlog and then live events once each, in log order', { timeout: 60_000 }, async () => {
+  const running = await bridge('{kitsu}:events');
+  const standby = await bridge('{kitsu}:events');
+  try {
+    await waitFor(() => running.stderr().includes('caught up'), 'the backlog');
+    sandbox.control.generate(150);
+    sandbox.control.emit('notification:new', { notification_id: 'n1', person_id: 'p1' });
+    const expected = () => storedIds(sandbox);
+    let entries = await readStream(client, '{kitsu}:events');
+    for (let i = 0; i < 200 && entries.length < expected().length + 1; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      entries = await readStream(client, '{kitsu}:events');
+    }
+    const logged = entries.filter((e) => e.fields.source === 'log').map((e) => e.fields.id);
+    expect(logged).toEqual(expected());
+    const unstored = entries.filter((e) => e.fields.source === 'live');
+    expect(unstored.map((e) => [e.fields.name, e.fields.id])).toEqual([['notification:new', '']]);
+    expect(running.stderr()).toContain('leading (fence 1)');
+    expect(standby.stderr()).toContain('standing by');
+    const row = sandbox.control.log()[0]!;
+    const first = entries[0]!.fields;
+    expect(JSON.parse(first.data!)).toEqual(row.data);
+    expect(first.name).toBe(row.name);
+  } finally {
+    await running.stop();
+    await standby.stop();
+  }
+});
+
+it('writes only what the patterns admit', { timeout: 60_000 }, async () => {
+  const running = await bridge('filtered', ['task:*', '!task:update']);
+  try {
+    await waitFor(() => running.stderr().includes('caught up'), `the backlog: ${running.stderr()}`);
+    const want = storedIds(sandbox, (e) => e.name.startsWith('task:') && e.name !== 'task:update');
+    const entries = await readStream(client, 'filtered');
+    expect(entries.map((e) => e.fields.id)).toEqual(want);
+    expect(await client.sendCommand(['EXISTS', '{filtered}:bridge'])).toBe(1);
+  } finally {
+    await running.stop();
+  }
+  // Other filters on the same stream are refused.
+  const other = await bridge('filtered', ['comment:*']);
+  await expect(other.done).rejects.toBeInstanceOf(UsageError);
+});
+
+it('refuses a stream key of another type', { timeout: 30_000 }, async () => {
+  await client.sendCommand(['SET', 'taken', 'x']);
+  const running = await bridge('taken');
+  await expect(running.done).rejects.toThrow(/WRONGTYPE/);
+  await running.stop();
+});
