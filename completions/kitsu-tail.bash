@@ -6,7 +6,7 @@
 _kitsu_tail() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="" path="" word i
   # Flags whose next word is their value, not a command.
-  local valued=" --profile --format --color --ca-file --host --event-host --email --token --otp --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --entity --task-type --status --where --fields --from --stream --group --consumer --reclaim-after --after --before --limit --checkpoint --output --count-by --top --max-len --lease --port --rate --seed --events --emulate --state "
+  local valued=" --profile --format --color --ca-file --host --event-host --email --token --otp --exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --entity --task-type --status --where --fields --from --stream --group --consumer --reclaim-after --after --before --limit --checkpoint --output --count-by --top --max-len --lease --port --rate --seed --events --emulate --state "
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     if [[ $word == -* ]]; then
@@ -14,7 +14,7 @@ _kitsu_tail() {
       continue
     fi
     case "${path:+$path }$word" in
-      "login"|"logout"|"whoami"|"profiles"|"profiles use"|"profiles remove"|"listen"|"logs"|"bridge"|"sandbox"|"demo"|"completion"|"help") path="${path:+$path }$word" ;;
+      "login"|"logout"|"whoami"|"profiles"|"profiles use"|"profiles remove"|"listen"|"logs"|"bridge"|"sandbox"|"demo"|"completion"|"version"|"help") path="${path:+$path }$word" ;;
     esac
   done
 
@@ -33,7 +33,7 @@ _kitsu_tail() {
   case "$path" in
     "")
       options="--version -V --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file --help -h"
-      positional="login logout whoami profiles listen logs bridge sandbox demo completion help" ;;
+      positional="login logout whoami profiles listen logs bridge sandbox demo completion version help" ;;
     "login")
       options="--host --event-host --email --password-stdin --token --otp --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
@@ -53,10 +53,10 @@ _kitsu_tail() {
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "listen")
-      options="--project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --from --stream --group --consumer --reclaim-after --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --from --stream --group --consumer --reclaim-after --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "logs")
-      options="--since --after --until --before --only-files --project --person --limit --all --reverse --follow --max-reconnects --checkpoint --output --logins --names --stats --count-by --top --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --since --after --until --before --only-files --project --person --limit --all --reverse --follow --max-reconnects --checkpoint --output --logins --names --stats --count-by --top --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "bridge")
       options="--stream --max-len --since --project --person --only-files --lease --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
@@ -65,14 +65,17 @@ _kitsu_tail() {
       options="--port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "demo")
-      options="--project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "completion")
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="bash zsh fish" ;;
+    "version")
+      options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      positional="" ;;
     "help")
       options="--profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
-      positional="login logout whoami profiles listen logs bridge sandbox demo completion help" ;;
+      positional="login logout whoami profiles listen logs bridge sandbox demo completion version help" ;;
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$options" -- "$cur"))

@@ -34,6 +34,7 @@ _kitsu_tail() {
       sandbox) _kitsu_tail_sandbox && ret=0 ;;
       demo) _kitsu_tail_demo && ret=0 ;;
       completion) _kitsu_tail_completion && ret=0 ;;
+      version) _kitsu_tail_version && ret=0 ;;
       help) _kitsu_tail_help && ret=0 ;;
     esac
   fi
@@ -53,6 +54,7 @@ _kitsu_tail_commands() {
     'sandbox:run a local Kitsu stand-in on 127.0.0.1 to try the tool and test pipelines offline'
     'demo:start a sandbox in this process and listen to it: see the tool work, offline'
     'completion:print a shell completion script'
+    'version:print the version, Node.js, the platform and the Zou versions it knows (also: --version --verbose)'
     'help:display help for command'
   )
   _describe -t commands 'kitsu-tail command' commands
@@ -173,12 +175,13 @@ _kitsu_tail_profiles_remove() {
 
 _kitsu_tail_listen() {
   _arguments -s -S \
+    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern: ' \
     '*--project[only this project, by name or id (repeatable)]:project: ' \
     '*--person[only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)]:person: ' \
-    '--since[print stored events from this time first: 2h, 2026-11-29T08:00]:time: ' \
+    '--since[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
     '--count[exit after N matching events]:n: ' \
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
-    '--until[end at this time: 18:00, 2026-11-29T18:00, 2h (from now)]:time: ' \
+    '--until[end at this time: 18:00, '\''in 2h'\'' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)]:time: ' \
     '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
     '--exec-on-error[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
@@ -213,7 +216,8 @@ _kitsu_tail_listen() {
 
 _kitsu_tail_logs() {
   _arguments -s -S \
-    '--since[from this time on: 2h, 1h30m, 3d, 2026-11-29T08:00, 2026-11-29]:time: ' \
+    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern: ' \
+    '--since[from this time on: 2h (ago), 1h30m, 3d, yesterday, today, 08:00, 2026-11-29T08:00, 2026-11-29]:time: ' \
     '--after[same as --since]:time: ' \
     '--until[up to this time (same forms as --since)]:time: ' \
     '--before[same as --until]:time: ' \
@@ -277,10 +281,10 @@ _kitsu_tail_bridge() {
 
 _kitsu_tail_sandbox() {
   _arguments -s -S \
-    '--port[port on 127.0.0.1 (0 picks a free one)]:n: ' \
-    '--rate[live events a second]:n: ' \
-    '--seed[seed of the generated production]:n: ' \
-    '--events[events of history to generate (0 to 1000000)]:n: ' \
+    '--port[port on 127.0.0.1, 0 picks a free one (default: 5080)]:n: ' \
+    '--rate[live events a second (default: 1)]:n: ' \
+    '--seed[seed of the generated production (default: 1)]:n: ' \
+    '--events[events of history to generate, 0 to 1000000 (default: 1000)]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
     '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
@@ -297,12 +301,13 @@ _kitsu_tail_sandbox() {
 
 _kitsu_tail_demo() {
   _arguments -s -S \
+    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern: ' \
     '*--project[only this project, by name or id (repeatable)]:project: ' \
     '*--person[only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)]:person: ' \
-    '--since[print stored events from this time first: 2h, 2026-11-29T08:00]:time: ' \
+    '--since[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
     '--count[exit after N matching events]:n: ' \
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
-    '--until[end at this time: 18:00, 2026-11-29T18:00, 2h (from now)]:time: ' \
+    '--until[end at this time: 18:00, '\''in 2h'\'' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)]:time: ' \
     '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
     '--exec-on-error[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
     '--forward-to[POST each record as JSON to this local web hook]:url: ' \
@@ -317,10 +322,10 @@ _kitsu_tail_demo() {
     '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
     '--no-headers[no header line in the table and CSV views]' \
     '--utc[times in UTC instead of local time]' \
-    '--port[port on 127.0.0.1 (0 picks a free one)]:n: ' \
-    '--rate[live events a second]:n: ' \
-    '--seed[seed of the generated production]:n: ' \
-    '--events[events of history to generate (0 to 1000000)]:n: ' \
+    '--port[port on 127.0.0.1, 0 picks a free one (default: 0)]:n: ' \
+    '--rate[live events a second (default: 2)]:n: ' \
+    '--seed[seed of the generated production (default: 1)]:n: ' \
+    '--events[events of history to generate, 0 to 1000000 (default: 200)]:n: ' \
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
     '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
@@ -348,6 +353,20 @@ _kitsu_tail_completion() {
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
     '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:shell:(bash zsh fish)' \
+    && return 0
+}
+
+_kitsu_tail_version() {
+  _arguments -s -S \
+    '(--help -h)'{--help,-h}'[show help]' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--json[short for --format ndjson (whoami: one JSON object)]' \
+    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
+    '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
+    '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
+    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     && return 0
 }
 

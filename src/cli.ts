@@ -20,12 +20,15 @@ import {
   declareProfilesUse,
   declareProgram,
   declareSandbox,
+  declareVersion,
   declareWhoami,
   type Program,
 } from './options.js';
 import { CliError, ExitCode, InterruptedError, OutputClosedError } from './errors.js';
 import { redactor } from './core/redact.js';
 import { sanitizeForTerminal } from './output/sanitize.js';
+import { installHelp } from './output/help.js';
+import { installUsageErrors } from './output/usage-errors.js';
 import { toolVersion } from './version.js';
 
 /** Commander keeps global options on the root, wherever they stood on the line. */
@@ -95,6 +98,10 @@ export function createProgram(deps: Deps, execute: Execute = runPlanned): Progra
   wire(declareSandbox(program), () => import('./commands/sandbox.js'));
   wire(declareDemo(program), () => import('./commands/demo.js'));
   wire(declareCompletion(program), () => import('./commands/completion.js'));
+  wire(declareVersion(program), () => import('./commands/version.js'));
+  // Last, so that every command declared above gets the help layout and the error style.
+  installHelp(program);
+  installUsageErrors(program);
   return program;
 }
 
@@ -103,7 +110,9 @@ export function createProgram(deps: Deps, execute: Execute = runPlanned): Progra
  * token, and never an escape sequence from a message that quotes the server.
  */
 export function formatError(error: CliError): string {
-  const hint = error.hint ? ` (${error.hint})` : '';
+  // The hint goes in brackets, so brackets inside it become commas: no `(a (b))` for people to parse.
+  const flat = error.hint?.replace(/\s*\(([^()]*)\)/g, ', $1').replace(/,\s*,/g, ',');
+  const hint = flat ? ` (${flat})` : '';
   return oneLine(`kitsu-tail: ${error.message.replace(/\.$/, '')}${hint}`);
 }
 
@@ -117,6 +126,9 @@ function oneLine(text: string): string {
  */
 export async function run(argv: string[], deps: Deps, execute?: Execute): Promise<number> {
   const program = createProgram(deps, execute);
+  // `--version --verbose` is `version`: commander would print the bare number and stop.
+  const asked = (...flags: string[]) => argv.some((a) => flags.includes(a));
+  if (asked('-V', '--version') && asked('-v', '--verbose')) argv = ['version'];
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

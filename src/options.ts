@@ -25,7 +25,10 @@ Exit codes:
   124  --idle-timeout or --until ended listen --count N before N events
   130  interrupted (Ctrl-C)`;
 
-const PATTERNS_HELP = "event-name globs: 'task:*', '*:delete', '!task:update'";
+const PATTERNS_HELP = "event-name globs: 'task:*', '*:delete', '!task:update' (or --exclude task:update)";
+/** `!` inside double quotes is history expansion in bash: --exclude says it without one. */
+const EXCLUDE_HELP =
+  "leave out events whose name matches this glob (repeatable); the same as the argument '!PATTERN', which bash expands as history inside double quotes";
 
 /** The program with its global options; its subcommands are declared by the functions below. */
 export function declareProgram(version: string) {
@@ -152,7 +155,8 @@ export function declareLogs(program: Program) {
     .command('logs')
     .description('search and export the stored event log, oldest first')
     .argument('[patterns...]', PATTERNS_HELP)
-    .option('--since <time>', 'from this time on: 2h, 1h30m, 3d, 2026-11-29T08:00, 2026-11-29')
+    .option('--exclude <pattern>', EXCLUDE_HELP, collect)
+    .option('--since <time>', 'from this time on: 2h (ago), 1h30m, 3d, yesterday, today, 08:00, 2026-11-29T08:00, 2026-11-29')
     .option('--after <time>', 'same as --since')
     .option('--until <time>', 'up to this time (same forms as --since)')
     .option('--before <time>', 'same as --until')
@@ -179,12 +183,24 @@ export function declareLogs(program: Program) {
 }
 export type LogsOptions = OptionsOf<typeof declareLogs>;
 
+/** The defaults of `sandbox` and of `demo`, shown in their help and applied by their plans. */
+export interface SandboxDefaults {
+  port: number;
+  rate: number;
+  events: number;
+}
+/** A fixed port is friendlier to humans than a random one: the login line stays the same. */
+export const SANDBOX_DEFAULTS: SandboxDefaults = { port: 5080, rate: 1, events: 1000 };
+/** The demo shows a busier production on a free port, so two demos never collide. */
+export const DEMO_DEFAULTS: SandboxDefaults = { port: 0, rate: 2, events: 200 };
+
 /** Plan: planSandbox in src/commands/sandbox.ts. */
 export function declareSandbox(program: Program) {
   return withSandboxOptions(
     program
       .command('sandbox')
       .description('run a local Kitsu stand-in on 127.0.0.1 to try the tool and test pipelines offline'),
+    SANDBOX_DEFAULTS,
   );
 }
 export type SandboxCommandOptions = OptionsOf<typeof declareSandbox>;
@@ -198,6 +214,7 @@ export function declareDemo(program: Program) {
         .description('start a sandbox in this process and listen to it: see the tool work, offline')
         .argument('[patterns...]', PATTERNS_HELP),
     ),
+    DEMO_DEFAULTS,
   );
 }
 export type DemoOptions = OptionsOf<typeof declareDemo>;
@@ -211,21 +228,30 @@ export function declareCompletion(program: Program) {
 }
 export type CompletionOptions = OptionsOf<typeof declareCompletion>;
 
+/** Plan: src/commands/version.ts. */
+export function declareVersion(program: Program) {
+  return program
+    .command('version')
+    .description('print the version, Node.js, the platform and the Zou versions it knows (also: --version --verbose)');
+}
+export type VersionOptions = OptionsOf<typeof declareVersion>;
+
 /** The flags `listen` and `demo` share. */
 function withListenOptions<Args extends unknown[], Opts extends Record<string, unknown>, Globals extends Record<string, unknown>>(
   command: Command<Args, Opts, Globals>,
 ) {
   const listen = command
+    .option('--exclude <pattern>', EXCLUDE_HELP, collect)
     .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
     .option(
       '--person <person>',
       'only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)',
       collect,
     )
-    .option('--since <time>', 'print stored events from this time first: 2h, 2026-11-29T08:00')
+    .option('--since <time>', 'print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00')
     .option('--count <n>', 'exit after N matching events', positiveInt('--count'))
     .option('--idle-timeout <duration>', 'end after this long without a matching event: 30s, 5m')
-    .option('--until <time>', 'end at this time: 18:00, 2026-11-29T18:00, 2h (from now)')
+    .option('--until <time>', "end at this time: 18:00, 'in 2h' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)")
     .option(
       '--exec <command>',
       'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr',
@@ -281,12 +307,15 @@ function withShapeOptions<Args extends unknown[], Opts extends Record<string, un
 /** The flags `sandbox` and `demo` share. */
 function withSandboxOptions<Args extends unknown[], Opts extends Record<string, unknown>, Globals extends Record<string, unknown>>(
   command: Command<Args, Opts, Globals>,
+  defaults: SandboxDefaults,
 ) {
+  // The defaults are applied by the plan (so an absent flag stays visibly absent there), and
+  // written here so that --help shows them.
   return command
-    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', port)
-    .option('--rate <n>', 'live events a second', rate)
-    .option('--seed <n>', 'seed of the generated production', nonNegativeInt('--seed'))
-    .option('--events <n>', `events of history to generate (0 to ${MAX_SANDBOX_EVENTS})`, sandboxEvents)
+    .option('--port <n>', `port on 127.0.0.1, 0 picks a free one (default: ${defaults.port})`, port)
+    .option('--rate <n>', `live events a second (default: ${defaults.rate})`, rate)
+    .option('--seed <n>', 'seed of the generated production (default: 1)', nonNegativeInt('--seed'))
+    .option('--events <n>', `events of history to generate, 0 to ${MAX_SANDBOX_EVENTS} (default: ${defaults.events})`, sandboxEvents)
     .option('--emulate <version>', 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62')
     .option('--state <dir>', 'keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)');
 }

@@ -6,12 +6,9 @@
 import type { Context, PlanContext } from '../context.js';
 import { openSession } from '../kitsu/session.js';
 import { planListen, runListen, type ListenPlan } from '../listen/run.js';
-import type { DemoOptions } from '../options.js';
+import { DEMO_DEFAULTS, type DemoOptions } from '../options.js';
 import { reporterFor } from '../output/reporter.js';
 import { planSandbox, type SandboxPlan } from './sandbox.js';
-
-const DEMO_RATE = 2;
-const DEMO_HISTORY = 200;
 
 export interface DemoPlan {
   listen: ListenPlan;
@@ -21,7 +18,7 @@ export interface DemoPlan {
 export function plan(ctx: PlanContext, args: string[], options: DemoOptions): DemoPlan {
   return {
     listen: planListen(ctx, args, options),
-    sandbox: planSandbox(options, { port: 0, rate: DEMO_RATE, events: DEMO_HISTORY }),
+    sandbox: planSandbox(options, DEMO_DEFAULTS),
   };
 }
 

@@ -4,21 +4,19 @@
  */
 import type { Context, PlanContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import type { SandboxCommandOptions } from '../options.js';
+import { SANDBOX_DEFAULTS, type SandboxCommandOptions } from '../options.js';
 import { reporterFor } from '../output/reporter.js';
 import type { SandboxOptions } from '../sandbox/types.js';
 import { emulationOf } from '../sandbox/versions.js';
+import { isKnownZou, knownZouText } from '../core/zou-versions.js';
 
-/** A fixed port is friendlier to humans than a random one: the login line stays the same. */
-export const DEFAULT_PORT = 5080;
-const DEFAULT_EVENTS = 1000;
-const DEFAULT_RATE = 1;
+export const DEFAULT_PORT = SANDBOX_DEFAULTS.port;
 
 /** The sandbox flags with their defaults, checked. */
 export type SandboxPlan = SandboxOptions & Required<Pick<SandboxOptions, 'port' | 'rate' | 'events'>>;
 
 export function plan(_ctx: PlanContext, _args: string[], options: SandboxCommandOptions): SandboxPlan {
-  return planSandbox(options, { port: DEFAULT_PORT, rate: DEFAULT_RATE, events: DEFAULT_EVENTS, seed: 1 });
+  return planSandbox(options, { ...SANDBOX_DEFAULTS, seed: 1 });
 }
 
 /** The sandbox flags over `defaults`; shared with `demo`. */
@@ -42,6 +40,9 @@ export function planSandbox(
       emulationOf(options.emulate);
     } catch {
       throw new UsageError(`--emulate takes a Zou version such as 1.0.62, not "${options.emulate}"`);
+    }
+    if (!isKnownZou(options.emulate)) {
+      throw new UsageError(`--emulate ${options.emulate} is not a Zou version the sandbox knows`, `it knows ${knownZouText()}`);
     }
     plan.emulate = options.emulate;
   }

@@ -46,6 +46,14 @@ interface Compiled {
   regex: RegExp;
 }
 
+/**
+ * The patterns of the arguments plus one `!pattern` for each `--exclude` (repeatable), which
+ * exists because `!` inside double quotes is history expansion in bash.
+ */
+export function withExcludes(args: readonly string[], excludes: readonly string[] | undefined): string[] {
+  return [...args, ...(excludes ?? []).map((pattern) => (pattern.startsWith('!') ? pattern : `!${pattern}`))];
+}
+
 function patternError(pattern: string, problem: string): UsageError {
   // The message goes to a terminal: control characters are shown as '?', not acted on.
   const shown = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');

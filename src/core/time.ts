@@ -116,7 +116,7 @@ export interface ParseTimeOptions {
 
 // Shown inside parentheses after the message (see formatError in src/cli.ts): no parentheses here.
 const TIME_EXAMPLES =
-  "use a duration such as 90s, 15m, 2h, 1h30m, 3d or 1w; a date such as 2026-11-29; a local time such as 08:00 or 2026-11-29T08:00; ISO 8601 with a zone such as 2026-11-29T08:00:00Z; or words such as 'yesterday 17:00', 'last monday' or '3 days ago'";
+  "use a duration ago such as 90s, 15m, 2h, 1h30m, 3d or 1w; in 2h or +2h for a time ahead; now, today or yesterday; a date such as 2026-11-29; a local time such as 08:00 or 2026-11-29T08:00; ISO 8601 with a zone such as 2026-11-29T08:00:00Z; or words such as 'yesterday 17:00', 'last monday' or '3 days ago'";
 
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
@@ -126,7 +126,8 @@ const MIN_MS = 0;
 const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /**
- * A time given on the command line: a duration ago (or ahead, with `future`), `now`,
+ * A time given on the command line: a duration ago (`2h`, `2h ago`, `-2h`), a duration
+ * ahead (`in 2h`, `+2h`; or any duration with `future`), `now`,
  * `today`, `yesterday`, ISO 8601 with a zone, ISO 8601 without one (local time), a date
  * (local midnight) or `HH:MM[:SS]` (today, local); failing those, the forgiving English forms
  * of natural-time.ts (`yesterday 17:00`, `last monday`, `in 2 hours`). Anything else is a
@@ -154,7 +155,15 @@ export function parseTime(text: string, nowMs: number, flag: string, options: Pa
   if (lower === 'today') return checked(fromLocalFields(midnight(0), zone));
   if (lower === 'yesterday') return checked(fromLocalFields(midnight(-1), zone));
 
-  const duration = parseDuration(input);
+  // One meaning everywhere: a bare duration is the past (`2h` = two hours ago). The future is
+  // written as such: `in 2h` or `+2h` (listen --until); `2h ago` and `-2h` read as `2h`.
+  const ahead = /^(?:in\s+|\+)(\S+)$/i.exec(input);
+  if (ahead) {
+    const forward = parseDuration(ahead[1]!);
+    if (forward !== null) return checked(nowMs + forward);
+  }
+  const back = /^(?:-(\S+)|(\S+)\s+ago)$/i.exec(input);
+  const duration = parseDuration(back ? (back[1] ?? back[2])! : input);
   if (duration !== null) return checked(options.future ? nowMs + duration : nowMs - duration);
 
   const clock = CLOCK.exec(input);

@@ -172,7 +172,7 @@ export async function checkToken(client: ApiClient, token: string): Promise<Sess
   throw errorForResponse(response, { method: 'GET', path: 'auth/authenticated' }, client.apiUrl);
 }
 
-export const SESSION_ENDED_HINT = 'run `kitsu-tail login`, or use a bot token (--token) for unattended jobs';
+export const SESSION_ENDED_HINT = 'run `kitsu-tail login`, or log in with a bot token, login --token, for unattended jobs';
 
 /** `GET auth/refresh-token` with the refresh token as bearer: a new access token only. */
 export async function refreshAccessToken(client: ApiClient, refreshToken: string): Promise<string> {

@@ -6,6 +6,7 @@
  * `send` answers with the status and the parsed JSON of any answer (the login flow needs the
  * body of a 400); `errorForResponse` turns a non-2xx answer into the CliError to throw.
  */
+import { plainServerWords } from '../output/plain-words.js';
 import { CliError, ExitCode, NetworkError, ServerError, AuthError, PermissionError, UsageError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
 import { tlsFailure } from './tls.js';
@@ -176,7 +177,7 @@ export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest
   const url = new URL(apiUrl);
   const host = url.host;
   const where = `${request.method} ${url.pathname.replace(/\/+$/, '')}/${request.path}`;
-  const said = serverMessage(response.body);
+  const said = plainServerWords(serverMessage(response.body));
   const { status } = response;
   if (status >= 300 && status < 400 && response.location) {
     const to = new URL(response.location, `${apiUrl}/${request.path}`);

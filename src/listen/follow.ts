@@ -11,6 +11,7 @@
  *   and print what identical events made the first decision miss.
  * - While the stream cannot be reached at all, the log is polled instead, until it is back.
  */
+import { plainDisconnectReason } from '../output/plain-words.js';
 import { BackfillLedger } from '../core/backfill.js';
 import { Reconciler } from '../core/reconcile.js';
 import { recordFromLive } from '../core/normalize.js';
@@ -373,7 +374,7 @@ class Follower {
     this.owed = true;
     this.downSinceMs = lastAliveAtMs;
     this.reconciler.down(lastAliveAtMs);
-    this.reporter.info(`disconnected (${reason})`);
+    this.reporter.info(`disconnected (${plainDisconnectReason(reason)})`);
     if (this.options.backfill && this.logReadable) {
       this.reporter.warnOnce(
         'unrecoverable',
@@ -383,7 +384,7 @@ class Follower {
   }
 
   private onRetry(info: RetryInfo): void {
-    const why = info.attempt > 1 || info.unreachable ? ` (attempt ${info.attempt}: ${info.reason})` : '';
+    const why = info.attempt > 1 || info.unreachable ? ` (attempt ${info.attempt}: ${plainDisconnectReason(info.reason)})` : '';
     this.reporter.info(`reconnecting in ${formatSeconds(info.delayMs)}${why}`);
     // A first connection that failed leaves a gap from the start of the run.
     this.owed = true;
@@ -392,7 +393,7 @@ class Follower {
     if (info.unreachable && !this.polling && this.options.backfill && this.logReadable) {
       this.polling = true;
       this.reporter.warn(
-        `the event stream is unreachable (${info.reason}); polling the log every ${formatSeconds(POLL_INTERVAL_MS)} until it is back`,
+        `the event stream is unreachable (${plainDisconnectReason(info.reason)}); polling the log every ${formatSeconds(POLL_INTERVAL_MS)} until it is back`,
       );
       void this.poll();
     }

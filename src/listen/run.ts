@@ -2,13 +2,14 @@
  * What `listen` and `demo` share: reading the listen flags, and running the follow engine
  * with the chosen output, `--exec` and `--forward-to`, then the ending (summary, exit code).
  */
-import { parsePatterns, type EventFilter } from '../core/patterns.js';
+import { parsePatterns, withExcludes, type EventFilter } from '../core/patterns.js';
 import type { EventRecord } from '../core/record.js';
 import { parseDuration, parseTime } from '../core/time.js';
 import type { Context, PlanContext } from '../context.js';
 import type { ListenOptions } from '../options.js';
 import { toolVersion } from '../version.js';
-import { CliError, ExitCode, IncompleteError, InterruptedError, UsageError } from '../errors.js';
+import { CliError, ExitCode, IncompleteError, InterruptedError, PermissionError, UsageError } from '../errors.js';
+import { logPermissionError } from '../kitsu/permission.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { createNameResolver, openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
@@ -49,7 +50,7 @@ export interface ListenPlan {
 export function planListen(ctx: PlanContext, args: string[], options: ListenOptions): ListenPlan {
   const now = ctx.clock.now();
   const plan: ListenPlan = {
-    filter: parsePatterns(args),
+    filter: parsePatterns(withExcludes(args, options.exclude)),
     projects: options.project ?? [],
     people: options.person ?? [],
     backfill: options.backfill,
@@ -65,11 +66,14 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
     }
   }
   if (options.until !== undefined) {
-    plan.until = parseTime(options.until, now, '--until', { future: true });
+    plan.until = parseTime(options.until, now, '--until');
     if (plan.until.getTime() <= now) {
+      const bare = parseDuration(options.until.trim()) !== null;
       throw new UsageError(
         `--until ${options.until} is already past`,
-        'give a later time, such as 18:00 or 2h (from now); for a past range use `kitsu-tail logs --since … --until …`',
+        bare
+          ? `a duration means that long ago everywhere; for an end ahead write --until 'in ${options.until.trim()}', +${options.until.trim()} or a clock time such as 18:00`
+          : 'give a later time, such as 18:00 or +2h; for a past range use `kitsu-tail logs --since … --until …`',
       );
     }
   }
@@ -206,7 +210,16 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
 
   let summary: FollowSummary;
   try {
-    summary = await follow(runCtx, session, options);
+    try {
+      summary = await follow(runCtx, session, options);
+    } catch (error) {
+      // The history of --since is a read of the event log: say what it takes and who the user
+      // is, in the words `logs` uses, rather than the bare 403 of a route.
+      if (error instanceof PermissionError && plan.since) {
+        throw await logPermissionError(session, { log: 'events', byProject: projectIds !== undefined }, ctx.signal);
+      }
+      throw error;
+    }
     if (summary.endedBy !== 'signal') {
       // Let the commands and the hook catch up, unless Ctrl-C comes first.
       await Promise.race([Promise.all(runners.map((r) => r.drain())), aborted(ctx.signal)]);
@@ -217,7 +230,7 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
   }
   if (summary.endedBy === 'signal' || runCtx.signal.aborted) {
     // Ctrl-C gets a summary; a closed stdout (`| head`) ends quietly.
-    if (ctx.signal.reason instanceof InterruptedError) reporter.info(`stopped: ${summaryLine(summary, failures())}`);
+    if (ctx.signal.reason instanceof InterruptedError) reporter.afterInterrupt(`stopped: ${summaryLine(summary, failures())}`);
     if (!ctx.signal.aborted && stopping.signal.aborted) {
       reporter.info(`stopped: ${summaryLine(summary, failures())}`);
       throw stopping.signal.reason;

@@ -3,7 +3,8 @@
  * found here, before anything connects; test/unit/plans.test.ts drives it from argv.
  */
 import type { PlanContext } from '../context.js';
-import { parsePatterns, type EventFilter } from '../core/patterns.js';
+import { parsePatterns, withExcludes, type EventFilter } from '../core/patterns.js';
+import { localTimeText } from '../output/time-text.js';
 import { parseTime } from '../core/time.js';
 import { UsageError } from '../errors.js';
 import type { LogsOptions } from '../options.js';
@@ -59,17 +60,22 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
   const since = sinceText ? parseTime(sinceText[1], now, sinceText[0]) : undefined;
   const until = untilText ? parseTime(untilText[1], now, untilText[0]) : undefined;
   if (since && until && Math.floor(until.getTime() / 1000) <= Math.floor(since.getTime() / 1000)) {
+    const said = ([flag, text]: [string, string], at: Date) => {
+      const local = localTimeText(at.getTime(), now);
+      return local === text.trim() ? `${flag} ${text}` : `${flag} ${text}, ${local},`;
+    };
     throw new UsageError(
-      `${untilText![0]} (${until.toISOString()}) is not after ${sinceText![0]} (${since.toISOString()})`,
-      'the range runs from --since up to --until',
+      `${said(untilText!, until)} is not after ${said(sinceText!, since)}`.replace(/,$/, ''),
+      'the range runs from --since up to --until; durations count back from now, so the larger one is the earlier',
     );
   }
 
   const logins = o.logins === true;
   const onlyFiles = o.onlyFiles === true;
   const projects = o.project ?? [];
-  const filter = parsePatterns(args);
-  if (logins && args.length > 0) throw new UsageError('event patterns do not apply to --logins', 'drop the patterns, or --logins');
+  const patterns = withExcludes(args, o.exclude);
+  const filter = parsePatterns(patterns);
+  if (logins && patterns.length > 0) throw new UsageError('event patterns do not apply to --logins', 'drop the patterns, or --logins');
   if (logins && onlyFiles) throw new UsageError('--only-files does not apply to --logins');
   if (logins && projects.length > 0) throw new UsageError('--project does not apply to --logins (logins belong to no project)');
 
@@ -89,7 +95,7 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
   if (follow && until && until.getTime() <= now) {
     throw new UsageError(
       `${untilText![0]} ${untilText![1]} is already past, so --follow would have nothing to follow`,
-      'drop --follow to print that range, or give a later time such as 18:00 (durations such as 2h mean ago)',
+      'drop --follow to print that range, or give a later time such as 18:00 or +2h; a bare 2h means two hours ago',
     );
   }
   if (follow && logins) throw new UsageError('--follow applies to the event log, not to --logins');

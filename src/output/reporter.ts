@@ -39,6 +39,16 @@ export class Reporter {
     if (!this.options.quiet) this.write(clean(message));
   }
 
+  /**
+   * The summary after Ctrl-C. A terminal has just echoed `^C` with no line end, so on a
+   * terminal the summary starts a line of its own. Silenced by --quiet.
+   */
+  afterInterrupt(message: string): void {
+    if (this.options.quiet) return;
+    if (this.stderr.isTTY === true) this.stderr.write('\n');
+    this.write(clean(message));
+  }
+
   /** Something the user should act on or know even with --quiet. */
   warn(message: string): void {
     this.write(`${this.paint.yellow('warning:')} ${clean(message)}`);

@@ -1,7 +1,6 @@
 /**
  * What changes with the emulated Zou version, from the table in src/kitsu/README.md, Versions.
  */
-
 export interface Emulation {
   version: string;
   /** `page_size` before 0.19.70, `limit` after; the other name is an unknown, ignored parameter. */
@@ -13,6 +12,7 @@ export interface Emulation {
   modernLog: boolean;
 }
 
+/** The same as NEWEST_ZOU in core/zou-versions.ts (the sandbox imports nothing; a test keeps them equal). */
 export const NEWEST_VERSION = '1.0.67';
 
 export function parseVersion(text: string): [number, number, number] | null {

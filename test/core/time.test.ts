@@ -111,6 +111,16 @@ describe('parseTime', () => {
     expect(parseTime('yesterday', afterFallBack, '--since', { zone: paris }).toISOString()).toBe('2026-10-24T22:00:00.000Z');
   });
 
+  // issue 11: one meaning everywhere; the future is written as such
+  it('reads a bare duration as the past and `in 2h` / `+2h` as ahead', () => {
+    expect(parseTime('2h', now, '--until').getTime()).toBe(now - 2 * HOUR);
+    expect(parseTime('2h ago', now, '--until').getTime()).toBe(now - 2 * HOUR);
+    expect(parseTime('-2h', now, '--until').getTime()).toBe(now - 2 * HOUR);
+    expect(parseTime('in 2h', now, '--until').getTime()).toBe(now + 2 * HOUR);
+    expect(parseTime('+1h30m', now, '--until').getTime()).toBe(now + 90 * 60_000);
+    expect(() => parseTime('in soon', now, '--until')).toThrow(/--until: cannot read 'in soon' as a time/);
+  });
+
   it('counts durations forward with future', () => {
     expect(parseTime('2h', now, '--until', { future: true }).getTime()).toBe(now + 2 * HOUR);
   });

@@ -98,7 +98,7 @@ describe('listen as a process', () => {
       { argv: ['nothing:*', '--idle-timeout', '500ms'], code: 0 },
       // Ended while socket.io-client loads, before the socket exists.
       { argv: ['nothing:*', '--idle-timeout', '1ms', '--no-backfill'], code: 0 },
-      { argv: ['nothing:*', '--until', '1s'], code: 0 },
+      { argv: ['nothing:*', '--until', '+1s'], code: 0 }, // issue 11: a future end is written +1s
       { argv: ['nothing:*', '--count', '1', '--idle-timeout', '500ms'], code: 124 },
       { argv: [], code: 3, env: { KITSU_TOKEN: 'not-a-token' } },
     ];

@@ -171,7 +171,8 @@ describe('listen across reconnects', () => {
     const from = sandbox.control.log().length;
     sandbox.control.silenceStream();
     const quiet = sandbox.control.generate(5);
-    await live.waitForStderr(/disconnected \((ping timeout|no ping from the server for \d+ s)\)/);
+    // issue 11: socket.io's 'ping timeout' reaches people in words
+    await live.waitForStderr(/disconnected \((the server stopped answering pings|no ping from the server for \d+ s)\)/);
     await live.waitForStderr('reconnected');
     sandbox.control.generate(5);
     await expectEveryStoredEventOnce(live, sandbox, from);

@@ -29,4 +29,16 @@ describe('the reporter', () => {
     reporter.warnOnce('k', 'again');
     expect(stderr.text()).toBe('warning: token [redacted] refused\n');
   });
+
+  it('starts the Ctrl-C summary on its own line on a terminal (after the echoed ^C), not in a pipe', () => {
+    const tty = captureStream({ tty: true });
+    reporterFor(testContext({ stderr: tty })).afterInterrupt('stopped: 3 events');
+    expect(tty.text()).toBe('\nstopped: 3 events\n');
+    const pipe = captureStream();
+    reporterFor(testContext({ stderr: pipe })).afterInterrupt('stopped: 3 events');
+    expect(pipe.text()).toBe('stopped: 3 events\n');
+    const quiet = captureStream({ tty: true });
+    reporterFor(testContext({ stderr: quiet, globals: { quiet: true } })).afterInterrupt('stopped');
+    expect(quiet.text()).toBe('');
+  });
 });

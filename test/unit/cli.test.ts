@@ -10,16 +10,26 @@ describe('the program', () => {
     expect(result.stderr).toBe('');
   });
 
-  it("shows the global options in a command's help, where people look for --json", async () => {
+  // issue 11: the global options are listed once, under kitsu-tail --help; a command's help
+  // names them in one line that points there and says what --json prints for that command.
+  it("points to the global options in a command's help, where people look for --json", async () => {
     const result = await runCli(['logs', '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Global Options:[\s\S]*--json/);
+    expect(result.stdout).not.toMatch(/Global Options:/);
+    expect(result.stdout).toMatch(/Global options: [\s\S]*--json[\s\S]*\(see\s+kitsu-tail\s+--help\)\.\s+Here\s+--json\s+prints\s+one\s+JSON\s+record\s+per\s+line/);
   });
 
   it('prints the version of package.json', async () => {
     const result = await runCli(['--version']);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it.each([[['version']], [['--version', '--verbose']], [['-V', '-v']]])('%j prints the version, Node.js, the platform and the Zou versions', async (argv) => {
+    const result = await runCli(argv);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^kitsu-tail \d+\.\d+\.\d+\nNode\.js {4}\d+\.\d+\.\d+\nplatform {3}\w+ \w+\nZou {8}0\.19\.0 to 1\.0\.\d+\n$/);
+    expect(result.stdout).toContain(process.versions.node);
   });
 
   it('answers an unknown flag with exit 2 and one line on stderr', async () => {
@@ -45,5 +55,12 @@ describe('formatError', () => {
       new ServerError(`proxy said \u001b]0;pwned\u0007"Bearer ${token}"\nsecond line.`, 'check --host'),
     );
     expect(line).toBe('kitsu-tail: proxy said "Bearer [redacted]" second line (check --host)');
+  });
+
+  it('flattens brackets inside a hint, so no message nests them', async () => {
+    const { formatError } = await import('../../src/cli.js');
+    const { UsageError } = await import('../../src/errors.js');
+    const line = formatError(new UsageError('--since: bad', 'use 2h (two hours ago) or 08:00 (today)'));
+    expect(line).toBe('kitsu-tail: --since: bad (use 2h, two hours ago or 08:00, today)');
   });
 });

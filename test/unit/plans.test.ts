@@ -18,8 +18,9 @@ const refusals: [string[], RegExp][] = [
   [['logs', '--since', 'yesterdayish'], /--since: cannot read 'yesterdayish'.*2h/],
   [['logs', '--after', 'yesterdayish'], /--after: cannot read 'yesterdayish'/],
   [['logs', '--before', '2026-13-01'], /--before: /],
-  [['logs', '--since', '1h', '--until', '2h'], /--until \(.*\) is not after --since \(.*\) \(the range runs from --since up to --until\)/],
-  [['logs', '--after', '1h', '--before', '1h'], /--before \(.*\) is not after --after/],
+  // issue 11: the flags as typed and local times, no ISO time the user did not type
+  [['logs', '--since', '1h', '--until', '2h'], /--until 2h, \d\d:\d\d, is not after --since 1h, \d\d:\d\d \(the range runs from --since up to --until;/],
+  [['logs', '--after', '1h', '--before', '1h'], /--before 1h, \d\d:\d\d, is not after --after/],
   // logs: patterns
   [['logs', 'task'], /did you mean 'task:\*'/],
   [['logs', 'task:*:x'], /bad event pattern 'task:\*:x': event names have one ':'/],
@@ -92,14 +93,17 @@ const refusals: [string[], RegExp][] = [
   [['listen', '--from', 'redis://h:1/0', '--group', 'g', '--reclaim-after', 'soon'], /--reclaim-after: cannot read 'soon' as a duration/],
   [['listen', '--from', 'redis://h:1/0', '--forward-to', 'http://127.0.0.1:1/x'], /--forward-to does not work with --from yet/],
   // bridge
-  [['bridge'], /missing required argument 'redis-url'/],
+  // issue 11: commander's wording is rewritten into ours
+  [['bridge'], /^kitsu-tail: bridge needs a redis-url \(for example: kitsu-tail bridge redis:\/\/127\.0\.0\.1:6379\/0\)$/m],
   [['bridge', 'localhost:6379'], /must start with redis:\/\/ or rediss:\/\//],
   [['bridge', 'redis://h:1/0', '--lease', '100ms'], /--lease must be at least 500ms/],
   [['bridge', 'redis://h:1/0', '--lease', 'long'], /--lease: cannot read 'long' as a duration/],
   [['bridge', 'redis://h:1/0', '--max-len', '0'], /--max-len takes a whole number of 1 or more/],
   [['bridge', 'redis://h:1/0', '--stream', ' '], /--stream needs a key name/],
   [['bridge', 'redis://h:1/0', 'task'], /did you mean 'task:\*'/],
-  [['demo', '--until', '1h', '--forward-to', 'x'], /--forward-to: 'x' is not a URL/],
+  [['demo', '--until', '+1h', '--forward-to', 'x'], /--forward-to: 'x' is not a URL/],
+  // issue 11: a bare duration is the past in every command, so listen --until 2h is refused
+  [['listen', '--until', '2h'], /--until 2h is already past \(a duration means that long ago everywhere; for an end ahead write --until 'in 2h', \+2h or a clock time/],
   [['demo', '--exec', ''], /--exec needs a command/],
   [['demo', '--emulate', 'latest'], /--emulate takes a Zou version such as 1.0.62, not "latest"/],
 
@@ -121,13 +125,14 @@ const refusals: [string[], RegExp][] = [
   // output formats a command cannot print
   [['whoami', '--format', 'csv'], /whoami prints a table or JSON, not CSV \(use --json\)/],
   [['profiles', '--format', 'csv'], /profiles prints a table or JSON \(use --format table, json or ndjson\)/],
-  [['--format', 'xml', 'logs'], /argument 'xml' is invalid/],
-  [['--color', 'sometimes', 'listen'], /argument 'sometimes' is invalid/],
+  // issue 11: commander's own wording is rewritten into ours
+  [['--format', 'xml', 'logs'], /^kitsu-tail: --format cannot be 'xml' \(use table, ndjson, json or csv\)$/m],
+  [['--color', 'sometimes', 'listen'], /^kitsu-tail: --color cannot be 'sometimes' \(use auto, always or never\)$/m],
 
   // names and shells
   [['profiles', 'use', 'a b'], /profile name "a b" is not allowed/],
   [['profiles', 'remove', '../x'], /profile name "..\/x" is not allowed/],
-  [['completion', 'tcsh'], /value 'tcsh' is invalid for argument 'shell'/],
+  [['completion', 'tcsh'], /^kitsu-tail: completion cannot take 'tcsh' as its shell \(use one of bash, zsh, fish\)$/m],
 ];
 
 describe('argv → usage error (exit 2, one line, nothing run)', () => {
@@ -171,7 +176,11 @@ const plans: [string[], string, Record<string, unknown>][] = [
   [['listen', '--names'], 'listen', { names: true }],
   [['logs', '--names', '--follow'], 'logs', { names: true, follow: true }],
   [['listen', '--no-backfill', '--count', '3', '--max-reconnects', '0'], 'listen', { backfill: false, count: 3, maxReconnects: 0 }],
-  [['listen', '--since', '2h', '--until', '2h'], 'listen', { since: new Date(TABLE_NOW - 2 * HOUR), until: new Date(TABLE_NOW + 2 * HOUR) }],
+  // issue 11: the future end of listen is written `in 2h` or `+2h` (a bare 2h is two hours ago)
+  [['listen', '--since', '2h', '--until', 'in 2h'], 'listen', { since: new Date(TABLE_NOW - 2 * HOUR), until: new Date(TABLE_NOW + 2 * HOUR) }],
+  [['listen', '--until', '+90m'], 'listen', { until: new Date(TABLE_NOW + 90 * 60_000) }],
+  [['listen', '--exclude', 'task:update', '--exclude', 'task:new', 'task:*'], 'listen', { filter: expect.objectContaining({ include: ['task:*'], exclude: ['task:update', 'task:new'] }) }],
+  [['logs', '--exclude', 'task:update', '--since', 'yesterday'], 'logs', { filter: expect.objectContaining({ include: [], exclude: ['task:update'] }) }],
   [['listen', '--idle-timeout', '30s', '--exec', 'cat'], 'listen', { idleTimeoutMs: 30_000, exec: 'cat' }],
   [['listen', '--forward-to', 'http://127.0.0.1:4000/hook'], 'listen', { forwardTo: new URL('http://127.0.0.1:4000/hook') }],
   // listen --from and bridge
