@@ -20,9 +20,14 @@ const result = await build({
   chunkNames: '[name]-[hash]',
   // Everything lands flat in dist/, so `../package.json` from any chunk is the package's.
   metafile: true,
-  alias: { 'ajv/dist/2020.js': './scripts/no-schema-validator.mjs', 'ajv-formats': './scripts/no-schema-validator.mjs' },
+  alias: {
+    'ajv/dist/2020.js': './scripts/no-schema-validator.mjs',
+    'ajv-formats': './scripts/no-schema-validator.mjs',
+  },
   // CommonJS packages inside the bundle call require() for Node's own modules.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 // Which source modules went into which chunk: the start-up test reads it to name what a

@@ -124,11 +124,20 @@ export function declareListen(program: Program) {
       .description('print live events as they happen, with nothing lost across reconnects')
       .argument('[patterns...]', PATTERNS_HELP),
   )
-    .option('--from <redis-url>', 'read the Redis stream that `kitsu-tail bridge` fills instead of Kitsu (no login needed): redis://HOST:PORT/DB')
+    .option(
+      '--from <redis-url>',
+      'read the Redis stream that `kitsu-tail bridge` fills instead of Kitsu (no login needed): redis://HOST:PORT/DB',
+    )
     .option('--stream <key>', 'with --from: the stream key (default {kitsu}:events)')
-    .option('--group <name>', 'with --from: share the entries with the other readers of this consumer group; each is acknowledged once handled')
+    .option(
+      '--group <name>',
+      'with --from: share the entries with the other readers of this consumer group; each is acknowledged once handled',
+    )
     .option('--consumer <name>', "with --group: this reader's name in the group (default HOST-PID)")
-    .option('--reclaim-after <duration>', 'with --group: take over entries another reader left unacknowledged this long (default 1m)');
+    .option(
+      '--reclaim-after <duration>',
+      'with --group: take over entries another reader left unacknowledged this long (default 1m)',
+    );
 }
 export type ListenOptions = OptionsOf<typeof declareListen>;
 
@@ -136,16 +145,24 @@ export type ListenOptions = OptionsOf<typeof declareListen>;
 export function declareBridge(program: Program) {
   return program
     .command('bridge')
-    .description('write every stored Kitsu event into a Redis stream, exactly once and in order; run more than one for a standby')
+    .description(
+      'write every stored Kitsu event into a Redis stream, exactly once and in order; run more than one for a standby',
+    )
     .argument('<redis-url>', 'redis://[[USER]:PASSWORD@]HOST:PORT/DB (rediss:// for TLS)')
     .argument('[patterns...]', PATTERNS_HELP)
-    .option('--stream <key>', 'the stream key (default {kitsu}:events; the braces keep its keys in one Redis Cluster slot)')
+    .option(
+      '--stream <key>',
+      'the stream key (default {kitsu}:events; the braces keep its keys in one Redis Cluster slot)',
+    )
     .option('--max-len <n>', 'trim the stream to about N entries', positiveInt('--max-len'))
     .option('--since <time>', 'where a new stream starts (default: the start of the log): 2h, 2026-11-29')
     .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
     .option('--person <person>', 'only events by this person, who acted: e-mail, name or id (repeatable)', collect)
     .option('--only-files', 'only events that carry files (previews and thumbnails)')
-    .option('--lease <duration>', 'how long the leader holds its lease: a standby takes over that long after it stops (default 10s)');
+    .option(
+      '--lease <duration>',
+      'how long the leader holds its lease: a standby takes over that long after it stops (default 10s)',
+    );
 }
 export type BridgeOptions = OptionsOf<typeof declareBridge>;
 
@@ -156,7 +173,10 @@ export function declareLogs(program: Program) {
     .description('search and export the stored event log, oldest first')
     .argument('[patterns...]', PATTERNS_HELP)
     .option('--exclude <pattern>', EXCLUDE_HELP, collect)
-    .option('--since <time>', 'from this time on: 2h (ago), 1h30m, 3d, yesterday, today, 08:00, 2026-11-29T08:00, 2026-11-29')
+    .option(
+      '--since <time>',
+      'from this time on: 2h (ago), 1h30m, 3d, yesterday, today, 08:00, 2026-11-29T08:00, 2026-11-29',
+    )
     .option('--after <time>', 'same as --since')
     .option('--until <time>', 'up to this time (same forms as --since)')
     .option('--before <time>', 'same as --until')
@@ -171,14 +191,31 @@ export function declareLogs(program: Program) {
     .option('--all', 'every event in range, however many')
     .option('--reverse', 'newest first')
     .option('--follow', 'after the history, keep printing live events')
-    .option('--max-reconnects <n>', 'with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)', nonNegativeInt('--max-reconnects'))
+    .option(
+      '--max-reconnects <n>',
+      'with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)',
+      nonNegativeInt('--max-reconnects'),
+    )
     .option('--checkpoint <file>', 'resume from this state file and record where this run stopped')
     .option('--output <file>', 'append records to this file (exactly once with --checkpoint)')
     .option('--logins', 'page the login log instead of the event log (admin only)')
-    .option('--names', 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns')
-    .option('--stats', 'a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)')
-    .option('--count-by <key>', 'count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id')
-    .option('--top <n>', 'rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)', positiveInt('--top'));
+    .option(
+      '--names',
+      'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns',
+    )
+    .option(
+      '--stats',
+      'a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)',
+    )
+    .option(
+      '--count-by <key>',
+      'count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id',
+    )
+    .option(
+      '--top <n>',
+      'rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)',
+      positiveInt('--top'),
+    );
   return withShapeOptions(withSearchOptions(command));
 }
 export type LogsOptions = OptionsOf<typeof declareLogs>;
@@ -237,9 +274,11 @@ export function declareVersion(program: Program) {
 export type VersionOptions = OptionsOf<typeof declareVersion>;
 
 /** The flags `listen` and `demo` share. */
-function withListenOptions<Args extends unknown[], Opts extends Record<string, unknown>, Globals extends Record<string, unknown>>(
-  command: Command<Args, Opts, Globals>,
-) {
+function withListenOptions<
+  Args extends unknown[],
+  Opts extends Record<string, unknown>,
+  Globals extends Record<string, unknown>,
+>(command: Command<Args, Opts, Globals>) {
   const listen = command
     .option('--exclude <pattern>', EXCLUDE_HELP, collect)
     .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
@@ -251,7 +290,10 @@ function withListenOptions<Args extends unknown[], Opts extends Record<string, u
     .option('--since <time>', 'print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00')
     .option('--count <n>', 'exit after N matching events', positiveInt('--count'))
     .option('--idle-timeout <duration>', 'end after this long without a matching event: 30s, 5m')
-    .option('--until <time>', "end at this time: 18:00, 'in 2h' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)")
+    .option(
+      '--until <time>',
+      "end at this time: 18:00, 'in 2h' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)",
+    )
     .option(
       '--exec <command>',
       'run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr',
@@ -265,23 +307,35 @@ function withListenOptions<Args extends unknown[], Opts extends Record<string, u
       '--forward-secret <secret>',
       'sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET',
     )
-    .option('--no-backfill', 'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)')
+    .option(
+      '--no-backfill',
+      'do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)',
+    )
     .option('--max-reconnects <n>', 'give up after N failed reconnects (exit 5)', nonNegativeInt('--max-reconnects'))
-    .option('--names', 'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns');
+    .option(
+      '--names',
+      'add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns',
+    );
   return withShapeOptions(withSearchOptions(listen));
 }
 
 /** What an event is about, and any field: the same grammar for logs, listen and demo (plans in src/search/plan.ts). */
-function withSearchOptions<Args extends unknown[], Opts extends Record<string, unknown>, Globals extends Record<string, unknown>>(
-  command: Command<Args, Opts, Globals>,
-) {
+function withSearchOptions<
+  Args extends unknown[],
+  Opts extends Record<string, unknown>,
+  Globals extends Record<string, unknown>,
+>(command: Command<Args, Opts, Globals>) {
   return command
     .option(
       '--entity <name|id>',
       "only events about this asset, shot, sequence or episode: its own, its tasks', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)",
       collect,
     )
-    .option('--task-type <name|id>', 'only events about tasks of this type: Animation, Modeling … (repeatable)', collect)
+    .option(
+      '--task-type <name|id>',
+      'only events about tasks of this type: Animation, Modeling … (repeatable)',
+      collect,
+    )
     .option(
       '--status <name|id>',
       "only events that name this task status: a status change's new status, the status a comment set: wfa, wip, done … (repeatable)",
@@ -295,29 +349,42 @@ function withSearchOptions<Args extends unknown[], Opts extends Record<string, u
 }
 
 /** Columns, headers and times of the table and CSV views (src/output/shape.ts). */
-function withShapeOptions<Args extends unknown[], Opts extends Record<string, unknown>, Globals extends Record<string, unknown>>(
-  command: Command<Args, Opts, Globals>,
-) {
+function withShapeOptions<
+  Args extends unknown[],
+  Opts extends Record<string, unknown>,
+  Globals extends Record<string, unknown>,
+>(command: Command<Args, Opts, Globals>) {
   return command
-    .option('--fields <list>', 'the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)')
+    .option(
+      '--fields <list>',
+      'the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)',
+    )
     .option('--no-headers', 'no header line in the table and CSV views')
     .option('--utc', 'times in UTC instead of local time');
 }
 
 /** The flags `sandbox` and `demo` share. */
-function withSandboxOptions<Args extends unknown[], Opts extends Record<string, unknown>, Globals extends Record<string, unknown>>(
-  command: Command<Args, Opts, Globals>,
-  defaults: SandboxDefaults,
-) {
+function withSandboxOptions<
+  Args extends unknown[],
+  Opts extends Record<string, unknown>,
+  Globals extends Record<string, unknown>,
+>(command: Command<Args, Opts, Globals>, defaults: SandboxDefaults) {
   // The defaults are applied by the plan (so an absent flag stays visibly absent there), and
   // written here so that --help shows them.
   return command
     .option('--port <n>', `port on 127.0.0.1, 0 picks a free one (default: ${defaults.port})`, port)
     .option('--rate <n>', `live events a second (default: ${defaults.rate})`, rate)
     .option('--seed <n>', 'seed of the generated production (default: 1)', nonNegativeInt('--seed'))
-    .option('--events <n>', `events of history to generate, 0 to ${MAX_SANDBOX_EVENTS} (default: ${defaults.events})`, sandboxEvents)
+    .option(
+      '--events <n>',
+      `events of history to generate, 0 to ${MAX_SANDBOX_EVENTS} (default: ${defaults.events})`,
+      sandboxEvents,
+    )
     .option('--emulate <version>', 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62')
-    .option('--state <dir>', 'keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)');
+    .option(
+      '--state <dir>',
+      'keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)',
+    );
 }
 
 // Value parsers: commander turns their InvalidArgumentError into a usage error (exit 2).

@@ -31,7 +31,11 @@ export class Lease {
 
   /** Takes the lease when free, renews it when ours; tells who holds it otherwise. */
   async tryHold(): Promise<LeaseAnswer> {
-    const reply = (await this.link.eval(LEASE_SCRIPT, this.keyList, [this.owner, String(this.ttlMs), this.fence ?? ''])) as unknown[];
+    const reply = (await this.link.eval(LEASE_SCRIPT, this.keyList, [
+      this.owner,
+      String(this.ttlMs),
+      this.fence ?? '',
+    ])) as unknown[];
     const code = Number(reply[0]);
     if (code === 1) return { kind: 'renewed', fence: String(reply[1]) };
     if (code === 2) {

@@ -75,7 +75,13 @@ export async function runBusListen(ctx: Context, plan: BusListenPlan): Promise<B
   };
 
   const link = await connectRedis(plan.from, { reporter, signal: ctx.signal });
-  const group = plan.group ? { name: plan.group.name, consumer: plan.group.consumer ?? defaultConsumerName(), reclaimAfterMs: plan.group.reclaimAfterMs } : undefined;
+  const group = plan.group
+    ? {
+        name: plan.group.name,
+        consumer: plan.group.consumer ?? defaultConsumerName(),
+        reclaimAfterMs: plan.group.reclaimAfterMs,
+      }
+    : undefined;
   reporter.info(
     `reading ${keys.stream} at ${plan.from.display}` +
       (group ? ` as ${group.consumer} in the consumer group ${group.name}` : '') +
@@ -98,7 +104,8 @@ export async function runBusListen(ctx: Context, plan: BusListenPlan): Promise<B
     await link.close();
   }
   if (ctx.signal.aborted) {
-    if (ctx.signal.reason instanceof InterruptedError) reporter.info(`stopped: ${events} event${events === 1 ? '' : 's'}`);
+    if (ctx.signal.reason instanceof InterruptedError)
+      reporter.info(`stopped: ${events} event${events === 1 ? '' : 's'}`);
     throw ctx.signal.reason;
   }
   await writer.end();

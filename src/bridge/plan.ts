@@ -27,7 +27,8 @@ export interface BridgePlan {
 
 function duration(text: string, flag: string, example: string): number {
   const ms = parseDuration(text);
-  if (ms === null || ms <= 0) throw new UsageError(`${flag}: cannot read '${text}' as a duration`, `such as ${example}`);
+  if (ms === null || ms <= 0)
+    throw new UsageError(`${flag}: cannot read '${text}' as a duration`, `such as ${example}`);
   return ms;
 }
 
@@ -59,7 +60,11 @@ export function planBridge(nowMs: number, url: string, patterns: string[], optio
     maxLen: options.maxLen ?? 0,
     leaseMs: options.lease !== undefined ? duration(options.lease, '--lease', '10s or 1m') : DEFAULT_LEASE_MS,
   };
-  if (plan.leaseMs < 500) throw new UsageError('--lease must be at least 500ms', 'such as 10s: a standby takes over that long after the leader stops');
+  if (plan.leaseMs < 500)
+    throw new UsageError(
+      '--lease must be at least 500ms',
+      'such as 10s: a standby takes over that long after the leader stops',
+    );
   if (options.since !== undefined) {
     const since = parseTime(options.since, nowMs, '--since');
     plan.since = Math.floor(since.getTime() / 1000);
@@ -68,8 +73,18 @@ export function planBridge(nowMs: number, url: string, patterns: string[], optio
 }
 
 /** What the bridge's filters are, canonical: bridges with other filters refuse the stream. */
-export function bridgeQueryId(plan: BridgePlan, projectIds: string[] | undefined, personIds: string[] | undefined): string {
-  return describeQuery({ include: plan.filter.include, exclude: plan.filter.exclude, onlyFiles: plan.onlyFiles, projectIds, personIds });
+export function bridgeQueryId(
+  plan: BridgePlan,
+  projectIds: string[] | undefined,
+  personIds: string[] | undefined,
+): string {
+  return describeQuery({
+    include: plan.filter.include,
+    exclude: plan.filter.exclude,
+    onlyFiles: plan.onlyFiles,
+    projectIds,
+    personIds,
+  });
 }
 
 /** How long an entry may stay pending with a member before another claims it (default). */
@@ -107,7 +122,16 @@ export interface BusListenFlags {
  */
 export function planBusListen(
   options: BusListenFlags,
-  listen: { filter: EventFilter; projects: string[]; people: string[]; since?: Date; until?: Date; count?: number; idleTimeoutMs?: number; exec?: string },
+  listen: {
+    filter: EventFilter;
+    projects: string[];
+    people: string[];
+    since?: Date;
+    until?: Date;
+    count?: number;
+    idleTimeoutMs?: number;
+    exec?: string;
+  },
 ): BusListenPlan | undefined {
   if (options.from === undefined) {
     const stray = (['stream', 'group', 'consumer', 'reclaimAfter'] as const).find((key) => options[key] !== undefined);
@@ -117,7 +141,11 @@ export function planBusListen(
     }
     return undefined;
   }
-  if (options.forwardTo !== undefined) throw new UsageError('--forward-to does not work with --from yet', 'use --exec with curl, or listen to Kitsu itself');
+  if (options.forwardTo !== undefined)
+    throw new UsageError(
+      '--forward-to does not work with --from yet',
+      'use --exec with curl, or listen to Kitsu itself',
+    );
   const plan: BusListenPlan = {
     from: parseRedisUrl(options.from, '--from'),
     stream: streamName(options.stream),
@@ -129,11 +157,17 @@ export function planBusListen(
     if (options.group.trim() === '') throw new UsageError('--group needs a name', 'such as --group render-farm');
     plan.group = {
       name: options.group,
-      reclaimAfterMs: options.reclaimAfter !== undefined ? duration(options.reclaimAfter, '--reclaim-after', '1m or 30s') : DEFAULT_RECLAIM_MS,
+      reclaimAfterMs:
+        options.reclaimAfter !== undefined
+          ? duration(options.reclaimAfter, '--reclaim-after', '1m or 30s')
+          : DEFAULT_RECLAIM_MS,
     };
     if (options.consumer !== undefined) plan.group.consumer = options.consumer;
   } else if (options.consumer !== undefined || options.reclaimAfter !== undefined) {
-    throw new UsageError(`${options.consumer !== undefined ? '--consumer' : '--reclaim-after'} needs --group`, 'add --group NAME to share the work with other readers');
+    throw new UsageError(
+      `${options.consumer !== undefined ? '--consumer' : '--reclaim-after'} needs --group`,
+      'add --group NAME to share the work with other readers',
+    );
   }
   if (listen.since) plan.sinceMs = listen.since.getTime();
   if (listen.until) plan.untilMs = listen.until.getTime();

@@ -87,7 +87,16 @@ class BusReader {
       try {
         if (!group) {
           lastId ??= await this.startId();
-          const reply = await this.call(['XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', String(BLOCK_MS), 'STREAMS', this.s.keys.stream, lastId]);
+          const reply = await this.call([
+            'XREAD',
+            'COUNT',
+            String(READ_COUNT),
+            'BLOCK',
+            String(BLOCK_MS),
+            'STREAMS',
+            this.s.keys.stream,
+            lastId,
+          ]);
           for (const [id, flat] of entriesOf(reply)) {
             lastId = id;
             const record = this.decode(id, flat);
@@ -102,7 +111,17 @@ class BusReader {
           if (!ownPendingDone) {
             // What this member took in an earlier life and never acknowledged.
             const mine = entriesOf(
-              await this.call(['XREADGROUP', 'GROUP', group.name, group.consumer, 'COUNT', String(GROUP_READ_COUNT), 'STREAMS', this.s.keys.stream, ownPendingAfter]),
+              await this.call([
+                'XREADGROUP',
+                'GROUP',
+                group.name,
+                group.consumer,
+                'COUNT',
+                String(GROUP_READ_COUNT),
+                'STREAMS',
+                this.s.keys.stream,
+                ownPendingAfter,
+              ]),
             );
             if (mine.length === 0) ownPendingDone = true;
             else {
@@ -117,8 +136,17 @@ class BusReader {
             nextReclaimAt = Date.now() + Math.max(100, Math.floor(group.reclaimAfterMs / 2));
           }
           const reply = await this.call([
-            'XREADGROUP', 'GROUP', group.name, group.consumer, 'COUNT', String(GROUP_READ_COUNT), 'BLOCK', String(BLOCK_MS),
-            'STREAMS', this.s.keys.stream, '>',
+            'XREADGROUP',
+            'GROUP',
+            group.name,
+            group.consumer,
+            'COUNT',
+            String(GROUP_READ_COUNT),
+            'BLOCK',
+            String(BLOCK_MS),
+            'STREAMS',
+            this.s.keys.stream,
+            '>',
           ]);
           await this.handleInGroup(group, entriesOf(reply));
         }
@@ -134,7 +162,8 @@ class BusReader {
         if (fatal) throw fatal;
         const delay = Math.max(100, backoffDelay(this.failures++, { baseMs: 500, capMs: 5_000 }));
         const message = error instanceof Error ? error.message : String(error);
-        if (this.failures === 1) this.s.reporter.warn(`could not read ${this.s.keys.stream} from Redis (${message}); retrying`);
+        if (this.failures === 1)
+          this.s.reporter.warn(`could not read ${this.s.keys.stream} from Redis (${message}); retrying`);
         await sleep(delay, this.s.signal);
       }
     }
@@ -156,7 +185,9 @@ class BusReader {
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP')) throw error;
       if (this.s.sinceMs !== undefined) {
-        this.s.reporter.info(`the consumer group ${group.name} exists: it goes on from where it is, --since applies to a new group only`);
+        this.s.reporter.info(
+          `the consumer group ${group.name} exists: it goes on from where it is, --since applies to a new group only`,
+        );
       }
     }
   }
@@ -166,12 +197,21 @@ class BusReader {
     let cursor = '0-0';
     do {
       const reply = (await this.call([
-        'XAUTOCLAIM', this.s.keys.stream, group.name, group.consumer, String(group.reclaimAfterMs), cursor, 'COUNT', String(GROUP_READ_COUNT),
+        'XAUTOCLAIM',
+        this.s.keys.stream,
+        group.name,
+        group.consumer,
+        String(group.reclaimAfterMs),
+        cursor,
+        'COUNT',
+        String(GROUP_READ_COUNT),
       ])) as [string, (Entry | null)[]];
       cursor = String(reply[0]);
       const claimed = (reply[1] ?? []).filter((e): e is Entry => Array.isArray(e));
       if (claimed.length > 0) {
-        this.s.reporter.info(`took over ${claimed.length} entr${claimed.length === 1 ? 'y' : 'ies'} left pending by another member of ${group.name}`);
+        this.s.reporter.info(
+          `took over ${claimed.length} entr${claimed.length === 1 ? 'y' : 'ies'} left pending by another member of ${group.name}`,
+        );
         await this.handleInGroup(group, claimed);
       }
       if (this.s.signal.aborted || this.s.shouldStop()) return;
@@ -192,7 +232,9 @@ class BusReader {
     const record = Array.isArray(flat) ? recordFromEntry(pairsToObject(flat)) : null;
     if (!record && !this.warnedForeign) {
       this.warnedForeign = true;
-      this.s.reporter.warn(`${this.s.keys.stream} holds entries that are not Kitsu events (the first: ${id}); skipping them`);
+      this.s.reporter.warn(
+        `${this.s.keys.stream} holds entries that are not Kitsu events (the first: ${id}); skipping them`,
+      );
     }
     return record;
   }

@@ -92,7 +92,10 @@ function fatalReply(error: unknown): CliError | null {
     );
   }
   if (/^NOPERM/.test(message)) {
-    return new PermissionError(`Redis refused a command to this user (${message})`, 'allow the stream commands, EVALSHA and EVAL for its keys');
+    return new PermissionError(
+      `Redis refused a command to this user (${message})`,
+      'allow the stream commands, EVALSHA and EVAL for its keys',
+    );
   }
   if (/^WRONGTYPE/.test(message)) {
     return new UsageError(
@@ -100,8 +103,14 @@ function fatalReply(error: unknown): CliError | null {
       'choose another --stream, or remove the keys that are in the way',
     );
   }
-  if (/^ERR (DB index is out of range|invalid DB index)/.test(message) || /^ERR SELECT is not allowed in cluster mode/.test(message)) {
-    return new UsageError(`Redis refused the database number (${message})`, 'a cluster has database 0 only; a server has 0 to 15 unless configured otherwise');
+  if (
+    /^ERR (DB index is out of range|invalid DB index)/.test(message) ||
+    /^ERR SELECT is not allowed in cluster mode/.test(message)
+  ) {
+    return new UsageError(
+      `Redis refused the database number (${message})`,
+      'a cluster has database 0 only; a server has 0 to 15 unless configured otherwise',
+    );
   }
   return null;
 }
@@ -141,7 +150,11 @@ export async function connectRedis(target: RedisTarget, options: ConnectOptions)
     if (down !== null) reporter.info(`Redis at ${target.display} is back`);
     down = null;
   };
-  const socket = { reconnectStrategy, connectTimeout: 5_000, ...(target.url.protocol === 'rediss:' ? { tls: true as const } : {}) };
+  const socket = {
+    reconnectStrategy,
+    connectTimeout: 5_000,
+    ...(target.url.protocol === 'rediss:' ? { tls: true as const } : {}),
+  };
   const credentials = {
     ...(target.url.username ? { username: decodeURIComponent(target.url.username) } : {}),
     ...(target.url.password ? { password: decodeURIComponent(target.url.password) } : {}),
@@ -166,7 +179,10 @@ export async function connectRedis(target: RedisTarget, options: ConnectOptions)
   }
   if (outcome !== null) {
     client.destroy();
-    throw (outcome instanceof CliError ? outcome : fatalReply(outcome)) ?? new NetworkError(`cannot connect to Redis at ${target.display}: ${String(outcome)}`);
+    throw (
+      (outcome instanceof CliError ? outcome : fatalReply(outcome)) ??
+      new NetworkError(`cannot connect to Redis at ${target.display}: ${String(outcome)}`)
+    );
   }
 
   const info = String(await client.sendCommand(['INFO', 'cluster']));
@@ -181,7 +197,8 @@ export async function connectRedis(target: RedisTarget, options: ConnectOptions)
     };
   }
   client.destroy();
-  if (target.db !== 0) throw new UsageError(`a Redis Cluster has database 0 only, not ${target.db}`, 'drop the /DB from the URL');
+  if (target.db !== 0)
+    throw new UsageError(`a Redis Cluster has database 0 only, not ${target.db}`, 'drop the /DB from the URL');
   const cluster = createCluster({
     RESP: 2,
     rootNodes: [{ url: target.url.href, socket }],
@@ -200,7 +217,12 @@ export async function connectRedis(target: RedisTarget, options: ConnectOptions)
   };
 }
 
-async function evalWith(send: (args: string[]) => Promise<unknown>, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+async function evalWith(
+  send: (args: string[]) => Promise<unknown>,
+  script: LuaScript,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
   const tail = [String(keys.length), ...keys, ...args];
   try {
     return await send(['EVALSHA', script.sha, ...tail]);

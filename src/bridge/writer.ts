@@ -138,8 +138,12 @@ class Bridge {
           await sleep(wait + Math.floor(Math.random() * 100), this.stop.signal);
           continue;
         }
-        if (seenHolder !== null) this.reporter.info(`took over from ${describeHolder(seenHolder)} (fence ${answer.fence})`);
-        else this.reporter.info(`leading (fence ${answer.fence}): writing the Kitsu event log to ${this.s.keys.stream} at ${this.s.where}`);
+        if (seenHolder !== null)
+          this.reporter.info(`took over from ${describeHolder(seenHolder)} (fence ${answer.fence})`);
+        else
+          this.reporter.info(
+            `leading (fence ${answer.fence}): writing the Kitsu event log to ${this.s.keys.stream} at ${this.s.where}`,
+          );
         seenHolder = null;
         const lostTo = await this.lead();
         if (lostTo === '') {
@@ -181,14 +185,17 @@ class Bridge {
       lostTo ??= holder;
       leading.abort();
     };
-    const renewal = setInterval(() => {
-      this.lease.tryHold().then(
-        (answer) => {
-          if (answer.kind === 'held') lose(answer.holder);
-        },
-        (error: unknown) => this.redisTrouble(error, 'could not renew the lease'),
-      );
-    }, Math.max(50, Math.floor(this.s.leaseMs / 3)));
+    const renewal = setInterval(
+      () => {
+        this.lease.tryHold().then(
+          (answer) => {
+            if (answer.kind === 'held') lose(answer.holder);
+          },
+          (error: unknown) => this.redisTrouble(error, 'could not renew the lease'),
+        );
+      },
+      Math.max(50, Math.floor(this.s.leaseMs / 3)),
+    );
     const pump = new Pump(this.s, this.lease, leading.signal, this.keyList, {
       written: (n) => (this.written += n),
       fatal: (error) => this.fail(error),
@@ -250,7 +257,9 @@ class Pump {
         },
         onDisconnected: (info) => {
           this.streamUp = false;
-          this.s.reporter.info(`the Kitsu event stream disconnected (${info.reason}); polling the log until it is back`);
+          this.s.reporter.info(
+            `the Kitsu event stream disconnected (${info.reason}); polling the log until it is back`,
+          );
         },
         onRetry: () => {
           this.streamUp = false;
@@ -339,7 +348,9 @@ class Pump {
     // At most once: one attempt, never repeated (a retry could write it twice).
     this.write([record], null).catch((error: unknown) => {
       if (error instanceof LostLease || this.signal.aborted) return;
-      this.s.reporter.warn(`could not write ${name} (an event Kitsu does not store) to Redis: ${error instanceof Error ? error.message : String(error)}`);
+      this.s.reporter.warn(
+        `could not write ${name} (an event Kitsu does not store) to Redis: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   }
 
@@ -368,7 +379,9 @@ class Pump {
     }
     if (!this.caughtUp) {
       this.caughtUp = true;
-      this.s.reporter.info(`caught up with the log (${added} event${added === 1 ? '' : 's'} written); following live events`);
+      this.s.reporter.info(
+        `caught up with the log (${added} event${added === 1 ? '' : 's'} written); following live events`,
+      );
     } else if (added > 0) {
       this.s.reporter.verbose(`wrote ${added} event${added === 1 ? '' : 's'}`);
     }
@@ -393,7 +406,8 @@ class Pump {
         String(this.s.maxLen),
         String(chunk.length),
       ];
-      for (const record of chunk) args.push(JSON.stringify([record.id === null ? 0 : secondOf(record), ...entryValues(record)]));
+      for (const record of chunk)
+        args.push(JSON.stringify([record.id === null ? 0 : secondOf(record), ...entryValues(record)]));
       const reply = (await this.s.link.eval(WRITE_SCRIPT, this.keyList, args)) as unknown[];
       const code = Number(reply[0]);
       if (code < 0) throw new LostLease(String(reply[1] ?? ''));

@@ -32,7 +32,9 @@ export async function run(ctx: Context, { listen: listenPlan, sandbox: sandboxOp
       `demo: a Kitsu sandbox (Zou ${sandbox.version}) runs in this process at ${sandbox.url}, ` +
         `making ${sandboxOptions.rate} events a second; listening to it as a bot. Press Ctrl-C to stop.`,
     );
-    reporter.info(`demo: the same flags work against a real server with \`kitsu-tail login\` then \`kitsu-tail listen\``);
+    reporter.info(
+      `demo: the same flags work against a real server with \`kitsu-tail login\` then \`kitsu-tail listen\``,
+    );
     // A session of its own: the environment route of openSession, which touches no profile.
     const demoCtx: Context = {
       ...ctx,

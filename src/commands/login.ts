@@ -18,7 +18,13 @@ import {
   type Credentials,
   type LoginTokens,
 } from '../kitsu/auth.js';
-import { parseEventHost, parseHost, sendsPasswordInClear, type EventAddress, type KitsuAddress } from '../kitsu/host.js';
+import {
+  parseEventHost,
+  parseHost,
+  sendsPasswordInClear,
+  type EventAddress,
+  type KitsuAddress,
+} from '../kitsu/host.js';
 import { createApiClient, type ApiClient } from '../kitsu/http.js';
 import { expiresAt, isBotToken } from '../kitsu/jwt.js';
 import { createLineReader, type LineReader } from '../output/prompt.js';
@@ -43,10 +49,14 @@ export interface LoginPlan {
 export function plan(_ctx: PlanContext, _args: string[], options: LoginOptions): LoginPlan {
   const passwordStdin = options.passwordStdin === true;
   if (options.token !== undefined && (passwordStdin || options.email !== undefined)) {
-    throw new UsageError('--token and a password login (--email, --password-stdin) exclude each other', 'use one of them');
+    throw new UsageError(
+      '--token and a password login (--email, --password-stdin) exclude each other',
+      'use one of them',
+    );
   }
   const token = options.token?.trim();
-  if (token === '') throw new UsageError('--token is empty', 'pass the bot token, such as --token "$(cat bot-token.txt)"');
+  if (token === '')
+    throw new UsageError('--token is empty', 'pass the bot token, such as --token "$(cat bot-token.txt)"');
   const malformed = token !== undefined && malformedTokenMessage(token, '--token');
   if (malformed) throw new UsageError(malformed, 'pass the token alone, on one line, as the Kitsu admin gave it');
   return {
@@ -90,7 +100,8 @@ export async function run(ctx: Context, options: LoginPlan): Promise<void> {
     const address = await chooseHost(run);
     const events = chooseEventHost(run, address);
     // Logging in again to the same host keeps its CA file unless a TLS flag says otherwise.
-    const inherited = previous?.host === address.root && previous.caFile ? { profileName, caFile: previous.caFile } : undefined;
+    const inherited =
+      previous?.host === address.root && previous.caFile ? { profileName, caFile: previous.caFile } : undefined;
     const tls = tlsSettingsFor(ctx, reporter, inherited);
     const savedTls = tlsToSave(ctx, inherited);
     const client = await createApiClient({ apiUrl: address.apiUrl, tls, env: ctx.env, reporter, signal: ctx.signal });
@@ -116,13 +127,16 @@ export async function run(ctx: Context, options: LoginPlan): Promise<void> {
         if (!data.defaultProfile || !data.profiles[data.defaultProfile]) data.defaultProfile = profileName;
         return data.defaultProfile === profileName;
       });
-      if (previous && previous.host !== profile.host) reporter.info(`Profile "${profileName}" was for ${previous.host}; it now points at ${profile.host}.`);
+      if (previous && previous.host !== profile.host)
+        reporter.info(`Profile "${profileName}" was for ${previous.host}; it now points at ${profile.host}.`);
       const how = proven.bot ? ', with a bot token' : '';
       reporter.info(
         `Logged in to ${address.root} as ${sanitizeForTerminal(`${describeUser(proven.user)} (${proven.user.role}`)}${how}). Saved as profile "${profileName}"${isDefault ? ' (the default)' : ''}.`,
       );
-      if (ctx.globals.insecure) reporter.info(`Profile "${profileName}" keeps --insecure for later commands; each one warns.`);
-      else if (ctx.globals.caFile) reporter.info(`Profile "${profileName}" keeps --ca-file ${savedTls.caFile} for later commands.`);
+      if (ctx.globals.insecure)
+        reporter.info(`Profile "${profileName}" keeps --insecure for later commands; each one warns.`);
+      else if (ctx.globals.caFile)
+        reporter.info(`Profile "${profileName}" keeps --ca-file ${savedTls.caFile} for later commands.`);
     } finally {
       await client.close();
     }
@@ -142,7 +156,8 @@ async function chooseHost({ ctx, options, reader, interactive, previous }: Run):
 function chooseEventHost({ ctx, options, previous }: Run, address: KitsuAddress): EventAddress {
   if (options.eventHost) return parseEventHost(options.eventHost, '--event-host');
   if (ctx.env.KITSU_EVENT_HOST) return parseEventHost(ctx.env.KITSU_EVENT_HOST, 'KITSU_EVENT_HOST');
-  if (previous && previous.host === address.root) return { eventUrl: previous.eventUrl, socketPath: previous.socketPath };
+  if (previous && previous.host === address.root)
+    return { eventUrl: previous.eventUrl, socketPath: previous.socketPath };
   return parseEventHost(address.root);
 }
 
@@ -151,17 +166,22 @@ async function prove(run: Run, client: ApiClient, address: KitsuAddress): Promis
   const passwordWanted = options.passwordStdin || options.email !== undefined;
   const token = options.token ?? (passwordWanted ? undefined : ctx.env.KITSU_TOKEN?.trim() || undefined);
   const malformed = token && !options.token && malformedTokenMessage(token, 'KITSU_TOKEN');
-  if (malformed) throw new UsageError(malformed, 'set KITSU_TOKEN to the token alone, on one line, as the Kitsu admin gave it');
+  if (malformed)
+    throw new UsageError(malformed, 'set KITSU_TOKEN to the token alone, on one line, as the Kitsu admin gave it');
   if (token) return proveToken(client, token, reporter);
 
   const email =
     options.email ??
     ctx.env.KITSU_EMAIL ??
-    (interactive ? await reader.ask('E-mail', { default: previous?.user?.email || undefined }) : sameHostEmail(previous, address));
+    (interactive
+      ? await reader.ask('E-mail', { default: previous?.user?.email || undefined })
+      : sameHostEmail(previous, address));
   if (!email) throw new UsageError('no e-mail given', 'pass --email, set KITSU_EMAIL, or log in with --token');
 
   if (sendsPasswordInClear(address.apiUrl)) {
-    reporter.warn(`${address.root} is plain http: the password will cross the network unencrypted (use https if the server has it)`);
+    reporter.warn(
+      `${address.root} is plain http: the password will cross the network unencrypted (use https if the server has it)`,
+    );
   }
   const password = await readPassword(run);
   // Kitsu's "default" password is no secret, and masking the word would garble messages.
@@ -172,12 +192,18 @@ async function prove(run: Run, client: ApiClient, address: KitsuAddress): Promis
   if (answer.outcome === 'code-needed') {
     const { preferred, methods } = answer;
     const code = options.otp ?? (await askForCode(run, client, email, preferred, methods));
-    answer = await postLogin(client, { ...credentials, otp: { field: otpFieldFor(code, preferred, methods), code: code.trim() } });
-    if (answer.outcome === 'code-needed') throw new AuthError('the server still asks for a two-factor code', 'try again with a fresh code');
+    answer = await postLogin(client, {
+      ...credentials,
+      otp: { field: otpFieldFor(code, preferred, methods), code: code.trim() },
+    });
+    if (answer.outcome === 'code-needed')
+      throw new AuthError('the server still asks for a two-factor code', 'try again with a fresh code');
   }
   const tokens: LoginTokens = answer.tokens;
   if (tokens.twoFactorSetupRequired) {
-    reporter.warn('this server requires two-factor authentication, and this account has none yet: set it up in the Kitsu web app, or other commands will be refused');
+    reporter.warn(
+      'this server requires two-factor authentication, and this account has none yet: set it up in the Kitsu web app, or other commands will be refused',
+    );
   }
   return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, user: tokens.user, bot: false };
 }
@@ -191,7 +217,11 @@ async function readPassword({ ctx, options, reader, interactive }: Run): Promise
   if (options.passwordStdin) {
     // Without a pipe, stdin is the keyboard: ask without echo instead of waiting silently.
     const line = interactive ? await reader.ask('Password', { hidden: true }) : await reader.line();
-    if (!line) throw new UsageError('--password-stdin read no password', 'pipe the password in: printf %s "$PASSWORD" | kitsu-tail login --password-stdin …');
+    if (!line)
+      throw new UsageError(
+        '--password-stdin read no password',
+        'pipe the password in: printf %s "$PASSWORD" | kitsu-tail login --password-stdin …',
+      );
     return line;
   }
   if (ctx.env.KITSU_PASSWORD) return ctx.env.KITSU_PASSWORD;
@@ -211,9 +241,13 @@ async function askForCode(
 ): Promise<string> {
   const canType = methods.some((m) => m === 'totp' || m === 'email_otp');
   if (!canType && preferred === 'fido') {
-    throw new AuthError('this account logs in with a security key (FIDO), which a terminal cannot use', 'pass a recovery code with --otp, or use a bot token');
+    throw new AuthError(
+      'this account logs in with a security key (FIDO), which a terminal cannot use',
+      'pass a recovery code with --otp, or use a bot token',
+    );
   }
-  const byEmail = preferred === 'email_otp' || (preferred !== 'totp' && !methods.includes('totp') && methods.includes('email_otp'));
+  const byEmail =
+    preferred === 'email_otp' || (preferred !== 'totp' && !methods.includes('totp') && methods.includes('email_otp'));
   if (byEmail) {
     await requestEmailCode(client, email);
     reporter.info(`Kitsu has e-mailed a login code to ${email}.`);
@@ -221,7 +255,9 @@ async function askForCode(
   if (!interactive) {
     throw new AuthError(
       'this account needs a two-factor code',
-      byEmail ? 'run again with --otp CODE, the code from the e-mail' : 'run again with --otp CODE from your authenticator app',
+      byEmail
+        ? 'run again with --otp CODE, the code from the e-mail'
+        : 'run again with --otp CODE from your authenticator app',
     );
   }
   const code = await reader.ask(byEmail ? 'Code from the e-mail' : 'Two-factor code');

@@ -35,10 +35,12 @@ export async function run(ctx: Context): Promise<void> {
   const outcome = profile.bot ? 'bot' : await revoke(ctx, name, profile, reporter);
   const newDefault = await store.update((data) => forgetProfile(data, name));
   const where = `${profile.host} (profile "${name}")`;
-  if (outcome === 'revoked') reporter.info(`Logged out of ${where}: the session is revoked on the server and forgotten here.`);
+  if (outcome === 'revoked')
+    reporter.info(`Logged out of ${where}: the session is revoked on the server and forgotten here.`);
   else if (outcome === 'bot') {
     reporter.info(`Forgot the bot token for ${where} here. It still works: only a Kitsu admin can revoke a bot token.`);
-  } else if (outcome === 'ended') reporter.info(`Logged out of ${where}: the session had already ended; forgotten here.`);
+  } else if (outcome === 'ended')
+    reporter.info(`Logged out of ${where}: the session had already ended; forgotten here.`);
   else reporter.info(`Forgot the login for ${where} here.`);
   if (newDefault) reporter.info(`Profile "${newDefault}" is now the default.`);
 }
@@ -47,7 +49,14 @@ type Outcome = 'revoked' | 'bot' | 'ended' | 'not-revoked';
 
 async function revoke(ctx: Context, name: string, profile: StoredProfile, reporter: Reporter): Promise<Outcome> {
   const tls = tlsSettingsFor(ctx, reporter, savedTlsOf(name, profile));
-  const client = await createApiClient({ apiUrl: profile.apiUrl, tls, env: ctx.env, reporter, signal: ctx.signal, retries: 1 });
+  const client = await createApiClient({
+    apiUrl: profile.apiUrl,
+    tls,
+    env: ctx.env,
+    reporter,
+    signal: ctx.signal,
+    retries: 1,
+  });
   try {
     let result = await revokeSession(client, profile.accessToken);
     const refresh = profile.refreshToken;

@@ -17,7 +17,8 @@ import { checkProfileName, forgetProfile, openStore, type StoreData } from '../s
 /** `profiles`: the saved logins, as a table or JSON. */
 export const list: CommandModule<ProfilesOptions, null> = {
   plan: (ctx) => {
-    if (ctx.globals.format === 'csv') throw new UsageError('profiles prints a table or JSON', 'use --format table, json or ndjson');
+    if (ctx.globals.format === 'csv')
+      throw new UsageError('profiles prints a table or JSON', 'use --format table, json or ndjson');
     return null;
   },
   run: (ctx) => listProfiles(ctx),
@@ -54,7 +55,11 @@ async function listProfiles(ctx: Context): Promise<void> {
     };
   });
   if (format === 'ndjson') {
-    await writeResult(ctx.stdout, ctx.signal, rows.map((row) => `${escapeJsonForTerminal(JSON.stringify(row))}\n`).join(''));
+    await writeResult(
+      ctx.stdout,
+      ctx.signal,
+      rows.map((row) => `${escapeJsonForTerminal(JSON.stringify(row))}\n`).join(''),
+    );
     return;
   }
   if (format === 'json') {
@@ -70,10 +75,16 @@ async function listProfiles(ctx: Context): Promise<void> {
     row.default ? '*' : ' ',
     row.name,
     row.host,
-    sanitizeForTerminal(`${row.user?.email || row.user?.full_name || '?'} (${row.user?.role ?? '?'}${row.bot ? ', bot' : ''})`),
+    sanitizeForTerminal(
+      `${row.user?.email || row.user?.full_name || '?'} (${row.user?.role ?? '?'}${row.bot ? ', bot' : ''})`,
+    ),
     describeEnd(sessionEnd(data.profiles[row.name]!), now, row.bot),
   ]);
-  await writeResult(ctx.stdout, ctx.signal, renderStaticTable(table, { head: ['', 'PROFILE', 'HOST', 'USER', 'SESSION ENDS'] }));
+  await writeResult(
+    ctx.stdout,
+    ctx.signal,
+    renderStaticTable(table, { head: ['', 'PROFILE', 'HOST', 'USER', 'SESSION ENDS'] }),
+  );
 }
 
 function mustExist(data: StoreData, name: string): void {
@@ -86,7 +97,9 @@ function mustExist(data: StoreData, name: string): void {
 }
 
 async function useProfile(ctx: Context, { name }: NamePlan): Promise<void> {
-  await (await openStore(ctx.env)).update((data) => {
+  await (
+    await openStore(ctx.env)
+  ).update((data) => {
     mustExist(data, name);
     data.defaultProfile = name;
   });
@@ -95,7 +108,9 @@ async function useProfile(ctx: Context, { name }: NamePlan): Promise<void> {
 
 async function removeProfile(ctx: Context, { name }: NamePlan): Promise<void> {
   const reporter = reporterFor(ctx);
-  const newDefault = await (await openStore(ctx.env)).update((data) => {
+  const newDefault = await (
+    await openStore(ctx.env)
+  ).update((data) => {
     mustExist(data, name);
     return forgetProfile(data, name);
   });

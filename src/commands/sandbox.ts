@@ -32,7 +32,8 @@ export function planSandbox(
   const seed = options.seed ?? defaults.seed;
   if (seed !== undefined) plan.seed = seed;
   if (options.state !== undefined) {
-    if (options.state.trim() === '') throw new UsageError('--state needs a folder', 'such as --state ~/.cache/kitsu-sandbox');
+    if (options.state.trim() === '')
+      throw new UsageError('--state needs a folder', 'such as --state ~/.cache/kitsu-sandbox');
     plan.state = options.state;
   }
   if (options.emulate !== undefined) {
@@ -42,7 +43,10 @@ export function planSandbox(
       throw new UsageError(`--emulate takes a Zou version such as 1.0.62, not "${options.emulate}"`);
     }
     if (!isKnownZou(options.emulate)) {
-      throw new UsageError(`--emulate ${options.emulate} is not a Zou version the sandbox knows`, `it knows ${knownZouText()}`);
+      throw new UsageError(
+        `--emulate ${options.emulate} is not a Zou version the sandbox knows`,
+        `it knows ${knownZouText()}`,
+      );
     }
     plan.emulate = options.emulate;
   }
@@ -58,7 +62,10 @@ export async function run(ctx: Context, sandboxOptions: SandboxPlan): Promise<vo
     server = await startSandbox(sandboxOptions);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new UsageError(`port ${sandboxOptions.port} on 127.0.0.1 is already in use`, 'pick another with --port N, or --port 0 for a free one');
+      throw new UsageError(
+        `port ${sandboxOptions.port} on 127.0.0.1 is already in use`,
+        'pick another with --port N, or --port 0 for a free one',
+      );
     }
     throw error;
   }

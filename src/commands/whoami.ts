@@ -45,8 +45,12 @@ export async function run(ctx: Context): Promise<void> {
     }
     const clean = sanitizeForTerminal;
     const renews = !session.isBot && session.source === 'profile' && sessionEnd !== accessEnd;
-    let ends = sessionEnd === null ? `never ends${session.isBot ? ' (bot token)' : ''}` : `ends ${describeEnd(sessionEnd, now, session.isBot)}`;
-    if (renews && accessEnd !== null) ends += ` (renewed automatically until then; access token until ${localTime(accessEnd)})`;
+    let ends =
+      sessionEnd === null
+        ? `never ends${session.isBot ? ' (bot token)' : ''}`
+        : `ends ${describeEnd(sessionEnd, now, session.isBot)}`;
+    if (renews && accessEnd !== null)
+      ends += ` (renewed automatically until then; access token until ${localTime(accessEnd)})`;
     else if (!session.isBot && sessionEnd !== null) ends += ' (cannot be renewed)';
     const lines = [
       ['user', clean(describeUser(user))],

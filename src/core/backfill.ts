@@ -73,9 +73,11 @@ const SECOND_MS = 1_000;
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
   const object = value as Record<string, unknown>;
-  if (typeof (object as { toJSON?: unknown }).toJSON === 'function') return canonicalJson(JSON.parse(JSON.stringify(object)));
+  if (typeof (object as { toJSON?: unknown }).toJSON === 'function')
+    return canonicalJson(JSON.parse(JSON.stringify(object)));
   let out = '';
   for (const key of Object.keys(object).sort()) {
     const item = object[key];
@@ -143,10 +145,7 @@ export class BackfillLedger {
     const rows = this.rowsByKey.get(key);
     if (rows) {
       const twin = rows.find(
-        (row) =>
-          !row.paired &&
-          receivedAtMs <= row.absorbUntilMs &&
-          this.pairs(row.secondMs, receivedAtMs),
+        (row) => !row.paired && receivedAtMs <= row.absorbUntilMs && this.pairs(row.secondMs, receivedAtMs),
       );
       if (twin) {
         twin.paired = true;
@@ -177,15 +176,12 @@ export class BackfillLedger {
     const secondMs = secondOf(record);
     if (id !== null) this.seenIds.set(id, secondMs);
     const key = eventKey(record);
-    const live = this.liveByKey.get(key)?.find(
-      (mark) => !mark.paired && this.pairs(secondMs, mark.receivedAtMs),
-    );
+    const live = this.liveByKey.get(key)?.find((mark) => !mark.paired && this.pairs(secondMs, mark.receivedAtMs));
     if (live) {
       live.paired = true;
       return live.held ? 'print' : 'paired';
     }
-    const mayAbsorb =
-      liveSinceMs !== undefined && secondMs + SECOND_MS + this.toleranceMs >= liveSinceMs;
+    const mayAbsorb = liveSinceMs !== undefined && secondMs + SECOND_MS + this.toleranceMs >= liveSinceMs;
     if (mayAbsorb) {
       let list = this.rowsByKey.get(key);
       if (!list) {
@@ -230,10 +226,7 @@ export class BackfillLedger {
   }
 
   private pairs(rowSecondMs: number, receivedAtMs: number): boolean {
-    return (
-      receivedAtMs >= rowSecondMs - this.toleranceMs &&
-      receivedAtMs <= rowSecondMs + SECOND_MS + this.toleranceMs
-    );
+    return receivedAtMs >= rowSecondMs - this.toleranceMs && receivedAtMs <= rowSecondMs + SECOND_MS + this.toleranceMs;
   }
 
   private dropOldestLive(): void {

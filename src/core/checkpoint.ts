@@ -154,7 +154,8 @@ export function mismatch(state: CheckpointState, identity: CheckpointIdentity): 
     return `it records an export of the ${state.log === 'logins' ? 'login log' : 'event log'}`;
   }
   if (state.host !== identity.host) return `it was made against ${state.host}, not ${identity.host}`;
-  if (state.profile !== identity.profile) return `it was made with the profile "${state.profile}", not "${identity.profile}"`;
+  if (state.profile !== identity.profile)
+    return `it was made with the profile "${state.profile}", not "${identity.profile}"`;
   if (state.userId !== null && identity.userId !== null && state.userId !== identity.userId) {
     return 'it was made by another Kitsu account, which may see other events';
   }
@@ -173,7 +174,8 @@ function describeFilters(query: string): string {
     const parts: string[] = [];
     const include = q.include as string[];
     const exclude = q.exclude as string[];
-    if (include.length || exclude.length) parts.push(`patterns ${[...include, ...exclude.map((e) => `!${e}`)].join(' ')}`);
+    if (include.length || exclude.length)
+      parts.push(`patterns ${[...include, ...exclude.map((e) => `!${e}`)].join(' ')}`);
     if (q.onlyFiles) parts.push('--only-files');
     if ((q.projects as string[]).length) parts.push(`projects ${(q.projects as string[]).join(', ')}`);
     if ((q.people as string[]).length) parts.push(`people ${(q.people as string[]).join(', ')}`);
@@ -223,9 +225,12 @@ export function parseCheckpoint(text: string, file: string): CheckpointState {
   } catch {
     return bad(text.trim() === '' ? 'it is empty' : 'it is not JSON');
   }
-  if (!raw || typeof raw !== 'object' || raw.format !== CHECKPOINT_FORMAT) return bad('it is not a kitsu-tail checkpoint');
-  if (raw.version !== CHECKPOINT_VERSION) return bad(`it has version ${String(raw.version)}, this kitsu-tail reads ${CHECKPOINT_VERSION}`);
-  const str = (key: string): string => (typeof raw[key] === 'string' ? (raw[key] as string) : bad(`"${key}" is missing`));
+  if (!raw || typeof raw !== 'object' || raw.format !== CHECKPOINT_FORMAT)
+    return bad('it is not a kitsu-tail checkpoint');
+  if (raw.version !== CHECKPOINT_VERSION)
+    return bad(`it has version ${String(raw.version)}, this kitsu-tail reads ${CHECKPOINT_VERSION}`);
+  const str = (key: string): string =>
+    typeof raw[key] === 'string' ? (raw[key] as string) : bad(`"${key}" is missing`);
   const nullableStr = (key: string): string | null =>
     raw[key] === null ? null : typeof raw[key] === 'string' ? (raw[key] as string) : bad(`"${key}" is missing`);
   const second = (value: unknown, key: string): number => {
@@ -241,12 +246,15 @@ export function parseCheckpoint(text: string, file: string): CheckpointState {
   if (!Array.isArray(raw.recent)) return bad('"recent" is missing');
   const recent = raw.recent.map((entry: unknown, i) => {
     const e = entry as { second?: unknown; ids?: unknown };
-    if (!e || !Array.isArray(e.ids) || !e.ids.every((id) => typeof id === 'string')) return bad(`"recent[${i}]" is damaged`);
+    if (!e || !Array.isArray(e.ids) || !e.ids.every((id) => typeof id === 'string'))
+      return bad(`"recent[${i}]" is damaged`);
     return { second: second(e.second, `recent[${i}].second`), ids: e.ids as string[] };
   });
   const q = raw.query as Record<string, unknown>;
   const list = (key: string): string[] =>
-    Array.isArray(q[key]) && (q[key] as unknown[]).every((v) => typeof v === 'string') ? (q[key] as string[]) : bad(`"query.${key}" is damaged`);
+    Array.isArray(q[key]) && (q[key] as unknown[]).every((v) => typeof v === 'string')
+      ? (q[key] as string[])
+      : bad(`"query.${key}" is damaged`);
   const updated = typeof raw.updated_at === 'string' ? Date.parse(raw.updated_at) : Number.NaN;
   return {
     host: str('host'),

@@ -43,8 +43,7 @@ export function parseFieldPath(text: string, flag: string): FieldPath {
   const trimmed = text.trim();
   const [first = '', ...rest] = trimmed.split('.');
   const root = ALIASES[first] ?? first;
-  const bad = (problem: string): UsageError =>
-    new UsageError(`${flag}: ${problem}`, `fields are ${FIELD_HELP}`);
+  const bad = (problem: string): UsageError => new UsageError(`${flag}: ${problem}`, `fields are ${FIELD_HELP}`);
   if (trimmed === '') throw bad('a field name is missing');
   if (rest.some((key) => key === '')) throw bad(`'${shown(trimmed)}' has an empty part between dots`);
   if ((RECORD_FIELDS as readonly string[]).includes(root)) {
@@ -134,12 +133,17 @@ const otherDataPath: FieldPath = {
 export function parseFieldList(text: string, flag: string): FieldPath[] {
   const items = text.split(',').map((item) => item.trim());
   if (items.every((item) => item === '')) {
-    throw new UsageError(`${flag} needs at least one field`, `such as ${flag} created_at,name,data.task_id; fields are ${FIELD_HELP}`);
+    throw new UsageError(
+      `${flag} needs at least one field`,
+      `such as ${flag} created_at,name,data.task_id; fields are ${FIELD_HELP}`,
+    );
   }
   return items
     .filter((item) => item !== '')
     .flatMap((item) =>
-      item === 'data.*' ? [...DATA_KEYS.map((key) => parseFieldPath(`data.${key}`, flag)), otherDataPath] : [parseFieldPath(item, flag)],
+      item === 'data.*'
+        ? [...DATA_KEYS.map((key) => parseFieldPath(`data.${key}`, flag)), otherDataPath]
+        : [parseFieldPath(item, flag)],
     );
 }
 

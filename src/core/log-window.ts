@@ -41,7 +41,12 @@ function density(window: LogWindow, rows: number, oldestSecond: number | null, o
  * The width for the next window after `window` held `rows` rows, the oldest of them in
  * second `oldestSecond` (null when it held none).
  */
-export function nextWidth(window: LogWindow, rows: number, oldestSecond: number | null, options: WindowPlanOptions): number {
+export function nextWidth(
+  window: LogWindow,
+  rows: number,
+  oldestSecond: number | null,
+  options: WindowPlanOptions,
+): number {
   const width = window.end - window.start;
   const grown = width * options.maxGrowth;
   if (rows <= 0) return grown;
@@ -53,7 +58,12 @@ export function nextWidth(window: LogWindow, rows: number, oldestSecond: number 
  * The width for a window of the density that an overflowing window's newest `rowsSeen`
  * rows showed: they reached back to second `oldestSecondSeen`.
  */
-export function widthAtDensity(window: LogWindow, rowsSeen: number, oldestSecondSeen: number, options: WindowPlanOptions): number {
+export function widthAtDensity(
+  window: LogWindow,
+  rowsSeen: number,
+  oldestSecondSeen: number,
+  options: WindowPlanOptions,
+): number {
   const span = Math.max(1, window.end - oldestSecondSeen);
   return Math.max(1, Math.floor((span * options.targetRows) / Math.max(1, rowsSeen)));
 }

@@ -60,7 +60,12 @@ export type NaturalTime =
  * `tomorrow`) means its midnight, as `today` and a bare date do in the strict grammar.
  * `future` reads a bare weekday forward.
  */
-export function parseNaturalTime(text: string, nowMs: number, offsetMinutes: number, future = false): NaturalTime | null {
+export function parseNaturalTime(
+  text: string,
+  nowMs: number,
+  offsetMinutes: number,
+  future = false,
+): NaturalTime | null {
   const results = load().parse(text, { instant: new Date(nowMs), timezone: offsetMinutes }, { forwardDate: future });
   const [result] = results;
   if (results.length !== 1 || !result || result.index !== 0 || result.text.length !== text.length) return null;
@@ -69,6 +74,14 @@ export function parseNaturalTime(text: string, nowMs: number, offsetMinutes: num
   const timeOfDay = start.isCertain('hour');
   const field = (name: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'millisecond'): number =>
     name === 'year' || name === 'month' || name === 'day' || timeOfDay ? (start.get(name) ?? 0) : 0;
-  const wallMs = Date.UTC(field('year'), field('month') - 1, field('day'), field('hour'), field('minute'), field('second'), field('millisecond'));
+  const wallMs = Date.UTC(
+    field('year'),
+    field('month') - 1,
+    field('day'),
+    field('hour'),
+    field('minute'),
+    field('second'),
+    field('millisecond'),
+  );
   return { wallMs };
 }

@@ -73,7 +73,8 @@ export function recordFromLogRow(row: unknown): EventRecord {
   }
   const data: Plain = rawData ?? {};
   // Servers before 1.0.63 leave project_id out of the row, but emit() always put it in data.
-  const project_id = optionalId(row, 'project_id', what) ?? (typeof data.project_id === 'string' ? data.project_id : null);
+  const project_id =
+    optionalId(row, 'project_id', what) ?? (typeof data.project_id === 'string' ? data.project_id : null);
   return { id, name, created_at, user_id, project_id, data, source: 'log' };
 }
 
@@ -83,7 +84,11 @@ export function recordFromLogRow(row: unknown): EventRecord {
  */
 export function recordFromLive(name: string, payload: unknown, receivedAtMs: number): EventRecord {
   // Zou always sends one flat dict; keep anything else rather than lose it.
-  const data: Plain = isPlainObject(payload) ? payload : payload === undefined || payload === null ? {} : { value: payload };
+  const data: Plain = isPlainObject(payload)
+    ? payload
+    : payload === undefined || payload === null
+      ? {}
+      : { value: payload };
   return {
     id: null,
     name,

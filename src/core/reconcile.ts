@@ -171,7 +171,8 @@ export class Reconciler {
     else this.liveByKey.set(entry.key, [entry]);
     // Taken for the twin of a row printed a moment ago: if it was a new event, its row is owed,
     // so the stretch around it is counted like a gap.
-    if (!printed && !options.held && !this.openGap) this.gaps.push({ fromMs: atMs, toMs: atMs, seqAtStart: entry.seq - 1 });
+    if (!printed && !options.held && !this.openGap)
+      this.gaps.push({ fromMs: atMs, toMs: atMs, seqAtStart: entry.seq - 1 });
     return entry;
   }
 
@@ -205,7 +206,12 @@ export class Reconciler {
       this.rowsByKey.set(entry.key, list);
     }
     if (list.length === 0 || list[list.length - 1]!.ord < entry.ord) list.push(entry);
-    else list.splice(lowerBound(list, entry.ord, (r) => r.ord), 0, entry);
+    else
+      list.splice(
+        lowerBound(list, entry.ord, (r) => r.ord),
+        0,
+        entry,
+      );
   }
 
   /**
@@ -223,7 +229,8 @@ export class Reconciler {
     const lives = this.liveByKey.get(row.key) ?? [];
     let near = 0;
     for (const entry of lives) {
-      if (entry.atMs >= row.secondMs - this.toleranceMs && entry.atMs <= row.secondMs + SECOND_MS + this.toleranceMs) near += 1;
+      if (entry.atMs >= row.secondMs - this.toleranceMs && entry.atMs <= row.secondMs + SECOND_MS + this.toleranceMs)
+        near += 1;
     }
     return near > 1;
   }
@@ -278,7 +285,9 @@ export class Reconciler {
     }
     // Go on from where the stretch around the gap ends.
     const stretch = this.stretchAround(floorSecond(gap.fromMs));
-    return stretch ? Math.max(stretch.fromMs, stretch.toMs - SECOND_MS) : floorSecond(gap.fromMs - this.toleranceMs - SECOND_MS);
+    return stretch
+      ? Math.max(stretch.fromMs, stretch.toMs - SECOND_MS)
+      : floorSecond(gap.fromMs - this.toleranceMs - SECOND_MS);
   }
 
   /**
@@ -430,7 +439,8 @@ export class Reconciler {
 
   /** The latest cut at or before the gap's start. */
   private cutBefore(gap: Gap): Cut | null {
-    let best: Cut | null = this.lastCut && this.lastCut.seq <= gap.seqAtStart && this.lastCut.atMs <= gap.fromMs ? this.lastCut : null;
+    let best: Cut | null =
+      this.lastCut && this.lastCut.seq <= gap.seqAtStart && this.lastCut.atMs <= gap.fromMs ? this.lastCut : null;
     const quiet = this.quietCut(best?.atMs ?? Number.NEGATIVE_INFINITY, gap.fromMs, true);
     if (quiet && (!best || quiet.atMs > best.atMs)) best = quiet;
     const startIndex = lowerBound(this.live, gap.seqAtStart + 1, (e) => e.seq);
@@ -468,7 +478,8 @@ export class Reconciler {
   /** What the segment between two cuts still owes, key by key. */
   private owedBetween(start: Cut, end: Cut): { print: RowEntry[]; settled: string[] } {
     const settled: string[] = [];
-    const after = (row: RowEntry, cut: Cut) => row.secondMs > cut.secondMs || (row.secondMs === cut.secondMs && row.ord > cut.ord);
+    const after = (row: RowEntry, cut: Cut) =>
+      row.secondMs > cut.secondMs || (row.secondMs === cut.secondMs && row.ord > cut.ord);
     const owed = new Map<string, { rows: RowEntry[]; count: number }>();
     for (let i = lowerBound(this.rows, start.secondMs, (r) => r.secondMs); i < this.rows.length; i += 1) {
       const row = this.rows[i]!;
@@ -497,7 +508,9 @@ export class Reconciler {
       if (count <= 0 || rows.length === 0) continue;
       // Identical but for the id: the ones nearest a gap are the likeliest missed.
       const distance = (row: RowEntry) =>
-        Math.min(...gaps.map((g) => Math.max(0, g.fromMs - (row.secondMs + SECOND_MS), row.secondMs - (g.toMs ?? Infinity))));
+        Math.min(
+          ...gaps.map((g) => Math.max(0, g.fromMs - (row.secondMs + SECOND_MS), row.secondMs - (g.toMs ?? Infinity))),
+        );
       out.push(...[...rows].sort((a, b) => distance(a) - distance(b) || a.ord - b.ord).slice(0, count));
     }
     return { print: out, settled };

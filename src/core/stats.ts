@@ -197,7 +197,14 @@ function bucketOf(hour: number, unit: BucketUnit): number {
 function localHourToUtc(hour: number, zone: TimeZone): number {
   const d = new Date(hour * HOUR_MS);
   return fromLocalFields(
-    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: 0, second: 0 },
+    {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: 0,
+      second: 0,
+    },
     zone,
   );
 }

@@ -245,7 +245,9 @@ export function fromServerDate(text: string): Date {
   const parsed = match ? dateTimeOf(match) : undefined;
   if (!parsed || dateProblem(parsed.fields) || clockProblem(parsed.fields)) {
     // Only printable ASCII of what the server sent reaches the message (and so the terminal).
-    const shown = String(text).slice(0, 40).replace(/[^\x20-\x7e]/g, '?');
+    const shown = String(text)
+      .slice(0, 40)
+      .replace(/[^\x20-\x7e]/g, '?');
     throw new ServerError(
       `the server sent a date Kitsu never sends: '${shown}'`,
       'check that the host is the Kitsu API and not a proxy page or another site',

@@ -38,7 +38,14 @@ import { secondOf } from '../core/seconds.js';
 import type { Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
 import { formatNdjson } from '../output/writer.js';
-import { committedIdsSince, onFile, OutputFile, readCheckpointFile, removeLeftTemporaries, writeCheckpointFile } from './files.js';
+import {
+  committedIdsSince,
+  onFile,
+  OutputFile,
+  readCheckpointFile,
+  removeLeftTemporaries,
+  writeCheckpointFile,
+} from './files.js';
 import { lockCheckpoint } from '../store/lock.js';
 import { sameFile } from './same-file.js';
 
@@ -73,7 +80,10 @@ export interface ExportSummary {
   skippedFor?: { pid: number; startedAt: string };
 }
 
-export async function runCheckpointedExport<R extends LogRow>(ctx: Context, request: ExportRequest<R>): Promise<ExportSummary> {
+export async function runCheckpointedExport<R extends LogRow>(
+  ctx: Context,
+  request: ExportRequest<R>,
+): Promise<ExportSummary> {
   const checkpointPath = resolve(request.checkpointPath);
   const outputPath = request.outputPath === null ? null : resolve(request.outputPath);
   const identity: CheckpointIdentity = { ...request.identity, output: outputPath };
@@ -87,7 +97,9 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
   }
   const atCheckpoint = <T>(work: () => Promise<T>) => onFile('--checkpoint', checkpointPath, work);
   const atOutput = <T>(work: () => Promise<T>) => onFile('--output', outputPath!, work);
-  const taken = await atCheckpoint(() => lockCheckpoint(checkpointPath, { now: () => ctx.clock.now(), signal: ctx.signal, warn: (m) => reporter.warn(m) }));
+  const taken = await atCheckpoint(() =>
+    lockCheckpoint(checkpointPath, { now: () => ctx.clock.now(), signal: ctx.signal, warn: (m) => reporter.warn(m) }),
+  );
   if ('busy' in taken) return { added: 0, skippedFor: taken.busy };
   const { lock } = taken;
   let output: OutputFile | null = null;
@@ -108,10 +120,14 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
     if (outputPath !== null) {
       output = await atOutput(() => OutputFile.open(outputPath, state ? state.committedBytes : null));
       if (output.repair.removedBytes > 0) {
-        reporter.info(`removed ${output.repair.removedBytes} bytes that an interrupted run left uncommitted at the end of ${outputPath}`);
+        reporter.info(
+          `removed ${output.repair.removedBytes} bytes that an interrupted run left uncommitted at the end of ${outputPath}`,
+        );
       }
       if (output.repair.shorterThanCommitted) {
-        reporter.warn(`${outputPath} is shorter than the checkpoint recorded (rotated or truncated?); appending to it as it is now`);
+        reporter.warn(
+          `${outputPath} is shorter than the checkpoint recorded (rotated or truncated?); appending to it as it is now`,
+        );
       }
     }
     if (!state) {
@@ -132,10 +148,13 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
         reporter.warn(
           `the checkpoint's position ${isoSecond(state.position)} is ahead of the server's clock (${isoSecond(server)}): ` +
             `it was edited, or the server's clock was set back; reading again from ${isoSecond(from)}` +
-            (output ? `, skipping the events already in ${outputPath}` : ', so events printed since then may be printed again'),
+            (output
+              ? `, skipping the events already in ${outputPath}`
+              : ', so events printed since then may be printed again'),
         );
         if (output) {
-          for (const { id, second } of await atOutput(() => committedIdsSince(outputPath!, output!.length, from))) recent.add(id, second);
+          for (const { id, second } of await atOutput(() => committedIdsSince(outputPath!, output!.length, from)))
+            recent.add(id, second);
         }
         state = { ...state, position: server };
       }
@@ -187,7 +206,9 @@ export async function runCheckpointedExport<R extends LogRow>(ctx: Context, requ
           await commit();
           if (ctx.signal.aborted) {
             const what = `${added} new ${request.identity.log === 'logins' ? 'login' : 'event'}${added === 1 ? '' : 's'}`;
-            reporter.info(`interrupted: the ${what} appended to ${outputPath} are committed; the next run goes on from there`);
+            reporter.info(
+              `interrupted: the ${what} appended to ${outputPath} are committed; the next run goes on from there`,
+            );
           }
         } catch {
           // The original failure is the one to report; the next run repairs from the last commit.

@@ -32,7 +32,13 @@ const UNUSABLE: Record<string, string> = {
 async function missingFolder(path: string): Promise<string | null> {
   let missing: string | null = null;
   for (let folder = dirname(path); ; folder = dirname(folder)) {
-    if (await stat(folder).then(() => true, () => false)) return missing;
+    if (
+      await stat(folder).then(
+        () => true,
+        () => false,
+      )
+    )
+      return missing;
     missing = folder;
     if (dirname(folder) === folder) return missing;
   }
@@ -50,19 +56,32 @@ export async function onFile<T>(flag: Flag, path: string, work: () => Promise<T>
     const { code, syscall } = error as NodeJS.ErrnoException;
     if (typeof code !== 'string' || typeof syscall !== 'string') throw error;
     const missing = code === 'ENOENT' ? await missingFolder(path) : null;
-    if (missing) throw new UsageError(`${flag} ${path}: no such folder: ${missing}`, 'create it, or give a file in a folder that exists');
+    if (missing)
+      throw new UsageError(
+        `${flag} ${path}: no such folder: ${missing}`,
+        'create it, or give a file in a folder that exists',
+      );
     const unusable = UNUSABLE[code];
-    if (unusable) throw new UsageError(`${flag} ${path}: ${unusable}`, 'give a file in a folder that this account can write to');
-    throw new CliError(`${flag} ${path}: ${(error as Error).message}`, ExitCode.failure, 'the next run starts again from the last commit');
+    if (unusable)
+      throw new UsageError(`${flag} ${path}: ${unusable}`, 'give a file in a folder that this account can write to');
+    throw new CliError(
+      `${flag} ${path}: ${(error as Error).message}`,
+      ExitCode.failure,
+      'the next run starts again from the last commit',
+    );
   }
 }
 
 /** Why an export file found at `path` must not be used (a link, another's file…), or null. */
 function refusal(flag: Flag, path: string, found: Stats, regularOnly: boolean): UsageError | null {
   if (found.isSymbolicLink()) {
-    return new UsageError(`${flag} ${path} is a symbolic link, which an export does not follow`, 'give the path of the file itself');
+    return new UsageError(
+      `${flag} ${path} is a symbolic link, which an export does not follow`,
+      'give the path of the file itself',
+    );
   }
-  if (found.isDirectory()) return new UsageError(`${flag} ${path}: it is a folder`, 'give a file in a folder that this account can write to');
+  if (found.isDirectory())
+    return new UsageError(`${flag} ${path}: it is a folder`, 'give a file in a folder that this account can write to');
   if (regularOnly && !found.isFile()) {
     return new UsageError(
       `${flag} ${path} is not a regular file`,
@@ -162,7 +181,11 @@ export async function openAppendTarget(path: string): Promise<FileHandle> {
   const found = await lstatOrNull(path);
   const before = found && refusal('--output', path, found, false);
   if (before) throw before;
-  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o644);
+  const handle = await open(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW,
+    0o644,
+  );
   try {
     const why = refusal('--output', path, await handle.stat(), false);
     if (why) throw why;
@@ -269,7 +292,11 @@ export class OutputFile {
  * run that must read again from `from` skips. Stops at the first line that is older, or that
  * is not one of its records (a file may start with lines of its own).
  */
-export async function committedIdsSince(path: string, length: number, from: number): Promise<{ id: string; second: number }[]> {
+export async function committedIdsSince(
+  path: string,
+  length: number,
+  from: number,
+): Promise<{ id: string; second: number }[]> {
   const found: { id: string; second: number }[] = [];
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {

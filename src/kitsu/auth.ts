@@ -29,7 +29,8 @@ export async function probeKitsu(client: ApiClient, root: string): Promise<strin
 
 function whatAnswered(response: ApiResponse): string {
   if (!response.json) return `${describeNonJson(response)} (status ${response.status})`;
-  if (response.status !== 200) return `status ${response.status}${serverMessage(response.body) ? ` (${serverMessage(response.body)})` : ''}`;
+  if (response.status !== 200)
+    return `status ${response.status}${serverMessage(response.body) ? ` (${serverMessage(response.body)})` : ''}`;
   return 'JSON that is not the Zou API banner';
 }
 
@@ -38,7 +39,9 @@ export function userFrom(raw: unknown): SessionUser {
   const person = (raw ?? {}) as Record<string, unknown>;
   const text = (value: unknown): string => (typeof value === 'string' ? value : '');
   const fullName =
-    text(person.full_name) || [text(person.first_name), text(person.last_name)].filter(Boolean).join(' ') || text(person.email);
+    text(person.full_name) ||
+    [text(person.first_name), text(person.last_name)].filter(Boolean).join(' ') ||
+    text(person.email);
   return { id: text(person.id), email: text(person.email), full_name: fullName, role: text(person.role) || 'user' };
 }
 
@@ -59,8 +62,7 @@ export interface Credentials {
 }
 
 export type LoginAnswer =
-  | { outcome: 'ok'; tokens: LoginTokens }
-  | { outcome: 'code-needed'; preferred: string | null; methods: string[] };
+  { outcome: 'ok'; tokens: LoginTokens } | { outcome: 'code-needed'; preferred: string | null; methods: string[] };
 
 interface LoginBody {
   login?: boolean;
@@ -99,7 +101,8 @@ export async function postLogin(client: ApiClient, credentials: Credentials): Pr
       },
     };
   }
-  if (!response.json || response.status >= 500) throw errorForResponse(response, { method: 'POST', path: 'auth/login' }, client.apiUrl);
+  if (!response.json || response.status >= 500)
+    throw errorForResponse(response, { method: 'POST', path: 'auth/login' }, client.apiUrl);
   if (body.missing_OTP) {
     return {
       outcome: 'code-needed',
@@ -112,11 +115,17 @@ export async function postLogin(client: ApiClient, credentials: Credentials): Pr
 
 function loginRefusal(status: number, body: LoginBody, host: string): Error {
   if (body.too_many_failed_login_attemps) {
-    return new AuthError('too many failed logins: Kitsu has locked this account for a minute', 'wait a minute, then try again');
+    return new AuthError(
+      'too many failed logins: Kitsu has locked this account for a minute',
+      'wait a minute, then try again',
+    );
   }
   if (body.unactive) return new AuthError(`this account is inactive on ${host}`, 'ask a Kitsu admin to reactivate it');
   if (body.wrong_OTP) {
-    return new AuthError('wrong two-factor code', 'use the current code (authenticator codes change every 30 s) and try again');
+    return new AuthError(
+      'wrong two-factor code',
+      'use the current code (authenticator codes change every 30 s) and try again',
+    );
   }
   if (body.default_password) {
     return new AuthError(
@@ -154,7 +163,8 @@ export function otpFieldFor(code: string, preferred: string | null, methods: rea
 /** Asks the server to e-mail a login code (it answers 200 whether or not it sends one). */
 export async function requestEmailCode(client: ApiClient, email: string): Promise<void> {
   const response = await client.send({ method: 'GET', path: 'auth/email-otp', query: { email } });
-  if (response.status !== 200) throw errorForResponse(response, { method: 'GET', path: 'auth/email-otp' }, client.apiUrl);
+  if (response.status !== 200)
+    throw errorForResponse(response, { method: 'GET', path: 'auth/email-otp' }, client.apiUrl);
 }
 
 /** `GET auth/authenticated` with a token: who it belongs to, or AuthError. */
@@ -166,13 +176,14 @@ export async function checkToken(client: ApiClient, token: string): Promise<Sess
     const said = serverMessage(response.body);
     throw new AuthError(
       `${new URL(client.apiUrl).host} refused the token${said ? `: ${said}` : ''}`,
-      'check the token; an admin makes bot tokens on Kitsu\'s People page',
+      "check the token; an admin makes bot tokens on Kitsu's People page",
     );
   }
   throw errorForResponse(response, { method: 'GET', path: 'auth/authenticated' }, client.apiUrl);
 }
 
-export const SESSION_ENDED_HINT = 'run `kitsu-tail login`, or log in with a bot token, login --token, for unattended jobs';
+export const SESSION_ENDED_HINT =
+  'run `kitsu-tail login`, or log in with a bot token, login --token, for unattended jobs';
 
 /** `GET auth/refresh-token` with the refresh token as bearer: a new access token only. */
 export async function refreshAccessToken(client: ApiClient, refreshToken: string): Promise<string> {
@@ -193,7 +204,10 @@ export async function refreshAccessToken(client: ApiClient, refreshToken: string
  * `GET auth/logout`: blocklists the access token and its refresh token. Bots answer 403:
  * their token can only be revoked by an admin. Returns what happened.
  */
-export async function revokeSession(client: ApiClient, accessToken: string): Promise<'revoked' | 'not-revocable' | 'already-ended'> {
+export async function revokeSession(
+  client: ApiClient,
+  accessToken: string,
+): Promise<'revoked' | 'not-revocable' | 'already-ended'> {
   const response = await client.send({ method: 'GET', path: 'auth/logout', token: accessToken });
   if (response.status === 200) return 'revoked';
   if (response.status === 403) return 'not-revocable';

@@ -58,7 +58,11 @@ export async function loadDirectory(session: Session, options: { signal?: AbortS
  */
 async function projectExists(session: Session, id: string, signal: AbortSignal | undefined): Promise<boolean> {
   try {
-    await session.http.get<unknown>(`data/projects/${encodeURIComponent(id)}`, undefined, signal ? { signal } : undefined);
+    await session.http.get<unknown>(
+      `data/projects/${encodeURIComponent(id)}`,
+      undefined,
+      signal ? { signal } : undefined,
+    );
     return true;
   } catch (error) {
     if (error instanceof RefusedError && error.status === 404) return false;
@@ -75,7 +79,9 @@ async function listOrEmpty<T extends { id: string }>(
 ): Promise<T[]> {
   try {
     const rows = await session.http.get<unknown>(path, undefined, signal ? { signal } : undefined);
-    return Array.isArray(rows) ? (rows.filter((r) => r && typeof r === 'object' && typeof r.id === 'string') as T[]) : [];
+    return Array.isArray(rows)
+      ? (rows.filter((r) => r && typeof r === 'object' && typeof r.id === 'string') as T[])
+      : [];
   } catch (error) {
     if (error instanceof PermissionError) return [];
     throw error;
@@ -126,17 +132,16 @@ class ListedDirectory implements Directory {
     // An id outside the lists is sent on (see resolveOne) only if the server has such a project.
     for (const id of ids) {
       if (this.projects.some((p) => p.id === id) || (await this.projectExists(id))) continue;
-      throw new UsageError(`--project "${id}" matches no project: the server has none with that id`, 'check the id, or give the project by its name');
+      throw new UsageError(
+        `--project "${id}" matches no project: the server has none with that id`,
+        'check the id, or give the project by its name',
+      );
     }
     return ids;
   }
 
   async resolvePeople(refs: string[]): Promise<string[]> {
-    return resolveAll(refs, '--person', 'person', this.people, (p) => [
-      p.email,
-      personName(p),
-      p.desktop_login,
-    ]);
+    return resolveAll(refs, '--person', 'person', this.people, (p) => [p.email, personName(p), p.desktop_login]);
   }
 }
 

@@ -86,7 +86,8 @@ export function serverParams(query: LogQuery, caps: ServerCapabilities): Query {
 export function matchesQuery(record: EventRecord, query: LogQuery): boolean {
   if (query.filter && !query.filter.matches(record.name)) return false;
   if (query.onlyFiles && !ONLY_FILES_EVENTS.includes(record.name)) return false;
-  if (query.projectIds?.length && !(record.project_id !== null && query.projectIds.includes(record.project_id))) return false;
+  if (query.projectIds?.length && !(record.project_id !== null && query.projectIds.includes(record.project_id)))
+    return false;
   if (query.personIds?.length && !actedByOneOf(record, query.personIds)) return false;
   return true;
 }
@@ -104,7 +105,8 @@ function settingsFor(session: Session, query: LogQuery, options: ReadLogOptions)
   const caps = capabilitiesOf(session.serverVersion);
   // `logs --limit 1` asks for one row, not a thousand; with filters a small page could hold
   // no match and cost a request per row, so pages stay full-size then.
-  const small = options.wanted !== undefined && keepsEveryRow(query) ? Math.min(Math.max(1, options.wanted), PAGE_SIZE) : undefined;
+  const small =
+    options.wanted !== undefined && keepsEveryRow(query) ? Math.min(Math.max(1, options.wanted), PAGE_SIZE) : undefined;
   return {
     http: session.http,
     caps,
@@ -137,7 +139,10 @@ function ownProjectReads(settings: PagerSettings<EventRecord>, query: LogQuery):
   if (settings.params.project_id === undefined || !wantsOwnProjectRows(query)) return undefined;
   const { project_id: _project, ...wide } = settings.params;
   // Zou ANDs name, prefixes and suffixes; prefixes, when set, already include `project`.
-  return { find: { ...settings, params: { ...wide, name_prefixes: ['project'] } }, wide: { ...settings, params: wide } };
+  return {
+    find: { ...settings, params: { ...wide, name_prefixes: ['project'] } },
+    wide: { ...settings, params: wide },
+  };
 }
 
 /** `records` (in either order) a second at a time. */
@@ -228,7 +233,11 @@ export async function* readLogWindows(
 }
 
 /** The log oldest first, source 'log', using the best paging the server offers. */
-export async function* readLog(session: Session, query: LogQuery, options: ReadLogOptions = {}): AsyncGenerator<EventRecord> {
+export async function* readLog(
+  session: Session,
+  query: LogQuery,
+  options: ReadLogOptions = {},
+): AsyncGenerator<EventRecord> {
   for await (const batch of readLogWindows(session, query, options)) yield* batch.rows;
 }
 

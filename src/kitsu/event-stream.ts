@@ -70,10 +70,7 @@ export interface EventStreamOptions {
 
 type Unreachable = { kind: 'unreachable'; reason: string };
 type Outcome =
-  | { kind: 'refused' }
-  | Unreachable
-  | { kind: 'closed'; reason: string; lastAliveAtMs: number }
-  | { kind: 'aborted' };
+  { kind: 'refused' } | Unreachable | { kind: 'closed'; reason: string; lastAliveAtMs: number } | { kind: 'aborted' };
 
 /**
  * Connects and stays connected until `options.signal` aborts (then resolves). Rejects with
@@ -262,16 +259,19 @@ async function connectOnce(
       clearInterval(watchdog);
       // engine.io-client has its own ping time-out, but a timer alone can be starved or
       // skipped (a suspended laptop); this check reads the clock instead.
-      watchdog = setInterval(() => {
-        const silentMs = clock.now() - lastAliveAtMs;
-        if (silentMs > silenceLimitMs) {
-          finish({
-            kind: 'closed',
-            reason: `no ping from the server for ${Math.round(silentMs / 1000)} s`,
-            lastAliveAtMs,
-          });
-        }
-      }, Math.max(250, Math.min(2_000, Math.floor(silenceLimitMs / 4))));
+      watchdog = setInterval(
+        () => {
+          const silentMs = clock.now() - lastAliveAtMs;
+          if (silentMs > silenceLimitMs) {
+            finish({
+              kind: 'closed',
+              reason: `no ping from the server for ${Math.round(silentMs / 1000)} s`,
+              lastAliveAtMs,
+            });
+          }
+        },
+        Math.max(250, Math.min(2_000, Math.floor(silenceLimitMs / 4))),
+      );
       watchdog.unref();
     });
   });
@@ -288,12 +288,13 @@ const CONNECT_FAILURES: Record<string, string> = {
  * A transport error as a person reads it: "HTTP 502", "connection refused", "timed out", or
  * what is wrong with the certificate of `host`.
  */
-export function describeConnectError(error: Error & { description?: unknown; context?: unknown }, host: string): string {
+export function describeConnectError(
+  error: Error & { description?: unknown; context?: unknown },
+  host: string,
+): string {
   if (error.message === 'timeout') return 'timed out';
   let d = error.description as
-    | number
-    | { message?: string; code?: string; error?: { code?: string; message?: string } }
-    | undefined;
+    number | { message?: string; code?: string; error?: { code?: string; message?: string } } | undefined;
   // Polling reports a request that got no answer at all as status 0; its XMLHttpRequest (the
   // context) keeps the error in statusText.
   const cause = (error.context as { statusText?: unknown } | undefined)?.statusText;
@@ -313,4 +314,3 @@ export function describeConnectError(error: Error & { description?: unknown; con
   }
   return error.message;
 }
-

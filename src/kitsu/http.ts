@@ -12,7 +12,13 @@ import type { Reporter } from '../output/reporter.js';
 import { tlsFailure } from './tls.js';
 import type { HttpProxy, Query, TlsSettings } from './types.js';
 import { createStreamAgent, describeProxy, PROXY_FAILED, proxyFor } from './proxy.js';
-import { BODY_TIMEOUT, CONNECT_TIMEOUT, createTransport, HEADERS_TIMEOUT, type TransportResponse } from './transport.js';
+import {
+  BODY_TIMEOUT,
+  CONNECT_TIMEOUT,
+  createTransport,
+  HEADERS_TIMEOUT,
+  type TransportResponse,
+} from './transport.js';
 import { malformedTokenMessage } from './token-shape.js';
 import { backoffDelay } from '../core/backoff.js';
 import { parseDuration } from '../core/time.js';
@@ -119,14 +125,7 @@ const METHOD_KEEPING_REDIRECT = new Set([307, 308]);
 // The request never reached the server: safe to send again whatever the method.
 const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', CONNECT_TIMEOUT, 'EHOSTUNREACH', 'ENETUNREACH']);
 // The request may have reached the server: only idempotent requests go again.
-const MAYBE_SENT = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  HEADERS_TIMEOUT,
-  BODY_TIMEOUT,
-  'KITSU_TAIL_DEADLINE',
-]);
+const MAYBE_SENT = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', HEADERS_TIMEOUT, BODY_TIMEOUT, 'KITSU_TAIL_DEADLINE']);
 
 const USER_AGENT = `kitsu-tail/${toolVersion()}`;
 
@@ -173,7 +172,11 @@ export function describeNonJson(response: ApiResponse): string {
  * The CliError for an answer that is not a 2xx JSON answer, per src/README.md: 401/422 → exit 3,
  * 403 → exit 4, 5xx or not JSON → exit 6, anything else → exit 1 with the server's words.
  */
-export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest, 'method' | 'path'>, apiUrl: string): CliError {
+export function errorForResponse(
+  response: ApiResponse,
+  request: Pick<ApiRequest, 'method' | 'path'>,
+  apiUrl: string,
+): CliError {
   const url = new URL(apiUrl);
   const host = url.host;
   const where = `${request.method} ${url.pathname.replace(/\/+$/, '')}/${request.path}`;
@@ -183,7 +186,10 @@ export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest
     const to = new URL(response.location, `${apiUrl}/${request.path}`);
     if (to.origin === url.origin) {
       // Followable, but not followed: a chain too long, or a POST that a 301/302/303 turns into a GET.
-      return new ServerError(`${host} redirects ${where} to ${to.href}, which kitsu-tail does not follow here`, 'tell the Kitsu admin');
+      return new ServerError(
+        `${host} redirects ${where} to ${to.href}, which kitsu-tail does not follow here`,
+        'tell the Kitsu admin',
+      );
     }
     return new ServerError(
       `${host} redirects ${where} to ${to.href}, another site, where kitsu-tail does not send the session`,
@@ -191,11 +197,18 @@ export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest
     );
   }
   if (status === TOO_MANY_REQUESTS) {
-    const wait = response.retryAfterMs !== undefined ? ` and asks to wait ${Math.ceil(response.retryAfterMs / 1000)} s` : '';
-    return new ServerError(`${host} is limiting requests (429 on ${where})${wait}`, 'try again later; if it goes on, tell the Kitsu admin');
+    const wait =
+      response.retryAfterMs !== undefined ? ` and asks to wait ${Math.ceil(response.retryAfterMs / 1000)} s` : '';
+    return new ServerError(
+      `${host} is limiting requests (429 on ${where})${wait}`,
+      'try again later; if it goes on, tell the Kitsu admin',
+    );
   }
   if (status >= 500) {
-    return new ServerError(`${host} failed with ${status} on ${where}${said ? `: ${said}` : ''}`, 'try again later; if it goes on, tell the Kitsu admin');
+    return new ServerError(
+      `${host} failed with ${status} on ${where}${said ? `: ${said}` : ''}`,
+      'try again later; if it goes on, tell the Kitsu admin',
+    );
   }
   if (!response.json) {
     return new ServerError(
@@ -214,7 +227,10 @@ export function errorForResponse(response: ApiResponse, request: Pick<ApiRequest
         'set it up in the Kitsu web app, or use a bot token',
       );
     }
-    return new PermissionError(`${host} does not allow ${where}${said ? `: ${said}` : ''}`, 'ask a Kitsu admin for access, or use a profile with a higher role');
+    return new PermissionError(
+      `${host} does not allow ${where}${said ? `: ${said}` : ''}`,
+      'ask a Kitsu admin for access, or use a profile with a higher role',
+    );
   }
   return new RefusedError(`${host} refused ${where} with ${status}${said ? `: ${said}` : ''}`, status);
 }
@@ -251,13 +267,16 @@ function networkFailureOf(error: unknown): NetworkFailure {
 function proxyError(failure: NetworkFailure, proxy: HttpProxy, host: string): CliError | null {
   if (failure.code !== PROXY_FAILED) return null;
   const refusedWith = / with (\d{3})$/.exec(failure.message)?.[1];
-  const hint = refusedWith === '407'
-    ? `put the proxy's user and password in ${proxy.variable}`
-    : refusedWith
-      ? `ask whoever runs the proxy, or add ${host} to NO_PROXY`
-      : `check ${proxy.variable}, or add ${host} to NO_PROXY if Kitsu is reachable without it`;
+  const hint =
+    refusedWith === '407'
+      ? `put the proxy's user and password in ${proxy.variable}`
+      : refusedWith
+        ? `ask whoever runs the proxy, or add ${host} to NO_PROXY`
+        : `check ${proxy.variable}, or add ${host} to NO_PROXY if Kitsu is reachable without it`;
   // The tunnel names host:port; the REST client names the host as the user gave it.
-  const message = refusedWith ? `${describeProxy(proxy)} refused to connect to ${host} with ${refusedWith}` : failure.message;
+  const message = refusedWith
+    ? `${describeProxy(proxy)} refused to connect to ${host} with ${refusedWith}`
+    : failure.message;
   return new NetworkError(message, hint);
 }
 
@@ -272,13 +291,22 @@ function networkError(failure: NetworkFailure, apiUrl: URL, attempts: number, pr
     case 'ENOTFOUND':
       return new NetworkError(`cannot find the host ${host} (no such name in DNS)`, 'check the spelling of the host');
     case 'ECONNREFUSED':
-      return new NetworkError(`cannot reach ${host}: connection refused${tries}`, 'check the host and port, and that Kitsu is running');
+      return new NetworkError(
+        `cannot reach ${host}: connection refused${tries}`,
+        'check the host and port, and that Kitsu is running',
+      );
     case CONNECT_TIMEOUT:
     case 'ETIMEDOUT':
-      return new NetworkError(`cannot reach ${host}: the connection timed out${tries}`, 'check the host, your network and any firewall or proxy');
+      return new NetworkError(
+        `cannot reach ${host}: the connection timed out${tries}`,
+        'check the host, your network and any firewall or proxy',
+      );
     case HEADERS_TIMEOUT:
     case BODY_TIMEOUT:
-      return new NetworkError(`${host} did not answer in time${tries}`, 'the server or the network is slow or down; try again later');
+      return new NetworkError(
+        `${host} did not answer in time${tries}`,
+        'the server or the network is slow or down; try again later',
+      );
     case 'KITSU_TAIL_DEADLINE':
       return new NetworkError(
         `${host} did not finish answering in time: ${failure.message}${tries}`,
@@ -386,7 +414,10 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
 
   // Decided by proxy.ts, as for the event stream: loopback is never proxied, NO_PROXY=* works.
   const proxy = proxyFor(apiUrl, options.env);
-  const transport = createTransport(createStreamAgent(apiUrl, options.tls, proxy, options.keepAlive !== false), timeouts);
+  const transport = createTransport(
+    createStreamAgent(apiUrl, options.tls, proxy, options.keepAlive !== false),
+    timeouts,
+  );
   if (proxy) reporter.verbose(`http: using the proxy from the environment for ${host}`);
 
   const basePath = apiUrl.pathname.replace(/\/+$/, '');
@@ -434,7 +465,14 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
     const started = performance.now();
     try {
       const path = `${target.pathname}${target.search}`;
-      const response = await transport.request({ origin: target.origin, path, method: request.method, headers, body, signal: bounded.signal });
+      const response = await transport.request({
+        origin: target.origin,
+        path,
+        method: request.method,
+        headers,
+        body,
+        signal: bounded.signal,
+      });
       const text = await readText(response, route);
       const ms = Math.round(performance.now() - started);
       reporter.verbose(`http: ${request.method} ${path} ${response.statusCode} ${ms}ms`);
@@ -512,7 +550,9 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
         const retryable = NOT_SENT.has(failure.code) || (idempotent && MAYBE_SENT.has(failure.code));
         if (!retryable || tries > retries) throw networkError(failure, apiUrl, tries, proxy);
         const delay = retryDelay(tries - 1, baseMs);
-        reporter.verbose(`http: ${request.method} /${request.path}: ${failure.code}, trying again in ${Math.round(delay)}ms`);
+        reporter.verbose(
+          `http: ${request.method} /${request.path}: ${failure.code}, trying again in ${Math.round(delay)}ms`,
+        );
         await wait(delay, signal);
         continue;
       }
@@ -529,7 +569,9 @@ export async function createApiClient(options: ApiClientOptions): Promise<ApiCli
       const asked = response.retryAfterMs;
       if (retryable && tries <= retries && (asked === undefined || asked <= MAX_RETRY_AFTER_MS)) {
         const delay = asked ?? retryDelay(tries - 1, baseMs);
-        reporter.verbose(`http: ${request.method} /${request.path}: ${response.status}, trying again in ${Math.round(delay)}ms`);
+        reporter.verbose(
+          `http: ${request.method} /${request.path}: ${response.status}, trying again in ${Math.round(delay)}ms`,
+        );
         await wait(delay, signal);
         continue;
       }

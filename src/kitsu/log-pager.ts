@@ -146,7 +146,8 @@ export async function* walkNewestFirst<R extends LogRow>(
   /** Keeps the rows inside the bounds; tells whether the page reached below `from`. */
   const within = (page: R[]): { rows: R[]; passed: boolean } => {
     // Newest first: when the oldest row is inside, they all are.
-    if (from === undefined || page.length === 0 || secondOf(page[page.length - 1]!) >= from) return { rows: page, passed: false };
+    if (from === undefined || page.length === 0 || secondOf(page[page.length - 1]!) >= from)
+      return { rows: page, passed: false };
     const cut = page.findIndex((row) => secondOf(row) < from);
     return cut === -1 ? { rows: page, passed: false } : { rows: page.slice(0, cut), passed: true };
   };
@@ -331,7 +332,10 @@ export async function* readWindowsOldestFirst<R extends LogRow>(
 }
 
 /** The second of the newest row at or after `from`, or null when there is none. */
-export async function newestSecond<R extends LogRow>(settings: PagerSettings<R>, from: number | undefined): Promise<number | null> {
+export async function newestSecond<R extends LogRow>(
+  settings: PagerSettings<R>,
+  from: number | undefined,
+): Promise<number | null> {
   const rows = await fetchRows(settings, { after: from !== undefined && from > 0 ? from - 1 : undefined, limit: 1 });
   const newest = rows[0];
   if (!newest) return null;

@@ -22,7 +22,14 @@ export type CacheEntry =
       /** Deleted since we learned its name (asset:delete). */
       deleted?: boolean;
     }
-  | { k: 'task'; entity_id: string; task_type_id: string; project_id: string | null; task_status_id?: string; deleted?: boolean }
+  | {
+      k: 'task';
+      entity_id: string;
+      task_type_id: string;
+      project_id: string | null;
+      task_status_id?: string;
+      deleted?: boolean;
+    }
   | { k: 'comment' | 'preview'; task_id: string }
   /** Any entity type; `asset`: it is an asset type (Character), not Shot, Sequence… */
   | { k: 'entity_type'; name: string; asset: boolean }
@@ -91,7 +98,14 @@ export class NameCache {
       if (parsed.version !== FILE_VERSION || !parsed.entries || typeof parsed.entries !== 'object') return;
       const now = this.now();
       for (const [key, stored] of Object.entries(parsed.entries as Record<string, Stored>)) {
-        if (stored && typeof stored.t === 'number' && stored.t > now && stored.v && typeof stored.v === 'object' && !this.entries.has(key)) {
+        if (
+          stored &&
+          typeof stored.t === 'number' &&
+          stored.t > now &&
+          stored.v &&
+          typeof stored.v === 'object' &&
+          !this.entries.has(key)
+        ) {
           this.entries.set(key, stored);
         }
       }

@@ -275,7 +275,11 @@ class CachedNameResolver implements NameResolver {
   async close(): Promise<void> {
     if (this.closed) return;
     // Look-ups on their way are worth keeping for the next run: a moment for them, no more.
-    if (this.inflight.size > 0) await this.within(Promise.all(this.inflight.values()).then(() => undefined), CLOSE_GRACE_MS);
+    if (this.inflight.size > 0)
+      await this.within(
+        Promise.all(this.inflight.values()).then(() => undefined),
+        CLOSE_GRACE_MS,
+      );
     this.closed = true;
     clearInterval(this.autosave);
     this.abort.abort();
@@ -288,17 +292,30 @@ class CachedNameResolver implements NameResolver {
   /** What an event says outright: a comment's or preview's task, a task's new status, a deletion. */
   private learn(record: EventRecord, refs: EventRefs): void {
     if (refs.task_id) {
-      if (refs.comment_id && !this.cache.get(`comment:${refs.comment_id}`)) this.cache.set(`comment:${refs.comment_id}`, { k: 'comment', task_id: refs.task_id });
-      if (refs.preview_file_id && !this.cache.get(`preview:${refs.preview_file_id}`)) this.cache.set(`preview:${refs.preview_file_id}`, { k: 'preview', task_id: refs.task_id });
+      if (refs.comment_id && !this.cache.get(`comment:${refs.comment_id}`))
+        this.cache.set(`comment:${refs.comment_id}`, { k: 'comment', task_id: refs.task_id });
+      if (refs.preview_file_id && !this.cache.get(`preview:${refs.preview_file_id}`))
+        this.cache.set(`preview:${refs.preview_file_id}`, { k: 'preview', task_id: refs.task_id });
       const task = this.cache.get(`task:${refs.task_id}`);
       if (task?.k === 'task') {
-        if (record.name === 'task:status-changed' && refs.task_status_id && task.task_status_id !== refs.task_status_id) {
+        if (
+          record.name === 'task:status-changed' &&
+          refs.task_status_id &&
+          task.task_status_id !== refs.task_status_id
+        ) {
           this.cache.set(`task:${refs.task_id}`, { ...task, task_status_id: refs.task_status_id });
         }
-        if (refs.deleted && record.name === 'task:delete') this.cache.set(`task:${refs.task_id}`, { ...task, deleted: true });
+        if (refs.deleted && record.name === 'task:delete')
+          this.cache.set(`task:${refs.task_id}`, { ...task, deleted: true });
       } else if (record.name === 'task:delete' && refs.entity_id && refs.task_type_id) {
         // The row is gone, but the event names its entity and type: enough for its name.
-        this.cache.set(`task:${refs.task_id}`, { k: 'task', entity_id: refs.entity_id, task_type_id: refs.task_type_id, project_id: refs.project_id ?? null, deleted: true });
+        this.cache.set(`task:${refs.task_id}`, {
+          k: 'task',
+          entity_id: refs.entity_id,
+          task_type_id: refs.task_type_id,
+          project_id: refs.project_id ?? null,
+          deleted: true,
+        });
       }
     }
     if (refs.deleted && refs.entity_kind && refs.entity_id) {
@@ -313,7 +330,10 @@ class CachedNameResolver implements NameResolver {
   /** The task an event is about: named, or through its comment or preview. */
   private taskOf(refs: EventRefs): string | undefined {
     if (refs.task_id) return refs.task_id;
-    for (const key of [refs.comment_id && `comment:${refs.comment_id}`, refs.preview_file_id && `preview:${refs.preview_file_id}`]) {
+    for (const key of [
+      refs.comment_id && `comment:${refs.comment_id}`,
+      refs.preview_file_id && `preview:${refs.preview_file_id}`,
+    ]) {
       const entry = key ? this.cache.get(key) : undefined;
       if (entry && (entry.k === 'comment' || entry.k === 'preview')) return entry.task_id;
     }
@@ -330,12 +350,15 @@ class CachedNameResolver implements NameResolver {
       out.push({ key, run: () => this.once(key, fetch) });
     };
     if (refs.project_id) need(`project:${refs.project_id}`, () => this.fromList('projects', refs.project_id!));
-    for (const person of [refs.actor_id, refs.assignee_id, refs.person_id]) if (person) need(`person:${person}`, () => this.fromList('persons', person));
-    for (const status of [refs.task_status_id, refs.previous_task_status_id]) if (status) need(`status:${status}`, () => this.fromList('task-status', status));
+    for (const person of [refs.actor_id, refs.assignee_id, refs.person_id])
+      if (person) need(`person:${person}`, () => this.fromList('persons', person));
+    for (const status of [refs.task_status_id, refs.previous_task_status_id])
+      if (status) need(`status:${status}`, () => this.fromList('task-status', status));
     if (refs.asset_type_id) need(`asset_type:${refs.asset_type_id}`, () => this.fetchAssetType(refs.asset_type_id!));
     const taskId = this.taskOf(refs);
     if (!taskId && refs.comment_id) need(`comment:${refs.comment_id}`, () => this.fetchComment(refs.comment_id!));
-    else if (!taskId && refs.preview_file_id) need(`preview:${refs.preview_file_id}`, () => this.fetchPreview(refs.preview_file_id!));
+    else if (!taskId && refs.preview_file_id)
+      need(`preview:${refs.preview_file_id}`, () => this.fetchPreview(refs.preview_file_id!));
     let entityId = refs.entity_id;
     let kind = refs.entity_kind;
     let taskTypeId = refs.task_type_id;
@@ -357,7 +380,8 @@ class CachedNameResolver implements NameResolver {
         need(`entity:${id}`, () => this.fetchEntity(id, hint));
         break;
       }
-      if (entity.asset_type_id) need(`asset_type:${entity.asset_type_id}`, () => this.fetchAssetType(entity.asset_type_id!));
+      if (entity.asset_type_id)
+        need(`asset_type:${entity.asset_type_id}`, () => this.fetchAssetType(entity.asset_type_id!));
       entityId = entity.parent_id ?? undefined;
       kind = undefined;
     }
@@ -416,7 +440,8 @@ class CachedNameResolver implements NameResolver {
       })
       .then(() => {
         // A fetch that answered without the key (an id missing from a list) is not asked again soon.
-        if (this.cache.get(key) === undefined && !this.failed.has(key)) this.failed.set(key, this.now() + FAILED_RETRY_MS);
+        if (this.cache.get(key) === undefined && !this.failed.has(key))
+          this.failed.set(key, this.now() + FAILED_RETRY_MS);
       })
       .finally(() => {
         this.inflight.delete(key);
@@ -429,7 +454,8 @@ class CachedNameResolver implements NameResolver {
   /** A request, when one of the `concurrency` slots is free; `first`: ahead of those waiting. */
   private async get(path: string, first = false): Promise<unknown> {
     if (this.closed) throw new Error('name resolver closed');
-    if (this.active >= this.concurrency) await new Promise<void>((resolve) => (first ? this.queue.unshift(resolve) : this.queue.push(resolve)));
+    if (this.active >= this.concurrency)
+      await new Promise<void>((resolve) => (first ? this.queue.unshift(resolve) : this.queue.push(resolve)));
     if (this.closed) throw new Error('name resolver closed');
     this.active += 1;
     this.requests += 1;
@@ -468,11 +494,20 @@ class CachedNameResolver implements NameResolver {
   private store(list: ListName, row: Row): void {
     const id = lower(row.id);
     if (!id) return;
-    const name = list === 'persons' ? personName(row) : list === 'task-status' ? (str(row.short_name) ?? str(row.name)) : str(row.name);
+    const name =
+      list === 'persons'
+        ? personName(row)
+        : list === 'task-status'
+          ? (str(row.short_name) ?? str(row.name))
+          : str(row.name);
     if (name) this.cache.set(`${listKind(list)}:${id}`, { k: listKind(list), name } as CacheEntry);
   }
 
-  private putNamed(k: 'project' | 'person' | 'task_type' | 'asset_type' | 'status', row: unknown, nameOf: (row: Row) => string | undefined): void {
+  private putNamed(
+    k: 'project' | 'person' | 'task_type' | 'asset_type' | 'status',
+    row: unknown,
+    nameOf: (row: Row) => string | undefined,
+  ): void {
     if (!row || typeof row !== 'object') return;
     const id = lower((row as Row).id);
     const name = nameOf(row as Row);
@@ -508,12 +543,14 @@ class CachedNameResolver implements NameResolver {
     const entityKind = typeName && NON_ASSET_TYPES.has(typeName) ? typeName : 'Asset';
     this.putEntity(full.entity, entityKind);
     if (entityKind === 'Asset') this.putNamed('asset_type', entityType, (r) => str(r.name));
-    if (full.sequence && (full.sequence as Row).id !== (full.entity as Row | undefined)?.id) this.putEntity(full.sequence, 'Sequence');
+    if (full.sequence && (full.sequence as Row).id !== (full.entity as Row | undefined)?.id)
+      this.putEntity(full.sequence, 'Sequence');
     if (full.episode) this.putEntity(full.episode, 'Episode');
     this.putNamed('task_type', full.task_type, (r) => str(r.name));
     this.putNamed('status', full.task_status, (r) => str(r.short_name) ?? str(r.name));
     this.putNamed('project', full.project, (r) => str(r.name));
-    for (const person of [...(Array.isArray(full.persons) ? full.persons : []), full.assigner]) this.putNamed('person', person, personName);
+    for (const person of [...(Array.isArray(full.persons) ? full.persons : []), full.assigner])
+      this.putNamed('person', person, personName);
     const entityId = lower(full.entity_id);
     const taskTypeId = lower(full.task_type_id);
     if (!entityId || !taskTypeId) return;
@@ -549,16 +586,30 @@ class CachedNameResolver implements NameResolver {
     // Zou's full routes name the parents (assets_service.get_full_asset, shots_service.get_full_shot/sequence).
     if (kind === 'Asset') {
       const typeId = lower(row.asset_type_id) ?? lower(row.entity_type_id);
-      if (typeId && str(row.asset_type_name)) this.cache.set(`asset_type:${typeId}`, { k: 'asset_type', name: str(row.asset_type_name)! });
+      if (typeId && str(row.asset_type_name))
+        this.cache.set(`asset_type:${typeId}`, { k: 'asset_type', name: str(row.asset_type_name)! });
     }
     const episodeId = lower(row.episode_id);
     if (kind === 'Shot' && lower(row.sequence_id) && str(row.sequence_name)) {
-      this.cache.set(`entity:${lower(row.sequence_id)}`, { k: 'entity', name: str(row.sequence_name)!, kind: 'Sequence', parent_id: episodeId ?? null, project_id: lower(row.project_id) ?? null });
+      this.cache.set(`entity:${lower(row.sequence_id)}`, {
+        k: 'entity',
+        name: str(row.sequence_name)!,
+        kind: 'Sequence',
+        parent_id: episodeId ?? null,
+        project_id: lower(row.project_id) ?? null,
+      });
     }
     if ((kind === 'Shot' || kind === 'Sequence') && episodeId && str(row.episode_name)) {
-      this.cache.set(`entity:${episodeId}`, { k: 'entity', name: str(row.episode_name)!, kind: 'Episode', parent_id: null, project_id: lower(row.project_id) ?? null });
+      this.cache.set(`entity:${episodeId}`, {
+        k: 'entity',
+        name: str(row.episode_name)!,
+        kind: 'Episode',
+        parent_id: null,
+        project_id: lower(row.project_id) ?? null,
+      });
     }
-    if (str(row.project_name) && lower(row.project_id)) this.cache.set(`project:${lower(row.project_id)}`, { k: 'project', name: str(row.project_name)! });
+    if (str(row.project_name) && lower(row.project_id))
+      this.cache.set(`project:${lower(row.project_id)}`, { k: 'project', name: str(row.project_name)! });
     // get_full_asset and get_full_shot list the entity's tasks: their task:new events then
     // need no look-up of their own.
     if (Array.isArray(row.tasks)) {
@@ -684,7 +735,8 @@ class CachedNameResolver implements NameResolver {
       if (kind) names.entity_type = kind;
       if (assetType) names.asset_type = assetType;
     }
-    if (refs.asset_type_id && !names.asset_type) names.asset_type = this.label(`asset_type:${refs.asset_type_id}`, refs.asset_type_id);
+    if (refs.asset_type_id && !names.asset_type)
+      names.asset_type = this.label(`asset_type:${refs.asset_type_id}`, refs.asset_type_id);
     if (taskTypeId) {
       subject.task_type_id = taskTypeId;
       names.task_type = this.label(`task_type:${taskTypeId}`, taskTypeId);
@@ -693,7 +745,8 @@ class CachedNameResolver implements NameResolver {
       subject.task_status_id = refs.task_status_id;
       names.task_status = this.label(`status:${refs.task_status_id}`, refs.task_status_id);
     }
-    if (refs.previous_task_status_id) names.previous_task_status = this.label(`status:${refs.previous_task_status_id}`, refs.previous_task_status_id);
+    if (refs.previous_task_status_id)
+      names.previous_task_status = this.label(`status:${refs.previous_task_status_id}`, refs.previous_task_status_id);
     return { names, subject, complete };
   }
 
@@ -724,7 +777,12 @@ class CachedNameResolver implements NameResolver {
       if (Array.isArray(rows)) for (const row of rows) this.store('projects', row as Row);
     }
     const found: string[] = [];
-    const kinds: [string, string][] = [['episodes', 'Episode'], ['sequences', 'Sequence'], ['shots', 'Shot'], ['assets', 'Asset']];
+    const kinds: [string, string][] = [
+      ['episodes', 'Episode'],
+      ['sequences', 'Sequence'],
+      ['shots', 'Shot'],
+      ['assets', 'Asset'],
+    ];
     await Promise.all(
       projects.flatMap((projectId) =>
         kinds.map(async ([route, kind]) => {
@@ -739,7 +797,10 @@ class CachedNameResolver implements NameResolver {
           for (const row of rows as Row[]) {
             this.putEntity(row, kind);
             if (kind === 'Asset' && lower(row.asset_type_id) && str(row.asset_type_name)) {
-              this.cache.set(`asset_type:${lower(row.asset_type_id)}`, { k: 'asset_type', name: str(row.asset_type_name)! });
+              this.cache.set(`asset_type:${lower(row.asset_type_id)}`, {
+                k: 'asset_type',
+                name: str(row.asset_type_name)!,
+              });
             }
             const id = lower(row.id);
             if (id) found.push(id);
@@ -750,19 +811,35 @@ class CachedNameResolver implements NameResolver {
     const missingTypes = new Set<string>();
     for (const id of found) {
       const e = this.cache.get(`entity:${id}`);
-      if (e?.k === 'entity' && e.asset_type_id && !this.cache.get(`asset_type:${e.asset_type_id}`)) missingTypes.add(e.asset_type_id);
+      if (e?.k === 'entity' && e.asset_type_id && !this.cache.get(`asset_type:${e.asset_type_id}`))
+        missingTypes.add(e.asset_type_id);
     }
     await Promise.all([...missingTypes].map((t) => this.once(`asset_type:${t}`, () => this.fetchAssetType(t))));
     return found.flatMap((id) => {
       const e = this.cache.get(`entity:${id}`);
       if (e?.k !== 'entity') return [];
-      return [{ id, name: e.name, kind: e.kind, path: this.entityPath(id).path, project_id: e.project_id, parent_id: e.parent_id }];
+      return [
+        {
+          id,
+          name: e.name,
+          kind: e.kind,
+          path: this.entityPath(id).path,
+          project_id: e.project_id,
+          parent_id: e.parent_id,
+        },
+      ];
     });
   }
 }
 
 function listKind(list: ListName): 'project' | 'person' | 'task_type' | 'status' {
-  return list === 'projects' ? 'project' : list === 'persons' ? 'person' : list === 'task-types' ? 'task_type' : 'status';
+  return list === 'projects'
+    ? 'project'
+    : list === 'persons'
+      ? 'person'
+      : list === 'task-types'
+        ? 'task_type'
+        : 'status';
 }
 
 /**

@@ -29,7 +29,11 @@ export interface LogReadAttempt {
 }
 
 /** The 403 of a log read, explained: what it takes, and who the user is logged in as. */
-export async function logPermissionError(session: Session, attempt: LogReadAttempt, signal: AbortSignal): Promise<PermissionError> {
+export async function logPermissionError(
+  session: Session,
+  attempt: LogReadAttempt,
+  signal: AbortSignal,
+): Promise<PermissionError> {
   const caps = capabilitiesOf(session.serverVersion);
   const role = await roleOf(session, signal);
   const account = session.user ? `as ${session.user.email || session.user.full_name}` : 'with a bot token';
@@ -48,5 +52,8 @@ export async function logPermissionError(session: Session, attempt: LogReadAttem
       'drop that --project, or ask an admin to add you to its team',
     );
   }
-  return new PermissionError('reading the event log needs a manager or admin account (or a bot token with that role)', who);
+  return new PermissionError(
+    'reading the event log needs a manager or admin account (or a bot token with that role)',
+    who,
+  );
 }

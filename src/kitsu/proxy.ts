@@ -106,7 +106,12 @@ function openTunnel(proxy: HttpProxy, host: string, port: number, tunnels: Set<D
       reject(Object.assign(new Error(message), { code: PROXY_FAILED }));
     };
     const onError = (error: NodeJS.ErrnoException) => {
-      const reason = error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'no such name in DNS' : error.message;
+      const reason =
+        error.code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : error.code === 'ENOTFOUND'
+            ? 'no such name in DNS'
+            : error.message;
       fail(`cannot reach ${where}: ${reason}`);
     };
     const onData = (chunk: Buffer) => {
@@ -176,11 +181,20 @@ function tunnelThrough<T extends HttpAgent>(agent: T, proxy: HttpProxy, secure: 
  * client (trustedContext) and, when the environment names a proxy for it, a tunnel through
  * that proxy. End it with `destroy()`.
  */
-export function createStreamAgent(target: URL, tls: TlsSettings, proxy: HttpProxy | undefined, keepAlive = false): HttpAgent {
+export function createStreamAgent(
+  target: URL,
+  tls: TlsSettings,
+  proxy: HttpProxy | undefined,
+  keepAlive = false,
+): HttpAgent {
   const secure = target.protocol === 'https:';
   const secureContext = trustedContext(tls);
   const agent = secure
-    ? new HttpsAgent({ keepAlive, rejectUnauthorized: tls.rejectUnauthorized, ...(secureContext ? { secureContext } : {}) })
+    ? new HttpsAgent({
+        keepAlive,
+        rejectUnauthorized: tls.rejectUnauthorized,
+        ...(secureContext ? { secureContext } : {}),
+      })
     : new HttpAgent({ keepAlive });
   return proxy ? tunnelThrough(agent, proxy, secure) : agent;
 }

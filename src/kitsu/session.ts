@@ -89,14 +89,23 @@ function fromProfile(name: string, profile: StoredProfile, store: ProfileStore):
     user: profile.user,
     store,
     savedTls: savedTlsOf(name, profile),
-    ...(profile.serverCheckedAt ? { savedServer: { version: profile.serverVersion, checkedAtMs: Date.parse(profile.serverCheckedAt) } } : {}),
+    ...(profile.serverCheckedAt
+      ? { savedServer: { version: profile.serverVersion, checkedAtMs: Date.parse(profile.serverCheckedAt) } }
+      : {}),
   };
 }
 
 /** The server's version: the profile's when it is recent enough, else read and saved again. */
-async function serverVersionFor(login: ResolvedLogin, client: ApiClient, nowMs: number, reporter: Reporter, fresh: boolean): Promise<string> {
+async function serverVersionFor(
+  login: ResolvedLogin,
+  client: ApiClient,
+  nowMs: number,
+  reporter: Reporter,
+  fresh: boolean,
+): Promise<string> {
   const saved = login.savedServer;
-  if (saved && !fresh && nowMs - saved.checkedAtMs >= 0 && nowMs - saved.checkedAtMs < SERVER_VERSION_TTL_MS) return saved.version;
+  if (saved && !fresh && nowMs - saved.checkedAtMs >= 0 && nowMs - saved.checkedAtMs < SERVER_VERSION_TTL_MS)
+    return saved.version;
   const version = await probeKitsu(client, login.root);
   if (login.store) {
     try {
@@ -109,7 +118,9 @@ async function serverVersionFor(login: ResolvedLogin, client: ApiClient, nowMs: 
       });
     } catch (error) {
       // The version is known for this run; failing to remember it must not fail the command.
-      reporter.verbose(`store: could not save the server's version (${error instanceof Error ? error.message : String(error)})`);
+      reporter.verbose(
+        `store: could not save the server's version (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
   }
   return version;
@@ -130,7 +141,8 @@ export async function resolveLogin(ctx: Context): Promise<ResolvedLogin> {
 
   if (!flagProfile && envToken) {
     const malformed = malformedTokenMessage(envToken, 'KITSU_TOKEN');
-    if (malformed) throw new UsageError(malformed, 'set KITSU_TOKEN to the token alone, on one line, as the Kitsu admin gave it');
+    if (malformed)
+      throw new UsageError(malformed, 'set KITSU_TOKEN to the token alone, on one line, as the Kitsu admin gave it');
     let address: KitsuAddress | undefined = envHost ? parseHost(envHost, 'KITSU_HOST') : undefined;
     let events: EventAddress | undefined;
     let savedTls: ProfileTls | undefined;
@@ -147,7 +159,10 @@ export async function resolveLogin(ctx: Context): Promise<ResolvedLogin> {
       }
     }
     if (!address) {
-      throw new AuthError('KITSU_TOKEN is set but there is no host to use it with', 'set KITSU_HOST too, such as KITSU_HOST=https://kitsu.studio.com');
+      throw new AuthError(
+        'KITSU_TOKEN is set but there is no host to use it with',
+        'set KITSU_HOST too, such as KITSU_HOST=https://kitsu.studio.com',
+      );
     }
     return {
       source: 'environment',
@@ -168,7 +183,9 @@ export async function resolveLogin(ctx: Context): Promise<ResolvedLogin> {
   if (!flagProfile && envHost) {
     const wanted = parseHost(envHost, 'KITSU_HOST');
     if (profile?.apiUrl !== wanted.apiUrl) {
-      const match = env.KITSU_PROFILE ? undefined : Object.entries(data.profiles).find(([, p]) => p.apiUrl === wanted.apiUrl);
+      const match = env.KITSU_PROFILE
+        ? undefined
+        : Object.entries(data.profiles).find(([, p]) => p.apiUrl === wanted.apiUrl);
       if (!match) {
         throw new AuthError(
           `not logged in to ${wanted.root} (KITSU_HOST)${env.KITSU_PROFILE ? ` with profile "${name}"` : ''}`,
@@ -273,7 +290,8 @@ class TokenKeeper {
     }
     const store = login.store;
     if (!store) {
-      if (!this.refresh) throw new AuthError('the access token in KITSU_TOKEN has expired and cannot be renewed', SESSION_ENDED_HINT);
+      if (!this.refresh)
+        throw new AuthError('the access token in KITSU_TOKEN has expired and cannot be renewed', SESSION_ENDED_HINT);
       this.access = await this.refreshNow(this.refresh);
       return this.access;
     }
@@ -284,7 +302,8 @@ class TokenKeeper {
       if (renewedElsewhere) {
         this.reporter.verbose('auth: using the access token another kitsu-tail renewed');
       } else {
-        if (!profile.refreshToken) throw new AuthError(`the session of profile "${login.profileName}" has ended`, SESSION_ENDED_HINT);
+        if (!profile.refreshToken)
+          throw new AuthError(`the session of profile "${login.profileName}" has ended`, SESSION_ENDED_HINT);
         profile.accessToken = await this.refreshNow(profile.refreshToken);
       }
       this.access = profile.accessToken;
@@ -296,11 +315,16 @@ class TokenKeeper {
   private async refreshNow(refreshToken: string): Promise<string> {
     const end = expiresAt(refreshToken);
     if (end !== null && end <= this.now()) {
-      throw new AuthError(`the session ended on ${new Date(end).toISOString()} and cannot be renewed`, SESSION_ENDED_HINT);
+      throw new AuthError(
+        `the session ended on ${new Date(end).toISOString()} and cannot be renewed`,
+        SESSION_ENDED_HINT,
+      );
     }
     const token = await refreshAccessToken(this.client, refreshToken);
     const until = expiresAt(token);
-    this.reporter.verbose(`auth: renewed the access token${until ? ` (valid until ${new Date(until).toISOString()})` : ''}`);
+    this.reporter.verbose(
+      `auth: renewed the access token${until ? ` (valid until ${new Date(until).toISOString()})` : ''}`,
+    );
     return token;
   }
 }
@@ -313,7 +337,13 @@ function sessionHint(login: ResolvedLogin): string {
 }
 
 function createKitsuHttp(client: ApiClient, tokens: TokenKeeper, login: ResolvedLogin): KitsuHttp {
-  async function call<T>(method: 'GET' | 'POST', path: string, query: Query | undefined, body: unknown, options?: RequestOptions): Promise<T> {
+  async function call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    query: Query | undefined,
+    body: unknown,
+    options?: RequestOptions,
+  ): Promise<T> {
     const token = await tokens.valid();
     const request = { method, path, query, body, signal: options?.signal };
     let response = await client.send({ ...request, token });

@@ -33,7 +33,11 @@ export function tlsSettingsFor(ctx: Context, reporter: Reporter, profile?: Profi
     return { rejectUnauthorized: false };
   }
   const file = ctx.globals.caFile;
-  if (file) return { rejectUnauthorized: true, ca: readCa(file, `--ca-file ${file}`, "give the PEM file of your studio's certificate authority") };
+  if (file)
+    return {
+      rejectUnauthorized: true,
+      ca: readCa(file, `--ca-file ${file}`, "give the PEM file of your studio's certificate authority"),
+    };
   if (profile?.insecure) {
     reporter.warnOnce(
       'insecure',
@@ -75,7 +79,10 @@ function readCa(file: string, what: string, hint: string): string {
     throw new UsageError(`${what}: cannot read it (${reason})`, hint);
   }
   if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new UsageError(`${what} holds no PEM certificate`, 'give a file that starts with -----BEGIN CERTIFICATE-----');
+    throw new UsageError(
+      `${what} holds no PEM certificate`,
+      'give a file that starts with -----BEGIN CERTIFICATE-----',
+    );
   }
   return ca;
 }
@@ -134,10 +141,16 @@ export function tlsFailure(code: string, message: string, host: string): Network
   }
   // Node's https says EPROTO with OpenSSL's reason where undici said the specific code.
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && /wrong version number/i.test(message))) {
-    return new NetworkError(`${host} does not speak TLS on that port`, 'if the server speaks plain http, give the host as http://…');
+    return new NetworkError(
+      `${host} does not speak TLS on that port`,
+      'if the server speaks plain http, give the host as http://…',
+    );
   }
   if (code === 'EPROTO' || /^ERR_SSL_|^ERR_TLS_/.test(code)) {
-    return new NetworkError(`the TLS handshake with ${host} failed (${opensslReason(message)})`, 'check the host and port; if the server speaks plain http, give the host as http://…');
+    return new NetworkError(
+      `the TLS handshake with ${host} failed (${opensslReason(message)})`,
+      'check the host and port; if the server speaks plain http, give the host as http://…',
+    );
   }
   return null;
 }

@@ -21,5 +21,7 @@ export function tokenFlaw(token: string): string | null {
 /** The sentence for a malformed token from `where` ("KITSU_TOKEN", "--token"), or null. Never quotes the token. */
 export function malformedTokenMessage(token: string, where: string): string | null {
   const flaw = tokenFlaw(token);
-  return flaw ? `the token in ${where} is malformed: it holds ${flaw}, and a token is one word of printable ASCII` : null;
+  return flaw
+    ? `the token in ${where} is malformed: it holds ${flaw}, and a token is one word of printable ASCII`
+    : null;
 }

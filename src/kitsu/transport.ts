@@ -129,7 +129,11 @@ export function createTransport(agent: Agent, timeouts: TransportTimeouts): Tran
       });
       req.once('response', (response) => {
         clearTimeout(headersTimer);
-        resolve({ statusCode: response.statusCode ?? 0, headers: response.headers, body: watchBody(response, timeouts.bodyMs) });
+        resolve({
+          statusCode: response.statusCode ?? 0,
+          headers: response.headers,
+          body: watchBody(response, timeouts.bodyMs),
+        });
       });
       req.end(options.body);
     });

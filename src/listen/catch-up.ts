@@ -56,16 +56,23 @@ export class CatchUpScheduler {
   countLater(fromMs: number, delayMs: number): void {
     this.cancelTimer();
     if (!this.deps.active()) return;
-    const handle = this.deps.timers.setTimeout(() => {
-      this.timer = null;
-      this.countFrom(fromMs);
-    }, Math.max(0, delayMs));
+    const handle = this.deps.timers.setTimeout(
+      () => {
+        this.timer = null;
+        this.countFrom(fromMs);
+      },
+      Math.max(0, delayMs),
+    );
     this.timer = { handle, fromMs };
   }
 
   /** The earliest second a read asked for may start from (for pruning); +∞ when none. */
   get earliestPendingMs(): number {
-    return Math.min(this.pendingBackfillMs ?? Infinity, this.pendingCountMs ?? Infinity, this.timer?.fromMs ?? Infinity);
+    return Math.min(
+      this.pendingBackfillMs ?? Infinity,
+      this.pendingCountMs ?? Infinity,
+      this.timer?.fromMs ?? Infinity,
+    );
   }
 
   /** Whether the announced read of a reconnect is still to come. */

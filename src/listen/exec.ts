@@ -121,7 +121,8 @@ export function createExecRunner(
       if (outcome === null) return;
       failed += 1;
       if (policy.stop) {
-        if (failed === 1) policy.onStop(`--exec: ${outcome} for ${record.name} (${record.created_at}); stopped (--exec-on-error stop)`);
+        if (failed === 1)
+          policy.onStop(`--exec: ${outcome} for ${record.name} (${record.created_at}); stopped (--exec-on-error stop)`);
         return;
       }
       reporter.warn(`--exec: ${outcome} for ${record.name} (${record.created_at}); going on`);

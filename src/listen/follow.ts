@@ -168,19 +168,26 @@ class Follower {
     });
     this.catchUp = new CatchUpScheduler({
       clock: ctx.clock,
-      timers: { setTimeout: (callback, ms) => setTimeout(callback, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) },
+      timers: {
+        setTimeout: (callback, ms) => setTimeout(callback, ms),
+        clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+      },
       read: (sinceMs, kind) => this.read(sinceMs, kind),
       active: () => !this.stop.signal.aborted && this.logReadable,
       onRead: ({ kind, sinceMs, queued, announced }) => {
         // After a reconnect, say so even for none: it tells that the gap was looked at.
         if (queued > 0 || (announced && !this.polling) || (kind === 'backfill' && this.reporter.options.verbose)) {
-          this.reporter.info(`backfilled ${queued} event${queued === 1 ? '' : 's'} from the log (since ${clockTime(sinceMs)})`);
+          this.reporter.info(
+            `backfilled ${queued} event${queued === 1 ? '' : 's'} from the log (since ${clockTime(sinceMs)})`,
+          );
         }
       },
       onError: (error) => {
         if (this.stop.signal.aborted || this.forbidden(error)) return null;
         const message = error instanceof Error ? error.message : String(error);
-        this.reporter.warn(`could not read the event log to backfill (${message}); trying again in ${formatSeconds(CATCH_UP_RETRY_MS)}`);
+        this.reporter.warn(
+          `could not read the event log to backfill (${message}); trying again in ${formatSeconds(CATCH_UP_RETRY_MS)}`,
+        );
         return CATCH_UP_RETRY_MS;
       },
       sleep: (ms) => sleep(ms, this.stop.signal),
@@ -384,7 +391,8 @@ class Follower {
   }
 
   private onRetry(info: RetryInfo): void {
-    const why = info.attempt > 1 || info.unreachable ? ` (attempt ${info.attempt}: ${plainDisconnectReason(info.reason)})` : '';
+    const why =
+      info.attempt > 1 || info.unreachable ? ` (attempt ${info.attempt}: ${plainDisconnectReason(info.reason)})` : '';
     this.reporter.info(`reconnecting in ${formatSeconds(info.delayMs)}${why}`);
     // A first connection that failed leaves a gap from the start of the run.
     this.owed = true;
@@ -466,7 +474,9 @@ class Follower {
     } catch (error) {
       if (this.stop.signal.aborted || this.forbidden(error)) return;
       // Not fatal: at worst a backfill soon after the start prints an event of its second.
-      this.reporter.verbose(`could not read the log at the start: ${error instanceof Error ? error.message : String(error)}`);
+      this.reporter.verbose(
+        `could not read the log at the start: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -546,7 +556,10 @@ class Follower {
     // Held live events must wait for the history row that may be them, however long it takes.
     if (this.seam?.holding) return;
     const now = this.ctx.clock.now();
-    const earliestRead = Math.min(this.catchUp.earliestPendingMs, this.streamUp ? now - LIVE_RETENTION_MS : this.gapStartMs());
+    const earliestRead = Math.min(
+      this.catchUp.earliestPendingMs,
+      this.streamUp ? now - LIVE_RETENTION_MS : this.gapStartMs(),
+    );
     this.ledger.prune(earliestRead - this.ledger.toleranceWindowMs);
     this.reconciler.prune(now - LIVE_RETENTION_MS);
   }

@@ -71,10 +71,16 @@ export function parseForwardUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`--forward-to: '${text}' is not a URL`, 'give a full address such as http://localhost:4000/hooks/kitsu');
+    throw new UsageError(
+      `--forward-to: '${text}' is not a URL`,
+      'give a full address such as http://localhost:4000/hooks/kitsu',
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--forward-to: '${text}' is not an http or https address`, 'such as http://localhost:4000/hooks/kitsu');
+    throw new UsageError(
+      `--forward-to: '${text}' is not an http or https address`,
+      'such as http://localhost:4000/hooks/kitsu',
+    );
   }
   return url;
 }
@@ -84,7 +90,11 @@ export async function createForwarder(url: URL, options: ForwardOptions): Promis
   // Node's own http, as for the REST client (src/kitsu/transport.ts says why not undici).
   const agentOptions = { keepAlive: true };
   const agent = url.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-  const transport = createTransport(agent, { connectMs: FORWARD_TIMEOUT_MS, headersMs: FORWARD_TIMEOUT_MS, bodyMs: FORWARD_TIMEOUT_MS });
+  const transport = createTransport(agent, {
+    connectMs: FORWARD_TIMEOUT_MS,
+    headersMs: FORWARD_TIMEOUT_MS,
+    bodyMs: FORWARD_TIMEOUT_MS,
+  });
   const attempts = options.attempts ?? FORWARD_ATTEMPTS;
   const limit = options.limit ?? FORWARD_QUEUE_LIMIT;
   const stopped = new AbortController();
@@ -95,7 +105,9 @@ export async function createForwarder(url: URL, options: ForwardOptions): Promis
   const refusalsSaid = new Set<number>();
 
   /** One delivery: the status (and its Retry-After), or what went wrong on the way. */
-  async function post(record: EventRecord): Promise<{ status?: number; retryAfter?: string | string[]; problem?: string }> {
+  async function post(
+    record: EventRecord,
+  ): Promise<{ status?: number; retryAfter?: string | string[]; problem?: string }> {
     const body = JSON.stringify(record);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': options.userAgent };
     // Signed when sent: a retry carries a fresh time.
@@ -150,7 +162,9 @@ export async function createForwarder(url: URL, options: ForwardOptions): Promis
         }
         if (attempt === attempts) {
           dropped += 1;
-          reporter.warn(`--forward-to: ${label} ${target} for ${record.name} (${record.created_at}); gave up after ${attempts} tries, going on with the next event`);
+          reporter.warn(
+            `--forward-to: ${label} ${target} for ${record.name} (${record.created_at}); gave up after ${attempts} tries, going on with the next event`,
+          );
           return;
         }
         const asked = status === 429 || status === 503 ? retryAfterMs(retryAfter, now()) : null;
@@ -159,7 +173,9 @@ export async function createForwarder(url: URL, options: ForwardOptions): Promis
             ? Math.min(asked, RETRY_AFTER_CAP_MS)
             : backoffDelay(attempt - 1, { baseMs: options.retryBaseMs ?? 500, capMs: 10_000 });
         const why = asked !== null ? ' as Retry-After asks' : '';
-        reporter.warn(`--forward-to: ${label} ${target} for ${record.name}; retrying in ${(delayMs / 1000).toFixed(1)} s${why} (try ${attempt + 1} of ${attempts})`);
+        reporter.warn(
+          `--forward-to: ${label} ${target} for ${record.name}; retrying in ${(delayMs / 1000).toFixed(1)} s${why} (try ${attempt + 1} of ${attempts})`,
+        );
         await sleep(delayMs, signal);
       }
     },

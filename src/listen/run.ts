@@ -15,7 +15,14 @@ import { createNameResolver, openNameResolver, recordNamer, type NameResolver } 
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
-import { openShape, planShape, shapedFormat, shapeNeedsNames, type OutputShape, type ShapePlan } from '../output/shape.js';
+import {
+  openShape,
+  planShape,
+  shapedFormat,
+  shapeNeedsNames,
+  type OutputShape,
+  type ShapePlan,
+} from '../output/shape.js';
 import { openSearch, serverProjects } from '../search/open.js';
 import { needsResolver, planSearch, type SearchPlan } from '../search/plan.js';
 import { createExecRunner, type ExecRunner } from './exec.js';
@@ -54,8 +61,16 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
     projects: options.project ?? [],
     people: options.person ?? [],
     backfill: options.backfill,
-    search: planSearch({ where: options.where, entity: options.entity, taskType: options.taskType, status: options.status }),
-    shape: planShape({ fields: options.fields, headers: options.headers, utc: options.utc === true }, ctx.globals.format),
+    search: planSearch({
+      where: options.where,
+      entity: options.entity,
+      taskType: options.taskType,
+      status: options.status,
+    }),
+    shape: planShape(
+      { fields: options.fields, headers: options.headers, utc: options.utc === true },
+      ctx.globals.format,
+    ),
     names: options.names === true,
     execStopsOnError: false,
   };
@@ -80,14 +95,18 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
   if (options.idleTimeout !== undefined) {
     const ms = parseDuration(options.idleTimeout);
     if (ms === null || ms <= 0) {
-      throw new UsageError(`--idle-timeout: cannot read '${options.idleTimeout}' as a duration`, 'such as 30s, 5m or 1h');
+      throw new UsageError(
+        `--idle-timeout: cannot read '${options.idleTimeout}' as a duration`,
+        'such as 30s, 5m or 1h',
+      );
     }
     plan.idleTimeoutMs = ms;
   }
   if (options.count !== undefined) plan.count = options.count;
   if (options.maxReconnects !== undefined) plan.maxReconnects = options.maxReconnects;
   if (options.exec !== undefined) {
-    if (options.exec.trim() === '') throw new UsageError('--exec needs a command', "such as --exec 'jq -c .data >> events.log'");
+    if (options.exec.trim() === '')
+      throw new UsageError('--exec needs a command', "such as --exec 'jq -c .data >> events.log'");
     plan.exec = options.exec;
   }
   if (options.forwardTo !== undefined) plan.forwardTo = parseForwardUrl(options.forwardTo);
@@ -95,12 +114,18 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
     if (options.execOnError !== 'continue' && options.execOnError !== 'stop') {
       throw new UsageError(`--exec-on-error: '${options.execOnError}' is not a policy`, 'give continue or stop');
     }
-    if (plan.exec === undefined) throw new UsageError('--exec-on-error needs --exec', "such as --exec './notify.sh' --exec-on-error stop");
+    if (plan.exec === undefined)
+      throw new UsageError('--exec-on-error needs --exec', "such as --exec './notify.sh' --exec-on-error stop");
     plan.execStopsOnError = options.execOnError === 'stop';
   }
   if (options.forwardSecret !== undefined) {
-    if (plan.forwardTo === undefined) throw new UsageError('--forward-secret needs --forward-to', 'such as --forward-to http://localhost:4000/hook --forward-secret …');
-    if (options.forwardSecret === '') throw new UsageError('--forward-secret is empty', 'give the secret the hook checks signatures with');
+    if (plan.forwardTo === undefined)
+      throw new UsageError(
+        '--forward-secret needs --forward-to',
+        'such as --forward-to http://localhost:4000/hook --forward-secret …',
+      );
+    if (options.forwardSecret === '')
+      throw new UsageError('--forward-secret is empty', 'give the secret the hook checks signatures with');
     plan.forwardSecret = options.forwardSecret;
   }
   return plan;
@@ -111,22 +136,42 @@ export function planListen(ctx: PlanContext, args: string[], options: ListenOpti
  * turns into the exit code: IncompleteError (124), the signal's reason (130, or 0 for a closed
  * stdout), AuthError (3) for a refused session, NetworkError (5) past --max-reconnects.
  */
-export async function runListen(ctx: Context, session: Session, plan: ListenPlan, options: { nameCache?: boolean } = {}): Promise<FollowSummary> {
+export async function runListen(
+  ctx: Context,
+  session: Session,
+  plan: ListenPlan,
+  options: { nameCache?: boolean } = {},
+): Promise<FollowSummary> {
   const reporter = reporterFor(ctx);
   const now = ctx.clock.now();
   const shape = openShape(plan.shape, ctx.env, { fromMs: plan.since?.getTime() ?? now, toMs: now });
   const format = shapedFormat(shape, ctx.globals.format, ctx.stdout.isTTY === true) ?? resolveFormat(ctx);
   const needsDirectory = format === 'table' || plan.projects.length > 0 || plan.people.length > 0;
-  const directory: Directory | undefined = needsDirectory ? await loadDirectory(session, { signal: ctx.signal }) : undefined;
+  const directory: Directory | undefined = needsDirectory
+    ? await loadDirectory(session, { signal: ctx.signal })
+    : undefined;
   const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
   const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
 
   // The table always shows names; JSON and CSV only with --names (else no look-ups at all).
   // One resolver for the run, shared with the search.
-  const wantNames = format === 'table' || plan.names || (plan.search && needsResolver(plan.search)) || shapeNeedsNames(plan.shape);
-  const resolver = !wantNames ? undefined : options.nameCache === false ? createNameResolver(session) : openNameResolver(ctx.env, session);
+  const wantNames =
+    format === 'table' || plan.names || (plan.search && needsResolver(plan.search)) || shapeNeedsNames(plan.shape);
+  const resolver = !wantNames
+    ? undefined
+    : options.nameCache === false
+      ? createNameResolver(session)
+      : openNameResolver(ctx.env, session);
   try {
-    return await listenWith(ctx, session, plan, { reporter, format, directory, projectIds, personIds, resolver, shape });
+    return await listenWith(ctx, session, plan, {
+      reporter,
+      format,
+      directory,
+      projectIds,
+      personIds,
+      resolver,
+      shape,
+    });
   } finally {
     await resolver?.close();
   }
@@ -142,7 +187,12 @@ interface ListenSetup {
   shape: OutputShape;
 }
 
-async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setup: ListenSetup): Promise<FollowSummary> {
+async function listenWith(
+  ctx: Context,
+  session: Session,
+  plan: ListenPlan,
+  setup: ListenSetup,
+): Promise<FollowSummary> {
   const { reporter, format, directory, projectIds, personIds, resolver, shape } = setup;
   const search = plan.search ? await openSearch(ctx, session, plan.search, projectIds, resolver) : undefined;
   const writer = createRecordWriter(ctx, {
@@ -160,7 +210,8 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
   if (plan.exec) {
     exec = createExecRunner(ctx, plan.exec, reporter, undefined, {
       stop: plan.execStopsOnError,
-      onStop: (reason) => stopping.abort(new CliError(reason, ExitCode.failure, 'fix the command, or use --exec-on-error continue')),
+      onStop: (reason) =>
+        stopping.abort(new CliError(reason, ExitCode.failure, 'fix the command, or use --exec-on-error continue')),
     });
     runners.push(exec);
   }
@@ -230,7 +281,8 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
   }
   if (summary.endedBy === 'signal' || runCtx.signal.aborted) {
     // Ctrl-C gets a summary; a closed stdout (`| head`) ends quietly.
-    if (ctx.signal.reason instanceof InterruptedError) reporter.afterInterrupt(`stopped: ${summaryLine(summary, failures())}`);
+    if (ctx.signal.reason instanceof InterruptedError)
+      reporter.afterInterrupt(`stopped: ${summaryLine(summary, failures())}`);
     if (!ctx.signal.aborted && stopping.signal.aborted) {
       reporter.info(`stopped: ${summaryLine(summary, failures())}`);
       throw stopping.signal.reason;
@@ -238,13 +290,21 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
     throw ctx.signal.reason;
   }
   await writer.end();
-  if ((summary.endedBy === 'idle' || summary.endedBy === 'until') && plan.count !== undefined && summary.events < plan.count) {
+  if (
+    (summary.endedBy === 'idle' || summary.endedBy === 'until') &&
+    plan.count !== undefined &&
+    summary.events < plan.count
+  ) {
     const by = summary.endedBy === 'idle' ? '--idle-timeout' : '--until';
     throw new IncompleteError(`${by} ended the stream after ${summary.events} of ${plan.count} events`);
   }
   if (forwarder && forwarder.dropped > 0) {
     // The records were printed, but the hook did not get them all: say so in the exit code.
-    throw new CliError(`the run ended with ${forwarder.dropped} event${forwarder.dropped === 1 ? '' : 's'} not forwarded (${summaryLine(summary, failures())})`, ExitCode.failure, 'see the warnings above');
+    throw new CliError(
+      `the run ended with ${forwarder.dropped} event${forwarder.dropped === 1 ? '' : 's'} not forwarded (${summaryLine(summary, failures())})`,
+      ExitCode.failure,
+      'see the warnings above',
+    );
   }
   // Failed commands were each said and the run went on (--exec-on-error continue): count them.
   if (failures().length > 0) reporter.info(`done: ${summaryLine(summary, failures())}`);
@@ -254,7 +314,12 @@ async function listenWith(ctx: Context, session: Session, plan: ListenPlan, setu
 
 function summaryLine(summary: FollowSummary, failures: string[] = []): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return [`${plural(summary.events, 'event')}`, plural(summary.reconnects, 'reconnect'), `${summary.backfilled} backfilled`, ...failures].join(', ');
+  return [
+    `${plural(summary.events, 'event')}`,
+    plural(summary.reconnects, 'reconnect'),
+    `${summary.backfilled} backfilled`,
+    ...failures,
+  ].join(', ');
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -12,7 +12,9 @@ import type { Reporter } from '../output/reporter.js';
 /** Whether waiting may help: the host is there, Kitsu (or the way to it) is not up yet. */
 export function worthRetrying(error: unknown): boolean {
   if (error instanceof NetworkError) {
-    return /connection refused|connection reset|timed out|did not answer in time|socket hang up|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN/i.test(error.message);
+    return /connection refused|connection reset|timed out|did not answer in time|socket hang up|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN/i.test(
+      error.message,
+    );
   }
   if (error instanceof ServerError) return /failed with 50[234]\b/.test(error.message);
   return false;
@@ -41,7 +43,9 @@ export async function openWhenUp<T>(open: () => Promise<T>, options: StartOption
         );
       }
       const delayMs = backoffDelay(attempt - 1);
-      options.reporter.info(`Kitsu is not up yet (${message}); trying again in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1})`);
+      options.reporter.info(
+        `Kitsu is not up yet (${message}); trying again in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1})`,
+      );
       await options.sleep(delayMs);
       if (options.aborted()) throw error;
     }

@@ -47,7 +47,8 @@ export interface LogsPlan {
 function oneOf(a: [string, string | undefined], b: [string, string | undefined]): [string, string] | undefined {
   const [aName, x] = a;
   const [bName, y] = b;
-  if (x !== undefined && y !== undefined) throw new UsageError(`--${aName} and --${bName} mean the same; give one of them`);
+  if (x !== undefined && y !== undefined)
+    throw new UsageError(`--${aName} and --${bName} mean the same; give one of them`);
   if (x !== undefined) return [`--${aName}`, x];
   if (y !== undefined) return [`--${bName}`, y];
   return undefined;
@@ -75,20 +76,24 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
   const projects = o.project ?? [];
   const patterns = withExcludes(args, o.exclude);
   const filter = parsePatterns(patterns);
-  if (logins && patterns.length > 0) throw new UsageError('event patterns do not apply to --logins', 'drop the patterns, or --logins');
+  if (logins && patterns.length > 0)
+    throw new UsageError('event patterns do not apply to --logins', 'drop the patterns, or --logins');
   if (logins && onlyFiles) throw new UsageError('--only-files does not apply to --logins');
-  if (logins && projects.length > 0) throw new UsageError('--project does not apply to --logins (logins belong to no project)');
+  if (logins && projects.length > 0)
+    throw new UsageError('--project does not apply to --logins (logins belong to no project)');
 
   const all = o.all === true;
   const limitGiven = o.limit;
-  if (all && limitGiven !== undefined) throw new UsageError('--limit and --all contradict each other; give one of them');
+  if (all && limitGiven !== undefined)
+    throw new UsageError('--limit and --all contradict each other; give one of them');
   const checkpoint = o.checkpoint;
   const follow = o.follow === true;
   const reverse = o.reverse === true;
   if (checkpoint !== undefined) {
     if (limitGiven !== undefined) throw new UsageError('--checkpoint exports every new event; it takes no --limit');
     if (reverse) throw new UsageError('--checkpoint exports oldest first; it takes no --reverse');
-    if (follow) throw new UsageError('--checkpoint ends when it has caught up; run it from cron instead of with --follow');
+    if (follow)
+      throw new UsageError('--checkpoint ends when it has caught up; run it from cron instead of with --follow');
   }
   if (follow && reverse) throw new UsageError('--follow prints oldest first, then live events; it takes no --reverse');
   // A past end would leave nothing to follow, and the follow engine would go on past it.
@@ -99,23 +104,34 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
     );
   }
   if (follow && logins) throw new UsageError('--follow applies to the event log, not to --logins');
-  if (o.maxReconnects !== undefined && !follow) throw new UsageError('--max-reconnects applies to --follow', 'add --follow, or drop --max-reconnects');
+  if (o.maxReconnects !== undefined && !follow)
+    throw new UsageError('--max-reconnects applies to --follow', 'add --follow, or drop --max-reconnects');
   const output = o.output;
   const format = ctx.globals.format;
   if (checkpoint !== undefined && output !== undefined && format !== undefined && format !== 'ndjson') {
-    throw new UsageError(`--checkpoint with --output appends NDJSON; --format ${format} cannot be appended exactly once`);
+    throw new UsageError(
+      `--checkpoint with --output appends NDJSON; --format ${format} cannot be appended exactly once`,
+    );
   }
 
   const names = o.names === true;
   if (names && logins) throw new UsageError('--names applies to events, not to --logins');
   if (names && checkpoint !== undefined && output !== undefined) {
-    throw new UsageError('--names with --checkpoint --output: an exact export keeps the records as the log has them', 'drop --names, and add names when you read the file');
+    throw new UsageError(
+      '--names with --checkpoint --output: an exact export keeps the records as the log has them',
+      'drop --names, and add names when you read the file',
+    );
   }
 
   const search = planSearch({ where: o.where, entity: o.entity, taskType: o.taskType, status: o.status });
-  if (logins && search) throw new UsageError('--where, --entity, --task-type and --status apply to the event log, not to --logins');
-  const summary = planSummary({ stats: o.stats === true, countBy: o.countBy, top: o.top }, { follow, checkpoint, logins });
-  if (logins && (o.fields !== undefined || o.utc === true)) throw new UsageError('--fields and --utc apply to the event log, not to --logins');
+  if (logins && search)
+    throw new UsageError('--where, --entity, --task-type and --status apply to the event log, not to --logins');
+  const summary = planSummary(
+    { stats: o.stats === true, countBy: o.countBy, top: o.top },
+    { follow, checkpoint, logins },
+  );
+  if (logins && (o.fields !== undefined || o.utc === true))
+    throw new UsageError('--fields and --utc apply to the event log, not to --logins');
   const shape = planShape({ fields: o.fields, headers: o.headers, utc: o.utc === true }, format);
   // A summary with no range covers the last day: the newest 100 events would say little.
   const rangeStart = summary && !since && !all && limitGiven === undefined ? new Date(now - SUMMARY_DEFAULT_MS) : since;

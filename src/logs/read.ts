@@ -44,7 +44,9 @@ export async function readLog<R extends LogRow>(
   continuation?: Continuation<R>,
 ): Promise<void> {
   // A summary prints nothing until the end: the progress line is all a person sees meanwhile.
-  const progress = createProgress(ctx, `reading the ${source.label}`, { recordsOnStdout: plan.output === undefined && !plan.summary });
+  const progress = createProgress(ctx, `reading the ${source.label}`, {
+    recordsOnStdout: plan.output === undefined && !plan.summary,
+  });
   let pages = 0;
   let events = 0;
   const readOptions: ReadOptions = {
@@ -82,7 +84,9 @@ export async function readLog<R extends LogRow>(
         return;
       }
       const what = `${summary.added} new ${source.log === 'logins' ? 'login' : 'event'}${summary.added === 1 ? '' : 's'}`;
-      reporter.info(`${plan.output === undefined ? `printed ${what}` : `appended ${what} to ${plan.output}`}; checkpoint saved`);
+      reporter.info(
+        `${plan.output === undefined ? `printed ${what}` : `appended ${what} to ${plan.output}`}; checkpoint saved`,
+      );
       return;
     }
 
@@ -102,7 +106,12 @@ export async function readLog<R extends LogRow>(
         }
       } else {
         const wanted = plan.limit ?? undefined;
-        const newest = await newestFirst(source.newestFirst({ ...readOptions, ...(wanted ? { wanted } : {}) }), plan.limit, plan.reverse, print);
+        const newest = await newestFirst(
+          source.newestFirst({ ...readOptions, ...(wanted ? { wanted } : {}) }),
+          plan.limit,
+          plan.reverse,
+          print,
+        );
         for (const record of newest) await print(record);
       }
       progress.done();

@@ -50,7 +50,11 @@ export async function runLogs(ctx: Context, plan: LogsPlan): Promise<void> {
     // `| head` or Ctrl-C: whatever failed on the way is the consequence, not the cause.
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (error instanceof PermissionError) {
-      throw await logPermissionError(session, { log: plan.logins ? 'logins' : 'events', byProject: plan.projects.length > 0 }, ctx.signal);
+      throw await logPermissionError(
+        session,
+        { log: plan.logins ? 'logins' : 'events', byProject: plan.projects.length > 0 },
+        ctx.signal,
+      );
     }
     throw error;
   } finally {
@@ -83,11 +87,17 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
   };
   // One resolver for the run, shared by the table and --names, the search and the summary.
   const resolver =
-    tableOnStdout(ctx, plan) || plan.names || plan.summary || (plan.search && needsResolver(plan.search)) || shapeNeedsNames(plan.shape)
+    tableOnStdout(ctx, plan) ||
+    plan.names ||
+    plan.summary ||
+    (plan.search && needsResolver(plan.search)) ||
+    shapeNeedsNames(plan.shape)
       ? openNameResolver(ctx.env, session)
       : undefined;
   try {
-    const search: RecordSearch | undefined = plan.search ? await openSearch(ctx, session, plan.search, query.projectIds, resolver) : undefined;
+    const search: RecordSearch | undefined = plan.search
+      ? await openSearch(ctx, session, plan.search, query.projectIds, resolver)
+      : undefined;
     try {
       await readEvents(ctx, session, plan, reporter, { directory, query, search, resolver });
     } finally {
@@ -106,7 +116,13 @@ interface EventSetup {
   resolver: NameResolver | undefined;
 }
 
-async function readEvents(ctx: Context, session: Session, plan: LogsPlan, reporter: Reporter, setup: EventSetup): Promise<void> {
+async function readEvents(
+  ctx: Context,
+  session: Session,
+  plan: LogsPlan,
+  reporter: Reporter,
+  setup: EventSetup,
+): Promise<void> {
   const { directory, query, search, resolver } = setup;
   const described = describeQuery({
     include: plan.filter.include,
@@ -117,7 +133,10 @@ async function readEvents(ctx: Context, session: Session, plan: LogsPlan, report
   });
   // The server narrows to the named entities' projects; the search does the rest.
   const serverQuery: LogQuery = { ...query, projectIds: serverProjects(query.projectIds, search) };
-  const shape = openShape(plan.shape, ctx.env, { fromMs: plan.since?.getTime(), toMs: plan.until?.getTime() ?? ctx.clock.now() });
+  const shape = openShape(plan.shape, ctx.env, {
+    fromMs: plan.since?.getTime(),
+    toMs: plan.until?.getTime() ?? ctx.clock.now(),
+  });
   const source: LogSource<EventRecord> = narrowSource(search, {
     log: 'events',
     label: 'event log',
@@ -125,17 +144,27 @@ async function readEvents(ctx: Context, session: Session, plan: LogsPlan, report
     description: search ? `${described} ${search.describe()}` : described,
     since: query.since,
     until: query.until,
-    windows: (from, to, options) => readLogWindows(session, { ...serverQuery, since: fromSecond(from), until: fromSecond(to) }, options),
+    windows: (from, to, options) =>
+      readLogWindows(session, { ...serverQuery, since: fromSecond(from), until: fromSecond(to) }, options),
     newestFirst: (options) => readLogNewestFirst(session, serverQuery, options),
     writer: (stream) =>
       plan.summary
-        ? summaryWriter(ctx, plan.summary, { stream, names: directory, since: query.since, until: query.until, shape, resolver })
+        ? summaryWriter(ctx, plan.summary, {
+            stream,
+            names: directory,
+            since: query.since,
+            until: query.until,
+            shape,
+            resolver,
+          })
         : createRecordWriter(ctx, {
             stream,
             names: directory,
             shape,
             // --fields names.* reads the names as --names attaches them.
-            ...(resolver ? { namer: recordNamer(resolver), attachNames: plan.names || shapeNeedsNames(plan.shape) } : {}),
+            ...(resolver
+              ? { namer: recordNamer(resolver), attachNames: plan.names || shapeNeedsNames(plan.shape) }
+              : {}),
           }),
   });
   if (!plan.follow) {
@@ -157,7 +186,10 @@ async function readEvents(ctx: Context, session: Session, plan: LogsPlan, report
 }
 
 async function runLogins(ctx: Context, session: Session, plan: LogsPlan, reporter: Reporter): Promise<void> {
-  const directory = tableOnStdout(ctx, plan) || plan.people.length > 0 ? await loadDirectory(session, { signal: ctx.signal }) : undefined;
+  const directory =
+    tableOnStdout(ctx, plan) || plan.people.length > 0
+      ? await loadDirectory(session, { signal: ctx.signal })
+      : undefined;
   const query: LoginLogQuery = {
     since: plan.since,
     until: plan.until,
@@ -173,7 +205,8 @@ async function runLogins(ctx: Context, session: Session, plan: LogsPlan, reporte
       description: describeQuery({ personIds: query.personIds }),
       since: query.since,
       until: query.until,
-      windows: (from, to, options) => readLoginLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
+      windows: (from, to, options) =>
+        readLoginLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
       newestFirst: (options) => readLoginLogNewestFirst(session, query, options),
       writer: (stream) => createLoginWriter(ctx, { stream, names: directory }),
     },

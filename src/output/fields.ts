@@ -29,7 +29,12 @@ export function fieldsCsvRenderer(
     return csvLine(fields.map((f) => f.label));
   };
   return {
-    record: (record) => header() + csvLine(fields.map((f) => fieldText(f.get(record))), options.clean),
+    record: (record) =>
+      header() +
+      csvLine(
+        fields.map((f) => fieldText(f.get(record))),
+        options.clean,
+      ),
     end: header,
     closeOnInterrupt: false,
   };
@@ -88,7 +93,8 @@ export function fieldsTableRenderer(fields: readonly FieldPath[], options: Field
   const columns = fields.map((field, i) => columnFor(field, options, i === fields.length - 1));
   // A header wider than its column widens it: "time (UTC+01:00 Europe/Paris)" stays readable.
   for (const column of columns) {
-    if (column.width !== undefined) column.width = Math.max(column.width, Math.min(displayWidth(column.title), TEXT_WIDTH + 8));
+    if (column.width !== undefined)
+      column.width = Math.max(column.width, Math.min(displayWidth(column.title), TEXT_WIDTH + 8));
   }
   const line = (cells: string[]): string => {
     const text = cells

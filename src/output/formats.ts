@@ -74,7 +74,11 @@ export function csvLine(fields: ReadonlyArray<string | null>, clean: (text: stri
 export const EVENT_CSV_COLUMNS = ['id', 'name', 'created_at', 'user_id', 'project_id', 'source', 'data'] as const;
 export const LOGIN_CSV_COLUMNS = ['id', 'created_at', 'person_id', 'ip_address', 'origin'] as const;
 
-function csvRenderer<R>(columns: readonly string[], fields: (record: R) => Array<string | null>, clean?: (text: string) => string): Renderer<R> {
+function csvRenderer<R>(
+  columns: readonly string[],
+  fields: (record: R) => Array<string | null>,
+  clean?: (text: string) => string,
+): Renderer<R> {
   let headerWritten = false;
   const header = (): string => {
     if (headerWritten) return '';
@@ -89,11 +93,32 @@ function csvRenderer<R>(columns: readonly string[], fields: (record: R) => Array
 }
 
 /** The `names.*` columns CSV gets with --names, every one on every line (empty when it does not apply). */
-export const NAME_CSV_KEYS = ['project', 'person', 'assignee', 'entity', 'entity_type', 'asset_type', 'task_type', 'task_status', 'previous_task_status'] as const satisfies readonly (keyof EventNames)[];
+export const NAME_CSV_KEYS = [
+  'project',
+  'person',
+  'assignee',
+  'entity',
+  'entity_type',
+  'asset_type',
+  'task_type',
+  'task_status',
+  'previous_task_status',
+] as const satisfies readonly (keyof EventNames)[];
 
 /** CSV of events: the record's columns, with `data` as compact JSON; with `names`, the names after them. */
-export function eventCsvRenderer(clean?: (text: string) => string, options: { names?: boolean } = {}): Renderer<EventRecord & { names?: EventNames }> {
-  const base = (r: EventRecord): Array<string | null> => [r.id, r.name, r.created_at, r.user_id, r.project_id, r.source, JSON.stringify(r.data)];
+export function eventCsvRenderer(
+  clean?: (text: string) => string,
+  options: { names?: boolean } = {},
+): Renderer<EventRecord & { names?: EventNames }> {
+  const base = (r: EventRecord): Array<string | null> => [
+    r.id,
+    r.name,
+    r.created_at,
+    r.user_id,
+    r.project_id,
+    r.source,
+    JSON.stringify(r.data),
+  ];
   if (!options.names) return csvRenderer(EVENT_CSV_COLUMNS, base, clean);
   return csvRenderer(
     [...EVENT_CSV_COLUMNS, ...NAME_CSV_KEYS.map((key) => `names.${key}`)],

@@ -32,7 +32,10 @@ const EXAMPLES: Record<string, Example[]> = {
       line: 'printf %s "$PASS" | kitsu-tail login --host kitsu.studio.com --email me@studio.com --password-stdin',
       says: 'from a script',
     },
-    { line: 'kitsu-tail login --host kitsu.studio.com --token "$BOT_TOKEN" --profile bot', says: 'a bot token, saved as profile bot' },
+    {
+      line: 'kitsu-tail login --host kitsu.studio.com --token "$BOT_TOKEN" --profile bot',
+      says: 'a bot token, saved as profile bot',
+    },
   ],
   logout: [
     { line: 'kitsu-tail logout', says: 'revoke the default profile’s session' },
@@ -63,9 +66,15 @@ const EXAMPLES: Record<string, Example[]> = {
   ],
   logs: [
     { line: 'kitsu-tail logs', says: 'the newest 100 events' },
-    { line: "kitsu-tail logs --since yesterday 'task:*' --json | jq -r .name", says: 'task events since yesterday 00:00' },
+    {
+      line: "kitsu-tail logs --since yesterday 'task:*' --json | jq -r .name",
+      says: 'task events since yesterday 00:00',
+    },
     { line: 'kitsu-tail logs --since 2h --until 1h --project "Agent 327"', says: 'an hour of one project' },
-    { line: 'kitsu-tail logs --checkpoint state.json --output events.ndjson', says: 'export new events exactly once (cron)' },
+    {
+      line: 'kitsu-tail logs --checkpoint state.json --output events.ndjson',
+      says: 'export new events exactly once (cron)',
+    },
   ],
   sandbox: [
     { line: 'kitsu-tail sandbox', says: 'a stand-in on http://127.0.0.1:5080' },
@@ -83,8 +92,14 @@ const EXAMPLES: Record<string, Example[]> = {
   ],
   bridge: [
     { line: 'kitsu-tail bridge redis://127.0.0.1:6379/0', says: 'every stored event into the stream {kitsu}:events' },
-    { line: "kitsu-tail bridge redis://127.0.0.1:6379/0 'task:*' --max-len 100000", says: 'task events, the stream trimmed' },
-    { line: 'kitsu-tail listen --from redis://127.0.0.1:6379/0 --group mail', says: 'read the stream as consumer group mail' },
+    {
+      line: "kitsu-tail bridge redis://127.0.0.1:6379/0 'task:*' --max-len 100000",
+      says: 'task events, the stream trimmed',
+    },
+    {
+      line: 'kitsu-tail listen --from redis://127.0.0.1:6379/0 --group mail',
+      says: 'read the stream as consumer group mail',
+    },
   ],
   version: [
     { line: 'kitsu-tail version', says: 'the version, Node.js, the platform and the Zou versions' },

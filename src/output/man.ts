@@ -18,7 +18,10 @@ function roff(text: string): string {
 }
 
 function optionLines(option: OptionSpec): string[] {
-  const flags = [option.short, option.long].filter(Boolean).map((f) => `\\fB${roff(f!)}\\fR`).join(', ');
+  const flags = [option.short, option.long]
+    .filter(Boolean)
+    .map((f) => `\\fB${roff(f!)}\\fR`)
+    .join(', ');
   const value = option.valueName ? ` \\fI${roff(option.valueName)}\\fR` : '';
   const choices = option.value?.kind === 'choices' ? ` (one of: ${option.value.choices.join(', ')})` : '';
   return ['.TP', `${flags}${value}`, roff(`${option.description}${choices}`)];

@@ -22,7 +22,10 @@ export function plainServerWords(said: string | undefined): string | undefined {
   if (/only non-refresh tokens are allowed/i.test(said)) return 'the token is a refresh token, not an access token';
   if (/only refresh tokens are allowed/i.test(said)) return 'the token is an access token, not a refresh token';
   if (TOKEN_WORDS.test(said)) return 'the token is not one this server issued';
-  const text = said.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = said
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text === '' ? undefined : text;
 }
 

@@ -135,7 +135,10 @@ export function createLineReader(ctx: Pick<Context, 'stdin' | 'stderr' | 'signal
       if (options.hidden) stderr.write('\n');
     }
     if (answer === null) {
-      throw new UsageError(`stdin ended before an answer to "${question}"`, 'run on a terminal, or pass the value as a flag');
+      throw new UsageError(
+        `stdin ended before an answer to "${question}"`,
+        'run on a terminal, or pass the value as a flag',
+      );
     }
     const trimmed = options.hidden ? answer : answer.trim();
     if (trimmed === '' && options.default) return options.default;

@@ -51,7 +51,10 @@ export function planShape(flags: ShapeFlags, format: Format | undefined): ShapeP
   }
   const headers = flags.headers !== false;
   if (!headers && (format === 'ndjson' || format === 'json')) {
-    throw new UsageError(`--no-headers applies to the table and CSV views; --format ${format} has no header`, 'drop --no-headers, or add --format csv');
+    throw new UsageError(
+      `--no-headers applies to the table and CSV views; --format ${format} has no header`,
+      'drop --no-headers, or add --format csv',
+    );
   }
   return { fields, headers, utc: flags.utc === true };
 }
@@ -61,7 +64,11 @@ export function planShape(flags: ShapeFlags, format: Format | undefined): ShapeP
  * environment's TZ, or UTC). `range` is the run's range, when it has one: tables show dates
  * when it spans days (an open start, as `logs` without --since, counts as spanning days).
  */
-export function openShape(plan: ShapePlan, env: Record<string, string | undefined>, range: { fromMs?: number; toMs: number }): OutputShape {
+export function openShape(
+  plan: ShapePlan,
+  env: Record<string, string | undefined>,
+  range: { fromMs?: number; toMs: number },
+): OutputShape {
   const local = localZone(env);
   const clock = clockText({ utc: plan.utc, zone: local.zone, zoneName: local.name });
   const withDate = range.fromMs === undefined || spansDays(range.fromMs, range.toMs, clock.zone);
@@ -69,7 +76,11 @@ export function openShape(plan: ShapePlan, env: Record<string, string | undefine
 }
 
 /** The format a writer uses: --fields without a chosen format is the table on a terminal, CSV elsewhere. */
-export function shapedFormat(shape: { fields?: readonly FieldPath[] } | undefined, chosen: Format | undefined, terminal: boolean): Format | undefined {
+export function shapedFormat(
+  shape: { fields?: readonly FieldPath[] } | undefined,
+  chosen: Format | undefined,
+  terminal: boolean,
+): Format | undefined {
   if (chosen !== undefined || !shape?.fields) return chosen;
   return terminal ? 'table' : 'csv';
 }
@@ -102,7 +113,11 @@ function headerless<R>(renderer: Renderer<R>): Renderer<R> {
 }
 
 /** The table and CSV renderers of an event writer, as the shape wants them. */
-export function shapedFactories<R extends EventRecord>(ctx: Context, shape: OutputShape, standard: Factories<R>): Factories<R> {
+export function shapedFactories<R extends EventRecord>(
+  ctx: Context,
+  shape: OutputShape,
+  standard: Factories<R>,
+): Factories<R> {
   return {
     table: async (options) =>
       shape.fields

@@ -14,7 +14,11 @@ function failureOf(error: unknown): CliError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code && CLOSED_CODES.has(code)) return new OutputClosedError();
   const detail = error instanceof Error ? error.message : String(error);
-  return new CliError(`cannot write the output: ${detail}`, ExitCode.failure, 'check the disk space and the destination');
+  return new CliError(
+    `cannot write the output: ${detail}`,
+    ExitCode.failure,
+    'check the disk space and the destination',
+  );
 }
 
 export class StreamSink {
@@ -116,7 +120,8 @@ export class StreamSink {
       const onDrain = () => settle();
       const onFlushed = () => settle(this.failure);
       const onFailure = () => settle(this.failure ?? new OutputClosedError());
-      const onClose = () => settle(this.failure ?? (kind === 'flushed' && this.pending === 0 ? undefined : new OutputClosedError()));
+      const onClose = () =>
+        settle(this.failure ?? (kind === 'flushed' && this.pending === 0 ? undefined : new OutputClosedError()));
       const onAbort = () => settle(this.blocker() ?? new OutputClosedError());
       if (kind === 'drain') stream.on('drain', onDrain);
       else this.flushWaiters.push(onFlushed);

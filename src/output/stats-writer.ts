@@ -82,15 +82,24 @@ export interface StatsRequest {
 
 const DEFAULT_TOP = 10;
 
-export function createStatsWriter(ctx: Context, request: StatsRequest, stream: OutStream = ctx.stdout): RecordWriter<EventRecord> {
+export function createStatsWriter(
+  ctx: Context,
+  request: StatsRequest,
+  stream: OutStream = ctx.stdout,
+): RecordWriter<EventRecord> {
   const format = resolveFormat(ctx, stream);
   const terminal = stream.isTTY === true;
-  const stats = request.countBy ? undefined : new ActivityStats({ zone: request.clock.zone, entityOf: request.entityOf });
+  const stats = request.countBy
+    ? undefined
+    : new ActivityStats({ zone: request.clock.zone, entityOf: request.entityOf });
   const counter = request.countBy ? new FieldCounter(request.countBy.keyOf) : undefined;
   let ended = false;
 
   const render = (): string => {
-    const style = { color: shouldColor(ctx.globals.color, stream, ctx.env), columns: terminal ? stream.columns || undefined : undefined };
+    const style = {
+      color: shouldColor(ctx.globals.color, stream, ctx.env),
+      columns: terminal ? stream.columns || undefined : undefined,
+    };
     const clean = terminal ? sanitizeForTerminal : undefined;
     if (counter && request.countBy) {
       const view = {
@@ -104,7 +113,14 @@ export function createStatsWriter(ctx: Context, request: StatsRequest, stream: O
       if (format === 'table') return countByText(view, style, request.headers);
       return `${JSON.stringify(countByJson(view))}\n`;
     }
-    const view = { stats: stats!, fromMs: request.fromMs, toMs: request.toMs, top: request.top ?? DEFAULT_TOP, labels, clock: request.clock };
+    const view = {
+      stats: stats!,
+      fromMs: request.fromMs,
+      toMs: request.toMs,
+      top: request.top ?? DEFAULT_TOP,
+      labels,
+      clock: request.clock,
+    };
     if (format === 'csv') return statsCsv(view, request.headers, clean);
     if (format === 'table') return statsText(view, style);
     return `${JSON.stringify(statsJson(view))}\n`;

@@ -64,7 +64,9 @@ const shortId = (id: string): string => (/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(id) ?
 /** The text of a key for a person: its name when known, else the short id. */
 export function keyLabel(kind: BreakdownKind, key: string | null, labels: StatsLabels): string {
   if (key === null) {
-    return { name: '(no name)', project: '(no project)', person: '(no one)', entity: '(no entity)', field: '(none)' }[kind];
+    return { name: '(no name)', project: '(no project)', person: '(no one)', entity: '(no entity)', field: '(none)' }[
+      kind
+    ];
   }
   switch (kind) {
     case 'project':
@@ -102,7 +104,11 @@ function countRows(
   if (rows.length === 0) return ['  (none)'];
   const columns = style.columns ?? 100;
   const countWidth = Math.max(5, ...rows.map((r) => numbers.format(r.count).length));
-  const labelWidth = Math.min(labelWidthMax, Math.max(...rows.map((r) => displayWidth(r.label))), Math.max(8, columns - countWidth - 12));
+  const labelWidth = Math.min(
+    labelWidthMax,
+    Math.max(...rows.map((r) => displayWidth(r.label))),
+    Math.max(8, columns - countWidth - 12),
+  );
   const barWidth = Math.max(0, Math.min(40, columns - labelWidth - countWidth - 8));
   // The "(N more)" row sums many keys: scaled with the others it would flatten their bars.
   const max = Math.max(0, ...rows.filter((r) => !r.rest).map((r) => r.count));
@@ -114,7 +120,11 @@ function countRows(
   });
 }
 
-function breakdownRows(kind: BreakdownKind, counts: TopCounts, labels: StatsLabels): Array<{ label: string; count: number; rest?: boolean }> {
+function breakdownRows(
+  kind: BreakdownKind,
+  counts: TopCounts,
+  labels: StatsLabels,
+): Array<{ label: string; count: number; rest?: boolean }> {
   const rows: Array<{ label: string; count: number; rest?: boolean }> = counts.top.map((c) => ({
     label: sanitizeForTerminal(keyLabel(kind, c.key, labels)),
     count: c.count,
@@ -177,7 +187,11 @@ interface JsonCount {
   count: number;
 }
 
-function jsonCounts(kind: BreakdownKind, counts: TopCounts, labels: StatsLabels): { top: JsonCount[]; distinct: number; others: number } {
+function jsonCounts(
+  kind: BreakdownKind,
+  counts: TopCounts,
+  labels: StatsLabels,
+): { top: JsonCount[]; distinct: number; others: number } {
   return {
     top: counts.top.map((c) => jsonCount(kind, c, labels)),
     distinct: counts.distinct,
@@ -229,7 +243,12 @@ export function statsCsv(view: StatsView, headers: boolean, clean?: (text: strin
   const section = (title: string, kind: BreakdownKind, breakdown: Breakdown) => {
     for (const c of breakdown.top(view.top).top) {
       const j = jsonCount(kind, c, labels);
-      out.push(csvLine([title, j.key, j.name ?? (kind === 'entity' && c.key ? splitEntityKey(c.key).kind : null), String(c.count)], clean));
+      out.push(
+        csvLine(
+          [title, j.key, j.name ?? (kind === 'entity' && c.key ? splitEntityKey(c.key).kind : null), String(c.count)],
+          clean,
+        ),
+      );
     }
   };
   section('name', 'name', stats.byName);
@@ -237,7 +256,10 @@ export function statsCsv(view: StatsView, headers: boolean, clean?: (text: strin
   section('person', 'person', stats.byPerson);
   section('entity', 'entity', stats.byEntity);
   const histogram = stats.histogram({ fromMs: view.fromMs, toMs: view.toMs });
-  for (const b of histogram.buckets) out.push(csvLine([histogram.unit, iso(b.startMs), bucketLabel(b.localStart, histogram.unit), String(b.count)], clean));
+  for (const b of histogram.buckets)
+    out.push(
+      csvLine([histogram.unit, iso(b.startMs), bucketLabel(b.localStart, histogram.unit), String(b.count)], clean),
+    );
   return out.join('');
 }
 
@@ -255,7 +277,9 @@ export interface CountByView {
 export function countByText(view: CountByView, style: TextStyle, headers: boolean): string {
   const paint = palette(style.color);
   const rows = breakdownRows(view.kind, view.counts, view.labels);
-  const lines = headers ? [paint.heading(`${numbers.format(view.total)} events by ${sanitizeForTerminal(view.by)}`)] : [];
+  const lines = headers
+    ? [paint.heading(`${numbers.format(view.total)} events by ${sanitizeForTerminal(view.by)}`)]
+    : [];
   lines.push(...countRows(rows, style, paint.bar, 60));
   return `${lines.join('\n')}\n`;
 }

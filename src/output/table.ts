@@ -71,7 +71,9 @@ function lineWidth(options: TableOptions): number | undefined {
 
 /** Column widths: roomy on a wide terminal, tighter below 110 columns so data still shows. */
 function columnWidths(columns: number | undefined): { name: number; project: number; person: number } {
-  return columns === undefined || columns >= 110 ? { name: 26, project: 16, person: 14 } : { name: 22, project: 12, person: 10 };
+  return columns === undefined || columns >= 110
+    ? { name: 26, project: 16, person: 14 }
+    : { name: 22, project: 12, person: 10 };
 }
 const VALUE_WIDTH = 40;
 const GAP = '  ';
@@ -219,7 +221,18 @@ interface Piece {
 }
 
 /** Which piece gives up a form next, in order, when the line is too wide for the terminal. */
-const SHRINK_ORDER = ['details', 'project', 'subject', 'person', 'person', 'time', 'person', 'subject', 'subject', 'subject'] as const;
+const SHRINK_ORDER = [
+  'details',
+  'project',
+  'subject',
+  'person',
+  'person',
+  'time',
+  'person',
+  'subject',
+  'subject',
+  'subject',
+] as const;
 type PieceName = (typeof SHRINK_ORDER)[number] | 'change';
 
 /** `E01 / SQ010 / SH010 · Animation`, then without the outer parents: `SQ010 / SH010 · Animation`, `SH010 · Animation`. */
@@ -241,7 +254,8 @@ function personForms(name: string): string[] {
 }
 
 // Keys the names already say, left out of the details of a named line.
-const NAMED_KEYS = /^(project_id|task_id|person_id|user_id|entity_id|task_type_id|task_status_id|new_task_status_id|previous_task_status_id|comment_id|preview_file_id|asset_type|asset_type_id|(asset|shot|sequence|episode|edit|concept|scene)_id)$/;
+const NAMED_KEYS =
+  /^(project_id|task_id|person_id|user_id|entity_id|task_type_id|task_status_id|new_task_status_id|previous_task_status_id|comment_id|preview_file_id|asset_type|asset_type_id|(asset|shot|sequence|episode|edit|concept|scene)_id)$/;
 
 /** The pieces as they stand, with their gaps: one space after the time, two elsewhere. */
 function shownCells(pieces: Piece[], time: Piece | undefined): Cell[] {
@@ -302,7 +316,10 @@ export function eventTableRenderer(options: TableOptions): Renderer<NamedEventRe
     const action = name.slice(colon + 1);
     const verb = verbColor(action);
     const backfill = record.source === 'backfill';
-    const eventName: Part[] = [{ text: name.slice(0, colon + 1) }, { text: action, style: verb ? paint[verb] : undefined }];
+    const eventName: Part[] = [
+      { text: name.slice(0, colon + 1) },
+      { text: action, style: verb ? paint[verb] : undefined },
+    ];
     const pieces = new Map<PieceName, Piece>();
     const piece = (key: PieceName, forms: Part[][], droppable = true): void => {
       if (forms.length === 0 || forms[0]!.every((p) => p.text === '')) return;
@@ -310,18 +327,37 @@ export function eventTableRenderer(options: TableOptions): Renderer<NamedEventRe
     };
     piece('time', [[{ text: time, style: paint.dim }, { text: ` ${backfill ? BACKFILL_MARK : ' '}` }]]);
     const subject = subjectForms(names).map(clean);
-    piece('subject', subject.map((text) => [{ text, style: paint.subject }]), false);
+    piece(
+      'subject',
+      subject.map((text) => [{ text, style: paint.subject }]),
+      false,
+    );
     const change: Part[] =
       record.name === 'task:status-changed' && names.task_status
-        ? [{ text: clean(names.previous_task_status ?? '?'), style: paint.dim }, { text: ' → ' }, { text: clean(names.task_status), style: paint.yellow }]
+        ? [
+            { text: clean(names.previous_task_status ?? '?'), style: paint.dim },
+            { text: ' → ' },
+            { text: clean(names.task_status), style: paint.yellow },
+          ]
         : [...eventName, ...(names.assignee ? [{ text: ` ${clean(names.assignee)}`, style: paint.person }] : [])];
     piece('change', [change], false);
     const person = names.person && names.person !== names.assignee ? personForms(clean(names.person)) : [];
-    piece('person', person.map((text) => [{ text: 'by ', style: paint.dim }, { text, style: paint.person }]));
+    piece(
+      'person',
+      person.map((text) => [
+        { text: 'by ', style: paint.dim },
+        { text, style: paint.person },
+      ]),
+    );
     piece('project', names.project ? [[{ text: clean(names.project), style: paint.project }]] : []);
-    const details = summary({ ...record, data: Object.fromEntries(Object.entries(record.data).filter(([key]) => !NAMED_KEYS.test(key))) });
+    const details = summary({
+      ...record,
+      data: Object.fromEntries(Object.entries(record.data).filter(([key]) => !NAMED_KEYS.test(key))),
+    });
     piece('details', details ? [[{ text: details, style: paint.dim }]] : []);
-    const ordered = (['time', 'subject', 'change', 'person', 'project', 'details'] as const).flatMap((key) => (pieces.has(key) ? [pieces.get(key)!] : []));
+    const ordered = (['time', 'subject', 'change', 'person', 'project', 'details'] as const).flatMap((key) =>
+      pieces.has(key) ? [pieces.get(key)!] : [],
+    );
     const columns = lineWidth(options);
     // The time and its backfill mark sit as in the id layout: `08:00:01 ↺ `.
     const timePiece = pieces.get('time');
@@ -358,13 +394,24 @@ export function eventTableRenderer(options: TableOptions): Renderer<NamedEventRe
           width: widths.name,
           gap: ' ',
         },
-        { parts: [{ text: record.project_id ? projectName(record.project_id) : '', style: paint.project }], width: widths.project },
+        {
+          parts: [{ text: record.project_id ? projectName(record.project_id) : '', style: paint.project }],
+          width: widths.project,
+        },
       ];
       const author = record.user_id ? personName(record.user_id) : '';
       if (personColumn) {
-        cells.push({ parts: [{ text: author, style: paint.person }], width: widths.person }, { parts: [{ text: summary(record) }] });
+        cells.push(
+          { parts: [{ text: author, style: paint.person }], width: widths.person },
+          { parts: [{ text: summary(record) }] },
+        );
       } else {
-        cells.push({ parts: [...(author ? [{ text: 'by=' }, { text: `${author} `, style: paint.person }] : []), { text: summary(record) }] });
+        cells.push({
+          parts: [
+            ...(author ? [{ text: 'by=' }, { text: `${author} `, style: paint.person }] : []),
+            { text: summary(record) },
+          ],
+        });
       }
       return `${before}${renderLine(cells, columns, backfill ? paint.dim : undefined)}\n`;
     },
@@ -380,7 +427,9 @@ export function loginTableRenderer(options: TableOptions): Renderer<LoginRecord>
   return {
     record(record) {
       const { before, time } = timeline.place(record.created_at);
-      const person = record.person_id ? clean(options.names?.person(record.person_id) ?? shortId(record.person_id)) : '';
+      const person = record.person_id
+        ? clean(options.names?.person(record.person_id) ?? shortId(record.person_id))
+        : '';
       const cells: Cell[] = [
         { parts: [{ text: time, style: paint.dim }] },
         { parts: [{ text: clean(record.origin ?? '') }], width: 6 },

@@ -54,7 +54,8 @@ function distance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
       d[i]![j] = best;
     }
   }
@@ -85,7 +86,10 @@ function unknownOption(command: Command, flag: string): UsageError {
     );
     if (elsewhere.length > 0) {
       const others = elsewhere.map((c) => `kitsu-tail ${commandPath(c)} ${name}`);
-      return new UsageError(`unknown option '${name}'${where}`, `${name} belongs to another command: did you mean ${others.join(' or ')}?`);
+      return new UsageError(
+        `unknown option '${name}'${where}`,
+        `${name} belongs to another command: did you mean ${others.join(' or ')}?`,
+      );
     }
     const own = closest(name, acceptedLongFlags(command));
     if (own) return new UsageError(`unknown option '${name}'${where}`, `did you mean ${own}? ${helpHint(command)}`);
@@ -96,7 +100,8 @@ function unknownOption(command: Command, flag: string): UsageError {
 function unknownCommand(command: Command, word: string): UsageError {
   const names = command.commands.map((c) => c.name());
   const guess = closest(word, names);
-  if (guess) return new UsageError(`unknown command '${word}'`, `did you mean kitsu-tail ${guess}? ${helpHint(command)}`);
+  if (guess)
+    return new UsageError(`unknown command '${word}'`, `did you mean kitsu-tail ${guess}? ${helpHint(command)}`);
   const path = commandPath(command);
   return new UsageError(
     `unknown command '${word}'${path ? ` for ${path}` : ''}`,
@@ -150,7 +155,10 @@ export function usageErrorFor(command: Command, message: string, code: string | 
         const option = optionNamed(command, m[1]!);
         const name = option?.long ?? option?.short ?? m[1]!;
         const choices = option?.argChoices ? `: ${either(option.argChoices)}` : '';
-        return new UsageError(`${name} needs a value${choices}`, `write it as ${m[1]!.replace(/^-\w, /, '')}; ${helpHint(command)}`);
+        return new UsageError(
+          `${name} needs a value${choices}`,
+          `write it as ${m[1]!.replace(/^-\w, /, '')}; ${helpHint(command)}`,
+        );
       }
       break;
     case 'commander.invalidArgument':
@@ -166,7 +174,9 @@ export function usageErrorFor(command: Command, message: string, code: string | 
       }
       if ((m = /^command-argument value '(.*)' is invalid for argument '([^']+)'\. ([\s\S]*)$/.exec(text))) {
         const argument = command.registeredArguments.find((a) => a.name() === m![2]);
-        const choices = argument?.argChoices ? `use one of ${argument.argChoices.join(', ')}` : m[3]!.replace(/\.$/, '');
+        const choices = argument?.argChoices
+          ? `use one of ${argument.argChoices.join(', ')}`
+          : m[3]!.replace(/\.$/, '');
         return new UsageError(`${path} cannot take '${m[1]}' as its ${m[2]}`, choices);
       }
       break;

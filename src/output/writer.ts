@@ -53,13 +53,20 @@ export function resolveFormat(ctx: Context, stream: OutStream = ctx.stdout): For
 
 export function createRecordWriter(ctx: Context, options: WriterOptions = {}): RecordWriter<EventRecord> {
   const stream = options.stream ?? ctx.stdout;
-  const format = options.format ?? shapedFormat(options.shape, ctx.globals.format, stream.isTTY === true) ?? resolveFormat(ctx, stream);
+  const format =
+    options.format ??
+    shapedFormat(options.shape, ctx.globals.format, stream.isTTY === true) ??
+    resolveFormat(ctx, stream);
   const attach = options.attachNames === true;
   const standard: RendererFactories<NamedEventRecord> = {
     table: async (table) => (await import('./table.js')).eventTableRenderer(table),
     csv: (clean) => eventCsvRenderer(clean, { names: attach }),
   };
-  const writer = writerFor<NamedEventRecord>(ctx, { ...options, format }, options.shape ? shapedFactories(ctx, options.shape, standard) : standard);
+  const writer = writerFor<NamedEventRecord>(
+    ctx,
+    { ...options, format },
+    options.shape ? shapedFactories(ctx, options.shape, standard) : standard,
+  );
   const namer = options.namer;
   // Without --names a machine format is left exactly as it was: no look-ups at all.
   if (!namer || (!attach && format !== 'table')) return writer;
@@ -132,7 +139,8 @@ function namedWriter(writer: RecordWriter<NamedEventRecord>, namer: RecordNamer)
   /** Starts the drain, and waits while too many records wait for their names. */
   const room = async (): Promise<void> => {
     draining ??= drain();
-    while (queue.length >= NAMES_AHEAD && failure === undefined) await new Promise<void>((resolve) => roomWaiters.push(resolve));
+    while (queue.length >= NAMES_AHEAD && failure === undefined)
+      await new Promise<void>((resolve) => roomWaiters.push(resolve));
     if (failure !== undefined) throw failure;
   };
 
@@ -197,7 +205,11 @@ function writerFor<R>(ctx: Context, options: WriterOptions, factories: RendererF
   return streamWriter(ctx, stream, renderer);
 }
 
-function streamWriter<R>(ctx: Context, stream: OutStream, rendererOrLoading: Renderer<R> | Promise<Renderer<R>>): RecordWriter<R> {
+function streamWriter<R>(
+  ctx: Context,
+  stream: OutStream,
+  rendererOrLoading: Renderer<R> | Promise<Renderer<R>>,
+): RecordWriter<R> {
   const sink = new StreamSink(stream, ctx.signal);
   // A renderer still loading (the table) is awaited by the first write; the formats that
   // close on Ctrl-C (json) are never loaded lazily.

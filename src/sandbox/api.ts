@@ -42,13 +42,25 @@ const NOT_FOUND: Reply = {
   status: 404,
   body: {
     error: true,
-    message: '404 Not Found: The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.',
+    message:
+      '404 Not Found: The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.',
   },
 };
-const METHOD_NOT_ALLOWED: Reply = { status: 405, body: { message: 'The method is not allowed for the requested URL.' } };
-const BAD_ID: Reply = { status: 400, body: { error: true, message: 'One of the ID sent in parameter is not properly formatted.' } };
+const METHOD_NOT_ALLOWED: Reply = {
+  status: 405,
+  body: { message: 'The method is not allowed for the requested URL.' },
+};
+const BAD_ID: Reply = {
+  status: 400,
+  body: { error: true, message: 'One of the ID sent in parameter is not properly formatted.' },
+};
 const DATE_ERROR = 'Wrong date format for before argument.Expected format: 2020-01-05T13:23:10 or 2020-01-05';
-const FILE_EVENTS = new Set(['preview-file:add-file', 'organisation:set-thumbnail', 'person:set-thumbnail', 'project:set-thumbnail']);
+const FILE_EVENTS = new Set([
+  'preview-file:add-file',
+  'organisation:set-thumbnail',
+  'person:set-thumbnail',
+  'project:set-thumbnail',
+]);
 const NAME_PART = /^[a-z0-9-]+$/;
 
 class WrongParameter extends Error {}
@@ -57,7 +69,8 @@ const badRequest = (message: string): Reply => ({ status: 400, body: { error: tr
 const ok = (body: unknown, status = 200): Reply => ({ status, body });
 
 // Python's strptime patterns for %Y-%m-%d and %H:%M:%S: one or two digits are accepted.
-const DATE_TIME = /^(\d{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])T(2[0-3]|[01]\d|\d):([0-5]\d|\d):(6[01]|[0-5]\d|\d)$/;
+const DATE_TIME =
+  /^(\d{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])T(2[0-3]|[01]\d|\d):([0-5]\d|\d):(6[01]|[0-5]\d|\d)$/;
 const DATE_ONLY = /^(\d{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])$/;
 
 /** Zou's `parse_date_parameter`: the strict formats only, as naive UTC, in microseconds. */
@@ -126,32 +139,52 @@ export class Api {
         return only(get, () => this.withUser(req, (me) => this.lastEvents(req.query, me)));
       case 'data/events/names':
         if (!this.d.emulation.modernLog) return NOT_FOUND;
-        return only(get, () => this.withUser(req, (me) => (isManager(me) ? ok(this.d.store.distinctNames()) : forbidden())));
+        return only(get, () =>
+          this.withUser(req, (me) => (isManager(me) ? ok(this.d.store.distinctNames()) : forbidden())),
+        );
       case 'data/events/login-logs/last':
         return only(get, () => this.withUser(req, (me) => this.loginLogs(req.query, me)));
       case 'data/projects':
         if (method === 'POST') return this.withUser(req, (me) => this.createProject(req.body, me));
-        return only(get, () => this.withUser(req, (me) => ok(this.visibleProjects(me).map((p) => this.d.world.projectJson(p)))));
+        return only(get, () =>
+          this.withUser(req, (me) => ok(this.visibleProjects(me).map((p) => this.d.world.projectJson(p)))),
+        );
       case 'data/persons':
         if (method === 'POST') return this.withUser(req, (me) => this.createPerson(req.body, me));
         // The list: full to admins, minimal to everyone else, managers included (crud/person.py).
         return only(get, () =>
-          this.withUser(req, (me) => ok([...this.d.world.persons.values()].map((p) => (isAdmin(me) ? this.d.world.personFull(p) : this.d.world.personMinimal(p))))),
+          this.withUser(req, (me) =>
+            ok(
+              [...this.d.world.persons.values()].map((p) =>
+                isAdmin(me) ? this.d.world.personFull(p) : this.d.world.personMinimal(p),
+              ),
+            ),
+          ),
         );
       case 'data/entity-types':
         if (method === 'POST') return this.withUser(req, (me) => this.createAssetType(req.body, me));
-        return only(get, () => this.withUser(req, () => ok([...this.d.world.entityTypes.values()].map((t) => this.entityTypeJson(t.id)))));
+        return only(get, () =>
+          this.withUser(req, () => ok([...this.d.world.entityTypes.values()].map((t) => this.entityTypeJson(t.id)))),
+        );
       case 'data/asset-types':
-        return only(get, () => this.withUser(req, () => ok(this.d.world.assetTypeIds.map((id) => this.entityTypeJson(id)))));
+        return only(get, () =>
+          this.withUser(req, () => ok(this.d.world.assetTypeIds.map((id) => this.entityTypeJson(id)))),
+        );
       case 'data/task-types':
-        return only(get, () => this.withUser(req, () => ok(this.d.world.taskTypes.map((t) => this.d.world.taskTypeJson(t)))));
+        return only(get, () =>
+          this.withUser(req, () => ok(this.d.world.taskTypes.map((t) => this.d.world.taskTypeJson(t)))),
+        );
       case 'data/task-status':
-        return only(get, () => this.withUser(req, () => ok(this.d.world.statuses.map((s) => this.d.world.taskStatusJson(s)))));
+        return only(get, () =>
+          this.withUser(req, () => ok(this.d.world.statuses.map((s) => this.d.world.taskStatusJson(s)))),
+        );
     }
 
     if ((m = /^data\/projects\/([^/]+)\/asset-types\/([^/]+)\/assets\/new$/.exec(path))) {
       const [, projectId, typeId] = m as unknown as [string, string, string];
-      return only(method === 'POST', () => this.withUser(req, (me) => this.createAsset(projectId, typeId, req.body, me)));
+      return only(method === 'POST', () =>
+        this.withUser(req, (me) => this.createAsset(projectId, typeId, req.body, me)),
+      );
     }
     if ((m = /^data\/projects\/([^/]+)\/(assets|shots|sequences|episodes)$/.exec(path))) {
       const [, projectId, collection] = m as unknown as [string, string, string];
@@ -159,9 +192,16 @@ export class Api {
     }
     if ((m = /^data\/(assets|tasks)\/([^/]+)$/.exec(path)) && method === 'DELETE') {
       const [, collection, id] = m as unknown as [string, string, string];
-      return this.withUser(req, (me) => (collection === 'assets' ? this.deleteAsset(id, req.query, me) : this.deleteTask(id, me)));
+      return this.withUser(req, (me) =>
+        collection === 'assets' ? this.deleteAsset(id, req.query, me) : this.deleteTask(id, me),
+      );
     }
-    if ((m = /^data\/(projects|persons|entities|assets|shots|sequences|episodes|tasks|task-types|task-status|entity-types|asset-types|comments|preview-files)\/([^/]+)(\/full)?$/.exec(path))) {
+    if (
+      (m =
+        /^data\/(projects|persons|entities|assets|shots|sequences|episodes|tasks|task-types|task-status|entity-types|asset-types|comments|preview-files)\/([^/]+)(\/full)?$/.exec(
+          path,
+        ))
+    ) {
       const [, collection, id, full] = m as unknown as [string, string, string, string | undefined];
       if (full && collection !== 'tasks') return NOT_FOUND;
       return only(get, () => this.withUser(req, (me) => this.lookUp(collection, id, Boolean(full), me)));
@@ -259,7 +299,11 @@ export class Api {
 
   private authenticated(req: ReceivedRequest): Reply {
     return this.withUser(req, (me) =>
-      ok({ authenticated: true, user: { ...this.d.world.personFull(me), fido_devices: [] }, organisation: this.d.world.organisationJson() }),
+      ok({
+        authenticated: true,
+        user: { ...this.d.world.personFull(me), fido_devices: [] },
+        organisation: this.d.world.organisationJson(),
+      }),
     );
   }
 
@@ -271,14 +315,16 @@ export class Api {
     let limit = parseIntParam(query, em.pageParam, 100);
     if (em.cap) limit = Math.min(limit, 1000);
     const projectId = query.get('project_id');
-    if (projectId !== null && !isUuid(projectId)) throw new WrongParameter('The project_id parameter is not a valid id');
+    if (projectId !== null && !isUuid(projectId))
+      throw new WrongParameter('The project_id parameter is not a valid id');
     if (!isManager(me)) return forbidden();
     const beforeText = query.get('before');
     const afterText = query.get('after');
     const beforeUs = beforeText === null ? undefined : parseZouDate(beforeText);
     const afterUs = afterText === null ? undefined : parseZouDate(afterText);
     const cursorId = em.cursor ? query.get('cursor_event_id') : null;
-    if (cursorId !== null && !isUuid(cursorId)) throw new WrongParameter('The cursor_event_id parameter is not a valid id');
+    if (cursorId !== null && !isUuid(cursorId))
+      throw new WrongParameter('The cursor_event_id parameter is not a valid id');
 
     let projectIds: Set<string | null> | undefined;
     if (em.modernLog && !isAdmin(me)) {
@@ -293,9 +339,12 @@ export class Api {
     const prefixes = em.modernLog ? query.getAll('name_prefixes') : [];
     const suffixes = em.modernLog ? query.getAll('name_suffixes') : [];
     const personIds = em.modernLog ? query.getAll('person_ids') : [];
-    if (personIds.some((id) => !isUuid(id))) throw new WrongParameter('The person_ids parameter contains an invalid id');
-    if (prefixes.some((p) => !NAME_PART.test(p))) throw new WrongParameter('The name_prefixes parameter contains an invalid value');
-    if (suffixes.some((s) => !NAME_PART.test(s))) throw new WrongParameter('The name_suffixes parameter contains an invalid value');
+    if (personIds.some((id) => !isUuid(id)))
+      throw new WrongParameter('The person_ids parameter contains an invalid id');
+    if (prefixes.some((p) => !NAME_PART.test(p)))
+      throw new WrongParameter('The name_prefixes parameter contains an invalid value');
+    if (suffixes.some((s) => !NAME_PART.test(s)))
+      throw new WrongParameter('The name_suffixes parameter contains an invalid value');
 
     let cursorUs: number | undefined;
     if (cursorId !== null) {
@@ -309,7 +358,8 @@ export class Api {
       if (name !== null && n !== name) return false;
       const colon = n.indexOf(':');
       if (prefixes.length > 0 && !prefixes.some((p) => colon >= 0 && n.slice(0, colon) === p)) return false;
-      if (suffixes.length > 0 && !suffixes.some((s) => colon >= 0 && n.slice(n.lastIndexOf(':') + 1) === s)) return false;
+      if (suffixes.length > 0 && !suffixes.some((s) => colon >= 0 && n.slice(n.lastIndexOf(':') + 1) === s))
+        return false;
       return true;
     };
     const filtered = onlyFiles || name !== null || prefixes.length > 0 || suffixes.length > 0;
@@ -350,9 +400,11 @@ export class Api {
     let beforeUs = beforeText === null ? undefined : parseZouDate(beforeText);
     const afterUs = afterText === null ? undefined : parseZouDate(afterText);
     const cursorId = query.get('cursor_login_log_id');
-    if (cursorId !== null && !isUuid(cursorId)) throw new WrongParameter('The cursor_login_log_id parameter is not a valid id');
+    if (cursorId !== null && !isUuid(cursorId))
+      throw new WrongParameter('The cursor_login_log_id parameter is not a valid id');
     const personIds = query.getAll('person_ids');
-    if (personIds.some((id) => !isUuid(id))) throw new WrongParameter('The person_ids parameter contains an invalid id');
+    if (personIds.some((id) => !isUuid(id)))
+      throw new WrongParameter('The person_ids parameter contains an invalid id');
     if (cursorId !== null) {
       const cursor = this.d.logins.rows.find((r) => r.id === cursorId.toLowerCase());
       if (!cursor) throw new WrongParameter(`No login log found with id: ${cursorId}`);
@@ -364,7 +416,15 @@ export class Api {
       limit: Math.max(0, limit),
       personIds: personIds.length > 0 ? new Set(personIds.map((id) => id.toLowerCase())) : undefined,
     });
-    return ok(rows.map((r) => ({ id: r.id, created_at: isoSeconds(r.createdAtUs / 1000), ip_address: r.ip_address, person_id: r.person_id, origin: r.origin })));
+    return ok(
+      rows.map((r) => ({
+        id: r.id,
+        created_at: isoSeconds(r.createdAtUs / 1000),
+        ip_address: r.ip_address,
+        person_id: r.person_id,
+        origin: r.origin,
+      })),
+    );
   }
 
   // ---- look-ups ----
@@ -385,7 +445,17 @@ export class Api {
     const t = this.d.world.entityTypes.get(id);
     if (!t) return undefined;
     const asset = this.d.world.assetTypeIds.includes(id);
-    return { id: t.id, name: t.name, short_name: '', description: null, archived: false, task_types: [], created_at: isoSeconds(0), updated_at: isoSeconds(0), type: asset ? 'AssetType' : 'EntityType' };
+    return {
+      id: t.id,
+      name: t.name,
+      short_name: '',
+      description: null,
+      archived: false,
+      task_types: [],
+      created_at: isoSeconds(0),
+      updated_at: isoSeconds(0),
+      type: asset ? 'AssetType' : 'EntityType',
+    };
   }
 
   /**
@@ -454,7 +524,13 @@ export class Api {
         return ok(t);
       }
       default: {
-        const kinds: Record<string, EntityKind | null> = { entities: null, assets: 'Asset', shots: 'Shot', sequences: 'Sequence', episodes: 'Episode' };
+        const kinds: Record<string, EntityKind | null> = {
+          entities: null,
+          assets: 'Asset',
+          shots: 'Shot',
+          sequences: 'Sequence',
+          episodes: 'Episode',
+        };
         const e: Entity | undefined = w.entities.get(id);
         const kind = kinds[collection];
         if (!e || (kind && e.kind !== kind)) return NOT_FOUND;
@@ -475,8 +551,12 @@ export class Api {
     const w = this.d.world;
     if (!w.projects.has(projectId)) return NOT_FOUND;
     if (!this.canSeeProject(me, projectId)) return forbidden();
-    const kind = ({ assets: 'Asset', shots: 'Shot', sequences: 'Sequence', episodes: 'Episode' } as const)[collection as 'assets'];
-    const rows = [...w.entities.values()].filter((e) => e.project_id === projectId && e.kind === kind && this.canReadEntity(me, e.id, projectId));
+    const kind = ({ assets: 'Asset', shots: 'Shot', sequences: 'Sequence', episodes: 'Episode' } as const)[
+      collection as 'assets'
+    ];
+    const rows = [...w.entities.values()].filter(
+      (e) => e.project_id === projectId && e.kind === kind && this.canReadEntity(me, e.id, projectId),
+    );
     return ok(rows.map((e) => w.entityJson(e)));
   }
 
@@ -528,8 +608,10 @@ export class Api {
     const name = this.requireName(body);
     if (typeof name !== 'string') return name;
     const w = this.d.world;
-    if ([...w.projects.values()].some((p) => p.name === name)) return badRequest('A project with this name already exists.');
-    const type = body.production_type === 'tvshow' || body.production_type === 'featurefilm' ? body.production_type : 'short';
+    if ([...w.projects.values()].some((p) => p.name === name))
+      return badRequest('A project with this name already exists.');
+    const type =
+      body.production_type === 'tvshow' || body.production_type === 'featurefilm' ? body.production_type : 'short';
     const project = w.addProject(name, type, me.is_bot ? [] : [me.id], randomUUID(), Date.now());
     this.d.emit('project:new', { project_id: project.id }, me.id);
     return ok(w.projectJson(project), 201);
@@ -600,4 +682,3 @@ export class Api {
     return person;
   }
 }
-

@@ -79,7 +79,15 @@ export class Auth {
 
   private claims(person: Person, type: TokenKind, ttl: number | null, identity: 'person' | 'bot'): Claims {
     const now = Math.floor(Date.now() / 1000);
-    const claims: Claims = { fresh: false, iat: now, jti: randomUUID(), type, sub: person.id, nbf: now, identity_type: identity };
+    const claims: Claims = {
+      fresh: false,
+      iat: now,
+      jti: randomUUID(),
+      type,
+      sub: person.id,
+      nbf: now,
+      identity_type: identity,
+    };
     if (ttl !== null) claims.exp = now + ttl;
     return claims;
   }
@@ -146,7 +154,10 @@ export class Auth {
     }
     return {
       ok: false,
-      reply: { status: 401, body: { msg: `Missing JWT in cookies or headers (Missing cookie "${cookieName}"; ${headerError})` } },
+      reply: {
+        status: 401,
+        body: { msg: `Missing JWT in cookies or headers (Missing cookie "${cookieName}"; ${headerError})` },
+      },
     };
   }
 
@@ -160,7 +171,8 @@ export class Auth {
   check(token: string, kind: TokenKind): Authenticated | Refused {
     const decoded = verifyJwt(token, this.secret, Math.floor(Date.now() / 1000));
     const expired: Reply = { status: 401, body: { error: true, message: 'Signature has expired' } };
-    if (!decoded.ok) return { ok: false, reply: decoded.expired ? expired : { status: 422, body: { msg: decoded.message } } };
+    if (!decoded.ok)
+      return { ok: false, reply: decoded.expired ? expired : { status: 422, body: { msg: decoded.message } } };
     const claims = decoded.claims;
     // A token this process did not issue was issued before a restart: Zou keeps no list of
     // valid tokens, only a blocklist (§1.8), so it stands unless revoked since.
@@ -195,12 +207,27 @@ export class Auth {
   ): Reply {
     const email = body.email;
     if (typeof email !== 'string' || email.length === 0) {
-      const message = email === undefined || email === null ? 'Field required' : typeof email === 'string' ? 'String should have at least 1 character' : 'Input should be a valid string';
-      return { status: 400, body: { error: true, message: 'Validation error.', data: { errors: [{ field: 'email', message }] } } };
+      const message =
+        email === undefined || email === null
+          ? 'Field required'
+          : typeof email === 'string'
+            ? 'String should have at least 1 character'
+            : 'Input should be a valid string';
+      return {
+        status: 400,
+        body: { error: true, message: 'Validation error.', data: { errors: [{ field: 'email', message }] } },
+      };
     }
     const password = body.password === undefined || body.password === null ? 'default' : body.password;
     if (typeof password !== 'string') {
-      return { status: 400, body: { error: true, message: 'Validation error.', data: { errors: [{ field: 'password', message: 'Input should be a valid string' }] } } };
+      return {
+        status: 400,
+        body: {
+          error: true,
+          message: 'Validation error.',
+          data: { errors: [{ field: 'password', message: 'Input should be a valid string' }] },
+        },
+      };
     }
     const loginFalse: Reply = { status: 400, body: { login: false } };
     const person = this.world.findPersonByLogin(email);
@@ -216,7 +243,10 @@ export class Auth {
     };
     if (password !== person.password) return fail(loginFalse);
     if (!person.active) {
-      return { status: 401, body: { error: true, login: false, unactive: true, message: 'User is unactive, he cannot log in.' } };
+      return {
+        status: 401,
+        body: { error: true, login: false, unactive: true, message: 'User is unactive, he cannot log in.' },
+      };
     }
     if (person.totpSecret) {
       const totp = body.totp;
@@ -224,7 +254,13 @@ export class Auth {
       if ((totp === undefined || totp === null || totp === '') && (otherFactor === undefined || otherFactor === null)) {
         return {
           status: 400,
-          body: { error: true, login: false, missing_OTP: true, preferred_two_factor_authentication: 'totp', two_factor_authentication_enabled: ['totp', 'recovery_code'] },
+          body: {
+            error: true,
+            login: false,
+            missing_OTP: true,
+            preferred_two_factor_authentication: 'totp',
+            two_factor_authentication_enabled: ['totp', 'recovery_code'],
+          },
         };
       }
       if (typeof totp !== 'string' || !verifyTotp(person.totpSecret, totp, now)) {
@@ -241,7 +277,13 @@ export class Auth {
     context.onSuccess(person, browser);
     const reply: Reply = {
       status: 200,
-      body: { login: true, user: this.world.personFull(person), organisation: this.world.organisationJson(), access_token: access, refresh_token: refresh },
+      body: {
+        login: true,
+        user: this.world.personFull(person),
+        organisation: this.world.organisationJson(),
+        access_token: access,
+        refresh_token: refresh,
+      },
     };
     if (browser) {
       reply.headers = {

@@ -123,7 +123,13 @@ export class EventStore {
   }
 
   /** Appends a row; its time must be later than the last one. Returns its index. */
-  append(name: string, createdAtUs: number, userId: string | null, projectId: string | null, data: Record<string, unknown>): number {
+  append(
+    name: string,
+    createdAtUs: number,
+    userId: string | null,
+    projectId: string | null,
+    data: Record<string, unknown>,
+  ): number {
     if (createdAtUs <= this.lastTimeUs) throw new Error('event times must be strictly increasing');
     if (this.length === this.times.length) this.grow();
     const i = this.length;
@@ -148,7 +154,12 @@ export class EventStore {
   }
 
   idAt(i: number): string {
-    return uuidFromWords(mix(i, this.key), hash(i, this.key ^ 0x1234567), hash(i, this.key ^ 0x7654321), hash(i, this.key ^ 0x0badf00d));
+    return uuidFromWords(
+      mix(i, this.key),
+      hash(i, this.key ^ 0x1234567),
+      hash(i, this.key ^ 0x7654321),
+      hash(i, this.key ^ 0x0badf00d),
+    );
   }
 
   /** The row index of an id, or -1. */

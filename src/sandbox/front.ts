@@ -31,7 +31,8 @@ export class Front {
     const apiRoot = `${this.basePath}/api`;
     if (path === apiRoot || path.startsWith(`${apiRoot}/`)) {
       this.handleApi(req, res, path.slice(apiRoot.length + 1), url.searchParams).catch((error: unknown) => {
-        if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: true, message: String(error) }));
+        if (!res.headersSent)
+          send(res, 500, 'application/json', JSON.stringify({ error: true, message: String(error) }));
         else res.destroy();
       });
       return;
@@ -56,7 +57,12 @@ export class Front {
     this.failures.length = 0;
   }
 
-  private async handleApi(req: IncomingMessage, res: ServerResponse, apiPath: string, query: URLSearchParams): Promise<void> {
+  private async handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    apiPath: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     const entry: RequestLogEntry = { method: req.method ?? 'GET', path: apiPath, query, status: 0 };
     this.requestLog.push(entry);
     const failure = this.failures.find((f) => f.rule.path.test(apiPath));
@@ -79,7 +85,12 @@ export class Front {
         switch (mode.kind) {
           case 'status':
             entry.status = mode.status;
-            return send(res, mode.status, 'application/json', JSON.stringify({ error: true, message: STATUS_CODES[mode.status] ?? 'Error' }));
+            return send(
+              res,
+              mode.status,
+              'application/json',
+              JSON.stringify({ error: true, message: STATUS_CODES[mode.status] ?? 'Error' }),
+            );
           case 'html':
             entry.status = mode.status ?? 200;
             return send(res, entry.status, 'text/html; charset=utf-8', PROXY_PAGE);
@@ -150,7 +161,9 @@ async function drain(req: IncomingMessage): Promise<void> {
 function parseBody(text: string, contentType: string | undefined, query: URLSearchParams): Record<string, unknown> {
   if (text.trim() !== '' && /json/i.test(contentType ?? '')) {
     const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
   }
   const form = /x-www-form-urlencoded/i.test(contentType ?? '') ? new URLSearchParams(text) : query;
   return Object.fromEntries(form.entries());

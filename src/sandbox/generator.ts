@@ -34,7 +34,8 @@ export class ActivityGenerator {
 
   constructor(private readonly world: World) {
     this.r = world.random;
-    for (const e of world.entities.values()) this.entityCount.set(e.project_id, (this.entityCount.get(e.project_id) ?? 0) + 1);
+    for (const e of world.entities.values())
+      this.entityCount.set(e.project_id, (this.entityCount.get(e.project_id) ?? 0) + 1);
     this.common = [
       [() => this.statusChange(), 30],
       [() => this.comment(), 14],
@@ -50,7 +51,16 @@ export class ActivityGenerator {
       [() => this.deleteTask(), 0.3],
       [() => this.personChange(), 1.2],
       [() => this.projectChange(), 0.6],
-      [() => [{ name: 'organisation:update', data: { organisation_id: this.world.organisation.id }, userId: this.world.users.admin.id }], 0.2],
+      [
+        () => [
+          {
+            name: 'organisation:update',
+            data: { organisation_id: this.world.organisation.id },
+            userId: this.world.users.admin.id,
+          },
+        ],
+        0.2,
+      ],
     ];
     this.liveOnly = [...this.common, [() => this.chat(), 2]];
   }
@@ -64,7 +74,11 @@ export class ActivityGenerator {
     if (live && this.r.chance(0.15)) {
       const first = events[0];
       const personId = first && typeof first.data.person_id === 'string' ? first.data.person_id : this.randomPersonId();
-      events.push({ name: 'notification:new', data: { notification_id: this.r.uuid(), person_id: personId, project_id: first?.data.project_id ?? null }, userId: null });
+      events.push({
+        name: 'notification:new',
+        data: { notification_id: this.r.uuid(), person_id: personId, project_id: first?.data.project_id ?? null },
+        userId: null,
+      });
     }
     return events;
   }
@@ -99,11 +113,41 @@ export class ActivityGenerator {
       const previewId = this.r.uuid();
       const extension = this.r.pick(EXTENSIONS);
       this.world.addPreview(task, commentId, personId, previewId, extension);
-      events.push({ name: 'preview-file:new', data: { preview_file_id: previewId, comment_id: commentId, project_id: p }, userId: personId });
-      events.push({ name: 'preview-file:add-file', data: { comment_id: commentId, task_id: task.id, preview_file_id: previewId, revision: task.revision, extension, status: 'processing', project_id: p }, userId: personId });
+      events.push({
+        name: 'preview-file:new',
+        data: { preview_file_id: previewId, comment_id: commentId, project_id: p },
+        userId: personId,
+      });
+      events.push({
+        name: 'preview-file:add-file',
+        data: {
+          comment_id: commentId,
+          task_id: task.id,
+          preview_file_id: previewId,
+          revision: task.revision,
+          extension,
+          status: 'processing',
+          project_id: p,
+        },
+        userId: personId,
+      });
     }
-    events.push({ name: 'task:status-changed', data: { task_id: task.id, new_task_status_id: next.id, previous_task_status_id: previous?.id ?? null, person_id: personId, project_id: p }, userId: personId });
-    events.push({ name: 'comment:new', data: { comment_id: commentId, task_id: task.id, task_status_id: next.id, project_id: p }, userId: personId });
+    events.push({
+      name: 'task:status-changed',
+      data: {
+        task_id: task.id,
+        new_task_status_id: next.id,
+        previous_task_status_id: previous?.id ?? null,
+        person_id: personId,
+        project_id: p,
+      },
+      userId: personId,
+    });
+    events.push({
+      name: 'comment:new',
+      data: { comment_id: commentId, task_id: task.id, task_status_id: next.id, project_id: p },
+      userId: personId,
+    });
     events.push({ name: 'task:update', data: { task_id: task.id, project_id: p }, userId: personId });
     return events;
   }
@@ -113,7 +157,16 @@ export class ActivityGenerator {
     const personId = this.actor(this.world.projects.get(task.project_id));
     const comment = this.world.addComment(task, personId, this.r.uuid(), 'Looks good, small fix on the timing');
     return [
-      { name: 'comment:new', data: { comment_id: comment.id, task_id: task.id, task_status_id: task.task_status_id, project_id: task.project_id }, userId: personId },
+      {
+        name: 'comment:new',
+        data: {
+          comment_id: comment.id,
+          task_id: task.id,
+          task_status_id: task.task_status_id,
+          project_id: task.project_id,
+        },
+        userId: personId,
+      },
       { name: 'task:update', data: { task_id: task.id, project_id: task.project_id }, userId: personId },
     ];
   }
@@ -132,13 +185,25 @@ export class ActivityGenerator {
     if (!recent) return this.comment();
     const { comment, task } = recent;
     const personId = this.actor(this.world.projects.get(task.project_id));
-    return [{ name: 'comment:reply', data: { comment_id: comment.id, task_id: task.id, reply_id: this.r.uuid(), project_id: task.project_id }, userId: personId }];
+    return [
+      {
+        name: 'comment:reply',
+        data: { comment_id: comment.id, task_id: task.id, reply_id: this.r.uuid(), project_id: task.project_id },
+        userId: personId,
+      },
+    ];
   }
 
   private commentUpdate(): GeneratedEvent[] {
     const recent = this.recentComment();
     if (!recent) return this.comment();
-    return [{ name: 'comment:update', data: { comment_id: recent.comment.id, project_id: recent.task.project_id }, userId: recent.comment.person_id }];
+    return [
+      {
+        name: 'comment:update',
+        data: { comment_id: recent.comment.id, project_id: recent.task.project_id },
+        userId: recent.comment.person_id,
+      },
+    ];
   }
 
   private assign(): GeneratedEvent[] {
@@ -146,25 +211,49 @@ export class ActivityGenerator {
     const project = this.world.projects.get(task.project_id);
     const personId = this.actor(project);
     if (!task.assignees.includes(personId)) task.assignees.push(personId);
-    return [{ name: 'task:assign', data: { task_id: task.id, person_id: personId, project_id: task.project_id }, userId: this.world.users.manager.id }];
+    return [
+      {
+        name: 'task:assign',
+        data: { task_id: task.id, person_id: personId, project_id: task.project_id },
+        userId: this.world.users.manager.id,
+      },
+    ];
   }
 
   private unassign(): GeneratedEvent[] {
     const task = this.task();
     const personId = task.assignees.pop();
     if (!personId) return this.assign();
-    return [{ name: 'task:unassign', data: { task_id: task.id, person_id: personId, project_id: task.project_id }, userId: this.world.users.manager.id }];
+    return [
+      {
+        name: 'task:unassign',
+        data: { task_id: task.id, person_id: personId, project_id: task.project_id },
+        userId: this.world.users.manager.id,
+      },
+    ];
   }
 
   private taskUpdate(): GeneratedEvent[] {
     const task = this.task();
-    return [{ name: 'task:update', data: { task_id: task.id, project_id: task.project_id }, userId: this.actor(this.world.projects.get(task.project_id)) }];
+    return [
+      {
+        name: 'task:update',
+        data: { task_id: task.id, project_id: task.project_id },
+        userId: this.actor(this.world.projects.get(task.project_id)),
+      },
+    ];
   }
 
   private entityUpdate(): GeneratedEvent[] {
-    const entity = (this.world.entities.get(this.task().entity_id) as Entity);
+    const entity = this.world.entities.get(this.task().entity_id) as Entity;
     const key = `${entity.kind.toLowerCase()}_id`;
-    return [{ name: `${entity.kind.toLowerCase()}:update`, data: { [key]: entity.id, project_id: entity.project_id }, userId: this.actor(this.world.projects.get(entity.project_id)) }];
+    return [
+      {
+        name: `${entity.kind.toLowerCase()}:update`,
+        data: { [key]: entity.id, project_id: entity.project_id },
+        userId: this.actor(this.world.projects.get(entity.project_id)),
+      },
+    ];
   }
 
   private roomFor(project: Project): boolean {
@@ -236,7 +325,19 @@ export class ActivityGenerator {
   private chat(): GeneratedEvent[] {
     const task = this.task();
     const personId = this.actor(this.world.projects.get(task.project_id));
-    return [{ name: 'chat:new-message', data: { chat_id: this.r.uuid(), chat_message_id: this.r.uuid(), entity_id: task.entity_id, person_id: personId, project_id: task.project_id }, userId: personId }];
+    return [
+      {
+        name: 'chat:new-message',
+        data: {
+          chat_id: this.r.uuid(),
+          chat_message_id: this.r.uuid(),
+          entity_id: task.entity_id,
+          person_id: personId,
+          project_id: task.project_id,
+        },
+        userId: personId,
+      },
+    ];
   }
 }
 
@@ -268,7 +369,8 @@ export class LiveActivity {
   ) {}
 
   setRate(perSecond: number): void {
-    if (!Number.isFinite(perSecond) || perSecond < 0) throw new Error(`rate must be 0 or more events a second, not ${perSecond}`);
+    if (!Number.isFinite(perSecond) || perSecond < 0)
+      throw new Error(`rate must be 0 or more events a second, not ${perSecond}`);
     this.rate = perSecond;
     clearInterval(this.timer);
     this.timer = undefined;

@@ -8,7 +8,14 @@ import { Random } from './random.js';
  * whole span is used, and the events of an action a few tens of milliseconds apart. Rows are
  * appended with placeholder times and stamped at the end, once the total of the gaps is known.
  */
-export function writeHistory(store: EventStore, generator: ActivityGenerator, count: number, spanSeconds: number, seed: number, nowMs: number): void {
+export function writeHistory(
+  store: EventStore,
+  generator: ActivityGenerator,
+  count: number,
+  spanSeconds: number,
+  seed: number,
+  nowMs: number,
+): void {
   if (count <= 0) return;
   const random = new Random(seed ^ 0x5eed);
   const gapSum = new Float64Array(count);

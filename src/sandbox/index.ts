@@ -19,15 +19,7 @@ import { LoginLogStore } from './login-log.js';
 import { Random } from './random.js';
 import { EventStream } from './stream.js';
 import { Timeline } from './timeline.js';
-import type {
-  EmitOptions,
-  Role,
-  Sandbox,
-  SandboxControl,
-  SandboxOptions,
-  SandboxUser,
-  StoredEvent,
-} from './types.js';
+import type { EmitOptions, Role, Sandbox, SandboxControl, SandboxOptions, SandboxUser, StoredEvent } from './types.js';
 import { emulationOf, NEWEST_VERSION } from './versions.js';
 import { World, type Person } from './world.js';
 
@@ -60,7 +52,14 @@ function normalizeBasePath(path: string | undefined): string {
 }
 
 function toSandboxUser(p: Person): SandboxUser {
-  const user: SandboxUser = { id: p.id, email: p.email, password: p.password, full_name: `${p.first_name} ${p.last_name}`, role: p.role, active: p.active };
+  const user: SandboxUser = {
+    id: p.id,
+    email: p.email,
+    password: p.password,
+    full_name: `${p.first_name} ${p.last_name}`,
+    role: p.role,
+    active: p.active,
+  };
   if (p.totpSecret) user.totpSecret = p.totpSecret;
   return user;
 }
@@ -103,7 +102,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     secret: signingKey(seed, options.state),
   });
 
-  const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createHttpServer();
+  const server: Server = options.tls
+    ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert })
+    : createHttpServer();
   const stream = new EventStream(server, {
     path: `${basePath}/socket.io`,
     pingInterval: options.pingInterval ?? 25_000,
@@ -112,7 +113,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   // Zou's events.emit: publish live first, then write the row (src/kitsu/README.md, Event stream).
-  const emit = (name: string, data: Record<string, unknown> = {}, emitOptions: EmitOptions = {}): StoredEvent | null => {
+  const emit = (
+    name: string,
+    data: Record<string, unknown> = {},
+    emitOptions: EmitOptions = {},
+  ): StoredEvent | null => {
     const eventName = name.toLowerCase();
     const payload = { ...data };
     // Zou's emit() puts a project_id argument into the data as well.

@@ -57,8 +57,10 @@ export function verifyJwt(token: string, secret: Buffer, nowSeconds: number): De
   if (typeof claims !== 'object' || claims === null) return fail('Invalid payload string: must be a json object');
   const expected = createHmac('sha256', secret).update(`${head}.${body}`).digest();
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return fail('Signature verification failed');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return fail('Signature verification failed');
   if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds) return fail('The token is not yet valid (nbf)');
-  if (typeof claims.exp === 'number' && claims.exp <= nowSeconds) return { ok: false, expired: true, message: 'Signature has expired' };
+  if (typeof claims.exp === 'number' && claims.exp <= nowSeconds)
+    return { ok: false, expired: true, message: 'Signature has expired' };
   return { ok: true, claims };
 }

@@ -38,7 +38,10 @@ export class EventStream {
   private stopped = false;
   private readonly silenced = new Set<EngineSocket>();
 
-  constructor(httpServer: HttpServer, private readonly options: StreamOptions) {
+  constructor(
+    httpServer: HttpServer,
+    private readonly options: StreamOptions,
+  ) {
     this.io = new Server(httpServer, {
       path: options.path,
       serveClient: false,
@@ -80,7 +83,9 @@ export class EventStream {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.stopped || !this.owns(new URL(req.url ?? '/', 'http://x').pathname)) {
       const status = this.stopped ? '502 Bad Gateway' : '404 Not Found';
-      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/html\r\nContent-Length: ${this.stopped ? Buffer.byteLength(NGINX_502) : 0}\r\nConnection: close\r\n\r\n${this.stopped ? NGINX_502 : ''}`);
+      socket.end(
+        `HTTP/1.1 ${status}\r\nContent-Type: text/html\r\nContent-Length: ${this.stopped ? Buffer.byteLength(NGINX_502) : 0}\r\nConnection: close\r\n\r\n${this.stopped ? NGINX_502 : ''}`,
+      );
       return;
     }
     this.io.engine.handleUpgrade(req as never, socket, head);

@@ -113,9 +113,64 @@ export interface PreviewFile {
  */
 const MAX_KEPT_COMMENTS = 50_000;
 
-const FIRST_NAMES = ['Alice', 'Bruno', 'Chloé', 'Dmitri', 'Emma', 'Farid', 'Greta', 'Hiro', 'Inès', 'Jonas', 'Kofi', 'Lena', 'Mateo', 'Nora', 'Oskar', 'Priya'];
-const LAST_NAMES = ['Martin', 'Okafor', 'Lindqvist', 'Moreau', 'Tanaka', 'Rossi', 'Haddad', 'Novak', 'Silva', 'Keller', 'Dubois', 'Sato', 'Berg', 'Costa', 'Meyer', 'Nakamura'];
-const ASSET_NAMES = ['Fox', 'Owl', 'Lighthouse', 'Boat', 'Lantern', 'Market Stall', 'Old Oak', 'Kite', 'Harbor Master', 'Fisherman', 'Crate', 'Bicycle', 'Snow Hut', 'Sled', 'Raven', 'Bridge', 'Windmill', 'Scarecrow', 'Tram', 'Cat'];
+const FIRST_NAMES = [
+  'Alice',
+  'Bruno',
+  'Chloé',
+  'Dmitri',
+  'Emma',
+  'Farid',
+  'Greta',
+  'Hiro',
+  'Inès',
+  'Jonas',
+  'Kofi',
+  'Lena',
+  'Mateo',
+  'Nora',
+  'Oskar',
+  'Priya',
+];
+const LAST_NAMES = [
+  'Martin',
+  'Okafor',
+  'Lindqvist',
+  'Moreau',
+  'Tanaka',
+  'Rossi',
+  'Haddad',
+  'Novak',
+  'Silva',
+  'Keller',
+  'Dubois',
+  'Sato',
+  'Berg',
+  'Costa',
+  'Meyer',
+  'Nakamura',
+];
+const ASSET_NAMES = [
+  'Fox',
+  'Owl',
+  'Lighthouse',
+  'Boat',
+  'Lantern',
+  'Market Stall',
+  'Old Oak',
+  'Kite',
+  'Harbor Master',
+  'Fisherman',
+  'Crate',
+  'Bicycle',
+  'Snow Hut',
+  'Sled',
+  'Raven',
+  'Bridge',
+  'Windmill',
+  'Scarecrow',
+  'Tram',
+  'Cat',
+];
 const PROJECT_SPECS = [
   { name: 'Moonlit Harbor', production_type: 'tvshow', episodes: 3, sequences: 3, shots: 5, assets: 10 },
   { name: 'Paper Foxes', production_type: 'short', episodes: 0, sequences: 4, shots: 6, assets: 8 },
@@ -209,14 +264,42 @@ export class World {
       const first = FIRST_NAMES[(i * 7 + seed) % FIRST_NAMES.length] as string;
       const last = LAST_NAMES[(i * 5 + seed * 3) % LAST_NAMES.length] as string;
       const role: Role = i < 2 ? 'supervisor' : 'user';
-      crew.push(person(first, last, `${first.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase()}.${last.toLowerCase()}@example.com`, role));
+      crew.push(
+        person(
+          first,
+          last,
+          `${first
+            .normalize('NFD')
+            .replace(/[^A-Za-z]/g, '')
+            .toLowerCase()}.${last.toLowerCase()}@example.com`,
+          role,
+        ),
+      );
     }
 
     for (const [name, short, color, flags] of STATUS_SPECS) {
-      this.statuses.push({ id: r.uuid(), name, short_name: short, color, is_done: false, is_retake: false, is_feedback_request: false, is_wip: false, is_default: false, ...flags });
+      this.statuses.push({
+        id: r.uuid(),
+        name,
+        short_name: short,
+        color,
+        is_done: false,
+        is_retake: false,
+        is_feedback_request: false,
+        is_wip: false,
+        is_default: false,
+        ...flags,
+      });
     }
     for (const [name, short, color, forEntity] of TASK_TYPE_SPECS) {
-      this.taskTypes.push({ id: r.uuid(), name, short_name: short, color, for_entity: forEntity, priority: this.taskTypes.length + 1 });
+      this.taskTypes.push({
+        id: r.uuid(),
+        name,
+        short_name: short,
+        color,
+        for_entity: forEntity,
+        priority: this.taskTypes.length + 1,
+      });
     }
     for (const name of ASSET_TYPE_NAMES) this.assetTypeIds.push(this.addEntityType(name).id);
     this.kindTypeIds = {
@@ -231,13 +314,28 @@ export class World {
       if (index === 0) team.push(this.users.artist.id);
       const project = this.addProject(spec.name, spec.production_type, team);
       for (let a = 0; a < spec.assets; a += 1) {
-        this.addAsset(project.id, r.pick(this.assetTypeIds), ASSET_NAMES[(a + index * 3) % ASSET_NAMES.length] as string);
+        this.addAsset(
+          project.id,
+          r.pick(this.assetTypeIds),
+          ASSET_NAMES[(a + index * 3) % ASSET_NAMES.length] as string,
+        );
       }
-      const episodes = spec.episodes === 0 ? [null] : Array.from({ length: spec.episodes }, (_, e) => this.addEntity(project.id, 'Episode', `E${String(e + 1).padStart(2, '0')}`, null));
+      const episodes =
+        spec.episodes === 0
+          ? [null]
+          : Array.from({ length: spec.episodes }, (_, e) =>
+              this.addEntity(project.id, 'Episode', `E${String(e + 1).padStart(2, '0')}`, null),
+            );
       for (const episode of episodes) {
         for (let s = 0; s < spec.sequences; s += 1) {
-          const sequence = this.addEntity(project.id, 'Sequence', `SQ${String((s + 1) * 10).padStart(3, '0')}`, episode?.id ?? null);
-          for (let k = 0; k < spec.shots; k += 1) this.addShot(project.id, sequence.id, `SH${String((k + 1) * 10).padStart(3, '0')}`);
+          const sequence = this.addEntity(
+            project.id,
+            'Sequence',
+            `SQ${String((s + 1) * 10).padStart(3, '0')}`,
+            episode?.id ?? null,
+          );
+          for (let k = 0; k < spec.shots; k += 1)
+            this.addShot(project.id, sequence.id, `SH${String((k + 1) * 10).padStart(3, '0')}`);
         }
       }
     });
@@ -252,7 +350,13 @@ export class World {
   }
 
   /** `createdAtMs`: when the API call made it (Zou answers the time of creation); else the world's start. */
-  addProject(name: string, productionType: Project['production_type'], team: string[], id = this.random.uuid(), createdAtMs?: number): Project {
+  addProject(
+    name: string,
+    productionType: Project['production_type'],
+    team: string[],
+    id = this.random.uuid(),
+    createdAtMs?: number,
+  ): Project {
     const createdAt = createdAtMs === undefined ? this.createdAt : isoSeconds(createdAtMs);
     const project: Project = { id, name, production_type: productionType, team, createdAt };
     this.projects.set(project.id, project);
@@ -260,12 +364,23 @@ export class World {
   }
 
   addEntity(projectId: string, kind: 'Shot' | 'Sequence' | 'Episode', name: string, parentId: string | null): Entity {
-    return this.putEntity({ id: this.random.uuid(), name, kind, project_id: projectId, entity_type_id: this.kindTypeIds[kind], parent_id: parentId, description: '', nb_frames: kind === 'Shot' ? this.random.int(24, 240) : null, createdAt: this.createdAt });
+    return this.putEntity({
+      id: this.random.uuid(),
+      name,
+      kind,
+      project_id: projectId,
+      entity_type_id: this.kindTypeIds[kind],
+      parent_id: parentId,
+      description: '',
+      nb_frames: kind === 'Shot' ? this.random.int(24, 240) : null,
+      createdAt: this.createdAt,
+    });
   }
 
   private putEntity(entity: Entity): Entity {
     this.entities.set(entity.id, entity);
-    if (entity.kind === 'Sequence') this.sequences.set(entity.project_id, [...this.sequencesOf(entity.project_id), entity]);
+    if (entity.kind === 'Sequence')
+      this.sequences.set(entity.project_id, [...this.sequencesOf(entity.project_id), entity]);
     return entity;
   }
 
@@ -277,7 +392,17 @@ export class World {
 
   /** An asset without tasks, as the asset creation route makes it. */
   addAssetOnly(projectId: string, assetTypeId: string, name: string, description: string, id: string): Entity {
-    return this.putEntity({ id, name, kind: 'Asset', project_id: projectId, entity_type_id: assetTypeId, parent_id: null, description, nb_frames: null, createdAt: isoSeconds(Date.now()) });
+    return this.putEntity({
+      id,
+      name,
+      kind: 'Asset',
+      project_id: projectId,
+      entity_type_id: assetTypeId,
+      parent_id: null,
+      description,
+      nb_frames: null,
+      createdAt: isoSeconds(Date.now()),
+    });
   }
 
   addShot(projectId: string, sequenceId: string, name: string): { shot: Entity; tasks: Task[] } {
@@ -292,7 +417,16 @@ export class World {
       .filter((t) => t.for_entity === forEntity)
       .map((type) => {
         const assignee = project && this.random.chance(0.6) ? [this.random.pick(project.team)] : [];
-        const task: Task = { id: this.random.uuid(), project_id: entity.project_id, entity_id: entity.id, task_type_id: type.id, task_status_id: todo.id, assignees: assignee, revision: 0, createdAt: this.createdAt };
+        const task: Task = {
+          id: this.random.uuid(),
+          project_id: entity.project_id,
+          entity_id: entity.id,
+          task_type_id: type.id,
+          task_status_id: todo.id,
+          assignees: assignee,
+          revision: 0,
+          createdAt: this.createdAt,
+        };
         this.tasks.set(task.id, task);
         this.taskList.push(task);
         return task;
@@ -308,7 +442,14 @@ export class World {
   }
 
   addComment(task: Task, personId: string, id: string, text: string): Comment {
-    const comment: Comment = { id, task_id: task.id, person_id: personId, task_status_id: task.task_status_id, text, createdAt: isoSeconds(Date.now()) };
+    const comment: Comment = {
+      id,
+      task_id: task.id,
+      person_id: personId,
+      task_status_id: task.task_status_id,
+      text,
+      createdAt: isoSeconds(Date.now()),
+    };
     keepBounded(this.comments, comment);
     this.recentComments.push(id);
     if (this.recentComments.length > 200) this.recentComments.shift();
@@ -316,7 +457,15 @@ export class World {
   }
 
   addPreview(task: Task, commentId: string, personId: string, id: string, extension: string): PreviewFile {
-    const preview: PreviewFile = { id, task_id: task.id, comment_id: commentId, person_id: personId, revision: task.revision, extension, createdAt: isoSeconds(Date.now()) };
+    const preview: PreviewFile = {
+      id,
+      task_id: task.id,
+      comment_id: commentId,
+      person_id: personId,
+      revision: task.revision,
+      extension,
+      createdAt: isoSeconds(Date.now()),
+    };
     keepBounded(this.previews, preview);
     return preview;
   }
@@ -502,11 +651,29 @@ export class World {
   }
 
   taskStatusJson(s: TaskStatus): Record<string, unknown> {
-    return { ...s, created_at: this.createdAt, updated_at: this.createdAt, is_artist_allowed: true, is_client_allowed: false, for_concept: false, shotgun_id: null, type: 'TaskStatus' };
+    return {
+      ...s,
+      created_at: this.createdAt,
+      updated_at: this.createdAt,
+      is_artist_allowed: true,
+      is_client_allowed: false,
+      for_concept: false,
+      shotgun_id: null,
+      type: 'TaskStatus',
+    };
   }
 
   taskTypeJson(t: TaskType): Record<string, unknown> {
-    return { ...t, created_at: this.createdAt, updated_at: this.createdAt, allow_timelog: true, archived: false, shotgun_id: null, department_id: null, type: 'TaskType' };
+    return {
+      ...t,
+      created_at: this.createdAt,
+      updated_at: this.createdAt,
+      allow_timelog: true,
+      archived: false,
+      shotgun_id: null,
+      department_id: null,
+      type: 'TaskType',
+    };
   }
 
   taskJson(t: Task): Record<string, unknown> {
@@ -557,16 +724,32 @@ export class World {
     const full: Record<string, unknown> = {
       ...this.taskJson(t),
       entity: { ...this.entityJson(entity), type: 'Entity' },
-      entity_type: { id: entityType.id, name: entityType.name, short_name: '', description: null, archived: false, created_at: this.createdAt, updated_at: this.createdAt, type: 'EntityType' },
+      entity_type: {
+        id: entityType.id,
+        name: entityType.name,
+        short_name: '',
+        description: null,
+        archived: false,
+        created_at: this.createdAt,
+        updated_at: this.createdAt,
+        type: 'EntityType',
+      },
       is_subscribed: false,
-      persons: t.assignees.flatMap((id) => (this.persons.has(id) ? [this.personFull(this.persons.get(id) as Person)] : [])),
+      persons: t.assignees.flatMap((id) =>
+        this.persons.has(id) ? [this.personFull(this.persons.get(id) as Person)] : [],
+      ),
       project: this.projectJson(project),
       task_status: this.taskStatusJson(status),
       task_type: this.taskTypeJson(type),
       type: 'Task',
       assigner: this.personFull(this.users.manager),
     };
-    const sequence = entity.kind === 'Sequence' ? entity : entity.kind === 'Shot' && entity.parent_id ? this.entities.get(entity.parent_id) : undefined;
+    const sequence =
+      entity.kind === 'Sequence'
+        ? entity
+        : entity.kind === 'Shot' && entity.parent_id
+          ? this.entities.get(entity.parent_id)
+          : undefined;
     if (entity.parent_id && sequence) {
       full.sequence = this.entityJson(sequence);
       const episode = sequence.parent_id ? this.entities.get(sequence.parent_id) : undefined;
@@ -584,13 +767,23 @@ export class World {
     if (e.kind === 'Asset') {
       // assets_service.get_full_asset
       const type = this.entityTypes.get(e.entity_type_id);
-      Object.assign(extra, { asset_type_id: e.entity_type_id, asset_type_name: type?.name ?? null, tasks: this.tasksOf(e.id).map((t) => this.taskJson(t)) });
+      Object.assign(extra, {
+        asset_type_id: e.entity_type_id,
+        asset_type_name: type?.name ?? null,
+        tasks: this.tasksOf(e.id).map((t) => this.taskJson(t)),
+      });
       delete json.source_id;
       delete json.nb_frames;
     } else if (e.kind === 'Shot') {
       // shots_service.get_full_shot (get_shots_and_tasks)
       const episode = parent?.parent_id ? this.entities.get(parent.parent_id) : undefined;
-      Object.assign(extra, { sequence_id: parent?.id ?? null, sequence_name: parent?.name ?? null, episode_id: episode?.id ?? null, episode_name: episode?.name ?? null, tasks: this.tasksOf(e.id).map((t) => this.taskJson(t)) });
+      Object.assign(extra, {
+        sequence_id: parent?.id ?? null,
+        sequence_name: parent?.name ?? null,
+        episode_id: episode?.id ?? null,
+        episode_name: episode?.name ?? null,
+        tasks: this.tasksOf(e.id).map((t) => this.taskJson(t)),
+      });
     } else if (e.kind === 'Sequence' && parent) {
       // shots_service.get_full_sequence
       Object.assign(extra, { episode_id: parent.id, episode_name: parent.name });

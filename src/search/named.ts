@@ -36,11 +36,20 @@ export async function openNamedSearch(
 ): Promise<RecordSearch> {
   const resolver = shared ?? openNameResolver(ctx.env, session);
   try {
-    const [entityIds, entityProjects] = plan.entities.length > 0 ? await resolveEntities(resolver, plan.entities, projectIds) : [undefined, undefined];
-    const taskTypeIds = plan.taskTypes.length > 0 ? await resolveNamed('--task-type', 'task type', plan.taskTypes, await resolver.taskTypes()) : undefined;
+    const [entityIds, entityProjects] =
+      plan.entities.length > 0 ? await resolveEntities(resolver, plan.entities, projectIds) : [undefined, undefined];
+    const taskTypeIds =
+      plan.taskTypes.length > 0
+        ? await resolveNamed('--task-type', 'task type', plan.taskTypes, await resolver.taskTypes())
+        : undefined;
     const statusIds =
       plan.statuses.length > 0
-        ? await resolveNamed('--status', 'task status', plan.statuses, (await resolver.taskStatuses()).map((s) => ({ ...s, aliases: [s.long_name] })))
+        ? await resolveNamed(
+            '--status',
+            'task status',
+            plan.statuses,
+            (await resolver.taskStatuses()).map((s) => ({ ...s, aliases: [s.long_name] })),
+          )
         : undefined;
     const where = plan.where;
 
@@ -93,7 +102,12 @@ export async function openNamedSearch(
 }
 
 /** `SQ01/SH010`, `sq01 / sh010` and `SQ01 / SH010` are the same path. */
-const normalise = (text: string): string => text.trim().toLowerCase().replace(/\s*\/\s*/g, ' / ').replace(/\s+/g, ' ');
+const normalise = (text: string): string =>
+  text
+    .trim()
+    .toLowerCase()
+    .replace(/\s*\/\s*/g, ' / ')
+    .replace(/\s+/g, ' ');
 
 /** The ids named by --entity, and the projects they belong to. */
 async function resolveEntities(
@@ -114,7 +128,11 @@ async function resolveEntities(
   return [ids, everyProjectKnown ? [...projects] : undefined];
 }
 
-function resolveEntity(ref: string, entities: readonly EntityInfo[], projectIds: readonly string[] | undefined): { id: string; project_id: string | null } {
+function resolveEntity(
+  ref: string,
+  entities: readonly EntityInfo[],
+  projectIds: readonly string[] | undefined,
+): { id: string; project_id: string | null } {
   const wanted = normalise(ref);
   const byId = entities.find((e) => e.id.toLowerCase() === wanted);
   if (byId) return byId;
@@ -132,10 +150,15 @@ function resolveEntity(ref: string, entities: readonly EntityInfo[], projectIds:
   }
   // An id this account cannot list (a deleted asset) is still worth looking for in the log.
   if (UUID.test(ref.trim())) return { id: ref.trim().toLowerCase(), project_id: null };
-  const close = closeMatches(ref, entities.flatMap((e) => [e.name, e.path]));
+  const close = closeMatches(
+    ref,
+    entities.flatMap((e) => [e.name, e.path]),
+  );
   throw new UsageError(
     `--entity "${ref}" matches no asset, shot, sequence or episode ${where}`,
-    close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : 'give a name (SH010), a path (SQ01 / SH010) or an id',
+    close.length > 0
+      ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`
+      : 'give a name (SH010), a path (SQ01 / SH010) or an id',
   );
 }
 
@@ -146,27 +169,43 @@ interface Named {
 }
 
 /** Names (or ids) to ids, for --task-type and --status. */
-async function resolveNamed(flag: string, kind: string, refs: readonly string[], rows: readonly Named[]): Promise<Set<string>> {
+async function resolveNamed(
+  flag: string,
+  kind: string,
+  refs: readonly string[],
+  rows: readonly Named[],
+): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const ref of refs) {
     const wanted = ref.trim().toLowerCase();
-    const matches = rows.filter((r) => r.id.toLowerCase() === wanted || [r.name, ...(r.aliases ?? [])].some((n) => n.trim().toLowerCase() === wanted));
+    const matches = rows.filter(
+      (r) =>
+        r.id.toLowerCase() === wanted || [r.name, ...(r.aliases ?? [])].some((n) => n.trim().toLowerCase() === wanted),
+    );
     const distinct = [...new Set(matches.map((m) => m.id))];
     if (distinct.length === 1) {
       ids.add(distinct[0]!);
       continue;
     }
     if (distinct.length > 1) {
-      throw new UsageError(`${flag} "${ref}" matches ${distinct.length} ${kind}s`, `give its id: ${matches.map((m) => `${m.name} (${m.id})`).join(', ')}`);
+      throw new UsageError(
+        `${flag} "${ref}" matches ${distinct.length} ${kind}s`,
+        `give its id: ${matches.map((m) => `${m.name} (${m.id})`).join(', ')}`,
+      );
     }
     if (UUID.test(ref.trim())) {
       ids.add(wanted);
       continue;
     }
-    const close = closeMatches(ref, rows.flatMap((r) => [r.name, ...(r.aliases ?? [])]));
+    const close = closeMatches(
+      ref,
+      rows.flatMap((r) => [r.name, ...(r.aliases ?? [])]),
+    );
     throw new UsageError(
       `${flag} "${ref}" matches no ${kind}`,
-      close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : `${kind}s: ${[...new Set(rows.map((r) => r.name))].slice(0, 12).join(', ')}`,
+      close.length > 0
+        ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`
+        : `${kind}s: ${[...new Set(rows.map((r) => r.name))].slice(0, 12).join(', ')}`,
     );
   }
   return ids;

@@ -29,13 +29,20 @@ export async function openSearch(
 }
 
 /** The projects the server may filter on: --project's, else those the search knows. */
-export function serverProjects(projectIds: string[] | undefined, search: RecordSearch | undefined): string[] | undefined {
+export function serverProjects(
+  projectIds: string[] | undefined,
+  search: RecordSearch | undefined,
+): string[] | undefined {
   if (projectIds && projectIds.length > 0) return projectIds;
   return search?.serverProjects && search.serverProjects.length > 0 ? [...search.serverProjects] : undefined;
 }
 
 interface ReadableLog {
-  windows(from: number | undefined, to: number | undefined, options: ReadOptions): AsyncIterable<LogWindowBatch<EventRecord>>;
+  windows(
+    from: number | undefined,
+    to: number | undefined,
+    options: ReadOptions,
+  ): AsyncIterable<LogWindowBatch<EventRecord>>;
   newestFirst(options: ReadOptions): AsyncIterable<EventRecord>;
 }
 

@@ -27,7 +27,8 @@ export interface SearchPlan {
 export function planSearch(flags: SearchFlags): SearchPlan | undefined {
   const list = (values: string[] | undefined, flag: string): string[] =>
     (values ?? []).map((value) => {
-      if (value.trim() === '') throw new UsageError(`${flag} is empty`, `give a name or an id, such as ${flag} ${EXAMPLES[flag]}`);
+      if (value.trim() === '')
+        throw new UsageError(`${flag} is empty`, `give a name or an id, such as ${flag} ${EXAMPLES[flag]}`);
       return value.trim();
     });
   const where = flags.where && flags.where.length > 0 ? parseWhere(flags.where) : undefined;
@@ -45,5 +46,7 @@ const EXAMPLES: Record<string, string> = { '--entity': 'SH010', '--task-type': '
 
 /** Whether the plan needs the production's names (a resolver) to decide. */
 export function needsResolver(plan: SearchPlan): boolean {
-  return plan.entities.length > 0 || plan.taskTypes.length > 0 || plan.statuses.length > 0 || plan.where?.needsNames === true;
+  return (
+    plan.entities.length > 0 || plan.taskTypes.length > 0 || plan.statuses.length > 0 || plan.where?.needsNames === true
+  );
 }

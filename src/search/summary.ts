@@ -25,13 +25,23 @@ export function planSummary(
   const { stats, top } = flags;
   const countByText = flags.countBy;
   if (!stats && countByText === undefined) {
-    if (top !== undefined) throw new UsageError('--top sizes the counts of --stats and --count-by', 'add --stats or --count-by KEY');
+    if (top !== undefined)
+      throw new UsageError('--top sizes the counts of --stats and --count-by', 'add --stats or --count-by KEY');
     return undefined;
   }
   const flag = stats ? '--stats' : '--count-by';
-  if (stats && countByText !== undefined) throw new UsageError('--stats and --count-by are two views; give one of them', '--count-by KEY shows one of the counts of --stats, in full');
-  if (context.follow) throw new UsageError(`${flag} summarises a range of the log; it takes no --follow`, 'give --since and --until instead');
-  if (context.checkpoint !== undefined) throw new UsageError(`${flag} summarises a range of the log; it takes no --checkpoint`);
+  if (stats && countByText !== undefined)
+    throw new UsageError(
+      '--stats and --count-by are two views; give one of them',
+      '--count-by KEY shows one of the counts of --stats, in full',
+    );
+  if (context.follow)
+    throw new UsageError(
+      `${flag} summarises a range of the log; it takes no --follow`,
+      'give --since and --until instead',
+    );
+  if (context.checkpoint !== undefined)
+    throw new UsageError(`${flag} summarises a range of the log; it takes no --checkpoint`);
   if (context.logins) throw new UsageError(`${flag} applies to the event log, not to --logins`);
   return { countBy: countByText === undefined ? undefined : parseCountBy(countByText), top };
 }
@@ -66,7 +76,11 @@ function entitiesFrom(resolver: NameResolver) {
   };
 }
 
-export function summaryWriter(ctx: Context, plan: SummaryPlan, options: SummaryWriterOptions): RecordWriter<EventRecord> {
+export function summaryWriter(
+  ctx: Context,
+  plan: SummaryPlan,
+  options: SummaryWriterOptions,
+): RecordWriter<EventRecord> {
   const names = options.names;
   const labels: StatsLabels = {
     project: names ? (id) => names.project(id) : undefined,

@@ -96,7 +96,8 @@ async function readLock(path: string): Promise<LockFile | null> {
   }
   try {
     const holder = JSON.parse(content) as Holder;
-    const named = typeof holder.pid === 'number' && typeof holder.host === 'string' && typeof holder.startedAt === 'string';
+    const named =
+      typeof holder.pid === 'number' && typeof holder.host === 'string' && typeof holder.startedAt === 'string';
     return { content, holder: named ? holder : null, touchedMs };
   } catch {
     return { content, holder: null, touchedMs };
@@ -169,7 +170,8 @@ async function removeDeadDrafts(lockPath: string, me: Holder, staleMs: number, n
   const names = await readdir(dirname(lockPath)).catch(() => [] as string[]);
   for (const name of names) {
     const rest = name.slice(prefix.length);
-    if (!name.startsWith(prefix) || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(rest)) continue;
+    if (!name.startsWith(prefix) || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(rest))
+      continue;
     if (rest === me.token) continue;
     const path = join(dirname(lockPath), name);
     const draft = await readLock(path).catch(() => null);
@@ -222,7 +224,7 @@ export async function acquireLock(lockPath: string, policy: LockPolicy): Promise
     await handle.close();
   }
   try {
-    for (let takeovers = 0; ; ) {
+    for (let takeovers = 0; ;) {
       try {
         await link(draft, lockPath);
         await removeDeadDrafts(lockPath, me, policy.staleMs, policy.now());
@@ -240,7 +242,13 @@ export async function acquireLock(lockPath: string, policy: LockPolicy): Promise
           return { busy: holder, why: 'stuck' };
         }
         if (policy.now() >= deadline) {
-          const who = holder ?? { pid: 0, host: 'unknown', processStart: null, startedAt: new Date(current.touchedMs).toISOString(), token: '' };
+          const who = holder ?? {
+            pid: 0,
+            host: 'unknown',
+            processStart: null,
+            startedAt: new Date(current.touchedMs).toISOString(),
+            token: '',
+          };
           return { busy: who, why: standing === 'alive' ? 'waiting' : 'elsewhere' };
         }
         await wait(policy.pollMs);
@@ -251,7 +259,8 @@ export async function acquireLock(lockPath: string, policy: LockPolicy): Promise
       if (outcome === 'removed') {
         if (current.holder && current.holder.host !== me.host) policy.onTakeover?.(current.holder);
         takeovers += 1;
-        if (takeovers > MAX_TAKEOVERS) throw new CliError(`could not take the lock ${lockPath}`, ExitCode.failure, 'try again');
+        if (takeovers > MAX_TAKEOVERS)
+          throw new CliError(`could not take the lock ${lockPath}`, ExitCode.failure, 'try again');
         continue;
       }
       // That run is about to take it: wait for it as for a holder.
@@ -346,7 +355,11 @@ export interface FileLockOptions {
  * same config folder: the second of two renewing a token re-reads the store under the lock
  * and finds the token the first one saved, instead of both writing over each other.
  */
-export async function withFileLock<T>(lockPath: string, work: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  work: () => Promise<T>,
+  options: FileLockOptions = {},
+): Promise<T> {
   const acquired = await acquireLock(lockPath, {
     now: () => Date.now(),
     waitMs: options.waitMs ?? 60_000,

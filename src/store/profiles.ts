@@ -66,7 +66,11 @@ export function checkProfileName(name: string): string {
 }
 
 /** The profile a command means: --profile, then KITSU_PROFILE, then the default one. */
-export function chosenProfileName(data: StoreData, flag: string | undefined, env: Record<string, string | undefined>): string {
+export function chosenProfileName(
+  data: StoreData,
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+): string {
   const named = flag ?? env.KITSU_PROFILE;
   if (named) return checkProfileName(named);
   return data.defaultProfile ?? DEFAULT_PROFILE;
@@ -234,7 +238,10 @@ export async function openStore(env: Record<string, string | undefined>): Promis
         registerSecrets(data);
         // Nothing changed (another process had already renewed, say): leave the file alone.
         if (JSON.stringify(data) !== before) {
-          conf.store = { ...(data.defaultProfile ? { defaultProfile: data.defaultProfile } : {}), profiles: data.profiles };
+          conf.store = {
+            ...(data.defaultProfile ? { defaultProfile: data.defaultProfile } : {}),
+            profiles: data.profiles,
+          };
         }
         return result;
       }).catch((error: unknown) => {

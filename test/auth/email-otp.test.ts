@@ -52,7 +52,8 @@ beforeAll(async () => {
           two_factor_authentication_enabled: ['email_otp', 'recovery_code'],
         });
       }
-      if (b.email_otp !== CODE && b.recovery_code !== RECOVERY) return reply(400, { error: true, login: false, wrong_OTP: true });
+      if (b.email_otp !== CODE && b.recovery_code !== RECOVERY)
+        return reply(400, { error: true, login: false, wrong_OTP: true });
       const now = Math.floor(Date.now() / 1000);
       return reply(200, {
         login: true,

@@ -22,7 +22,14 @@ describe('parseHost', () => {
     });
   }
 
-  for (const bad of ['', '   ', 'ftp://kitsu.studio.com', 'https://user:pw@kitsu.studio.com', 'https://kitsu.studio.com/?a=1', 'http://']) {
+  for (const bad of [
+    '',
+    '   ',
+    'ftp://kitsu.studio.com',
+    'https://user:pw@kitsu.studio.com',
+    'https://kitsu.studio.com/?a=1',
+    'http://',
+  ]) {
     it(`refuses ${JSON.stringify(bad)} with a usage error naming the flag`, () => {
       expect(() => parseHost(bad, 'KITSU_HOST')).toThrow(UsageError);
       expect(() => parseHost(bad, 'KITSU_HOST')).toThrow(/KITSU_HOST/);
@@ -32,13 +39,28 @@ describe('parseHost', () => {
 
 describe('parseEventHost', () => {
   it('puts the path of a sub-path install into the socket path, not the URL', () => {
-    expect(parseEventHost('https://studio.com/kitsu')).toEqual({ eventUrl: 'https://studio.com', socketPath: '/kitsu/socket.io' });
-    expect(parseEventHost('https://studio.com/kitsu/api')).toEqual({ eventUrl: 'https://studio.com', socketPath: '/kitsu/socket.io' });
-    expect(parseEventHost('https://studio.com/kitsu/socket.io/')).toEqual({ eventUrl: 'https://studio.com', socketPath: '/kitsu/socket.io' });
+    expect(parseEventHost('https://studio.com/kitsu')).toEqual({
+      eventUrl: 'https://studio.com',
+      socketPath: '/kitsu/socket.io',
+    });
+    expect(parseEventHost('https://studio.com/kitsu/api')).toEqual({
+      eventUrl: 'https://studio.com',
+      socketPath: '/kitsu/socket.io',
+    });
+    expect(parseEventHost('https://studio.com/kitsu/socket.io/')).toEqual({
+      eventUrl: 'https://studio.com',
+      socketPath: '/kitsu/socket.io',
+    });
   });
   it('uses /socket.io on a site root', () => {
-    expect(parseEventHost('events.studio.com')).toEqual({ eventUrl: 'https://events.studio.com', socketPath: '/socket.io' });
-    expect(parseEventHost('http://127.0.0.1:5001')).toEqual({ eventUrl: 'http://127.0.0.1:5001', socketPath: '/socket.io' });
+    expect(parseEventHost('events.studio.com')).toEqual({
+      eventUrl: 'https://events.studio.com',
+      socketPath: '/socket.io',
+    });
+    expect(parseEventHost('http://127.0.0.1:5001')).toEqual({
+      eventUrl: 'http://127.0.0.1:5001',
+      socketPath: '/socket.io',
+    });
   });
 });
 

@@ -61,14 +61,21 @@ describe('password login', () => {
       bot: false,
       user: { email: admin.email, role: 'admin', full_name: 'Super Admin' },
     });
-    expect(Date.parse(record.session_ends_at as string)).toBeGreaterThan(Date.parse(record.access_expires_at as string));
+    expect(Date.parse(record.session_ends_at as string)).toBeGreaterThan(
+      Date.parse(record.access_expires_at as string),
+    );
   });
 
   it('reads KITSU_HOST, KITSU_EMAIL and KITSU_PASSWORD', async () => {
     const dir = configDir();
     const { artist } = sandbox.users;
     const login = await runCli(['login'], {
-      env: { KITSU_TAIL_CONFIG_DIR: dir, KITSU_HOST: sandbox.url, KITSU_EMAIL: artist.email, KITSU_PASSWORD: artist.password },
+      env: {
+        KITSU_TAIL_CONFIG_DIR: dir,
+        KITSU_HOST: sandbox.url,
+        KITSU_EMAIL: artist.email,
+        KITSU_PASSWORD: artist.password,
+      },
     });
     expect(login.code, login.stderr).toBe(0);
     expect((stored(dir).profiles.default!.user as { email: string }).email).toBe(artist.email);
@@ -103,10 +110,13 @@ describe('password login', () => {
   });
 
   it('refuses a wrong password with exit 3 and one line, without claiming to know which was wrong', async () => {
-    const result = await runCli(['login', '--host', sandbox.url, '--email', sandbox.users.artist.email, '--password-stdin'], {
-      env: { KITSU_TAIL_CONFIG_DIR: configDir() },
-      stdin: 'not-the-password\n',
-    });
+    const result = await runCli(
+      ['login', '--host', sandbox.url, '--email', sandbox.users.artist.email, '--password-stdin'],
+      {
+        env: { KITSU_TAIL_CONFIG_DIR: configDir() },
+        stdin: 'not-the-password\n',
+      },
+    );
     expect(result.code).toBe(3);
     expectOneLine(result);
     expect(result.stderr).toContain('unknown e-mail or wrong password');
@@ -178,23 +188,43 @@ describe('two-factor login', () => {
 
   it('takes the code from --otp', async () => {
     const { totp } = sandbox.users;
-    const result = await runCli(['login', '--host', sandbox.url, '--email', totp.email, '--password-stdin', '--otp', totpCode(totp.totpSecret!, Date.now())], {
-      env: { KITSU_TAIL_CONFIG_DIR: configDir() },
-      stdin: `${totp.password}\n`,
-    });
+    const result = await runCli(
+      [
+        'login',
+        '--host',
+        sandbox.url,
+        '--email',
+        totp.email,
+        '--password-stdin',
+        '--otp',
+        totpCode(totp.totpSecret!, Date.now()),
+      ],
+      {
+        env: { KITSU_TAIL_CONFIG_DIR: configDir() },
+        stdin: `${totp.password}\n`,
+      },
+    );
     expect(result.code, result.stderr).toBe(0);
   });
 
   it('asks for --otp when there is no terminal, and names a wrong code', async () => {
     const { totp } = sandbox.users;
     const env = { KITSU_TAIL_CONFIG_DIR: configDir() };
-    const missing = await runCli(['login', '--host', sandbox.url, '--email', totp.email, '--password-stdin'], { env, stdin: `${totp.password}\n` });
+    const missing = await runCli(['login', '--host', sandbox.url, '--email', totp.email, '--password-stdin'], {
+      env,
+      stdin: `${totp.password}\n`,
+    });
     expect(missing.code).toBe(3);
     expectOneLine(missing);
     expect(missing.stderr).toContain('--otp');
     const now = Date.now();
-    const wrongCode = ['000000', '111111', '222222'].find((c) => ![-30_000, 0, 30_000].some((d) => totpCode(totp.totpSecret!, now + d) === c))!;
-    const wrong = await runCli(['login', '--host', sandbox.url, '--email', totp.email, '--password-stdin', '--otp', wrongCode], { env, stdin: `${totp.password}\n` });
+    const wrongCode = ['000000', '111111', '222222'].find(
+      (c) => ![-30_000, 0, 30_000].some((d) => totpCode(totp.totpSecret!, now + d) === c),
+    )!;
+    const wrong = await runCli(
+      ['login', '--host', sandbox.url, '--email', totp.email, '--password-stdin', '--otp', wrongCode],
+      { env, stdin: `${totp.password}\n` },
+    );
     expect(wrong.code).toBe(3);
     expectOneLine(wrong);
     expect(wrong.stderr).toContain('wrong two-factor code');
@@ -205,7 +235,9 @@ describe('token login', () => {
   it('logs in with a bot token, which never ends, and logout only forgets it', async () => {
     const dir = configDir();
     const bot = sandbox.control.createBot('admin');
-    const login = await runCli(['login', '--host', sandbox.url, '--token', bot.token], { env: { KITSU_TAIL_CONFIG_DIR: dir } });
+    const login = await runCli(['login', '--host', sandbox.url, '--token', bot.token], {
+      env: { KITSU_TAIL_CONFIG_DIR: dir },
+    });
     expect(login.code, login.stderr).toBe(0);
     expect(login.stderr).toContain('with a bot token');
     expect(stored(dir).profiles.default!.bot).toBe(true);
@@ -213,7 +245,9 @@ describe('token login', () => {
     const whoami = await runCli(['whoami'], { env: { KITSU_TAIL_CONFIG_DIR: dir } });
     expect(whoami.code, whoami.stderr).toBe(0);
     expect(whoami.stdout).toMatch(/^session +never ends \(bot token\)$/m);
-    const json = JSON.parse((await runCli(['whoami', '--json'], { env: { KITSU_TAIL_CONFIG_DIR: dir } })).stdout) as Record<string, unknown>;
+    const json = JSON.parse(
+      (await runCli(['whoami', '--json'], { env: { KITSU_TAIL_CONFIG_DIR: dir } })).stdout,
+    ) as Record<string, unknown>;
     expect(json).toMatchObject({ bot: true, session_ends_at: null, access_expires_at: null });
 
     const before = sandbox.control.requests().length;
@@ -221,17 +255,27 @@ describe('token login', () => {
     expect(logout.code).toBe(0);
     expect(logout.stderr).toContain('only a Kitsu admin can revoke a bot token');
     expect(stored(dir).profiles).toEqual({});
-    expect(sandbox.control.requests().slice(before).some((r) => r.path === 'auth/logout')).toBe(false);
+    expect(
+      sandbox.control
+        .requests()
+        .slice(before)
+        .some((r) => r.path === 'auth/logout'),
+    ).toBe(false);
     // Still valid on the server: forgetting it here did not revoke it.
-    const still = await runCli(['whoami'], { env: { KITSU_TAIL_CONFIG_DIR: configDir(), KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token } });
+    const still = await runCli(['whoami'], {
+      env: { KITSU_TAIL_CONFIG_DIR: configDir(), KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token },
+    });
     expect(still.code, still.stderr).toBe(0);
   });
 
   it('checks a token before saving it', async () => {
     const dir = configDir();
-    const result = await runCli(['login', '--host', sandbox.url, '--token', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad-signature'], {
-      env: { KITSU_TAIL_CONFIG_DIR: dir },
-    });
+    const result = await runCli(
+      ['login', '--host', sandbox.url, '--token', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad-signature'],
+      {
+        env: { KITSU_TAIL_CONFIG_DIR: dir },
+      },
+    );
     expect(result.code).toBe(3);
     expectOneLine(result);
     expect(result.stderr).toContain('refused the token');
@@ -241,10 +285,14 @@ describe('token login', () => {
   it('takes a --token read from a file with its line end, and refuses an empty one', async () => {
     const dir = configDir();
     const bot = sandbox.control.createBot('admin');
-    const login = await runCli(['login', '--host', sandbox.url, '--token', ` ${bot.token}\r\n`], { env: { KITSU_TAIL_CONFIG_DIR: dir } });
+    const login = await runCli(['login', '--host', sandbox.url, '--token', ` ${bot.token}\r\n`], {
+      env: { KITSU_TAIL_CONFIG_DIR: dir },
+    });
     expect(login.code, login.stderr).toBe(0);
     expect(stored(dir).profiles.default!.accessToken).toBe(bot.token);
-    const empty = await runCli(['login', '--host', sandbox.url, '--token', ''], { env: { KITSU_TAIL_CONFIG_DIR: configDir() } });
+    const empty = await runCli(['login', '--host', sandbox.url, '--token', ''], {
+      env: { KITSU_TAIL_CONFIG_DIR: configDir() },
+    });
     expect(empty.code).toBe(2);
     expectOneLine(empty);
     expect(empty.stderr).toContain('--token is empty');
@@ -253,7 +301,9 @@ describe('token login', () => {
   it('runs from KITSU_HOST and KITSU_TOKEN alone, with nothing saved', async () => {
     const bot = sandbox.control.createBot('manager');
     const dir = configDir();
-    const whoami = await runCli(['whoami'], { env: { KITSU_TAIL_CONFIG_DIR: dir, KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token } });
+    const whoami = await runCli(['whoami'], {
+      env: { KITSU_TAIL_CONFIG_DIR: dir, KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token },
+    });
     expect(whoami.code, whoami.stderr).toBe(0);
     expect(whoami.stdout).toMatch(/^profile +\(environment\) \(KITSU_TOKEN\)$/m);
     expect(whoami.stdout).toMatch(/^role +manager \(bot\)$/m);
@@ -269,7 +319,9 @@ describe('logout', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('revoked on the server');
     expect(stored(dir).profiles).toEqual({});
-    const reuse = await runCli(['whoami'], { env: { KITSU_TAIL_CONFIG_DIR: configDir(), KITSU_HOST: sandbox.url, KITSU_TOKEN: token } });
+    const reuse = await runCli(['whoami'], {
+      env: { KITSU_TAIL_CONFIG_DIR: configDir(), KITSU_HOST: sandbox.url, KITSU_TOKEN: token },
+    });
     expect(reuse.code).toBe(3);
     expect(reuse.stderr).toContain('revoked');
     const again = await runCli(['logout'], { env: { KITSU_TAIL_CONFIG_DIR: dir } });

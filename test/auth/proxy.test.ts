@@ -53,7 +53,12 @@ describe('proxies', () => {
   it('goes through HTTP_PROXY to a host that is not this machine', async () => {
     const bot = sandbox.control.createBot('admin');
     const result = await runCli(['whoami', '--json'], {
-      env: { KITSU_TAIL_CONFIG_DIR: tmp.dir, HTTP_PROXY: proxyUrl, KITSU_HOST: 'http://kitsu.studio.test', KITSU_TOKEN: bot.token },
+      env: {
+        KITSU_TAIL_CONFIG_DIR: tmp.dir,
+        HTTP_PROXY: proxyUrl,
+        KITSU_HOST: 'http://kitsu.studio.test',
+        KITSU_TOKEN: bot.token,
+      },
     });
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).host).toBe('http://kitsu.studio.test');
@@ -64,7 +69,13 @@ describe('proxies', () => {
     const bot = sandbox.control.createBot('admin');
     const before = tunnels.length;
     const result = await runCli(['whoami'], {
-      env: { KITSU_TAIL_CONFIG_DIR: tmp.dir, HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl, KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token },
+      env: {
+        KITSU_TAIL_CONFIG_DIR: tmp.dir,
+        HTTP_PROXY: proxyUrl,
+        HTTPS_PROXY: proxyUrl,
+        KITSU_HOST: sandbox.url,
+        KITSU_TOKEN: bot.token,
+      },
     });
     expect(result.code, result.stderr).toBe(0);
     expect(tunnels.length).toBe(before);
@@ -74,7 +85,12 @@ describe('proxies', () => {
     const bot = sandbox.control.createBot('admin');
     const before = tunnels.length;
     // 0.0.0.0 is not loopback, so only NO_PROXY keeps it from the proxy; it reaches the sandbox.
-    const env = { KITSU_TAIL_CONFIG_DIR: tmp.dir, HTTP_PROXY: proxyUrl, KITSU_HOST: `http://0.0.0.0:${sandbox.port}`, KITSU_TOKEN: bot.token };
+    const env = {
+      KITSU_TAIL_CONFIG_DIR: tmp.dir,
+      HTTP_PROXY: proxyUrl,
+      KITSU_HOST: `http://0.0.0.0:${sandbox.port}`,
+      KITSU_TOKEN: bot.token,
+    };
     for (const noProxy of ['*', 'localhost, 0.0.0.0', `.example.com,0.0.0.0:${sandbox.port}`]) {
       const result = await runCli(['whoami', '--verbose'], { env: { ...env, NO_PROXY: noProxy } });
       expect(result.code, result.stderr).toBe(0);
@@ -90,7 +106,12 @@ describe('proxies', () => {
     const bot = sandbox.control.createBot('admin');
     const before = tunnels.length;
     const result = await runCli(['whoami', '--json'], {
-      env: { KITSU_TAIL_CONFIG_DIR: tmp.dir, http_proxy: proxyUrl.replace('http://', ''), KITSU_HOST: 'http://kitsu.studio.test', KITSU_TOKEN: bot.token },
+      env: {
+        KITSU_TAIL_CONFIG_DIR: tmp.dir,
+        http_proxy: proxyUrl.replace('http://', ''),
+        KITSU_HOST: 'http://kitsu.studio.test',
+        KITSU_TOKEN: bot.token,
+      },
     });
     expect(result.code, result.stderr).toBe(0);
     expect(tunnels.slice(before)).toContain('kitsu.studio.test:80');
@@ -99,13 +120,17 @@ describe('proxies', () => {
   it('blames the proxy, not Kitsu, when the proxy fails', async () => {
     const env = { KITSU_TAIL_CONFIG_DIR: tmp.dir, KITSU_TOKEN: 'x.y.z' };
     const port = await closedPort();
-    const refused = await runCli(['whoami'], { env: { ...env, HTTP_PROXY: `http://127.0.0.1:${port}`, KITSU_HOST: 'http://kitsu.studio.test' } });
+    const refused = await runCli(['whoami'], {
+      env: { ...env, HTTP_PROXY: `http://127.0.0.1:${port}`, KITSU_HOST: 'http://kitsu.studio.test' },
+    });
     expect(refused.code).toBe(5);
     expectOneLine(refused);
     expect(refused.stderr).toContain(`cannot reach the proxy 127.0.0.1:${port} (HTTP_PROXY): connection refused`);
     expect(refused.stderr).toContain('NO_PROXY');
 
-    const denied = await runCli(['whoami'], { env: { ...env, HTTP_PROXY: proxyUrl, KITSU_HOST: 'http://members-only.studio.test' } });
+    const denied = await runCli(['whoami'], {
+      env: { ...env, HTTP_PROXY: proxyUrl, KITSU_HOST: 'http://members-only.studio.test' },
+    });
     expect(denied.code).toBe(5);
     expectOneLine(denied);
     expect(denied.stderr).toContain('refused to connect to members-only.studio.test with 407');
@@ -114,7 +139,12 @@ describe('proxies', () => {
 
   it('says which variable holds a proxy address it cannot read, without quoting it', async () => {
     const result = await runCli(['whoami'], {
-      env: { KITSU_TAIL_CONFIG_DIR: tmp.dir, HTTPS_PROXY: 'http://user:proxy-secret@bad host:3128', KITSU_HOST: 'https://kitsu.studio.test', KITSU_TOKEN: 'x.y.z' },
+      env: {
+        KITSU_TAIL_CONFIG_DIR: tmp.dir,
+        HTTPS_PROXY: 'http://user:proxy-secret@bad host:3128',
+        KITSU_HOST: 'https://kitsu.studio.test',
+        KITSU_TOKEN: 'x.y.z',
+      },
     });
     expect(result.code).toBe(2);
     expectOneLine(result);

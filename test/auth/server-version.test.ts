@@ -30,11 +30,16 @@ async function bannerReads(at: number): Promise<number> {
   const before = sandbox.control.requests().length;
   const result = await runCli(['logs', '--limit', '1'], { env, clock: { now: () => at } });
   expect(result.code, result.stderr).toBe(0);
-  return sandbox.control.requests().slice(before).filter((r) => r.path === '').length;
+  return sandbox.control
+    .requests()
+    .slice(before)
+    .filter((r) => r.path === '').length;
 }
 
 const configFile = () => join(config.dir, 'config.json');
-const savedProfile = () => (JSON.parse(readFileSync(configFile(), 'utf8')) as { profiles: Record<string, { serverCheckedAt?: string }> }).profiles.default!;
+const savedProfile = () =>
+  (JSON.parse(readFileSync(configFile(), 'utf8')) as { profiles: Record<string, { serverCheckedAt?: string }> })
+    .profiles.default!;
 
 it('trusts the version login saved for a day, then reads it again once and saves it', async () => {
   const loggedIn = Date.parse(savedProfile().serverCheckedAt!);

@@ -160,7 +160,9 @@ describe('concurrent renewals of one profile', () => {
       const rounds = 12;
       for (let round = 0; round < rounds; round += 1) {
         s.control.expireAccessTokens();
-        const answers = await Promise.all([a, b, a, b].map((session) => session.http.get<{ authenticated: boolean }>('auth/authenticated')));
+        const answers = await Promise.all(
+          [a, b, a, b].map((session) => session.http.get<{ authenticated: boolean }>('auth/authenticated')),
+        );
         expect(answers.every((answer) => answer.authenticated)).toBe(true);
       }
       // Under the lock, the second one found the token the first had just saved.
@@ -220,7 +222,10 @@ describe('which login a command uses', () => {
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^\* +studio +http:\/\/127\.0\.0\.1:\d+ +admin@example\.com \(admin\)/m);
     expect(list.stdout).toMatch(/^ +artist +http:\/\/127\.0\.0\.1:\d+ +artist@example\.com \(user\)/m);
-    const json = (await runCli(['profiles', '--json'], { env })).stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const json = (await runCli(['profiles', '--json'], { env })).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(json.map((p: { name: string; default: boolean }) => [p.name, p.default])).toEqual([
       ['artist', false],
       ['studio', true],
@@ -245,27 +250,49 @@ describe('where the API and the stream are', () => {
   it('handles a sub-path install given with /api', async () => {
     const s = await sandbox({ basePath: '/kitsu' });
     const dir = configDir();
-    const login = await runCli(['login', '--host', `${s.url}/api/`, '--email', s.users.admin.email, '--password-stdin'], {
-      env: { KITSU_TAIL_CONFIG_DIR: dir },
-      stdin: `${s.users.admin.password}\n`,
-    });
+    const login = await runCli(
+      ['login', '--host', `${s.url}/api/`, '--email', s.users.admin.email, '--password-stdin'],
+      {
+        env: { KITSU_TAIL_CONFIG_DIR: dir },
+        stdin: `${s.users.admin.password}\n`,
+      },
+    );
     expect(login.code, login.stderr).toBe(0);
     const who = JSON.parse((await runCli(['whoami', '--json'], { env: { KITSU_TAIL_CONFIG_DIR: dir } })).stdout);
-    expect(who).toMatchObject({ host: s.url, api_url: `${s.url}/api`, event_url: new URL(s.url).origin, socket_path: '/kitsu/socket.io' });
+    expect(who).toMatchObject({
+      host: s.url,
+      api_url: `${s.url}/api`,
+      event_url: new URL(s.url).origin,
+      socket_path: '/kitsu/socket.io',
+    });
   });
 
   it('takes the event host from --event-host at login, and KITSU_EVENT_HOST later', async () => {
     const s = await sandbox();
     const dir = configDir();
     const env = { KITSU_TAIL_CONFIG_DIR: dir };
-    const login = await runCli(['login', '--host', s.url, '--event-host', 'https://events.example.com/rt', '--email', s.users.admin.email, '--password-stdin'], {
-      env,
-      stdin: `${s.users.admin.password}\n`,
-    });
+    const login = await runCli(
+      [
+        'login',
+        '--host',
+        s.url,
+        '--event-host',
+        'https://events.example.com/rt',
+        '--email',
+        s.users.admin.email,
+        '--password-stdin',
+      ],
+      {
+        env,
+        stdin: `${s.users.admin.password}\n`,
+      },
+    );
     expect(login.code, login.stderr).toBe(0);
     const saved = JSON.parse((await runCli(['whoami', '--json'], { env })).stdout);
     expect(saved).toMatchObject({ event_url: 'https://events.example.com', socket_path: '/rt/socket.io' });
-    const overridden = JSON.parse((await runCli(['whoami', '--json'], { env: { ...env, KITSU_EVENT_HOST: 'http://127.0.0.1:5001' } })).stdout);
+    const overridden = JSON.parse(
+      (await runCli(['whoami', '--json'], { env: { ...env, KITSU_EVENT_HOST: 'http://127.0.0.1:5001' } })).stdout,
+    );
     expect(overridden).toMatchObject({ event_url: 'http://127.0.0.1:5001', socket_path: '/socket.io' });
   });
 });

@@ -43,7 +43,9 @@ describe('a config.json that is not a plain file of ours', () => {
     symlinkSync(victim, join(dir, 'config.json'));
     const error = await openError({ KITSU_TAIL_CONFIG_DIR: dir });
     expect(error).toBeInstanceOf(CliError);
-    expect((error as CliError).message).toBe(`the config file ${join(dir, 'config.json')} is a symbolic link, so kitsu-tail will not use it`);
+    expect((error as CliError).message).toBe(
+      `the config file ${join(dir, 'config.json')} is a symbolic link, so kitsu-tail will not use it`,
+    );
     expect((error as CliError).hint).toContain('remove it');
     expect(statSync(victim).mode & 0o777).toBe(0o644);
     expect(readFileSync(victim, 'utf8')).toBe(`${SECRET}\n`);
@@ -77,7 +79,9 @@ describe('a config.json that is not a plain file of ours', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'config.json'), `${SECRET} {"profiles": {`);
     const error = await openError({ KITSU_TAIL_CONFIG_DIR: dir });
-    expect((error as CliError).message).toBe(`the config file ${join(dir, 'config.json')} is damaged (it is not valid JSON)`);
+    expect((error as CliError).message).toBe(
+      `the config file ${join(dir, 'config.json')} is damaged (it is not valid JSON)`,
+    );
   });
 });
 
@@ -91,11 +95,16 @@ describe('a config folder that cannot be created', () => {
   it('ends the command at once with exit 2 (it spun for ever)', async () => {
     // Run as a process: the old code spun at full CPU, deaf to signals, so only SIGKILL ends it.
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, [join(ROOT, 'bin', 'kitsu-tail.js'), 'whoami'], {
-        env: { ...process.env, KITSU_TAIL_CONFIG_DIR: '/proc/nope/deeper', KITSU_TOKEN: '', KITSU_HOST: '' },
-        timeout: 60_000,
-        killSignal: 'SIGKILL',
-      }, (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }));
+      const child = execFile(
+        process.execPath,
+        [join(ROOT, 'bin', 'kitsu-tail.js'), 'whoami'],
+        {
+          env: { ...process.env, KITSU_TAIL_CONFIG_DIR: '/proc/nope/deeper', KITSU_TOKEN: '', KITSU_HOST: '' },
+          timeout: 60_000,
+          killSignal: 'SIGKILL',
+        },
+        (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+      );
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(

@@ -30,7 +30,9 @@ const BAD = [
 
 describe('a malformed token', () => {
   it.each(BAD)('in KITSU_TOKEN (%s) is exit 2 saying so', async (flaw, token) => {
-    const result = await runCli(['whoami'], { env: { KITSU_TAIL_CONFIG_DIR: configDir(), KITSU_HOST: sandbox.url, KITSU_TOKEN: token } });
+    const result = await runCli(['whoami'], {
+      env: { KITSU_TAIL_CONFIG_DIR: configDir(), KITSU_HOST: sandbox.url, KITSU_TOKEN: token },
+    });
     expect(result.code).toBe(2);
     expectOneLine(result);
     expect(result.stderr).toContain(`the token in KITSU_TOKEN is malformed: it holds ${flaw}`);
@@ -39,7 +41,9 @@ describe('a malformed token', () => {
   });
 
   it('in login --token is exit 2 saying so', async () => {
-    const result = await runCli(['login', '--host', sandbox.url, '--token', 'abc.de\nf.ghi'], { env: { KITSU_TAIL_CONFIG_DIR: configDir() } });
+    const result = await runCli(['login', '--host', sandbox.url, '--token', 'abc.de\nf.ghi'], {
+      env: { KITSU_TAIL_CONFIG_DIR: configDir() },
+    });
     expect(result.code).toBe(2);
     expectOneLine(result);
     expect(result.stderr).toContain('the token in --token is malformed: it holds a line break');
@@ -55,14 +59,23 @@ describe('a malformed token', () => {
     const result = await runCli(['whoami'], { env: { KITSU_TAIL_CONFIG_DIR: dir } });
     expect(result.code).toBe(3);
     expectOneLine(result);
-    expect(result.stderr).toContain('the token in profile "default" is malformed: it holds a character that is not ASCII');
+    expect(result.stderr).toContain(
+      'the token in profile "default" is malformed: it holds a character that is not ASCII',
+    );
   });
 
   it('reaching the HTTP client is an AuthError, not a NetworkError', async () => {
     const { ctx } = contextFor({});
-    const client = await createApiClient({ apiUrl: sandbox.apiUrl, tls: { rejectUnauthorized: true }, env: {}, reporter: reporterFor(ctx) });
+    const client = await createApiClient({
+      apiUrl: sandbox.apiUrl,
+      tls: { rejectUnauthorized: true },
+      env: {},
+      reporter: reporterFor(ctx),
+    });
     try {
-      const error = await client.send({ method: 'GET', path: 'auth/authenticated', token: 'a\r\nX-Evil: 1' }).catch((e: unknown) => e);
+      const error = await client
+        .send({ method: 'GET', path: 'auth/authenticated', token: 'a\r\nX-Evil: 1' })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AuthError);
       expect((error as AuthError).message).toContain('malformed: it holds a line break');
     } finally {

@@ -46,7 +46,9 @@ describe('an overall deadline on each request', () => {
     const result = await runCli(['whoami'], { env: throughFront({ KITSU_TAIL_REQUEST_TIMEOUT: '400ms' }) });
     expect(result.code).toBe(5);
     expectOneLine(result);
-    expect(result.stderr).toContain(`${new URL(front.url).host} did not finish answering in time: GET /api/auth/authenticated took more than 400 ms after 4 tries`);
+    expect(result.stderr).toContain(
+      `${new URL(front.url).host} did not finish answering in time: GET /api/auth/authenticated took more than 400 ms after 4 tries`,
+    );
     expect(result.stderr).toContain('KITSU_TAIL_REQUEST_TIMEOUT');
   });
 
@@ -88,7 +90,9 @@ describe('a cap on what one answer may hold', () => {
     const result = await runCli(['logs', '--limit', '5'], { env: throughFront() });
     expect(result.code).toBe(6);
     expectOneLine(result);
-    expect(result.stderr).toContain('answered GET /api/data/events/last with 700 MB, more than the 64 MB kitsu-tail reads from one answer');
+    expect(result.stderr).toContain(
+      'answered GET /api/data/events/last with 700 MB, more than the 64 MB kitsu-tail reads from one answer',
+    );
     expect(result.stderr).not.toContain('cannot reach');
   });
 
@@ -102,7 +106,8 @@ describe('a cap on what one answer may hold', () => {
         const more = () => {
           while (sent < 100) {
             sent += 1;
-            if (!res.write(sent === 1 ? `[{"id":"e1","name":"task:new","data":{"text":"${chunk}` : chunk)) return void res.once('drain', more);
+            if (!res.write(sent === 1 ? `[{"id":"e1","name":"task:new","data":{"text":"${chunk}` : chunk))
+              return void res.once('drain', more);
           }
           res.end('"}}]');
         };
@@ -114,7 +119,9 @@ describe('a cap on what one answer may hold', () => {
     const result = await runCli(['logs', '--limit', '5'], { env: throughFront() });
     expect(result.code).toBe(6);
     expectOneLine(result);
-    expect(result.stderr).toContain('answered GET /api/data/events/last with more than 64 MB, more than the 64 MB kitsu-tail reads from one answer');
+    expect(result.stderr).toContain(
+      'answered GET /api/data/events/last with more than 64 MB, more than the 64 MB kitsu-tail reads from one answer',
+    );
     expect(result.stdout).toBe('');
   });
 
@@ -124,7 +131,9 @@ describe('a cap on what one answer may hold', () => {
       front.use((req, res) => {
         if (!EVENTS_ROUTE.test(req.url ?? '')) return false;
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(`[{"id":"e1","name":"task:new","created_at":"2026-11-29T08:00:01","data":${'['.repeat(depth)}${']'.repeat(depth)}}]`);
+        res.end(
+          `[{"id":"e1","name":"task:new","created_at":"2026-11-29T08:00:01","data":${'['.repeat(depth)}${']'.repeat(depth)}}]`,
+        );
         return true;
       }),
     );
@@ -226,7 +235,9 @@ describe('redirects', () => {
     const result = await runCli(['logs', '--limit', '5'], { env: throughFront() });
     expect(result.code).toBe(6);
     expectOneLine(result);
-    expect(result.stderr).toMatch(/redirects GET \/api\/data\/events\/last to http:\/\/127\.0\.0\.1:\d+\/api\/data\/events\/last\?\S+, which kitsu-tail does not follow here/);
+    expect(result.stderr).toMatch(
+      /redirects GET \/api\/data\/events\/last to http:\/\/127\.0\.0\.1:\d+\/api\/data\/events\/last\?\S+, which kitsu-tail does not follow here/,
+    );
     expect(front.seen.slice(before).filter((line) => line.startsWith('GET /api/data/events/last'))).toHaveLength(6);
   });
 
@@ -235,7 +246,9 @@ describe('redirects', () => {
     const result = await runCli(['logs', '--limit', '5'], { env: throughFront() });
     expect(result.code).toBe(6);
     expectOneLine(result);
-    expect(result.stderr).toContain('redirects GET /api/data/events/last to https://kitsu.elsewhere.test/api/data/events/last, another site');
+    expect(result.stderr).toContain(
+      'redirects GET /api/data/events/last to https://kitsu.elsewhere.test/api/data/events/last, another site',
+    );
     expect(result.stderr).toContain('kitsu-tail login --host https://kitsu.elsewhere.test');
   });
 });

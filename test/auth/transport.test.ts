@@ -25,7 +25,9 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; close: () => Promise<void> }> {
+async function serve(
+  handler: Parameters<typeof createServer>[1],
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -48,7 +50,10 @@ describe('a host that is not Kitsu', () => {
       res.end('<!doctype html><html><head><title>Welcome to nginx!</title></head><body>hi</body></html>');
     });
     try {
-      const result = await runCli(loginArgs(web.url), { env: { KITSU_TAIL_CONFIG_DIR: configDir() }, stdin: 'secret-pw\n' });
+      const result = await runCli(loginArgs(web.url), {
+        env: { KITSU_TAIL_CONFIG_DIR: configDir() },
+        stdin: 'secret-pw\n',
+      });
       expect(result.code).toBe(6);
       expectOneLine(result);
       expect(result.stderr).toContain(`${web.url} is not a Kitsu server`);
@@ -65,10 +70,15 @@ describe('a host that is not Kitsu', () => {
       res.end('<html><head><title>301 Moved Permanently</title></head></html>');
     });
     try {
-      const result = await runCli(loginArgs(moved.url), { env: { KITSU_TAIL_CONFIG_DIR: configDir() }, stdin: 'secret-pw\n' });
+      const result = await runCli(loginArgs(moved.url), {
+        env: { KITSU_TAIL_CONFIG_DIR: configDir() },
+        stdin: 'secret-pw\n',
+      });
       expect(result.code).toBe(6);
       expectOneLine(result);
-      expect(result.stderr).toContain(`${moved.url} redirects to https://kitsu.studio.test/api/ (log in with --host https://kitsu.studio.test)`);
+      expect(result.stderr).toContain(
+        `${moved.url} redirects to https://kitsu.studio.test/api/ (log in with --host https://kitsu.studio.test)`,
+      );
     } finally {
       await moved.close();
     }
@@ -85,7 +95,9 @@ describe('a host that is not Kitsu', () => {
       res.end('not found');
     });
     try {
-      const a = await runCli(['whoami'], { env: { KITSU_TAIL_CONFIG_DIR: configDir(), KITSU_HOST: other.url, KITSU_TOKEN: 'x.y.z' } });
+      const a = await runCli(['whoami'], {
+        env: { KITSU_TAIL_CONFIG_DIR: configDir(), KITSU_HOST: other.url, KITSU_TOKEN: 'x.y.z' },
+      });
       expect(a.code).toBe(6);
       expect(a.stderr).toContain('not the Zou API banner');
       const b = await runCli(loginArgs(missing.url), { env: { KITSU_TAIL_CONFIG_DIR: configDir() }, stdin: 'pw\n' });
@@ -117,7 +129,10 @@ describe('a host that is not Kitsu', () => {
 describe('a host that does not answer', () => {
   it('ends with exit 5 naming the host when nothing listens', async () => {
     const port = await closedPort();
-    const result = await runCli(loginArgs(`http://127.0.0.1:${port}`), { env: { KITSU_TAIL_CONFIG_DIR: configDir() }, stdin: 'pw\n' });
+    const result = await runCli(loginArgs(`http://127.0.0.1:${port}`), {
+      env: { KITSU_TAIL_CONFIG_DIR: configDir() },
+      stdin: 'pw\n',
+    });
     expect(result.code).toBe(5);
     expectOneLine(result);
     expect(result.stderr).toContain(`cannot reach 127.0.0.1:${port}: connection refused after 4 tries`);
@@ -158,7 +173,11 @@ describe('failing routes', () => {
       const result = await runCli(['whoami', '--verbose'], { env: { KITSU_TAIL_CONFIG_DIR: dir } });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toContain('503, trying again');
-      const statuses = sandbox.control.requests().slice(before).filter((r) => r.path === 'auth/authenticated').map((r) => r.status);
+      const statuses = sandbox.control
+        .requests()
+        .slice(before)
+        .filter((r) => r.path === 'auth/authenticated')
+        .map((r) => r.status);
       expect(statuses).toEqual([503, 503, 200]);
       stops.push(sandbox.control.failRoutes({ path: /^auth\/authenticated/, mode: { kind: 'reset' }, times: 1 }));
       const reset = await runCli(['whoami'], { env: { KITSU_TAIL_CONFIG_DIR: dir } });
@@ -195,7 +214,10 @@ describe('TLS', () => {
   let secure: Sandbox;
   beforeAll(async () => {
     secure = await startSandbox({
-      tls: { key: readFileSync(join(fixtures, 'server.key'), 'utf8'), cert: readFileSync(join(fixtures, 'server.pem'), 'utf8') },
+      tls: {
+        key: readFileSync(join(fixtures, 'server.key'), 'utf8'),
+        cert: readFileSync(join(fixtures, 'server.pem'), 'utf8'),
+      },
     });
   });
   afterAll(() => secure.close());
@@ -225,7 +247,10 @@ describe('TLS', () => {
   it('works with --insecure and warns on every run', async () => {
     const dir = configDir();
     const env = { KITSU_TAIL_CONFIG_DIR: dir };
-    const login = await runCli(['--insecure', ...loginArgs(secure.url)], { env, stdin: `${secure.users.admin.password}\n` });
+    const login = await runCli(['--insecure', ...loginArgs(secure.url)], {
+      env,
+      stdin: `${secure.users.admin.password}\n`,
+    });
     expect(login.code, login.stderr).toBe(0);
     expect(login.stderr).toContain('warning: --insecure');
     const whoami = await runCli(['whoami', '--insecure'], { env });
@@ -234,14 +259,19 @@ describe('TLS', () => {
     // The profile keeps the choice, and still warns every time.
     const later = await runCli(['whoami'], { env });
     expect(later.code, later.stderr).toBe(0);
-    expect(later.stderr).toContain('warning: profile "default" was logged in with --insecure: TLS certificates are not checked');
+    expect(later.stderr).toContain(
+      'warning: profile "default" was logged in with --insecure: TLS certificates are not checked',
+    );
   });
 
   it('saves the CA file by its absolute path; a TLS flag on the command line wins over it', async () => {
     const dir = configDir();
     const env = { KITSU_TAIL_CONFIG_DIR: dir };
     const relative = relativePath(process.cwd(), join(fixtures, 'ca.pem'));
-    const login = await runCli(['--ca-file', relative, ...loginArgs(secure.url)], { env, stdin: `${secure.users.admin.password}\n` });
+    const login = await runCli(['--ca-file', relative, ...loginArgs(secure.url)], {
+      env,
+      stdin: `${secure.users.admin.password}\n`,
+    });
     expect(login.code, login.stderr).toBe(0);
     expect(login.stderr).toContain(`Profile "default" keeps --ca-file ${join(fixtures, 'ca.pem')} for later commands.`);
     const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default;
@@ -268,7 +298,10 @@ describe('TLS', () => {
     const env = { KITSU_TAIL_CONFIG_DIR: dir };
     const caFile = join(dir, 'studio-ca.pem');
     copyFileSync(join(fixtures, 'ca.pem'), caFile);
-    const login = await runCli(['--ca-file', caFile, ...loginArgs(secure.url), '--profile', 'studio'], { env, stdin: `${secure.users.admin.password}\n` });
+    const login = await runCli(['--ca-file', caFile, ...loginArgs(secure.url), '--profile', 'studio'], {
+      env,
+      stdin: `${secure.users.admin.password}\n`,
+    });
     expect(login.code, login.stderr).toBe(0);
     rmSync(caFile);
     const gone = await runCli(['whoami', '--profile', 'studio'], { env });
@@ -284,10 +317,14 @@ describe('TLS', () => {
     const dir = configDir();
     const env = { KITSU_TAIL_CONFIG_DIR: dir };
     const stdin = `${secure.users.admin.password}\n`;
-    expect((await runCli(['--ca-file', join(fixtures, 'ca.pem'), ...loginArgs(secure.url)], { env, stdin })).code).toBe(0);
+    expect((await runCli(['--ca-file', join(fixtures, 'ca.pem'), ...loginArgs(secure.url)], { env, stdin })).code).toBe(
+      0,
+    );
     const again = await runCli(loginArgs(secure.url), { env, stdin });
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default.caFile).toBe(join(fixtures, 'ca.pem'));
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default.caFile).toBe(
+      join(fixtures, 'ca.pem'),
+    );
 
     expect((await runCli(['--insecure', ...loginArgs(secure.url)], { env, stdin })).code).toBe(0);
     const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default;
@@ -311,7 +348,10 @@ describe('TLS', () => {
   });
 
   it('suggests https when plain http is asked of a port that speaks TLS', async () => {
-    const result = await runCli(loginArgs(secure.url.replace('https:', 'http:')), { env: { KITSU_TAIL_CONFIG_DIR: configDir() }, stdin: 'pw\n' });
+    const result = await runCli(loginArgs(secure.url.replace('https:', 'http:')), {
+      env: { KITSU_TAIL_CONFIG_DIR: configDir() },
+      stdin: 'pw\n',
+    });
     expect(result.code).toBe(5);
     expectOneLine(result);
     expect(result.stderr).toContain('closed the connection');
@@ -319,14 +359,20 @@ describe('TLS', () => {
   });
 
   it('does not suggest --ca-file for a certificate made out to another name', () => {
-    const error = tlsFailure('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames", 'kitsu.studio.com')!;
+    const error = tlsFailure(
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      "Hostname/IP does not match certificate's altnames",
+      'kitsu.studio.com',
+    )!;
     expect(error.exitCode).toBe(5);
     expect(error.message).toContain('is for another name');
     expect(error.hint).not.toContain('--ca-file');
   });
 
   it('says what to do when --ca-file cannot be read', async () => {
-    const result = await runCli(['whoami', '--ca-file', '/no/such/ca.pem'], { env: { KITSU_HOST: secure.url, KITSU_TOKEN: 'x.y.z' } });
+    const result = await runCli(['whoami', '--ca-file', '/no/such/ca.pem'], {
+      env: { KITSU_HOST: secure.url, KITSU_TOKEN: 'x.y.z' },
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--ca-file /no/such/ca.pem: cannot read it (no such file)');
   });
@@ -340,7 +386,12 @@ describe('secrets', () => {
     const { admin } = own.users;
     const outputs: CliResult[] = [];
     try {
-      outputs.push(await runCli(['login', '--verbose', '--host', own.url, '--email', admin.email, '--password-stdin'], { env, stdin: `${admin.password}\n` }));
+      outputs.push(
+        await runCli(['login', '--verbose', '--host', own.url, '--email', admin.email, '--password-stdin'], {
+          env,
+          stdin: `${admin.password}\n`,
+        }),
+      );
       const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default;
       own.control.expireAccessTokens(); // so that whoami renews, and prints that it did
       outputs.push(await runCli(['whoami', '--verbose'], { env }));
@@ -349,7 +400,9 @@ describe('secrets', () => {
       const renewed = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default.accessToken as string;
       outputs.push(await runCli(['logout', '--verbose'], { env }));
       const bot = own.control.createBot('admin');
-      outputs.push(await runCli(['whoami', '--verbose'], { env: { ...env, KITSU_HOST: own.url, KITSU_TOKEN: bot.token } }));
+      outputs.push(
+        await runCli(['whoami', '--verbose'], { env: { ...env, KITSU_HOST: own.url, KITSU_TOKEN: bot.token } }),
+      );
       outputs.push(await runCli(['login', '--verbose', '--host', own.url, '--token', bot.token], { env }));
 
       expect(outputs.map((o) => o.code)).toEqual([0, 0, 0, 0, 0, 0, 0]);

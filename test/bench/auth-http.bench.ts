@@ -33,15 +33,23 @@ async function msPerRequest(apiUrl: string, ca: string | undefined, keepAlive: b
 it('keep-alive against a connection per request, http and https', async () => {
   const plain = await startSandbox();
   const secure = await startSandbox({
-    tls: { key: readFileSync(join(fixtures, 'server.key'), 'utf8'), cert: readFileSync(join(fixtures, 'server.pem'), 'utf8') },
+    tls: {
+      key: readFileSync(join(fixtures, 'server.key'), 'utf8'),
+      cert: readFileSync(join(fixtures, 'server.pem'), 'utf8'),
+    },
   });
   const ca = readFileSync(join(fixtures, 'ca.pem'), 'utf8');
   try {
     const lines: string[] = [];
-    for (const [name, sandbox, caPem] of [['http ', plain, undefined], ['https', secure, ca]] as const) {
+    for (const [name, sandbox, caPem] of [
+      ['http ', plain, undefined],
+      ['https', secure, ca],
+    ] as const) {
       const kept = await msPerRequest(sandbox.apiUrl, caPem, true);
       const fresh = await msPerRequest(sandbox.apiUrl, caPem, false);
-      lines.push(`${name}: keep-alive ${kept.toFixed(2)} ms/request, new connection ${fresh.toFixed(2)} ms/request, ratio ${(fresh / kept).toFixed(1)}`);
+      lines.push(
+        `${name}: keep-alive ${kept.toFixed(2)} ms/request, new connection ${fresh.toFixed(2)} ms/request, ratio ${(fresh / kept).toFixed(1)}`,
+      );
     }
     console.log(`GET /api/ x${requests}, sequential\n${lines.join('\n')}`);
   } finally {

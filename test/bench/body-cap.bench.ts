@@ -30,7 +30,9 @@ function hugeServer(): Promise<{ server: Server; url: string }> {
     more();
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
   );
 }
 
@@ -53,7 +55,13 @@ async function peakMb(work: () => Promise<unknown>): Promise<number> {
 it(`a ${TOTAL_MB} MB answer: the capped client against reading it whole`, async () => {
   const { server, url } = await hugeServer();
   const reporter = new Reporter(new PassThrough(), { quiet: true, verbose: false, color: false });
-  const client = await createApiClient({ apiUrl: `${url}/api`, tls: { rejectUnauthorized: true }, env: {}, reporter, retries: 0 });
+  const client = await createApiClient({
+    apiUrl: `${url}/api`,
+    tls: { rejectUnauthorized: true },
+    env: {},
+    reporter,
+    retries: 0,
+  });
   try {
     const capped = await peakMb(() => client.send({ method: 'GET', path: 'data/events/last' }));
     const whole = await peakMb(async () => (await fetch(`${url}/api/data/events/last`)).text());

@@ -28,11 +28,19 @@ function timeLogs(env: Record<string, string>): Promise<number> {
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve, reject) =>
-    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`logs exited ${code}: ${stderr}`)))),
+    child.once('exit', (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`logs exited ${code}: ${stderr}`)),
+    ),
   );
 }
 
-async function timeBridge(env: Record<string, string>, url: string, client: PlainClient, stream: string, total: number): Promise<number> {
+async function timeBridge(
+  env: Record<string, string>,
+  url: string,
+  client: PlainClient,
+  stream: string,
+  total: number,
+): Promise<number> {
   const started = performance.now();
   const bridge = spawnCli(['bridge', url, '--stream', stream], env);
   try {
@@ -66,10 +74,14 @@ it('bridges a backlog at the rate of logs --all, and live events within the late
       const bridgeMs = await timeBridge(env, redis.url, client, `backlog-${i}`, BACKLOG);
       await client.sendCommand(['DEL', `backlog-${i}`]);
       ratios.push(logsMs / bridgeMs);
-      console.log(`backlog run ${i + 1}: logs --all --json ${Math.round(logsMs)} ms, bridge ${Math.round(bridgeMs)} ms`);
+      console.log(
+        `backlog run ${i + 1}: logs --all --json ${Math.round(logsMs)} ms, bridge ${Math.round(bridgeMs)} ms`,
+      );
     }
     const best = Math.max(...ratios);
-    console.log(`backlog of ${BACKLOG} events: bridge rate / logs --all rate = ${ratios.map((r) => r.toFixed(2)).join(', ')} (best ${best.toFixed(2)}; target ≥ 0.80)`);
+    console.log(
+      `backlog of ${BACKLOG} events: bridge rate / logs --all rate = ${ratios.map((r) => r.toFixed(2)).join(', ')} (best ${best.toFixed(2)}; target ≥ 0.80)`,
+    );
 
     // (b) live latency at 100 events a second.
     const stream = 'live';
@@ -83,7 +95,8 @@ it('bridges a backlog at the rate of logs --all, and live events within the late
       // From the start: the stream holds the few events of --since 1s.
       let last = '0-0';
       while (reading) {
-        const reply = (await reader.sendCommand(['XREAD', 'BLOCK', '200', 'STREAMS', stream, last])) as [string, [string, string[]][]][] | null;
+        const reply = (await reader.sendCommand(['XREAD', 'BLOCK', '200', 'STREAMS', stream, last])) as
+          [string, [string, string[]][]][] | null;
         const now = performance.now();
         for (const [, entries] of reply ?? []) {
           for (const [id, flat] of entries) {

@@ -64,7 +64,12 @@ it('one-shot commands against node -e 0: wall time and peak RSS', async () => {
       { label: 'node -e 0', args: ['-e', '0'], wallMs: [], rssBytes: [] },
       { label: '--version', args: [KITSU_TAIL, '--version'], wallMs: [], rssBytes: [] },
       { label: '--help', args: [KITSU_TAIL, '--help'], wallMs: [], rssBytes: [] },
-      { label: 'logs --limit 1 --json', args: [KITSU_TAIL, 'logs', '--limit', '1', '--json'], wallMs: [], rssBytes: [] },
+      {
+        label: 'logs --limit 1 --json',
+        args: [KITSU_TAIL, 'logs', '--limit', '1', '--json'],
+        wallMs: [],
+        rssBytes: [],
+      },
       { label: 'whoami', args: [KITSU_TAIL, 'whoami'], wallMs: [], rssBytes: [] },
     ];
     for (const shot of shots) await runOnce(shot, env, rssFile); // warm the file cache
@@ -141,13 +146,19 @@ async function measureListen(sandbox: Sandbox, kind: 'ours' | 'bare'): Promise<L
     for (const byte of chunk) if (byte === 10) lines += 1;
   });
   try {
-    await waitUntil(() => /connected to/.test(err), `${kind} to connect`, 30_000, () => err);
+    await waitUntil(
+      () => /connected to/.test(err),
+      `${kind} to connect`,
+      30_000,
+      () => err,
+    );
     await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket');
     // Idle: what it holds once connected and settled.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const idleRss = procStatus(child.pid!).rss;
     const cpuBefore = cpuMs(child.pid!);
-    for (let i = 0; i < BURST; i += 1) sandbox.control.emit('task:update', { task_id: `t${i % 500}`, project_id: 'p', seq: i });
+    for (let i = 0; i < BURST; i += 1)
+      sandbox.control.emit('task:update', { task_id: `t${i % 500}`, project_id: 'p', seq: i });
     await waitUntil(() => lines >= BURST, `${kind} to print the burst`, 300_000);
     const cpu = cpuMs(child.pid!) - cpuBefore;
     return { idleRss, peakRss: procStatus(child.pid!).hwm, cpuPerEventUs: (cpu * 1000) / BURST };

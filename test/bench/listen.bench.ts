@@ -63,7 +63,12 @@ async function startClient(sandbox: Sandbox, kind: 'ours' | 'bare'): Promise<Cli
     partial = lines.pop()!;
     for (const line of lines) client.onLine(line);
   });
-  await waitUntil(() => /connected to/.test(err), `${kind} to connect`, 30_000, () => err);
+  await waitUntil(
+    () => /connected to/.test(err),
+    `${kind} to connect`,
+    30_000,
+    () => err,
+  );
   await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket');
   // Warm up, so that neither is measured while its code is still being compiled.
   let warm = 0;
@@ -84,7 +89,8 @@ async function throughput(sandbox: Sandbox, kind: 'ours' | 'bare'): Promise<numb
       if (received === BURST) done();
     };
     const start = performance.now();
-    for (let i = 0; i < BURST; i += 1) sandbox.control.emit('task:update', { task_id: `t${i % 500}`, project_id: 'p', seq: i });
+    for (let i = 0; i < BURST; i += 1)
+      sandbox.control.emit('task:update', { task_id: `t${i % 500}`, project_id: 'p', seq: i });
     await all;
     return BURST / ((performance.now() - start) / 1000);
   } finally {
@@ -114,7 +120,8 @@ async function latency(sandbox: Sandbox, kind: 'ours' | 'bare'): Promise<number[
   }
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 it('listen --json against a bare socket.io-client: throughput and latency', async () => {
   const sandbox = await startSandbox({ seed: 1 });

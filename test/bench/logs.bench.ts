@@ -87,9 +87,13 @@ function measure(args: string[], env: Record<string, string>, dir: string): Prom
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const perSecond = (events: number, ms: number): string => `${Math.round(events / (ms / 1000)).toLocaleString('en-US')} events/s`;
+const perSecond = (events: number, ms: number): string =>
+  `${Math.round(events / (ms / 1000)).toLocaleString('en-US')} events/s`;
 
-async function withSandbox<T>(events: number, body: (sandbox: Sandbox, env: Record<string, string>, dir: string) => Promise<T>): Promise<T> {
+async function withSandbox<T>(
+  events: number,
+  body: (sandbox: Sandbox, env: Record<string, string>, dir: string) => Promise<T>,
+): Promise<T> {
   const sandbox = await startSandbox({ seed: 1, events, historySpan: 30 * 86_400 });
   const dir = mkdtempSync(join(tmpdir(), 'kitsu-tail-bench-'));
   try {
@@ -114,7 +118,8 @@ it('logs --all: overhead over a plain fetch loop, and peak memory over 100k and 
       tool.push((await measure([BIN, 'logs', '--all', '--json'], env, dir)).ms);
       requests = asked() - before;
       const baseline = await measure(['--input-type=module', '-e', FETCH_LOOP], env, dir);
-      if (Number(baseline.stderr) !== events) throw new Error(`the fetch loop read ${baseline.stderr} rows of ${events}`);
+      if (Number(baseline.stderr) !== events)
+        throw new Error(`the fetch loop read ${baseline.stderr} rows of ${events}`);
       loop.push(baseline.ms);
     }
     return { events, tool: median(tool), loop: median(loop), requests };
@@ -139,7 +144,13 @@ it('logs --all: overhead over a plain fetch loop, and peak memory over 100k and 
       for (let i = 0; i < 2; i += 1) {
         all.push(await measure([BIN, 'logs', '--all', '--json'], env, dir));
         const output = join(dir, `export-${i}`);
-        exported.push(await measure([BIN, 'logs', '-q', '--checkpoint', `${output}.json`, '--output', `${output}.ndjson`], env, dir));
+        exported.push(
+          await measure(
+            [BIN, 'logs', '-q', '--checkpoint', `${output}.json`, '--output', `${output}.ndjson`],
+            env,
+            dir,
+          ),
+        );
       }
       return { all: summarize(all), exported: summarize(exported) };
     });

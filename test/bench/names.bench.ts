@@ -65,7 +65,12 @@ async function startClient(sandbox: Sandbox, kind: Kind, env: Record<string, str
     partial = lines.pop()!;
     for (const line of lines) client.onLine(line);
   });
-  await waitUntil(() => /connected to/.test(err), `${kind} to connect`, 30_000, () => err);
+  await waitUntil(
+    () => /connected to/.test(err),
+    `${kind} to connect`,
+    30_000,
+    () => err,
+  );
   await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket');
   // Warm up on the same kind of activity: compiled code, and for --names a warm cache.
   let warm = 0;
@@ -76,7 +81,12 @@ async function startClient(sandbox: Sandbox, kind: Kind, env: Record<string, str
 }
 
 /** Events a second over a burst, and the look-ups (API requests other than the log) it made. */
-async function burst(sandbox: Sandbox, kind: Kind, env: Record<string, string>, feed: Feed): Promise<{ rate: number; lookUps: number }> {
+async function burst(
+  sandbox: Sandbox,
+  kind: Kind,
+  env: Record<string, string>,
+  feed: Feed,
+): Promise<{ rate: number; lookUps: number }> {
   const client = await startClient(sandbox, kind, env, feed);
   try {
     let received = 0;
@@ -91,7 +101,10 @@ async function burst(sandbox: Sandbox, kind: Kind, env: Record<string, string>, 
     send(sandbox, feed, BURST);
     await all;
     const rate = BURST / ((performance.now() - start) / 1000);
-    const lookUps = sandbox.control.requests().slice(requestsBefore).filter((r) => r.path.startsWith('data/') && !r.path.startsWith('data/events')).length;
+    const lookUps = sandbox.control
+      .requests()
+      .slice(requestsBefore)
+      .filter((r) => r.path.startsWith('data/') && !r.path.startsWith('data/events')).length;
     return { rate, lookUps };
   } finally {
     await client.stop();
@@ -121,7 +134,8 @@ it('listen --names --json against listen --json: throughput ratio and look-ups p
           const result = await burst(sandbox, kind, env, feed);
           rates[kind].push(result.rate);
           if (kind === 'names') lookUps.push(result.lookUps);
-          if (kind === 'plain' && result.lookUps !== 0) throw new Error(`listen --json looked ${result.lookUps} names up`);
+          if (kind === 'plain' && result.lookUps !== 0)
+            throw new Error(`listen --json looked ${result.lookUps} names up`);
         }
       }
       const best = (xs: number[]) => Math.max(...xs);

@@ -30,86 +30,101 @@ function rssKiB(pid: number): number | null {
   }
 }
 
-it(`soak: ${MINUTES} min at ${RATE} events/s, a restart a minute, one 30 s outage`, async () => {
-  const sandbox = await startSandbox({ seed: 99 });
-  const tmp = tempConfigDir();
-  const child = spawn(process.execPath, [BIN, 'listen', '--json'], { env: { ...process.env, ...botEnv(sandbox, tmp.dir) } as NodeJS.ProcessEnv, stdio: 'pipe' });
-  child.stdin.end();
-  const records: EventRecord[] = [];
-  let partial = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    const text = partial + chunk.toString('utf8');
-    const lines = text.split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) if (line) records.push(JSON.parse(line) as EventRecord);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-  try {
-    await waitUntil(() => stderr.includes('connected to'), 'the listener to connect', 30_000);
-    await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
-    const from = sandbox.control.log().length;
-    const startedAt = Date.now();
-    const rss: { atS: number; kib: number }[] = [];
-    const sampler = setInterval(() => {
-      const kib = rssKiB(child.pid!);
-      if (kib !== null) rss.push({ atS: Math.round((Date.now() - startedAt) / 1000), kib });
-    }, 5_000);
-    sandbox.control.setRate(RATE);
-    let restarts = 0;
-    let outages = 0;
-    for (let minute = 1; minute <= MINUTES; minute += 1) {
-      if (minute === Math.ceil(MINUTES / 2)) {
-        // The outage: the stream answers 502 for 30 s, and the listener polls the log.
-        await sleep(30_000 - 5_000);
-        await sandbox.control.stopStream();
-        outages += 1;
-        await sleep(OUTAGE_MS);
-        sandbox.control.resumeStream();
-        await sleep(60_000 - 25_000 - OUTAGE_MS);
-      } else {
-        await sleep(60_000);
-        await sandbox.control.restartStream();
-        restarts += 1;
+it(
+  `soak: ${MINUTES} min at ${RATE} events/s, a restart a minute, one 30 s outage`,
+  async () => {
+    const sandbox = await startSandbox({ seed: 99 });
+    const tmp = tempConfigDir();
+    const child = spawn(process.execPath, [BIN, 'listen', '--json'], {
+      env: { ...process.env, ...botEnv(sandbox, tmp.dir) } as NodeJS.ProcessEnv,
+      stdio: 'pipe',
+    });
+    child.stdin.end();
+    const records: EventRecord[] = [];
+    let partial = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const text = partial + chunk.toString('utf8');
+      const lines = text.split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) if (line) records.push(JSON.parse(line) as EventRecord);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    try {
+      await waitUntil(() => stderr.includes('connected to'), 'the listener to connect', 30_000);
+      await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+      const from = sandbox.control.log().length;
+      const startedAt = Date.now();
+      const rss: { atS: number; kib: number }[] = [];
+      const sampler = setInterval(() => {
+        const kib = rssKiB(child.pid!);
+        if (kib !== null) rss.push({ atS: Math.round((Date.now() - startedAt) / 1000), kib });
+      }, 5_000);
+      sandbox.control.setRate(RATE);
+      let restarts = 0;
+      let outages = 0;
+      for (let minute = 1; minute <= MINUTES; minute += 1) {
+        if (minute === Math.ceil(MINUTES / 2)) {
+          // The outage: the stream answers 502 for 30 s, and the listener polls the log.
+          await sleep(30_000 - 5_000);
+          await sandbox.control.stopStream();
+          outages += 1;
+          await sleep(OUTAGE_MS);
+          sandbox.control.resumeStream();
+          await sleep(60_000 - 25_000 - OUTAGE_MS);
+        } else {
+          await sleep(60_000);
+          await sandbox.control.restartStream();
+          restarts += 1;
+        }
       }
+      sandbox.control.setRate(0);
+      const stored = sandbox.control.log().slice(from);
+      await waitUntil(
+        () => compareWithLog(records, stored).missing.length === 0,
+        'every stored event printed',
+        120_000,
+      ).catch(() => undefined);
+      // A moment more, in which a wrong extra print would show.
+      await sleep(5_000);
+      clearInterval(sampler);
+      const { missing, extra } = compareWithLog(records, stored);
+      const count = (list: string[]) => list.reduce((n, line) => n + Number(/×(\d+)$/.exec(line)?.[1] ?? 1), 0);
+      const ids = records.filter((r) => r.id !== null).map((r) => r.id);
+      const afterFirstMinute = rss.find((s) => s.atS >= 60)?.kib ?? rss[0]?.kib ?? 0;
+      const last = rss[rss.length - 1]?.kib ?? 0;
+      const peak = Math.max(...rss.filter((s) => s.atS >= 60).map((s) => s.kib));
+      const figures = {
+        minutes: MINUTES,
+        rate: RATE,
+        restarts,
+        outages,
+        reconnects: stderr.split('\n').filter((l) => /^(reconnected|back after)/.test(l)).length,
+        stored: stored.length,
+        printed: records.length,
+        backfilled: records.filter((r) => r.source === 'backfill').length,
+        lost: count(missing),
+        doubled: count(extra),
+        duplicateIds: ids.length - new Set(ids).size,
+        rssAfter1MinMiB: +(afterFirstMinute / 1024).toFixed(1),
+        rssPeakAfter1MinMiB: +(peak / 1024).toFixed(1),
+        rssEndMiB: +(last / 1024).toFixed(1),
+        rssEndOverAfter1Min: +(last / afterFirstMinute).toFixed(2),
+      };
+      console.log(`soak figures: ${JSON.stringify(figures)}`);
+      console.log(`soak stderr (last 40 lines):\n${stderr.trim().split('\n').slice(-40).join('\n')}`);
+      expect({ lost: figures.lost, doubled: figures.doubled, duplicateIds: figures.duplicateIds }).toEqual({
+        lost: 0,
+        doubled: 0,
+        duplicateIds: 0,
+      });
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+      await sandbox.close();
+      tmp.cleanup();
     }
-    sandbox.control.setRate(0);
-    const stored = sandbox.control.log().slice(from);
-    await waitUntil(() => compareWithLog(records, stored).missing.length === 0, 'every stored event printed', 120_000).catch(() => undefined);
-    // A moment more, in which a wrong extra print would show.
-    await sleep(5_000);
-    clearInterval(sampler);
-    const { missing, extra } = compareWithLog(records, stored);
-    const count = (list: string[]) => list.reduce((n, line) => n + Number(/×(\d+)$/.exec(line)?.[1] ?? 1), 0);
-    const ids = records.filter((r) => r.id !== null).map((r) => r.id);
-    const afterFirstMinute = rss.find((s) => s.atS >= 60)?.kib ?? rss[0]?.kib ?? 0;
-    const last = rss[rss.length - 1]?.kib ?? 0;
-    const peak = Math.max(...rss.filter((s) => s.atS >= 60).map((s) => s.kib));
-    const figures = {
-      minutes: MINUTES,
-      rate: RATE,
-      restarts,
-      outages,
-      reconnects: stderr.split('\n').filter((l) => /^(reconnected|back after)/.test(l)).length,
-      stored: stored.length,
-      printed: records.length,
-      backfilled: records.filter((r) => r.source === 'backfill').length,
-      lost: count(missing),
-      doubled: count(extra),
-      duplicateIds: ids.length - new Set(ids).size,
-      rssAfter1MinMiB: +(afterFirstMinute / 1024).toFixed(1),
-      rssPeakAfter1MinMiB: +(peak / 1024).toFixed(1),
-      rssEndMiB: +(last / 1024).toFixed(1),
-      rssEndOverAfter1Min: +(last / afterFirstMinute).toFixed(2),
-    };
-    console.log(`soak figures: ${JSON.stringify(figures)}`);
-    console.log(`soak stderr (last 40 lines):\n${stderr.trim().split('\n').slice(-40).join('\n')}`);
-    expect({ lost: figures.lost, doubled: figures.doubled, duplicateIds: figures.duplicateIds }).toEqual({ lost: 0, doubled: 0, duplicateIds: 0 });
-  } finally {
-    child.kill('SIGINT');
-    await exited;
-    await sandbox.close();
-    tmp.cleanup();
-  }
-}, (MINUTES + 5) * 60_000);
+  },
+  (MINUTES + 5) * 60_000,
+);

@@ -44,7 +44,10 @@ interface Measured {
 function measure(args: string[], env: Record<string, string>, dir: string): Promise<Measured> {
   const rssFile = join(dir, `rss-${Math.random().toString(36).slice(2)}`);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', RECORD_MEMORY, BIN, ...args], { env: { ...env, RSS_FILE: rssFile }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', RECORD_MEMORY, BIN, ...args], {
+    env: { ...env, RSS_FILE: rssFile },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {

@@ -9,8 +9,10 @@ import { it } from 'vitest';
 import { displayWidth } from '../../src/output/width.js';
 
 const LINES = {
-  ascii: '08:00:03   task:status-changed         Big Buck Bunny    Alice Martin    task=1a2b3c4d new_task_status=9f8e7d6c',
-  accented: '08:00:03   comment:new                 Le Voyage d’Hélène  Zoë Müller  text="Très bien — on garde la prise 3"',
+  ascii:
+    '08:00:03   task:status-changed         Big Buck Bunny    Alice Martin    task=1a2b3c4d new_task_status=9f8e7d6c',
+  accented:
+    '08:00:03   comment:new                 Le Voyage d’Hélène  Zoë Müller  text="Très bien — on garde la prise 3"',
   cjk: '08:00:03   comment:new                 ストーリーボード    山田太郎        text="レビューお願いします 🎬 ✔️"',
 };
 const ROUNDS = 5_000;

@@ -25,7 +25,9 @@ let config: ReturnType<typeof tempConfigDir>;
 beforeAll(async () => {
   sandbox = await startSandbox({ seed: 15, events: 800, historySpan: 86_400 });
   config = tempConfigDir();
-  nodes = await Promise.all([0, 1, 2].map(() => startRedis({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] })));
+  nodes = await Promise.all(
+    [0, 1, 2].map(() => startRedis({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] })),
+  );
   const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
   await exec('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
   // Wait until every node agrees that the cluster is up.
@@ -48,10 +50,13 @@ it('bridges into a three-master Redis Cluster and reads it back in a group', { t
   const url = `redis://127.0.0.1:${nodes[1]!.port}`;
   const env = botEnv(sandbox, 'admin', config.dir);
   const bridge = spawnCli(['bridge', url, '--lease', '2s'], env);
-  const reader = spawnCli(['listen', '--from', url, '--since', '1d', '--group', 'g', '--json', '--count', String(storedIds(sandbox).length)], {
-    NO_COLOR: '1',
-    KITSU_TAIL_CONFIG_DIR: config.dir,
-  });
+  const reader = spawnCli(
+    ['listen', '--from', url, '--since', '1d', '--group', 'g', '--json', '--count', String(storedIds(sandbox).length)],
+    {
+      NO_COLOR: '1',
+      KITSU_TAIL_CONFIG_DIR: config.dir,
+    },
+  );
   const cluster = createCluster({ RESP: 2, rootNodes: [{ url }] });
   cluster.on('error', () => undefined);
   await cluster.connect();
@@ -72,7 +77,11 @@ it('bridges into a three-master Redis Cluster and reads it back in a group', { t
       expect(Number(await cluster.sendCommand(STREAM, true, ['CLUSTER', 'KEYSLOT', key]))).toBe(slot);
     }
     expect(await reader.exited, reader.stderr()).toBe(0);
-    const read = reader.stdout().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
+    const read = reader
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { id: string }).id);
     expect(read).toEqual(expected);
   } finally {
     await cluster.close();

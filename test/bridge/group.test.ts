@@ -46,54 +46,70 @@ function handled(member: number): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
 
-it('shares the entries among three members and hands a killed member’s pending ones to the others', { timeout: 180_000 }, async () => {
-  const env = botEnv(sandbox, 'admin', config.dir);
-  const bridge = spawnCli(['bridge', redis.url, '--lease', '2s'], env);
-  const member = (n: number): Child =>
-    spawnCli(
-      [
-        'listen', '--from', redis.url, '--since', '1d', '--group', 'g', '--consumer', `m${n}`, '--reclaim-after', '2s', '--json',
-        // Stored events only: the comparison is with the log.
-        // Member 2 dwells after each event, so that it dies in the middle of one.
-        '--exec', `[ -z "$KITSU_EVENT_ID" ] || { echo "$KITSU_EVENT_ID" >> ${join(dir, `m${n}.txt`)}; ${n === 2 ? 'sleep 0.3' : 'true'}; }`,
-      ],
-      { NO_COLOR: '1', KITSU_TAIL_CONFIG_DIR: config.dir },
-    );
-  const members = [member(1), member(2), member(3)];
-  try {
-    while (!bridge.stderr().includes('caught up')) await sleepMs(20);
-    sandbox.control.setRate(30);
-    const deadline = Date.now() + 60_000;
-    // Just after it wrote an event down: its command still runs, the entry is unacknowledged.
-    while (handled(2).length < 20 && Date.now() < deadline) await sleepMs(5);
-    members[1]!.process.kill('SIGKILL');
-    await members[1]!.exited;
-    const killedHandled = new Set(handled(2));
-    await sleepMs(2_000);
-    sandbox.control.setRate(0);
-    await sleepMs(50);
-    const expected = storedIds(sandbox);
-    expect(await untilComplete(client, STREAM, sandbox)).toEqual(expected);
-    const all = () => [...handled(1), ...handled(2), ...handled(3)];
-    const until = Date.now() + 60_000;
-    while (new Set(all()).size < expected.length && Date.now() < until) await sleepMs(100);
+it(
+  'shares the entries among three members and hands a killed member’s pending ones to the others',
+  { timeout: 180_000 },
+  async () => {
+    const env = botEnv(sandbox, 'admin', config.dir);
+    const bridge = spawnCli(['bridge', redis.url, '--lease', '2s'], env);
+    const member = (n: number): Child =>
+      spawnCli(
+        [
+          'listen',
+          '--from',
+          redis.url,
+          '--since',
+          '1d',
+          '--group',
+          'g',
+          '--consumer',
+          `m${n}`,
+          '--reclaim-after',
+          '2s',
+          '--json',
+          // Stored events only: the comparison is with the log.
+          // Member 2 dwells after each event, so that it dies in the middle of one.
+          '--exec',
+          `[ -z "$KITSU_EVENT_ID" ] || { echo "$KITSU_EVENT_ID" >> ${join(dir, `m${n}.txt`)}; ${n === 2 ? 'sleep 0.3' : 'true'}; }`,
+        ],
+        { NO_COLOR: '1', KITSU_TAIL_CONFIG_DIR: config.dir },
+      );
+    const members = [member(1), member(2), member(3)];
+    try {
+      while (!bridge.stderr().includes('caught up')) await sleepMs(20);
+      sandbox.control.setRate(30);
+      const deadline = Date.now() + 60_000;
+      // Just after it wrote an event down: its command still runs, the entry is unacknowledged.
+      while (handled(2).length < 20 && Date.now() < deadline) await sleepMs(5);
+      members[1]!.process.kill('SIGKILL');
+      await members[1]!.exited;
+      const killedHandled = new Set(handled(2));
+      await sleepMs(2_000);
+      sandbox.control.setRate(0);
+      await sleepMs(50);
+      const expected = storedIds(sandbox);
+      expect(await untilComplete(client, STREAM, sandbox)).toEqual(expected);
+      const all = () => [...handled(1), ...handled(2), ...handled(3)];
+      const until = Date.now() + 60_000;
+      while (new Set(all()).size < expected.length && Date.now() < until) await sleepMs(100);
 
-    expect(new Set(all())).toEqual(new Set(expected));
-    const seen = new Map<string, number>();
-    for (const id of all()) seen.set(id, (seen.get(id) ?? 0) + 1);
-    const twice = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
-    // Only what the killed member was handling at the instant it died.
-    expect(twice.length).toBeLessThanOrEqual(1);
-    for (const id of twice) expect(killedHandled.has(id)).toBe(true);
-    // The work was shared, and the killed member's entries were claimed by the others.
-    expect(handled(1).length).toBeGreaterThan(0);
-    expect(handled(3).length).toBeGreaterThan(0);
-    expect(members[0]!.stderr() + members[2]!.stderr()).toMatch(/took over \d+ entr/);
-    const pending = (await client.sendCommand(['XPENDING', STREAM, 'g'])) as unknown[];
-    expect(Number(pending[0])).toBe(0);
-  } finally {
-    bridge.process.kill('SIGINT');
-    for (const m of members) m.process.kill('SIGINT');
-    await Promise.all([bridge.exited, ...members.map((m) => m.exited)]);
-  }
-});
+      expect(new Set(all())).toEqual(new Set(expected));
+      const seen = new Map<string, number>();
+      for (const id of all()) seen.set(id, (seen.get(id) ?? 0) + 1);
+      const twice = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+      // Only what the killed member was handling at the instant it died.
+      expect(twice.length).toBeLessThanOrEqual(1);
+      for (const id of twice) expect(killedHandled.has(id)).toBe(true);
+      // The work was shared, and the killed member's entries were claimed by the others.
+      expect(handled(1).length).toBeGreaterThan(0);
+      expect(handled(3).length).toBeGreaterThan(0);
+      expect(members[0]!.stderr() + members[2]!.stderr()).toMatch(/took over \d+ entr/);
+      const pending = (await client.sendCommand(['XPENDING', STREAM, 'g'])) as unknown[];
+      expect(Number(pending[0])).toBe(0);
+    } finally {
+      bridge.process.kill('SIGINT');
+      for (const m of members) m.process.kill('SIGINT');
+      await Promise.all([bridge.exited, ...members.map((m) => m.exited)]);
+    }
+  },
+);

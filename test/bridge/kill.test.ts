@@ -35,52 +35,56 @@ afterAll(async () => {
   config?.cleanup();
 });
 
-it('writes every stored event exactly once, in order, though killed with SIGKILL again and again', { timeout: 240_000 }, async () => {
-  const seed = Number(process.env.KILL_TEST_SEED ?? Date.now() % 100_000);
-  const random = seeded(seed);
-  const env = botEnv(sandbox, 'admin', config.dir);
-  const args = ['bridge', redis.url, '--lease', '500ms'];
-  sandbox.control.setRate(150);
-  let kills = 0;
-  let leading = 0;
-  const failures: string[] = [];
-  while (kills < KILLS) {
-    if (random() < 0.2) sandbox.control.generate(1200 + Math.floor(random() * 800));
-    const bridge = spawnCli(args, env);
-    // A quarter of the kills at any moment from the start (waiting for the lease, reading
-    // the backlog); the rest once it leads, when it writes at every wake-up.
-    const early = random() < 0.25;
-    const leads = () => bridge.stderr().includes('leading') || bridge.stderr().includes('took over');
-    if (!early) {
-      const deadline = Date.now() + 15_000;
-      while (!leads() && bridge.process.exitCode === null && Date.now() < deadline) await sleepMs(10);
+it(
+  'writes every stored event exactly once, in order, though killed with SIGKILL again and again',
+  { timeout: 240_000 },
+  async () => {
+    const seed = Number(process.env.KILL_TEST_SEED ?? Date.now() % 100_000);
+    const random = seeded(seed);
+    const env = botEnv(sandbox, 'admin', config.dir);
+    const args = ['bridge', redis.url, '--lease', '500ms'];
+    sandbox.control.setRate(150);
+    let kills = 0;
+    let leading = 0;
+    const failures: string[] = [];
+    while (kills < KILLS) {
+      if (random() < 0.2) sandbox.control.generate(1200 + Math.floor(random() * 800));
+      const bridge = spawnCli(args, env);
+      // A quarter of the kills at any moment from the start (waiting for the lease, reading
+      // the backlog); the rest once it leads, when it writes at every wake-up.
+      const early = random() < 0.25;
+      const leads = () => bridge.stderr().includes('leading') || bridge.stderr().includes('took over');
+      if (!early) {
+        const deadline = Date.now() + 15_000;
+        while (!leads() && bridge.process.exitCode === null && Date.now() < deadline) await sleepMs(10);
+      }
+      const delay = Math.floor(random() * (early ? 1_500 : 800));
+      const outcome = await Promise.race([bridge.exited, sleepMs(delay).then(() => 'timer' as const)]);
+      if (outcome !== 'timer') {
+        failures.push(`exit ${outcome}: ${bridge.stderr()}`);
+        continue;
+      }
+      if (leads()) leading += 1;
+      bridge.process.kill('SIGKILL');
+      await bridge.exited;
+      kills += 1;
     }
-    const delay = Math.floor(random() * (early ? 1_500 : 800));
-    const outcome = await Promise.race([bridge.exited, sleepMs(delay).then(() => 'timer' as const)]);
-    if (outcome !== 'timer') {
-      failures.push(`exit ${outcome}: ${bridge.stderr()}`);
-      continue;
-    }
-    if (leads()) leading += 1;
-    bridge.process.kill('SIGKILL');
-    await bridge.exited;
-    kills += 1;
-  }
-  sandbox.control.setRate(0);
-  await sleepMs(50);
-  const last = spawnCli(args, env);
-  const ids = await untilComplete(client, STREAM, sandbox);
-  // Ctrl-C once it runs (before that, Node's default handler would end it by the signal).
-  while (!last.stderr().includes('caught up') && last.process.exitCode === null) await sleepMs(20);
-  last.process.kill('SIGINT');
-  expect(await last.exited, last.stderr()).toBe(130);
+    sandbox.control.setRate(0);
+    await sleepMs(50);
+    const last = spawnCli(args, env);
+    const ids = await untilComplete(client, STREAM, sandbox);
+    // Ctrl-C once it runs (before that, Node's default handler would end it by the signal).
+    while (!last.stderr().includes('caught up') && last.process.exitCode === null) await sleepMs(20);
+    last.process.kill('SIGINT');
+    expect(await last.exited, last.stderr()).toBe(130);
 
-  expect(failures, `seed ${seed}`).toEqual([]);
-  const expected = storedIds(sandbox);
-  expect(new Set(ids).size, `seed ${seed}: repeated events`).toBe(ids.length);
-  expect(ids.length, `seed ${seed}`).toBe(expected.length);
-  expect(ids, `seed ${seed}`).toEqual(expected);
-  expect(kills).toBeGreaterThanOrEqual(30);
-  // The kills did land while bridges were writing.
-  expect(leading, `seed ${seed}`).toBeGreaterThanOrEqual(KILLS / 2);
-});
+    expect(failures, `seed ${seed}`).toEqual([]);
+    const expected = storedIds(sandbox);
+    expect(new Set(ids).size, `seed ${seed}: repeated events`).toBe(ids.length);
+    expect(ids.length, `seed ${seed}`).toBe(expected.length);
+    expect(ids, `seed ${seed}`).toEqual(expected);
+    expect(kills).toBeGreaterThanOrEqual(30);
+    // The kills did land while bridges were writing.
+    expect(leading, `seed ${seed}`).toBeGreaterThanOrEqual(KILLS / 2);
+  },
+);

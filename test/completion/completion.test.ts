@@ -36,7 +36,9 @@ describe('kitsu-tail completion', () => {
     if (process.env.UPDATE_COMPLETIONS === '1') writeFileSync(committed(shell), script);
     const onDisk = readFileSync(committed(shell), 'utf8');
     if (onDisk !== script) {
-      throw new Error(`completions/kitsu-tail.${shell} is out of date with src/cli.ts: regenerate it with \`${REGENERATE}\``);
+      throw new Error(
+        `completions/kitsu-tail.${shell} is out of date with src/cli.ts: regenerate it with \`${REGENERATE}\``,
+      );
     }
   });
 
@@ -143,7 +145,9 @@ describe.skipIf(!has('fish'))('the fish script (fish is installed here)', () => 
     const file = await scriptFile('fish');
     execFileSync('fish', ['--no-execute', file]);
     const complete = (line: string): string[] =>
-      execFileSync('fish', ['--no-config', '-c', `source ${file}; complete -C ${JSON.stringify(line)}`], { encoding: 'utf8' })
+      execFileSync('fish', ['--no-config', '-c', `source ${file}; complete -C ${JSON.stringify(line)}`], {
+        encoding: 'utf8',
+      })
         .split('\n')
         .filter(Boolean)
         .map((entry) => entry.split('\t')[0]!)

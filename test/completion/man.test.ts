@@ -17,7 +17,11 @@ import { NEWEST_VERSION } from '../../src/sandbox/versions.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const committed = join(root, 'man', 'kitsu-tail.1');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; man?: string[]; files?: string[] };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string;
+  man?: string[];
+  files?: string[];
+};
 
 function generated(): string {
   const deps = {
@@ -38,13 +42,22 @@ describe('man/kitsu-tail.1', () => {
     const page = generated();
     if (process.env.UPDATE_MAN === '1') writeFileSync(committed, page);
     if (readFileSync(committed, 'utf8') !== page) {
-      throw new Error('man/kitsu-tail.1 is out of date with the program: regenerate it with `UPDATE_MAN=1 npx vitest run test/completion/man.test.ts`');
+      throw new Error(
+        'man/kitsu-tail.1 is out of date with the program: regenerate it with `UPDATE_MAN=1 npx vitest run test/completion/man.test.ts`',
+      );
     }
   });
 
   it('names every command, its options and its examples', () => {
     const page = generated();
-    for (const text of ['.SS\nlogs', '.SS\nprofiles use', '\\fB\\-\\-since\\fR \\fItime\\fR', 'kitsu\\-tail logs \\-\\-checkpoint state.json', '.SH EXIT STATUS', '\\fB124\\fR']) {
+    for (const text of [
+      '.SS\nlogs',
+      '.SS\nprofiles use',
+      '\\fB\\-\\-since\\fR \\fItime\\fR',
+      'kitsu\\-tail logs \\-\\-checkpoint state.json',
+      '.SH EXIT STATUS',
+      '\\fB124\\fR',
+    ]) {
       expect(page).toContain(text);
     }
   });

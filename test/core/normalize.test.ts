@@ -27,13 +27,25 @@ describe('recordFromLogRow', () => {
   });
 
   it('takes project_id from data on servers that do not send it in the row', () => {
-    const record = recordFromLogRow({ id: 'e1', created_at: '2026-08-20T12:34:56', name: 'task:new', user_id: null, data: { project_id: 'p9' } });
+    const record = recordFromLogRow({
+      id: 'e1',
+      created_at: '2026-08-20T12:34:56',
+      name: 'task:new',
+      user_id: null,
+      data: { project_id: 'p9' },
+    });
     expect(record.project_id).toBe('p9');
     expect(record.user_id).toBeNull();
   });
 
   it('gives null ids and empty data when the server has none', () => {
-    const record = recordFromLogRow({ id: 'e1', created_at: '2026-08-20T12:34:56.789012', name: 'person:update', data: null, project_id: null });
+    const record = recordFromLogRow({
+      id: 'e1',
+      created_at: '2026-08-20T12:34:56.789012',
+      name: 'person:update',
+      data: null,
+      project_id: null,
+    });
     expect(record).toMatchObject({ project_id: null, user_id: null, data: {}, created_at: '2026-08-20T12:34:56Z' });
   });
 
@@ -47,8 +59,16 @@ describe('recordFromLogRow', () => {
     ['no created_at', { id: 'e1', name: 'task:new' }, /"created_at" is missing/],
     ['a bad created_at', { id: 'e1', name: 'task:new', created_at: 'yesterday' }, /date Kitsu never sends/],
     ['no id', { name: 'task:new', created_at: '2026-08-20T12:34:56' }, /"id" is missing/],
-    ['data as a string', { id: 'e1', name: 'task:new', created_at: '2026-08-20T12:34:56', data: '{}' }, /"data" is a string/],
-    ['a numeric user_id', { id: 'e1', name: 'task:new', created_at: '2026-08-20T12:34:56', user_id: 7 }, /"user_id" is a number/],
+    [
+      'data as a string',
+      { id: 'e1', name: 'task:new', created_at: '2026-08-20T12:34:56', data: '{}' },
+      /"data" is a string/,
+    ],
+    [
+      'a numeric user_id',
+      { id: 'e1', name: 'task:new', created_at: '2026-08-20T12:34:56', user_id: 7 },
+      /"user_id" is a number/,
+    ],
   ];
   it.each(bad)('refuses %s with a server error (exit 6) and a hint about the host', (_title, row, problem) => {
     let caught: unknown;
@@ -91,8 +111,20 @@ describe('recordFromLive', () => {
 
 describe('loginRecordFromRow', () => {
   it('reads a login-log row', () => {
-    const record = loginRecordFromRow({ origin: 'script', person_id: 'u1', ip_address: '10.0.0.1', created_at: '2026-08-20T12:34:56', id: 'l1' });
-    expect(record).toEqual({ id: 'l1', created_at: '2026-08-20T12:34:56Z', person_id: 'u1', ip_address: '10.0.0.1', origin: 'script' });
+    const record = loginRecordFromRow({
+      origin: 'script',
+      person_id: 'u1',
+      ip_address: '10.0.0.1',
+      created_at: '2026-08-20T12:34:56',
+      id: 'l1',
+    });
+    expect(record).toEqual({
+      id: 'l1',
+      created_at: '2026-08-20T12:34:56Z',
+      person_id: 'u1',
+      ip_address: '10.0.0.1',
+      origin: 'script',
+    });
     expect(Object.keys(record)).toEqual(['id', 'created_at', 'person_id', 'ip_address', 'origin']);
   });
 

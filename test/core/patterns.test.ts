@@ -106,7 +106,12 @@ describe('serverNameFilter', () => {
     ['one exact name', ['task:status-changed'], { name: 'task:status-changed' }],
     ['one exact name, with a negative', ['task:new', '!task:update'], { name: 'task:new' }],
     ['object:*', ['task:*', 'asset:*'], { name_prefixes: ['task', 'asset'] }, {}],
-    ['object:* and an exact name share objects', ['task:*', 'task:new', 'asset:new'], { name_prefixes: ['task', 'asset'] }, {}],
+    [
+      'object:* and an exact name share objects',
+      ['task:*', 'task:new', 'asset:new'],
+      { name_prefixes: ['task', 'asset'] },
+      {},
+    ],
     ['*:action', ['*:delete', '*:new'], { name_suffixes: ['delete', 'new'] }, {}],
     ['mixed object:* and *:action', ['task:*', '*:delete'], {}],
     ['wildcard inside the object', ['task*:new'], { name_suffixes: ['new'] }, {}],
@@ -136,7 +141,10 @@ describe('serverNameFilter', () => {
       return out;
     };
     const randomName = (): string => {
-      const parts = [random() < 0.7 ? pick(random, objects) : randomPart(), random() < 0.7 ? pick(random, actions) : randomPart()];
+      const parts = [
+        random() < 0.7 ? pick(random, objects) : randomPart(),
+        random() < 0.7 ? pick(random, actions) : randomPart(),
+      ];
       if (random() < 0.1) parts.push(pick(random, actions));
       return parts.join(':');
     };
@@ -151,7 +159,8 @@ describe('serverNameFilter', () => {
     const randomPattern = (): string => {
       if (random() < 0.03) return '*';
       // A pattern has one ':' (a name with more is for names only: no pattern matches it).
-      const body = random() < 0.2 ? randomName().split(':').slice(0, 2).join(':') : `${globPart(objects)}:${globPart(actions)}`;
+      const body =
+        random() < 0.2 ? randomName().split(':').slice(0, 2).join(':') : `${globPart(objects)}:${globPart(actions)}`;
       return random() < 0.2 ? `!${body}` : body;
     };
     const serverKeeps = (f: ServerNameFilter, name: string): boolean =>
@@ -173,7 +182,9 @@ describe('serverNameFilter', () => {
           if (filter.matches(name)) {
             kept += 1;
             if (!serverKeeps(server, name)) {
-              throw new Error(`server filter ${JSON.stringify(server)} drops ${name}, kept by ${JSON.stringify(patterns)}`);
+              throw new Error(
+                `server filter ${JSON.stringify(server)} drops ${name}, kept by ${JSON.stringify(patterns)}`,
+              );
             }
           }
         }

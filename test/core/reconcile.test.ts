@@ -14,11 +14,27 @@ interface Published {
 
 function rowOf(event: Published): EventRecord {
   const second = new Date(Math.floor(event.atMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-  return { id: event.id, name: event.name, created_at: second, user_id: null, project_id: null, data: event.data, source: 'log' };
+  return {
+    id: event.id,
+    name: event.name,
+    created_at: second,
+    user_id: null,
+    project_id: null,
+    data: event.data,
+    source: 'log',
+  };
 }
 
 function liveOf(event: Published, receivedAtMs: number): EventRecord {
-  return { id: null, name: event.name, created_at: new Date(receivedAtMs).toISOString(), user_id: null, project_id: null, data: event.data, source: 'live' };
+  return {
+    id: null,
+    name: event.name,
+    created_at: new Date(receivedAtMs).toISOString(),
+    user_id: null,
+    project_id: null,
+    data: event.data,
+    source: 'live',
+  };
 }
 
 /**
@@ -26,14 +42,22 @@ function liveOf(event: Published, receivedAtMs: number): EventRecord {
  * later unless they fall in one of `gaps` (the listener's clock). Feeds the reconciler in the
  * order things happen and returns it with the events missed.
  */
-function scenario(events: Published[], gaps: [number, number][], skewMs = 0): { reconciler: Reconciler; missed: Published[] } {
+function scenario(
+  events: Published[],
+  gaps: [number, number][],
+  skewMs = 0,
+): { reconciler: Reconciler; missed: Published[] } {
   const reconciler = new Reconciler();
   const missed: Published[] = [];
   const timeline: { atMs: number; run: () => void }[] = [];
   for (const event of events) {
     const receivedAtMs = event.atMs + skewMs + 5;
     if (gaps.some(([from, to]) => receivedAtMs >= from && receivedAtMs < to)) missed.push(event);
-    else timeline.push({ atMs: receivedAtMs, run: () => reconciler.noteLive(liveOf(event, receivedAtMs), receivedAtMs, true) });
+    else
+      timeline.push({
+        atMs: receivedAtMs,
+        run: () => reconciler.noteLive(liveOf(event, receivedAtMs), receivedAtMs, true),
+      });
   }
   for (const [from, to] of gaps) {
     timeline.push({ atMs: from, run: () => reconciler.down(from) });
@@ -95,7 +119,12 @@ describe('Reconciler', () => {
   it('gives a gap up after a while when nothing can cut the run (the fast path stands)', () => {
     const events = steady(T0, T0 + 200_000, 100);
     const { reconciler } = scenario(events, [[T0 + 3_020, T0 + 3_480]]);
-    readAll(reconciler, events.filter((e) => e.atMs < T0 + 10_000), T0 - 5_000, T0 + 15_000);
+    readAll(
+      reconciler,
+      events.filter((e) => e.atMs < T0 + 10_000),
+      T0 - 5_000,
+      T0 + 15_000,
+    );
     expect(reconciler.decide(T0 + 15_000).print).toEqual([]);
     expect(reconciler.decide(T0 + 130_000).print).toEqual([]);
     expect(reconciler.pending).toBe(0);

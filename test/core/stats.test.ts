@@ -20,8 +20,24 @@ describe('Breakdown', () => {
   it('largest first, ties by key, null last; top N with the rest counted', () => {
     const b = new Breakdown();
     for (const key of ['b', 'a', 'b', null, 'c', 'a', 'b']) b.add(key);
-    expect(b.top()).toEqual({ top: [{ key: 'b', count: 3 }, { key: 'a', count: 2 }, { key: 'c', count: 1 }, { key: null, count: 1 }], distinct: 4, others: 0 });
-    expect(b.top(2)).toEqual({ top: [{ key: 'b', count: 3 }, { key: 'a', count: 2 }], distinct: 4, others: 2 });
+    expect(b.top()).toEqual({
+      top: [
+        { key: 'b', count: 3 },
+        { key: 'a', count: 2 },
+        { key: 'c', count: 1 },
+        { key: null, count: 1 },
+      ],
+      distinct: 4,
+      others: 0,
+    });
+    expect(b.top(2)).toEqual({
+      top: [
+        { key: 'b', count: 3 },
+        { key: 'a', count: 2 },
+      ],
+      distinct: 4,
+      others: 2,
+    });
   });
 });
 
@@ -34,9 +50,19 @@ describe('ActivityStats', () => {
     expect(s.total).toBe(3);
     expect(new Date(s.firstMs!).toISOString()).toBe('2026-11-29T08:00:00.000Z');
     expect(new Date(s.lastMs!).toISOString()).toBe('2026-11-29T10:00:00.000Z');
-    expect(s.byProject.top().top).toEqual([{ key: 'p', count: 2 }, { key: 'q', count: 1 }]);
-    expect(s.byPerson.top().top).toEqual([{ key: 'u', count: 2 }, { key: null, count: 1 }]);
-    expect(s.byEntity.top().top).toEqual([{ key: 'asset:a', count: 1 }, { key: 'task:t', count: 1 }, { key: null, count: 1 }]);
+    expect(s.byProject.top().top).toEqual([
+      { key: 'p', count: 2 },
+      { key: 'q', count: 1 },
+    ]);
+    expect(s.byPerson.top().top).toEqual([
+      { key: 'u', count: 2 },
+      { key: null, count: 1 },
+    ]);
+    expect(s.byEntity.top().top).toEqual([
+      { key: 'asset:a', count: 1 },
+      { key: 'task:t', count: 1 },
+      { key: null, count: 1 },
+    ]);
   });
 
   it('hour buckets over a short range, empty hours included, the sum is the total', () => {

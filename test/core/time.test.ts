@@ -95,20 +95,30 @@ describe('parseTime', () => {
     // 23:30 UTC on the 28th is already the 29th in Paris: "08:00" is the 29th there.
     const lateUtc = Date.UTC(2026, 10, 28, 23, 30);
     expect(parseTime('08:00', lateUtc, '--until', { zone: paris }).toISOString()).toBe('2026-11-29T07:00:00.000Z');
-    expect(parseTime('08:00', lateUtc, '--until', { zone: utcTimeZone }).toISOString()).toBe('2026-11-28T08:00:00.000Z');
+    expect(parseTime('08:00', lateUtc, '--until', { zone: utcTimeZone }).toISOString()).toBe(
+      '2026-11-28T08:00:00.000Z',
+    );
   });
 
   it('handles the daylight-saving days of a real zone', () => {
     // Paris springs forward at 02:00 → 03:00 on 2026-03-29; 01:30 is still winter time.
-    expect(parseTime('2026-03-29T01:30', now, '--since', { zone: paris }).toISOString()).toBe('2026-03-29T00:30:00.000Z');
-    expect(parseTime('2026-03-29T03:30', now, '--since', { zone: paris }).toISOString()).toBe('2026-03-29T01:30:00.000Z');
+    expect(parseTime('2026-03-29T01:30', now, '--since', { zone: paris }).toISOString()).toBe(
+      '2026-03-29T00:30:00.000Z',
+    );
+    expect(parseTime('2026-03-29T03:30', now, '--since', { zone: paris }).toISOString()).toBe(
+      '2026-03-29T01:30:00.000Z',
+    );
     // 02:30 does not exist that day; it lands after the jump, as JavaScript's Date does.
-    expect(parseTime('2026-03-29T02:30', now, '--since', { zone: paris }).toISOString()).toBe('2026-03-29T01:30:00.000Z');
+    expect(parseTime('2026-03-29T02:30', now, '--since', { zone: paris }).toISOString()).toBe(
+      '2026-03-29T01:30:00.000Z',
+    );
     // Midnight of the day after the jump is 22:00 UTC: the offset is now +2.
     expect(parseTime('2026-03-30', now, '--since', { zone: paris }).toISOString()).toBe('2026-03-29T22:00:00.000Z');
     // "yesterday" on the day after falling back (2026-10-25) is a 25-hour day ago.
     const afterFallBack = Date.UTC(2026, 9, 26, 12);
-    expect(parseTime('yesterday', afterFallBack, '--since', { zone: paris }).toISOString()).toBe('2026-10-24T22:00:00.000Z');
+    expect(parseTime('yesterday', afterFallBack, '--since', { zone: paris }).toISOString()).toBe(
+      '2026-10-24T22:00:00.000Z',
+    );
   });
 
   // issue 11: one meaning everywhere; the future is written as such
@@ -166,7 +176,7 @@ describe('parseTime', () => {
   it('keeps local fields and instants in step in a DST zone (seeded property test)', () => {
     const random = seededRandom(7);
     for (let i = 0; i < 5000; i += 1) {
-      const ms = Math.floor(Date.UTC(2000, 0, 1) + random() * 40 * 365 * DAY / 1000) * 1000;
+      const ms = Math.floor(Date.UTC(2000, 0, 1) + (random() * 40 * 365 * DAY) / 1000) * 1000;
       const fields = toLocalFields(ms, paris);
       const back = fromLocalFields(fields, paris);
       // In the repeated hour of autumn the wall time has two instants; either one is right.
@@ -198,12 +208,16 @@ describe('parseTime: the forgiving forms (chrono-node, after the strict grammar)
   it('reads the wall time in the zone of that day, across a daylight-saving change', () => {
     // The day after Paris sprang forward (2026-03-29): yesterday 17:00 was already summer time.
     const after = Date.UTC(2026, 2, 30, 12);
-    expect(parseTime('yesterday 17:00', after, '--since', { zone: paris }).toISOString()).toBe('2026-03-29T15:00:00.000Z');
+    expect(parseTime('yesterday 17:00', after, '--since', { zone: paris }).toISOString()).toBe(
+      '2026-03-29T15:00:00.000Z',
+    );
     expect(parseTime('yesterday', after, '--since', { zone: paris }).toISOString()).toBe('2026-03-28T23:00:00.000Z');
   });
 
   it('reads a bare weekday forward with future (--until friday)', () => {
-    expect(parseTime('friday', now, '--until', { zone: paris, future: true }).toISOString()).toBe('2026-12-03T23:00:00.000Z');
+    expect(parseTime('friday', now, '--until', { zone: paris, future: true }).toISOString()).toBe(
+      '2026-12-03T23:00:00.000Z',
+    );
   });
 
   it('keeps the strict forms and their errors: the forgiving reading comes only after them', () => {

@@ -11,7 +11,13 @@ const record = (over: Partial<EventRecord> = {}): EventRecord => ({
   created_at: '2026-11-29T08:00:01Z',
   user_id: 'aaaaaaaa-0000-0000-0000-000000000000',
   project_id: 'pppppppp-0000-0000-0000-000000000000',
-  data: { task_id: 'tttttttt-0000', new_task_status_id: 'wfa-id', revision: 3, tags: ['a', 'b'], nested: { deep: 'x' } },
+  data: {
+    task_id: 'tttttttt-0000',
+    new_task_status_id: 'wfa-id',
+    revision: 3,
+    tags: ['a', 'b'],
+    nested: { deep: 'x' },
+  },
   source: 'log',
   ...over,
 });

@@ -27,7 +27,9 @@ async function modulesLoadedBy(args: string[]): Promise<string[]> {
     env: { ...process.env, KITSU_TAIL_TRACE_FILE: traceFile },
   });
   const meta = JSON.parse(readFileSync(join(root, 'dist', 'meta.json'), 'utf8')) as Metafile;
-  const chunks = readFileSync(traceFile, 'utf8').split('\n').filter((url) => url.startsWith('file:'));
+  const chunks = readFileSync(traceFile, 'utf8')
+    .split('\n')
+    .filter((url) => url.startsWith('file:'));
   return chunks.flatMap((url) => Object.keys(meta.outputs[relative(root, fileURLToPath(url))]?.inputs ?? {}));
 }
 
@@ -41,7 +43,11 @@ describe('start-up', () => {
       const loaded = await modulesLoadedBy(args);
       // The tracer must have seen the program itself, or this test proves nothing.
       expect(loaded).toContain('src/cli.ts');
-      const heavy = loaded.filter((path) => /node_modules\/(socket\.io-client|engine\.io-client|undici|conf|ajv|chrono-node|cli-table3|otpauth)\//.test(path));
+      const heavy = loaded.filter((path) =>
+        /node_modules\/(socket\.io-client|engine\.io-client|undici|conf|ajv|chrono-node|cli-table3|otpauth)\//.test(
+          path,
+        ),
+      );
       expect(heavy).toEqual([]);
     });
   }

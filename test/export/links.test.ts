@@ -22,10 +22,15 @@ const logs = (...argv: string[]) => fx.logs(...argv);
 describe('export files and links', () => {
   it('refuses an --output that is a symbolic link, with a checkpoint or without, leaving its target alone', async () => {
     symlinkSync(victim, fx.out);
-    for (const argv of [['--checkpoint', fx.state, '--output', fx.out], ['--all', '--output', fx.out]]) {
+    for (const argv of [
+      ['--checkpoint', fx.state, '--output', fx.out],
+      ['--all', '--output', fx.out],
+    ]) {
       const result = await logs(...argv);
       expect(result.code, argv.join(' ')).toBe(2);
-      expect(result.stderr).toBe(`kitsu-tail: --output ${fx.out} is a symbolic link, which an export does not follow (give the path of the file itself)\n`);
+      expect(result.stderr).toBe(
+        `kitsu-tail: --output ${fx.out} is a symbolic link, which an export does not follow (give the path of the file itself)\n`,
+      );
       expect(readFileSync(victim, 'utf8')).toBe(VICTIM);
     }
     expect(existsSync(fx.state)).toBe(false);
@@ -53,14 +58,20 @@ describe('export files and links', () => {
     expect(readdirSync(fx.dir).sort()).toEqual(['events.ndjson', 'state.json', 'state.json.tmp', 'victim.txt']);
   });
 
-  it.runIf(process.getuid?.() === 0)('refuses an output or checkpoint that belongs to another user (run as root)', async () => {
-    writeFileSync(fx.out, '');
-    chownSync(fx.out, 65534, 65534);
-    for (const argv of [['--checkpoint', fx.state, '--output', fx.out], ['--all', '--output', fx.out]]) {
-      const result = await logs(...argv);
-      expect(result.code, argv.join(' ')).toBe(2);
-      expect(result.stderr).toContain(`--output ${fx.out} belongs to another user (uid 65534)`);
-    }
-    expect(readFileSync(fx.out, 'utf8')).toBe('');
-  });
+  it.runIf(process.getuid?.() === 0)(
+    'refuses an output or checkpoint that belongs to another user (run as root)',
+    async () => {
+      writeFileSync(fx.out, '');
+      chownSync(fx.out, 65534, 65534);
+      for (const argv of [
+        ['--checkpoint', fx.state, '--output', fx.out],
+        ['--all', '--output', fx.out],
+      ]) {
+        const result = await logs(...argv);
+        expect(result.code, argv.join(' ')).toBe(2);
+        expect(result.stderr).toContain(`--output ${fx.out} belongs to another user (uid 65534)`);
+      }
+      expect(readFileSync(fx.out, 'utf8')).toBe('');
+    },
+  );
 });

@@ -32,7 +32,9 @@ describe('a lock left on another host', () => {
     utimesSync(lock, new Date(twoHoursAgo), new Date(twoHoursAgo));
     const old = await exportRun();
     expect(old.code, old.stderr).toBe(0);
-    expect(old.stderr).toContain(`warning: took over ${lock}, left by pid 4242 on cronjob-pod-a1b2c (started ${new Date(twoHoursAgo).toISOString()}) and untouched for over an hour`);
+    expect(old.stderr).toContain(
+      `warning: took over ${lock}, left by pid 4242 on cronjob-pod-a1b2c (started ${new Date(twoHoursAgo).toISOString()}) and untouched for over an hour`,
+    );
     expect(idsOfNdjson(readFileSync(fx.out, 'utf8'))).toEqual(storedIds(fx.sandbox));
     expect(readdirSync(fx.dir).sort()).toEqual(['events.ndjson', 'state.json']);
   });
@@ -50,9 +52,24 @@ describe('a waiter killed with SIGKILL', () => {
   it('leaves no draft behind once the next run has the lock', { timeout: 30_000 }, async () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
-      writeFileSync(`${fx.state}.lock`, JSON.stringify({ pid: holder.pid, host: hostname(), processStart: null, startedAt: new Date().toISOString(), token: 'x' }));
-      const waiter = spawn(process.execPath, [BIN, 'logs', '--checkpoint', fx.state, '--output', fx.out], { env: fx.admin, stdio: 'ignore' });
-      await waitFor(() => readdirSync(fx.dir).some((name) => /^state\.json\.lock\.[0-9a-f-]{36}$/.test(name)), 'the waiter to write its draft');
+      writeFileSync(
+        `${fx.state}.lock`,
+        JSON.stringify({
+          pid: holder.pid,
+          host: hostname(),
+          processStart: null,
+          startedAt: new Date().toISOString(),
+          token: 'x',
+        }),
+      );
+      const waiter = spawn(process.execPath, [BIN, 'logs', '--checkpoint', fx.state, '--output', fx.out], {
+        env: fx.admin,
+        stdio: 'ignore',
+      });
+      await waitFor(
+        () => readdirSync(fx.dir).some((name) => /^state\.json\.lock\.[0-9a-f-]{36}$/.test(name)),
+        'the waiter to write its draft',
+      );
       waiter.kill('SIGKILL');
       await new Promise((resolve) => waiter.once('exit', resolve));
       expect(readdirSync(fx.dir).filter((name) => name.startsWith('state.json.lock.'))).toHaveLength(1);

@@ -10,7 +10,8 @@ import { useExportFixture } from '../helpers/export-fixture.js';
 import { idsOfNdjson, secondOfStored, storedIds } from '../helpers/logs.js';
 
 const fx = useExportFixture({ seed: 8, events: 1500, historySpan: 3600 }, 'position');
-const positionOf = (): number => Date.parse((JSON.parse(readFileSync(fx.state, 'utf8')) as { position: string }).position) / 1000;
+const positionOf = (): number =>
+  Date.parse((JSON.parse(readFileSync(fx.state, 'utf8')) as { position: string }).position) / 1000;
 
 describe('the position an export records', () => {
   it('is not a future --until: the events written before it are exported by the next run', async () => {

@@ -28,7 +28,13 @@ export async function startBrokenFront(sandboxUrl: string): Promise<BrokenFront>
     res.on('error', () => undefined);
     for (const misbehaviour of misbehaviours) if (misbehaviour(req, res)) return;
     const forward = request(
-      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: upstream.host },
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);

@@ -19,7 +19,10 @@ export interface Child {
 }
 
 export function spawnCli(args: string[], env: Record<string, string>, stdin: 'ignore' | 'pipe' = 'ignore'): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, PATH: process.env.PATH ?? '' }, stdio: [stdin, 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...env, PATH: process.env.PATH ?? '' },
+    stdio: [stdin, 'pipe', 'pipe'],
+  });
   let err = '';
   let out = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
@@ -34,7 +37,12 @@ export async function loggedIds(client: PlainClient, stream: string): Promise<st
 }
 
 /** Waits until the stream holds every stored event (or `timeoutMs` passes); returns its ids. */
-export async function untilComplete(client: PlainClient, stream: string, sandbox: Sandbox, timeoutMs = 60_000): Promise<string[]> {
+export async function untilComplete(
+  client: PlainClient,
+  stream: string,
+  sandbox: Sandbox,
+  timeoutMs = 60_000,
+): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ids = await loggedIds(client, stream);

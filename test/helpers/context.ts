@@ -46,7 +46,8 @@ export function testContext(options: TestContextOptions = {}): TestContext {
   const stderr = options.stderr ?? captureStream();
   const stdin = new PassThrough();
   stdin.end();
-  const textOf = (stream: OutStream): string => ('text' in stream && typeof stream.text === 'function' ? (stream.text as () => string)() : '');
+  const textOf = (stream: OutStream): string =>
+    'text' in stream && typeof stream.text === 'function' ? (stream.text as () => string)() : '';
   return {
     stdout,
     stderr,

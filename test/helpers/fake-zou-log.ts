@@ -51,7 +51,8 @@ export async function startFakeLog(options: FakeLogOptions): Promise<FakeLog> {
     if (url.pathname !== '/api/data/events/last') return send(404, { message: 'not here' });
     state.requests += 1;
     const n = state.requests;
-    if (options.failFrom !== undefined && n >= options.failFrom) return send(500, { message: 'the test server gave up' });
+    if (options.failFrom !== undefined && n >= options.failFrom)
+      return send(500, { message: 'the test server gave up' });
     const q = url.searchParams;
     options.beforeAnswer?.(q, n);
     let rows = [...options.rows].sort((a, b) => b.us - a.us);
@@ -68,7 +69,14 @@ export async function startFakeLog(options: FakeLogOptions): Promise<FakeLog> {
     rows = rows.slice(0, atLeast(1, 0, 16) ? Math.min(asked, 1000) : asked);
     send(
       200,
-      rows.map((r) => ({ id: r.id, created_at: wholeSeconds(r.us), name: r.name, user_id: null, project_id: null, data: {} })),
+      rows.map((r) => ({
+        id: r.id,
+        created_at: wholeSeconds(r.us),
+        name: r.name,
+        user_id: null,
+        project_id: null,
+        data: {},
+      })),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -30,7 +30,12 @@ export interface LiveRun {
   exit: Promise<number>;
 }
 
-export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 30_000, describe?: () => string): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean,
+  what: string,
+  timeoutMs = 30_000,
+  describe?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) {
@@ -47,12 +52,7 @@ function parseRecords(text: string): EventRecord[] {
     .map((line) => JSON.parse(line) as EventRecord);
 }
 
-function makeLive(
-  outText: () => string,
-  errText: () => string,
-  interrupt: () => void,
-  exit: Promise<number>,
-): LiveRun {
+function makeLive(outText: () => string, errText: () => string, interrupt: () => void, exit: Promise<number>): LiveRun {
   const describe = () => `--- stdout ---\n${outText().slice(-3000)}\n--- stderr ---\n${errText().slice(-3000)}`;
   const live: LiveRun = {
     stdout: outText,
@@ -77,7 +77,11 @@ function makeLive(
  * Runs `argv` in-process with its own streams; `env` is the whole environment it sees, and
  * `clock` (default: the real one) what it reads the time from.
  */
-export function startInProcess(argv: string[], env: Record<string, string | undefined>, clock: Clock = { now: () => Date.now() }): LiveRun {
+export function startInProcess(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  clock: Clock = { now: () => Date.now() },
+): LiveRun {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const stdin = new PassThrough();
@@ -110,9 +114,15 @@ export const FORCED_EXIT = /\[exit-probe\] process\.exit\(\d+\) was called/;
  * Spawns bin/kitsu-tail.js (built) with a real stdout pipe; `interrupt` sends SIGINT. Its
  * stderr shows FORCED_EXIT if something had to end the process instead of it ending by itself.
  */
-export function spawnCli(argv: string[], env: Record<string, string | undefined>): LiveRun & { child: ChildProcessWithoutNullStreams } {
+export function spawnCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): LiveRun & { child: ChildProcessWithoutNullStreams } {
   const probe = join(import.meta.dirname, 'listen-exit-probe.mjs');
-  const child = spawn(process.execPath, ['--import', probe, BIN, ...argv], { env: env as NodeJS.ProcessEnv, stdio: 'pipe' });
+  const child = spawn(process.execPath, ['--import', probe, BIN, ...argv], {
+    env: env as NodeJS.ProcessEnv,
+    stdio: 'pipe',
+  });
   child.stdin.end();
   let out = '';
   let err = '';
@@ -133,7 +143,11 @@ export function spawnCli(argv: string[], env: Record<string, string | undefined>
 }
 
 /** The environment of a listener logged in with a never-expiring admin bot token. */
-export function botEnv(sandbox: Sandbox, configDir: string, role: 'admin' | 'manager' = 'admin'): Record<string, string> {
+export function botEnv(
+  sandbox: Sandbox,
+  configDir: string,
+  role: 'admin' | 'manager' = 'admin',
+): Record<string, string> {
   const bot = sandbox.control.createBot(role);
   return { KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token, KITSU_TAIL_CONFIG_DIR: configDir, NO_COLOR: '1' };
 }

@@ -12,14 +12,22 @@ import { runCli, tempConfigDir, type CliResult } from './run-cli.js';
 export async function loginAs(sandbox: Sandbox, user: SandboxUser, configDir: string, profile?: string): Promise<void> {
   const argv = ['login', '--host', sandbox.url, '--email', user.email, '--password-stdin'];
   if (profile) argv.push('--profile', profile);
-  const result: CliResult = await runCli(argv, { env: { KITSU_TAIL_CONFIG_DIR: configDir }, stdin: `${user.password}\n` });
+  const result: CliResult = await runCli(argv, {
+    env: { KITSU_TAIL_CONFIG_DIR: configDir },
+    stdin: `${user.password}\n`,
+  });
   if (result.code !== 0) {
     throw new Error(`loginAs(${user.email}) failed with exit ${result.code}: ${result.stderr.trim()}`);
   }
 }
 
 /** Log in with a bot token (from `sandbox.control.createBot(role)`), in-process. */
-export async function loginWithToken(sandbox: Sandbox, token: string, configDir: string, profile?: string): Promise<void> {
+export async function loginWithToken(
+  sandbox: Sandbox,
+  token: string,
+  configDir: string,
+  profile?: string,
+): Promise<void> {
   const argv = ['login', '--host', sandbox.url, '--token', token];
   if (profile) argv.push('--profile', profile);
   const result = await runCli(argv, { env: { KITSU_TAIL_CONFIG_DIR: configDir } });

@@ -16,7 +16,10 @@ export function botEnv(sandbox: Sandbox, role: Role, configDir: string): Record<
 }
 
 /** An open session as a new bot of `role`; close it with `done()`. */
-export async function botSession(sandbox: Sandbox, role: Role = 'admin'): Promise<{ session: Session; done: () => Promise<void> }> {
+export async function botSession(
+  sandbox: Sandbox,
+  role: Role = 'admin',
+): Promise<{ session: Session; done: () => Promise<void> }> {
   const config = tempConfigDir();
   const ctx = testContext({ env: botEnv(sandbox, role, config.dir), globals: { color: 'never', quiet: true } });
   const session = await openSession(ctx);
@@ -31,7 +34,10 @@ export async function botSession(sandbox: Sandbox, role: Role = 'admin'): Promis
 
 /** What the server holds, as the ids the tool should print, oldest first. */
 export function storedIds(sandbox: Sandbox, keep: (e: StoredEvent) => boolean = () => true): string[] {
-  return sandbox.control.log().filter(keep).map((e) => e.id);
+  return sandbox.control
+    .log()
+    .filter(keep)
+    .map((e) => e.id);
 }
 
 /**

@@ -6,9 +6,7 @@
 import { PassThrough } from 'node:stream';
 import { run } from '../../src/cli.js';
 
-export type PlanOutcome =
-  | { ok: true; command: string; plan: unknown }
-  | { ok: false; code: number; stderr: string };
+export type PlanOutcome = { ok: true; command: string; plan: unknown } | { ok: false; code: number; stderr: string };
 
 export interface PlanOfOptions {
   /** The clock, in epoch milliseconds (default: a fixed instant, so tables do not drift). */

@@ -16,7 +16,13 @@ export interface JsonAnswer<T = any> {
 export async function call<T = any>(
   sandbox: Sandbox,
   path: string,
-  options: { token?: string; method?: string; body?: unknown; query?: Record<string, string | string[]>; headers?: Record<string, string> } = {},
+  options: {
+    token?: string;
+    method?: string;
+    body?: unknown;
+    query?: Record<string, string | string[]>;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<JsonAnswer<T>> {
   const url = new URL(`${sandbox.apiUrl}/${path}`);
   for (const [key, value] of Object.entries(options.query ?? {})) {
@@ -25,7 +31,11 @@ export async function call<T = any>(
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url, { method: options.method ?? (options.body === undefined ? 'GET' : 'POST'), headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const res = await fetch(url, {
+    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -36,9 +46,14 @@ export async function call<T = any>(
   return { status: res.status, body: body as T, headers: res.headers };
 }
 
-export async function login(sandbox: Sandbox, user: SandboxUser, extra: Record<string, unknown> = {}): Promise<{ access: string; refresh: string }> {
+export async function login(
+  sandbox: Sandbox,
+  user: SandboxUser,
+  extra: Record<string, unknown> = {},
+): Promise<{ access: string; refresh: string }> {
   const answer = await call(sandbox, 'auth/login', { body: { email: user.email, password: user.password, ...extra } });
-  if (answer.status !== 200) throw new Error(`login of ${user.email} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 200)
+    throw new Error(`login of ${user.email} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
   return { access: answer.body.access_token, refresh: answer.body.refresh_token };
 }
 
@@ -76,7 +91,16 @@ export interface Probe {
 /** A socket.io-client socket to `/events` (or another namespace) that records what it sees. */
 export function probe(
   sandbox: Sandbox,
-  options: { token?: string; cookie?: string; namespace?: string; auth?: Record<string, unknown>; query?: Record<string, string>; transports?: string[]; reconnection?: boolean; path?: string } = {},
+  options: {
+    token?: string;
+    cookie?: string;
+    namespace?: string;
+    auth?: Record<string, unknown>;
+    query?: Record<string, string>;
+    transports?: string[];
+    reconnection?: boolean;
+    path?: string;
+  } = {},
 ): Probe {
   const extraHeaders: Record<string, string> = {};
   if (options.token) extraHeaders.Authorization = `Bearer ${options.token}`;

@@ -49,7 +49,9 @@ function pipeBoth(a: Socket, b: Socket): void {
  * `refuseWebsocket` answers a websocket handshake inside a tunnel with 400, as some do;
  * `status` answers every CONNECT with that status instead (407: who are you?).
  */
-export async function startConnectProxy(options: { refuseWebsocket?: boolean; status?: number } = {}): Promise<ConnectProxy> {
+export async function startConnectProxy(
+  options: { refuseWebsocket?: boolean; status?: number } = {},
+): Promise<ConnectProxy> {
   const tunnels: Tunnel[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((_req, res) => {
@@ -91,7 +93,10 @@ export async function startConnectProxy(options: { refuseWebsocket?: boolean; st
 }
 
 /** Serves plain `port` on 127.0.0.1 as TLS with this certificate: another host, another CA. */
-export async function startTlsFront(port: number, tls: { key: string; cert: string }): Promise<{ port: number; close(): Promise<void> }> {
+export async function startTlsFront(
+  port: number,
+  tls: { key: string; cert: string },
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createTlsServer(tls, (client) => {
     const upstream = connect(port, '127.0.0.1');

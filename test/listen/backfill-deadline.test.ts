@@ -44,7 +44,9 @@ describe('listen and a dripping backfill', () => {
       stopDripping();
       expect(await live.exit, live.stderr()).toBe(0);
       expect(live.records()).toMatchObject([{ id: missed!.id, source: 'backfill', data: { task_id: 'missed' } }]);
-      expect(live.stderr()).toMatch(/could not read the event log to backfill \(.*did not finish answering in time: GET \/api\/data\/events\/last took more than 500 ms/);
+      expect(live.stderr()).toMatch(
+        /could not read the event log to backfill \(.*did not finish answering in time: GET \/api\/data\/events\/last took more than 500 ms/,
+      );
     } finally {
       live.interrupt();
       await live.exit;

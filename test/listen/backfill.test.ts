@@ -22,9 +22,7 @@ describe('canonicalJson and eventKey', () => {
     const odd = { z: [undefined, 1, { y: undefined, x: 'é"\n' }], a: null, m: undefined };
     expect(canonicalJson(odd)).toBe('{"a":null,"z":[null,1,{"x":"é\\"\\n"}]}');
     expect(JSON.parse(canonicalJson(odd))).toEqual(JSON.parse(JSON.stringify(odd)));
-    expect(eventKey(live('task:update', { task_id: 't' }))).not.toBe(
-      eventKey(live('task:new', { task_id: 't' })),
-    );
+    expect(eventKey(live('task:update', { task_id: 't' }))).not.toBe(eventKey(live('task:new', { task_id: 't' })));
   });
 });
 

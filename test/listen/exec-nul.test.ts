@@ -48,7 +48,15 @@ describe('listen --exec and a NUL in the event name', () => {
   });
 
   it('gives the command only variables an environment can hold', () => {
-    const env = eventEnvironment({ id: 'a\u0000b', name: 'x:\u0000', created_at: '2026-11-29T08:00:01Z', user_id: null, project_id: '\u0000', data: { t: '\u0000' }, source: 'live' });
+    const env = eventEnvironment({
+      id: 'a\u0000b',
+      name: 'x:\u0000',
+      created_at: '2026-11-29T08:00:01Z',
+      user_id: null,
+      project_id: '\u0000',
+      data: { t: '\u0000' },
+      source: 'live',
+    });
     for (const value of Object.values(env)) expect(value).not.toContain('\u0000');
     expect(env.KITSU_EVENT_DATA).toBe('{"t":"\\u0000"}');
   });

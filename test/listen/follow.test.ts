@@ -58,7 +58,12 @@ it('continues a printed history with printedBefore: every stored event once, acr
         printed.push(record);
       },
     });
-    await waitUntil(() => printed.some((r) => r.source === 'live'), 'live events after the seam', 30_000, () => ctx.err());
+    await waitUntil(
+      () => printed.some((r) => r.source === 'live'),
+      'live events after the seam',
+      30_000,
+      () => ctx.err(),
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     sandbox.control.setRate(0);
     await waitUntil(
@@ -107,7 +112,12 @@ async function behindAStalledReader(
     ...options,
   }).finally(() => session.close());
   try {
-    await waitUntil(() => ctx.err().includes('connected to'), 'the stream to connect', 30_000, () => ctx.err());
+    await waitUntil(
+      () => ctx.err().includes('connected to'),
+      'the stream to connect',
+      30_000,
+      () => ctx.err(),
+    );
     // A reader that does not wait for the output reads every page into the queue; one that
     // waits stops after a few, and stays stopped.
     const all = Math.ceil(history.control.log().length / 1000);

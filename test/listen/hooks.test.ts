@@ -51,7 +51,9 @@ interface Delivery {
  * A hook that answers each event by its `data.n`: `answers[n]` is a list of replies, one per
  * try, the last repeated ([status, headers?]); 200 when none is given.
  */
-async function startHook(answers: Record<number, [number, Record<string, string>?][]>): Promise<{ url: string; deliveries: Delivery[]; close(): Promise<void> }> {
+async function startHook(
+  answers: Record<number, [number, Record<string, string>?][]>,
+): Promise<{ url: string; deliveries: Delivery[]; close(): Promise<void> }> {
   const deliveries: Delivery[] = [];
   const tries = new Map<number, number>();
   const server: Server = createServer((req, res) => {
@@ -93,7 +95,9 @@ describe('listen --forward-to, answer by answer', () => {
       expect(err.match(/\[400\]/g)).toHaveLength(1);
       expect(err.match(/\[410\]/g)).toHaveLength(1);
       expect(err).not.toMatch(/retrying/);
-      expect(err).toMatch(/the run ended with 4 events not forwarded \(5 events, 0 reconnects, 0 backfilled, 4 not forwarded\)/);
+      expect(err).toMatch(
+        /the run ended with 4 events not forwarded \(5 events, 0 reconnects, 0 backfilled, 4 not forwarded\)/,
+      );
       expect(live.records()).toHaveLength(5);
     } finally {
       await hook.close();
@@ -132,7 +136,9 @@ describe('listen --forward-to, answer by answer', () => {
     const hook = await startHook({});
     const secret = 'whsec_test_9f8e7d';
     try {
-      const live = await listen(['--json', '--count', '2', '--forward-to', hook.url], { KITSU_TAIL_FORWARD_SECRET: secret });
+      const live = await listen(['--json', '--count', '2', '--forward-to', hook.url], {
+        KITSU_TAIL_FORWARD_SECRET: secret,
+      });
       emitNumbered(2);
       expect(await live.exit).toBe(0);
       expect(hook.deliveries).toHaveLength(2);
@@ -159,7 +165,9 @@ describe('listen --forward-to, answer by answer', () => {
       emitNumbered(1);
       expect(await plain.exit).toBe(0);
       expect(hook.deliveries[0]!.headers['kitsu-tail-signature']).toBeUndefined();
-      const flagged = await listen(['--json', '--count', '1', '--forward-to', hook.url, '--forward-secret', 'flag'], { KITSU_TAIL_FORWARD_SECRET: 'env' });
+      const flagged = await listen(['--json', '--count', '1', '--forward-to', hook.url, '--forward-secret', 'flag'], {
+        KITSU_TAIL_FORWARD_SECRET: 'env',
+      });
       emitNumbered(1);
       expect(await flagged.exit).toBe(0);
       const delivery = hook.deliveries[1]!;
@@ -189,7 +197,13 @@ describe('forward helpers', () => {
 
 describe('listen --exec-on-error', () => {
   it('continue (the default): goes on, passes the command’s stderr through, and counts the failures in the summary', async () => {
-    const live = await listen(['--json', '--count', '3', '--exec', 'read line; echo "oops from the command" >&2; exit 3']);
+    const live = await listen([
+      '--json',
+      '--count',
+      '3',
+      '--exec',
+      'read line; echo "oops from the command" >&2; exit 3',
+    ]);
     emitNumbered(3);
     expect(await live.exit).toBe(0);
     expect(live.stderr().match(/oops from the command/g)).toHaveLength(3);
@@ -198,10 +212,18 @@ describe('listen --exec-on-error', () => {
   });
 
   it('stop: ends the run at the first failing command with exit 1 and a summary', async () => {
-    const live = await listen(['--json', '--exec', 'read line; case "$line" in *\'"n":1\'*) echo bad >&2; exit 4;; esac', '--exec-on-error', 'stop']);
+    const live = await listen([
+      '--json',
+      '--exec',
+      'read line; case "$line" in *\'"n":1\'*) echo bad >&2; exit 4;; esac',
+      '--exec-on-error',
+      'stop',
+    ]);
     emitNumbered(3);
     expect(await live.exit).toBe(1);
-    expect(live.stderr()).toMatch(/--exec: the command exited with 4 for task:update .*; stopped \(--exec-on-error stop\)/);
+    expect(live.stderr()).toMatch(
+      /--exec: the command exited with 4 for task:update .*; stopped \(--exec-on-error stop\)/,
+    );
     expect(live.stderr()).toMatch(/stopped: \d+ events?, 0 reconnects, 0 backfilled, 1 failed command/);
     expect(live.stderr()).toContain('bad');
   });

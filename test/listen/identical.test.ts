@@ -34,7 +34,11 @@ function steadyRun(sandbox: Sandbox, everyMs: number, taskId = 'one-task'): () =
   return () => clearInterval(timer);
 }
 
-const reconnections = (live: LiveRun) => live.stderr().split('\n').filter((l) => /^(reconnected|back after)/.test(l)).length;
+const reconnections = (live: LiveRun) =>
+  live
+    .stderr()
+    .split('\n')
+    .filter((l) => /^(reconnected|back after)/.test(l)).length;
 
 /** A seeded sequence of waits, so that a failing run can be told apart from another. */
 function waits(seed: number, count: number, minMs: number, maxMs: number): number[] {
@@ -55,7 +59,10 @@ describe('listen with steady runs of identical events across reconnects', () => 
   it('prints every one exactly once over 12 reconnects, whatever the clock skew (the stress)', async () => {
     const sandbox = await startSandbox({ seed: 11 });
     const tmp = tempConfigDir();
-    cleanups.push(() => tmp.cleanup(), () => sandbox.close());
+    cleanups.push(
+      () => tmp.cleanup(),
+      () => sandbox.close(),
+    );
     // In step, 2.2 s ahead, 2.7 s behind: within the skew the listener tolerates.
     const listeners = [0, 2_200, -2_700].map((skew) => ({ skew, live: listener(sandbox, tmp.dir, skew) }));
     for (const { live } of listeners) await live.waitForStderr('connected to');
@@ -83,7 +90,11 @@ describe('listen with steady runs of identical events across reconnects', () => 
     const figures = [];
     for (const { skew, live } of listeners) {
       await live
-        .waitFor(() => compareWithLog(live.records(), stored).missing.length === 0, `every stored event (clock ${skew} ms)`, 30_000)
+        .waitFor(
+          () => compareWithLog(live.records(), stored).missing.length === 0,
+          `every stored event (clock ${skew} ms)`,
+          30_000,
+        )
         .catch(() => undefined);
       // A moment more, in which a wrong extra print would show.
       await sleep(1_500);
@@ -102,7 +113,11 @@ describe('listen with steady runs of identical events across reconnects', () => 
     for (const figure of figures) {
       expect(figure.reconnects).toBeGreaterThanOrEqual(restarts);
       expect(figure.backfilled).toBeGreaterThan(0);
-      expect({ skew: figure.skew, lost: figure.lost, doubled: figure.doubled }).toEqual({ skew: figure.skew, lost: 0, doubled: 0 });
+      expect({ skew: figure.skew, lost: figure.lost, doubled: figure.doubled }).toEqual({
+        skew: figure.skew,
+        lost: 0,
+        doubled: 0,
+      });
     }
     // About a minute of events and restarts, and the counts that settle after.
   }, 240_000);
@@ -110,7 +125,10 @@ describe('listen with steady runs of identical events across reconnects', () => 
   it('prints a run of identical events made while the stream is down from polling, before it comes back', async () => {
     const sandbox = await startSandbox({ seed: 12 });
     const tmp = tempConfigDir();
-    cleanups.push(() => tmp.cleanup(), () => sandbox.close());
+    cleanups.push(
+      () => tmp.cleanup(),
+      () => sandbox.close(),
+    );
     const live = listener(sandbox, tmp.dir, 0);
     await live.waitForStderr('connected to');
     await sandbox.control.stopStream();
@@ -121,7 +139,11 @@ describe('listen with steady runs of identical events across reconnects', () => 
       await sleep(100);
     }
     // The count waits for the stream; the poll must not.
-    await live.waitFor(() => live.records().filter((r) => r.data.task_id === 'while-down').length === 5, 'all five from polling', 30_000);
+    await live.waitFor(
+      () => live.records().filter((r) => r.data.task_id === 'while-down').length === 5,
+      'all five from polling',
+      30_000,
+    );
     sandbox.control.resumeStream();
     await live.waitForStderr('the event stream is back', 45_000);
     await sleep(3_000);

@@ -69,7 +69,13 @@ describe('listen: what is printed', () => {
     const records = live.records();
     expect(records.map((r) => r.name)).toEqual(['task:new', 'task:assign', 'task:status-changed']);
     const first = records[0]!;
-    expect(first).toMatchObject({ id: null, user_id: null, project_id: p, source: 'live', data: { task_id: 'c', project_id: p } });
+    expect(first).toMatchObject({
+      id: null,
+      user_id: null,
+      project_id: p,
+      source: 'live',
+      data: { task_id: 'c', project_id: p },
+    });
     expect(Object.keys(first)).toEqual(['id', 'name', 'created_at', 'user_id', 'project_id', 'data', 'source']);
     expect(first.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(live.stdout().split('\n').filter(Boolean)).toHaveLength(3);
@@ -95,7 +101,11 @@ describe('listen: what is printed', () => {
   it('keeps only events about the people given with --person (data.person_id)', async () => {
     const artist = sandbox.users.artist;
     const live = await listen(['--person', artist.email, '--json', '--count', '1']);
-    sandbox.control.emit('task:assign', { task_id: '1', person_id: sandbox.users.manager.id, project_id: project().id });
+    sandbox.control.emit('task:assign', {
+      task_id: '1',
+      person_id: sandbox.users.manager.id,
+      project_id: project().id,
+    });
     sandbox.control.emit('task:update', { task_id: '2', project_id: project().id }, { userId: artist.id });
     sandbox.control.emit('task:assign', { task_id: '3', person_id: artist.id, project_id: project().id });
     expect(await finished(live)).toBe(0);
@@ -111,10 +121,17 @@ describe('listen: what is printed', () => {
   });
 
   it('names task statuses in the table', async () => {
-    const statuses = (await (await fetch(`${sandbox.apiUrl}/data/task-status`, { headers: { authorization: `Bearer ${env.KITSU_TOKEN}` } })).json()) as { id: string; short_name: string }[];
+    const statuses = (await (
+      await fetch(`${sandbox.apiUrl}/data/task-status`, { headers: { authorization: `Bearer ${env.KITSU_TOKEN}` } })
+    ).json()) as { id: string; short_name: string }[];
     const [from, to] = statuses;
     const live = await listen(['--format', 'table', '--count', '1']);
-    sandbox.control.emit('task:status-changed', { task_id: 't', new_task_status_id: to!.id, previous_task_status_id: from!.id, project_id: project().id });
+    sandbox.control.emit('task:status-changed', {
+      task_id: 't',
+      new_task_status_id: to!.id,
+      previous_task_status_id: from!.id,
+      project_id: project().id,
+    });
     expect(await finished(live)).toBe(0);
     // With names the table says the change as Kitsu does: `todo → ready`.
     expect(live.stdout()).toContain(`${from!.short_name} → ${to!.short_name}`);
@@ -265,7 +282,10 @@ describe('listen --forward-to', () => {
     for (let i = 0; i < 3; i += 1) sandbox.control.emit('task:update', { n: i });
     expect(await finished(live)).toBe(0);
     expect(received.map((r) => r.body.data.n)).toEqual([0, 1, 2]);
-    const failures = live.stderr().split('\n').filter((l) => l.includes('[503]'));
+    const failures = live
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('[503]'));
     expect(failures).toHaveLength(3);
     expect(failures[0]).toMatch(/retrying in [\d.]+ s \(try 2 of 5\)/);
   });
@@ -289,11 +309,17 @@ describe('listen over TLS', () => {
   it('connects to wss:// with the studio CA given by --ca-file, and refuses without it (exit 5)', async () => {
     const fixtures = join(import.meta.dirname, '..', 'fixtures', 'tls');
     const secure = await startSandbox({
-      tls: { key: readFileSync(join(fixtures, 'server.key'), 'utf8'), cert: readFileSync(join(fixtures, 'server.pem'), 'utf8') },
+      tls: {
+        key: readFileSync(join(fixtures, 'server.key'), 'utf8'),
+        cert: readFileSync(join(fixtures, 'server.pem'), 'utf8'),
+      },
     });
     try {
       const tlsEnv = botEnv(secure, tmp.dir);
-      const trusted = startInProcess(['listen', '--json', '--count', '1', '--ca-file', join(fixtures, 'ca.pem')], tlsEnv);
+      const trusted = startInProcess(
+        ['listen', '--json', '--count', '1', '--ca-file', join(fixtures, 'ca.pem')],
+        tlsEnv,
+      );
       await trusted.waitForStderr(/connected to https:\/\/127\.0\.0\.1:\d+\/socket\.io \(websocket\)/);
       await waitUntil(() => secure.control.connectedSockets() >= 1, 'the socket to be counted');
       secure.control.emit('task:update', { task_id: 'secure' });

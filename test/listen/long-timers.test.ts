@@ -60,12 +60,18 @@ describe('listen --idle-timeout 25d', () => {
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.name);
     process.on('warning', onWarning);
-    const live = startInProcess(['listen', '--json', '--count', '1', '--idle-timeout', '25d'], botEnv(sandbox, tmp.dir));
+    const live = startInProcess(
+      ['listen', '--json', '--count', '1', '--idle-timeout', '25d'],
+      botEnv(sandbox, tmp.dir),
+    );
     try {
       // Before the fix the run ended (124) before it was even connected.
       let ended = false;
       void live.exit.then(() => (ended = true));
-      await waitUntil(() => ended || (live.stderr().includes('connected to') && sandbox.control.connectedSockets() >= 1), 'the stream to be up');
+      await waitUntil(
+        () => ended || (live.stderr().includes('connected to') && sandbox.control.connectedSockets() >= 1),
+        'the stream to be up',
+      );
       sandbox.control.emit('task:update', { task_id: 'late', project_id: sandbox.projects[0]!.id });
       expect(await live.exit, live.stderr()).toBe(0);
       expect(live.records().map((r) => r.data.task_id)).toEqual(['late']);

@@ -35,7 +35,12 @@ describe('listen as a process', () => {
     shell.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     shell.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
     const exit = new Promise<number | null>((resolve) => shell.on('close', (code) => resolve(code)));
-    await waitUntil(() => err.includes('connected to'), 'the listener to connect', 30_000, () => err);
+    await waitUntil(
+      () => err.includes('connected to'),
+      'the listener to connect',
+      30_000,
+      () => err,
+    );
     // Keep events coming: the listener learns that head is gone on its next write.
     sandbox.control.setRate(20);
     try {

@@ -20,7 +20,10 @@ afterEach(async () => {
 async function sandboxFor(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox; dir: string }> {
   const sandbox = await startSandbox({ seed: 3, ...options });
   const tmp = tempConfigDir();
-  cleanups.push(() => tmp.cleanup(), () => sandbox.close());
+  cleanups.push(
+    () => tmp.cleanup(),
+    () => sandbox.close(),
+  );
   return { sandbox, dir: tmp.dir };
 }
 
@@ -39,21 +42,35 @@ function storedSince(sandbox: Sandbox, index: number): readonly StoredEvent[] {
 }
 
 /** Waits until every stored event from `index` on was printed exactly once. */
-async function expectEveryStoredEventOnce(live: LiveRun, sandbox: Sandbox, index: number, timeoutMs = 30_000): Promise<void> {
+async function expectEveryStoredEventOnce(
+  live: LiveRun,
+  sandbox: Sandbox,
+  index: number,
+  timeoutMs = 30_000,
+): Promise<void> {
   const stored = () => storedSince(sandbox, index);
-  await live.waitFor(() => compareWithLog(live.records(), stored()).missing.length === 0, 'every stored event', timeoutMs);
+  await live.waitFor(
+    () => compareWithLog(live.records(), stored()).missing.length === 0,
+    'every stored event',
+    timeoutMs,
+  );
   const { missing, extra } = compareWithLog(live.records(), stored());
   expect({ missing, extra }).toEqual({ missing: [], extra: [] });
 }
 
 /** An HTTP proxy to the sandbox that answers every websocket upgrade with 400, as some do. */
-async function startNoUpgradeProxy(port: number): Promise<{ url: string; upgradesRefused: () => number; close: () => Promise<void> }> {
+async function startNoUpgradeProxy(
+  port: number,
+): Promise<{ url: string; upgradesRefused: () => number; close: () => Promise<void> }> {
   let refused = 0;
   const server = createServer((req, res) => {
-    const upstream = request({ host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
@@ -73,7 +90,11 @@ async function startNoUpgradeProxy(port: number): Promise<{ url: string; upgrade
   };
 }
 
-const reconnections = (live: LiveRun) => live.stderr().split('\n').filter((l) => l.startsWith('reconnected')).length;
+const reconnections = (live: LiveRun) =>
+  live
+    .stderr()
+    .split('\n')
+    .filter((l) => l.startsWith('reconnected')).length;
 
 describe('listen across reconnects', () => {
   it('prints every stored event exactly once (live + backfill) while the stream restarts 10 times', async () => {
@@ -187,7 +208,9 @@ describe('the watchdog', () => {
     // the watchdog, which reads the clock, can notice.
     const { sandbox, dir } = await sandboxFor({ pingInterval: 25_000, pingTimeout: 20_000 });
     let jump = 0;
-    const live = startInProcess(['listen', '--json', '--no-backfill'], botEnv(sandbox, dir), { now: () => Date.now() + jump });
+    const live = startInProcess(['listen', '--json', '--no-backfill'], botEnv(sandbox, dir), {
+      now: () => Date.now() + jump,
+    });
     cleanups.push(async () => {
       live.interrupt();
       await live.exit;
@@ -198,7 +221,10 @@ describe('the watchdog', () => {
     await live.waitForStderr('reconnected');
     await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket: the old one closed, the new one up');
     sandbox.control.emit('task:update', { task_id: 'awake' });
-    await live.waitFor(() => live.records().some((r) => r.data.task_id === 'awake'), 'a live event on the new connection');
+    await live.waitFor(
+      () => live.records().some((r) => r.data.task_id === 'awake'),
+      'a live event on the new connection',
+    );
   });
 });
 
@@ -236,7 +262,10 @@ describe('listen when the stream is down or refuses', () => {
     await live.waitForStderr('the event stream is back', 45_000);
     await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
     sandbox.control.emit('task:update', { task_id: 'after', project_id: sandbox.projects[0]!.id });
-    await live.waitFor(() => live.records().some((r) => r.data.task_id === 'after' && r.source === 'live'), 'a live event again');
+    await live.waitFor(
+      () => live.records().some((r) => r.data.task_id === 'after' && r.source === 'live'),
+      'a live event again',
+    );
     await expectEveryStoredEventOnce(live, sandbox, from);
   });
 

@@ -14,7 +14,15 @@ import { testContext } from '../helpers/context.js';
 import { until } from '../helpers/output.js';
 
 function record(n: number): EventRecord {
-  return { id: null, name: 'task:update', created_at: `2026-11-29T08:00:0${n}.000Z`, user_id: null, project_id: null, data: { n }, source: 'live' };
+  return {
+    id: null,
+    name: 'task:update',
+    created_at: `2026-11-29T08:00:0${n}.000Z`,
+    user_id: null,
+    project_id: null,
+    data: { n },
+    source: 'live',
+  };
 }
 
 function alive(pid: number): boolean {
@@ -86,12 +94,15 @@ describe('--exec queue', () => {
   it('gives the command no KITSU_PASSWORD, and the KITSU_TOKEN it was given', async () => {
     const { ctx, reporter, err } = contextWithStderr();
     ctx.env = { ...ctx.env, KITSU_PASSWORD: 'hunter2', KITSU_TOKEN: 'the-bot-token', KITSU_EMAIL: 'a@b.c' };
-    const runner = createExecRunner(ctx, 'cat >/dev/null; echo "password=${KITSU_PASSWORD-unset} token=${KITSU_TOKEN-unset} email=$KITSU_EMAIL" >&2', reporter);
+    const runner = createExecRunner(
+      ctx,
+      'cat >/dev/null; echo "password=${KITSU_PASSWORD-unset} token=${KITSU_TOKEN-unset} email=$KITSU_EMAIL" >&2',
+      reporter,
+    );
     runner.push(record(1));
     await runner.drain();
     expect(err()).toContain('password=unset token=the-bot-token email=a@b.c');
   });
-
 
   it('stops the whole command, whatever it started, when the run ends', async () => {
     const { ctx, reporter } = contextWithStderr();
@@ -101,7 +112,10 @@ describe('--exec queue', () => {
       // The shell waits for a child of its own, which a signal to the shell alone leaves running.
       const runner = createExecRunner(ctx, `sleep 30 & echo $! > ${pidFile}; wait`, reporter);
       runner.push(record(1));
-      await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the command to start its child');
+      await until(
+        () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'),
+        'the command to start its child',
+      );
       const pid = Number(readFileSync(pidFile, 'utf8'));
       runner.stop();
       await until(() => !alive(pid), 'the child of the command to end');
@@ -117,7 +131,9 @@ describe('--exec queue', () => {
     await runner.drain();
     const text = err();
     expect(text.match(/more than 2 wait, so newer ones are dropped/g)).toHaveLength(1);
-    expect(text).toMatch(/--exec: dropped 3 events \(from task:update at 2026-11-29T08:00:04.000Z\) while the command was behind/);
+    expect(text).toMatch(
+      /--exec: dropped 3 events \(from task:update at 2026-11-29T08:00:04.000Z\) while the command was behind/,
+    );
     expect(text.match(/^ran .*$/gm)).toEqual(['ran {"n":1}', 'ran {"n":2}', 'ran {"n":3}']);
   });
 });

@@ -39,7 +39,9 @@ describe('listen started before Kitsu is up', () => {
   it('keeps trying with back-off, then connects and prints events once Kitsu is up', async () => {
     const { dir, port } = await loggedInThenDown();
     const live = start(['--json', '--count', '1'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
-    await live.waitForStderr(/Kitsu is not up yet \(cannot reach .*connection refused.*\); trying again in [\d.]+ s \(attempt 2\)/);
+    await live.waitForStderr(
+      /Kitsu is not up yet \(cannot reach .*connection refused.*\); trying again in [\d.]+ s \(attempt 2\)/,
+    );
     const sandbox = await startSandbox({ seed: 31, port });
     cleanups.push(() => sandbox.close());
     await live.waitForStderr('connected to', 60_000);
@@ -60,7 +62,9 @@ describe('listen started before Kitsu is up', () => {
 
   it('fails at once with exit 6 when the host answers but is not Kitsu', async () => {
     const { dir, port } = await loggedInThenDown();
-    const notKitsu: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>router login</html>'));
+    const notKitsu: Server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>router login</html>'),
+    );
     await new Promise<void>((resolve) => notKitsu.listen(port, '127.0.0.1', resolve));
     cleanups.push(() => new Promise<void>((resolve) => notKitsu.close(() => resolve())));
     expect((notKitsu.address() as AddressInfo).port).toBe(port);
@@ -71,7 +75,10 @@ describe('listen started before Kitsu is up', () => {
 
   it('logs --follow waits the same way, bounded by its own --max-reconnects', async () => {
     const { dir, port } = await loggedInThenDown();
-    const bounded = startInProcess(['logs', '--follow', '--json', '--max-reconnects', '1'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
+    const bounded = startInProcess(['logs', '--follow', '--json', '--max-reconnects', '1'], {
+      KITSU_TAIL_CONFIG_DIR: dir,
+      NO_COLOR: '1',
+    });
     expect(await bounded.exit).toBe(5);
     expect(bounded.stderr().match(/Kitsu is not up yet/g)).toHaveLength(1);
     const live = startInProcess(['logs', '--follow', '--json'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });

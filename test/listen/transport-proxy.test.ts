@@ -33,7 +33,11 @@ const socketTunnels = (tunnels: readonly Tunnel[], transport: string) =>
   tunnels.filter((t) => t.firstLine.startsWith('GET /socket.io/?') && t.firstLine.includes(`transport=${transport}`));
 
 /** Runs `listen --count 1` until it is connected, emits one event, and expects it printed. */
-async function listenForOne(env: Record<string, string>, transport: 'websocket' | 'polling', extra: string[] = []): Promise<string> {
+async function listenForOne(
+  env: Record<string, string>,
+  transport: 'websocket' | 'polling',
+  extra: string[] = [],
+): Promise<string> {
   const live = startInProcess(['listen', '--json', '--count', '1', '--no-backfill', ...extra], env);
   await live.waitForStderr(`(${transport}); press Ctrl-C`);
   await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
@@ -67,7 +71,10 @@ describe('the event stream behind a proxy', () => {
       cert: readFileSync(join(fixtures, 'public-server.pem'), 'utf8'),
     });
     const proxy = await startConnectProxy();
-    cleanups.push(() => front.close(), () => proxy.close());
+    cleanups.push(
+      () => front.close(),
+      () => proxy.close(),
+    );
     const env = {
       ...botEnv(sandbox, tmp.dir),
       KITSU_HOST: `http://0.0.0.0:${sandbox.port}`,
@@ -87,17 +94,24 @@ describe('the event stream behind a proxy', () => {
     const env = { ...botEnv(sandbox, tmp.dir), KITSU_EVENT_HOST: `http://0.0.0.0:${sandbox.port}` };
     const denied = startInProcess(['listen', '--max-reconnects', '0'], { ...env, HTTP_PROXY: proxy.url });
     expect(await denied.exit).toBe(5);
-    expect(denied.stderr()).toContain(`the proxy ${new URL(proxy.url).host} (HTTP_PROXY) refused to connect to 0.0.0.0:${sandbox.port} with 407`);
+    expect(denied.stderr()).toContain(
+      `the proxy ${new URL(proxy.url).host} (HTTP_PROXY) refused to connect to 0.0.0.0:${sandbox.port} with 407`,
+    );
     const unreachable = startInProcess(['listen', '--max-reconnects', '0'], { ...env, HTTP_PROXY: closedProxy });
     expect(await unreachable.exit).toBe(5);
-    expect(unreachable.stderr()).toContain(`cannot reach the proxy ${new URL(closedProxy).host} (HTTP_PROXY): connection refused`);
+    expect(unreachable.stderr()).toContain(
+      `cannot reach the proxy ${new URL(closedProxy).host} (HTTP_PROXY): connection refused`,
+    );
   });
 
   it('leaves NO_PROXY hosts and loopback alone', async () => {
     const proxy = await startConnectProxy();
     cleanups.push(() => proxy.close());
     const base = botEnv(sandbox, tmp.dir);
-    await listenForOne({ ...base, KITSU_HOST: `http://0.0.0.0:${sandbox.port}`, HTTP_PROXY: proxy.url, NO_PROXY: '0.0.0.0' }, 'websocket');
+    await listenForOne(
+      { ...base, KITSU_HOST: `http://0.0.0.0:${sandbox.port}`, HTTP_PROXY: proxy.url, NO_PROXY: '0.0.0.0' },
+      'websocket',
+    );
     await listenForOne({ ...base, HTTP_PROXY: proxy.url }, 'websocket');
     expect(proxy.tunnels).toEqual([]);
   });

@@ -41,8 +41,22 @@ afterAll(async () => {
 });
 
 async function listenOnce(api: number, events: number, taskId: string): Promise<void> {
-  const env = { ...botEnv(sandbox, tmp.dir), KITSU_HOST: `https://127.0.0.1:${api}`, KITSU_EVENT_HOST: `https://127.0.0.1:${events}` };
-  const argv = ['listen', '--json', '--count', '1', '--no-backfill', '--max-reconnects', '0', '--ca-file', join(fixtures, 'ca.pem')];
+  const env = {
+    ...botEnv(sandbox, tmp.dir),
+    KITSU_HOST: `https://127.0.0.1:${api}`,
+    KITSU_EVENT_HOST: `https://127.0.0.1:${events}`,
+  };
+  const argv = [
+    'listen',
+    '--json',
+    '--count',
+    '1',
+    '--no-backfill',
+    '--max-reconnects',
+    '0',
+    '--ca-file',
+    join(fixtures, 'ca.pem'),
+  ];
   const live = startInProcess(argv, env);
   let exited = false;
   void live.exit.then(() => (exited = true));

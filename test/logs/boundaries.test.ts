@@ -64,8 +64,14 @@ describe.each(['0.19.60', '1.0.3', '1.0.62', '1.0.67'])('page and window boundar
       // The server's project filter compares the row's column; the client, the record's project.
       const project = settings.params.project_id;
       const expected = log
-        .filter((e) => (from === undefined || secondOfStored(e) >= from) && (to === undefined || secondOfStored(e) < to))
-        .filter((e) => (project === undefined || e.project_id === project) && matchesQuery({ ...e, project_id: projectOf(e), created_at: '', source: 'log' }, query))
+        .filter(
+          (e) => (from === undefined || secondOfStored(e) >= from) && (to === undefined || secondOfStored(e) < to),
+        )
+        .filter(
+          (e) =>
+            (project === undefined || e.project_id === project) &&
+            matchesQuery({ ...e, project_id: projectOf(e), created_at: '', source: 'log' }, query),
+        )
         .map((e) => e.id);
       const what = `round ${round}: pages of ${pageSize}, [${from}, ${to}), ${patterns.join(' ')}`;
 

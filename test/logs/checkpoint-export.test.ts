@@ -3,7 +3,16 @@
  * left, refusing checkpoints that are not its own, the lock, and stdout mode.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -38,7 +47,8 @@ afterAll(async () => {
   config?.cleanup();
 });
 
-const logs = (argv: string[], extra: Parameters<typeof runCli>[1] = {}) => runCli(['logs', ...argv], { env: admin, ...extra });
+const logs = (argv: string[], extra: Parameters<typeof runCli>[1] = {}) =>
+  runCli(['logs', ...argv], { env: admin, ...extra });
 const exportRun = (...argv: string[]) => logs(['--checkpoint', state, '--output', out, ...argv]);
 
 describe('logs --checkpoint --output', () => {
@@ -112,29 +122,45 @@ describe('logs --checkpoint --output', () => {
     writeFileSync(state, '{"format":"kitsu-tail checkpoint","version":1,"host":');
     const damaged = await exportRun('task:*');
     expect(damaged.code).toBe(2);
-    expect(damaged.stderr).toMatch(/checkpoint .*state\.json cannot be used: it is not JSON \(restore it, or move it away/);
+    expect(damaged.stderr).toMatch(
+      /checkpoint .*state\.json cannot be used: it is not JSON \(restore it, or move it away/,
+    );
     expect(readFileSync(state, 'utf8')).toContain('"host":');
   });
 
   it('waits a little for a run that holds the lock, then leaves the export to it (exit 0); says when one seems stuck; takes over a dead one', async () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-    const lock = { pid: holder.pid, host: hostname(), processStart: null, startedAt: new Date().toISOString(), token: 'x' };
+    const lock = {
+      pid: holder.pid,
+      host: hostname(),
+      processStart: null,
+      startedAt: new Date().toISOString(),
+      token: 'x',
+    };
     try {
       writeFileSync(`${state}.lock`, JSON.stringify(lock));
       const busy = await exportRun();
       expect(busy.code).toBe(0);
-      expect(busy.stderr).toContain(`another kitsu-tail run (pid ${holder.pid}, started ${lock.startedAt}) is exporting with this checkpoint; this run skipped`);
+      expect(busy.stderr).toContain(
+        `another kitsu-tail run (pid ${holder.pid}, started ${lock.startedAt}) is exporting with this checkpoint; this run skipped`,
+      );
       expect(existsSync(out)).toBe(false);
       expect(existsSync(state)).toBe(false);
 
       // Ctrl-C while waiting for the lock.
       const controller = new AbortController();
       const interrupted = logs(['--checkpoint', state, '--output', out], { signal: controller.signal });
-      await waitFor(() => readdirSync(dir).some((name) => name.startsWith('state.json.lock.')), 'the run to try the lock');
+      await waitFor(
+        () => readdirSync(dir).some((name) => name.startsWith('state.json.lock.')),
+        'the run to try the lock',
+      );
       controller.abort(new InterruptedError());
       expect((await interrupted).code).toBe(130);
 
-      writeFileSync(`${state}.lock`, JSON.stringify({ ...lock, startedAt: new Date(Date.now() - 2 * 3_600_000).toISOString() }));
+      writeFileSync(
+        `${state}.lock`,
+        JSON.stringify({ ...lock, startedAt: new Date(Date.now() - 2 * 3_600_000).toISOString() }),
+      );
       const stuck = await exportRun();
       expect(stuck.code).toBe(1);
       expect(stuck.stderr).toMatch(/has held .*state\.json\.lock since .*, over an hour: it may be stuck/);
@@ -143,7 +169,10 @@ describe('logs --checkpoint --output', () => {
       // The holder dies while this run waits for it: this run takes over and exports.
       writeFileSync(`${state}.lock`, JSON.stringify(lock));
       const waiting = exportRun();
-      await waitFor(() => readdirSync(dir).some((name) => name.startsWith('state.json.lock.')), 'the run to try the lock');
+      await waitFor(
+        () => readdirSync(dir).some((name) => name.startsWith('state.json.lock.')),
+        'the run to try the lock',
+      );
       holder.kill('SIGKILL');
       const after = await waiting;
       expect(after.code).toBe(0);
@@ -175,7 +204,9 @@ describe('logs --checkpoint --output', () => {
     }
     expect(interrupted.code).toBe(130);
     const saved = JSON.parse(readFileSync(state, 'utf8')) as { committed_bytes: number; events: number };
-    expect(interrupted.stderr).toContain(`interrupted: the ${saved.events} new events appended to ${out} are committed; the next run goes on from there`);
+    expect(interrupted.stderr).toContain(
+      `interrupted: the ${saved.events} new events appended to ${out} are committed; the next run goes on from there`,
+    );
     expect(saved.events).toBeGreaterThan(0);
     expect(saved.events).toBeLessThan(storedIds(sandbox).length);
     expect(saved.committed_bytes).toBe(statSync(out).size);
@@ -188,10 +219,22 @@ describe('logs --checkpoint --output', () => {
   it('names the file and the problem when --checkpoint or --output cannot be used (exit 2), creating nothing', async () => {
     const missing = join(dir, 'no-such-folder');
     const cases: [string[], string][] = [
-      [['--checkpoint', join(missing, 'state.json'), '--output', out], `--checkpoint ${join(missing, 'state.json')}: no such folder: ${missing} (create it, or give a file in a folder that exists)`],
-      [['--checkpoint', dir, '--output', out], `--checkpoint ${dir}: it is a folder (give a file in a folder that this account can write to)`],
-      [['--checkpoint', state, '--output', join(missing, 'events.ndjson')], `--output ${join(missing, 'events.ndjson')}: no such folder: ${missing} (create it, or give a file in a folder that exists)`],
-      [['--output', join(missing, 'deeper', 'events.ndjson')], `--output ${join(missing, 'deeper', 'events.ndjson')}: no such folder: ${missing} (create it, or give a file in a folder that exists)`],
+      [
+        ['--checkpoint', join(missing, 'state.json'), '--output', out],
+        `--checkpoint ${join(missing, 'state.json')}: no such folder: ${missing} (create it, or give a file in a folder that exists)`,
+      ],
+      [
+        ['--checkpoint', dir, '--output', out],
+        `--checkpoint ${dir}: it is a folder (give a file in a folder that this account can write to)`,
+      ],
+      [
+        ['--checkpoint', state, '--output', join(missing, 'events.ndjson')],
+        `--output ${join(missing, 'events.ndjson')}: no such folder: ${missing} (create it, or give a file in a folder that exists)`,
+      ],
+      [
+        ['--output', join(missing, 'deeper', 'events.ndjson')],
+        `--output ${join(missing, 'deeper', 'events.ndjson')}: no such folder: ${missing} (create it, or give a file in a folder that exists)`,
+      ],
     ];
     for (const [argv, message] of cases) {
       const result = await logs(argv);
@@ -201,7 +244,9 @@ describe('logs --checkpoint --output', () => {
     expect(readdirSync(dir)).toEqual([]);
     const pipe = await logs(['--checkpoint', state, '--output', '/dev/null']);
     expect(pipe.code).toBe(2);
-    expect(pipe.stderr).toMatch(/^kitsu-tail: --output \/dev\/null is not a regular file \(.*leave out --output to print to stdout\)\n$/);
+    expect(pipe.stderr).toMatch(
+      /^kitsu-tail: --output \/dev\/null is not a regular file \(.*leave out --output to print to stdout\)\n$/,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 

@@ -41,12 +41,24 @@ describe('checkpoint state', () => {
     recent.add('old', 100);
     recent.add('edge', 200 - OVERLAP_SECONDS);
     recent.add('new', 199);
-    const state = advance(newCheckpoint(identity, null, 0, 0), { position: 200, recent, committedBytes: 3, added: 3, nowMs: 1 });
+    const state = advance(newCheckpoint(identity, null, 0, 0), {
+      position: 200,
+      recent,
+      committedBytes: 3,
+      added: 3,
+      nowMs: 1,
+    });
     expect(state.recent).toEqual([
       { second: 200 - OVERLAP_SECONDS, ids: ['edge'] },
       { second: 199, ids: ['new'] },
     ]);
-    const again = advance(state, { position: 150, recent: new RecentIds(state.recent), committedBytes: 3, added: 0, nowMs: 2 });
+    const again = advance(state, {
+      position: 150,
+      recent: new RecentIds(state.recent),
+      committedBytes: 3,
+      added: 0,
+      nowMs: 2,
+    });
     expect(again.position).toBe(200);
     recent.prune(200);
     expect(recent.has('old')).toBe(false);

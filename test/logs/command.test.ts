@@ -112,13 +112,19 @@ describe('logs: what it prints', () => {
       storedIds(sandbox, (e) => e.name.startsWith('task:') && e.name !== 'task:update'),
     );
     const files = await logs(['--all', '--only-files']);
-    const expectedFiles = storedIds(sandbox, (e) => ['preview-file:add-file', 'organisation:set-thumbnail', 'person:set-thumbnail', 'project:set-thumbnail'].includes(e.name));
+    const expectedFiles = storedIds(sandbox, (e) =>
+      ['preview-file:add-file', 'organisation:set-thumbnail', 'person:set-thumbnail', 'project:set-thumbnail'].includes(
+        e.name,
+      ),
+    );
     expect(expectedFiles.length).toBeGreaterThan(0);
     expect(idsOfNdjson(files.stdout)).toEqual(expectedFiles);
     const byName = await logs(['--all', '--project', p1!.name.toLowerCase()]);
     expect(idsOfNdjson(byName.stdout)).toEqual(storedIds(sandbox, (e) => projectOf(e) === p1!.id));
     const two = await logs(['--all', '--project', p1!.id, '--project', p2!.name]);
-    expect(idsOfNdjson(two.stdout)).toEqual(storedIds(sandbox, (e) => projectOf(e) === p1!.id || projectOf(e) === p2!.id));
+    expect(idsOfNdjson(two.stdout)).toEqual(
+      storedIds(sandbox, (e) => projectOf(e) === p1!.id || projectOf(e) === p2!.id),
+    );
     const artist = sandbox.users.artist;
     for (const ref of [artist.email, artist.full_name, artist.id]) {
       const mine = await logs(['--all', '--person', ref]);
@@ -138,7 +144,9 @@ describe('logs: what it prints', () => {
     for (const flag of ['--person', '--project']) {
       const empty = await logs([flag, ' ']);
       expect(empty.code).toBe(2);
-      expect(empty.stderr).toMatch(new RegExp(`^kitsu-tail: ${flag} is empty \\(give a (person|project) name or id\\)\n$`));
+      expect(empty.stderr).toMatch(
+        new RegExp(`^kitsu-tail: ${flag} is empty \\(give a (person|project) name or id\\)\n$`),
+      );
     }
   });
 
@@ -147,7 +155,10 @@ describe('logs: what it prints', () => {
     expect((JSON.parse(json.stdout) as { id: string }[]).map((r) => r.id)).toEqual(storedIds(sandbox).slice(-3));
     const csv = await logs(['--limit', '3', '--format', 'csv']);
     expect(csv.stdout.trim().split('\n')).toHaveLength(4);
-    const withProject = sandbox.control.log().filter((e) => e.project_id !== null).at(-1)!;
+    const withProject = sandbox.control
+      .log()
+      .filter((e) => e.project_id !== null)
+      .at(-1)!;
     const table = await logs(['--limit', '1', '--project', withProject.project_id!], admin, { tty: true });
     expect(table.code).toBe(0);
     const projectName = sandbox.projects.find((p) => p.id === withProject.project_id)!.name;
@@ -190,7 +201,9 @@ describe('logs: refusals', () => {
     expect(pattern.stderr).toContain("did you mean 'task:*'");
     const colons = await logs(['task:*:x']);
     expect(colons.code).toBe(2);
-    expect(colons.stderr).toMatch(/^kitsu-tail: bad event pattern 'task:\*:x': event names have one ':'.*for example 'task:\*'.*\n$/);
+    expect(colons.stderr).toMatch(
+      /^kitsu-tail: bad event pattern 'task:\*:x': event names have one ':'.*for example 'task:\*'.*\n$/,
+    );
     const both = await logs(['--limit', '3', '--all']);
     expect(both.code).toBe(2);
     const twice = await logs(['--since', '1h', '--after', '2h']);
@@ -199,7 +212,9 @@ describe('logs: refusals', () => {
 
   it('--follow with a past --until is exit 2, not a follow that runs on past it', async () => {
     // Were it taken, the follow would never end: the time-out turns that into exit 130.
-    const result = await logs(['--follow', '--limit', '1', '--until', '1h'], admin, { signal: AbortSignal.timeout(15_000) });
+    const result = await logs(['--follow', '--limit', '1', '--until', '1h'], admin, {
+      signal: AbortSignal.timeout(15_000),
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--until 1h is already past, so --follow would have nothing to follow/);
     expect(result.stdout).toBe('');
@@ -209,7 +224,9 @@ describe('logs: refusals', () => {
     const artist = botEnv(sandbox, 'user', config.dir);
     const result = await logs([], artist);
     expect(result.code).toBe(4);
-    expect(result.stderr).toContain('reading the event log needs a manager or admin account (or a bot token with that role)');
+    expect(result.stderr).toContain(
+      'reading the event log needs a manager or admin account (or a bot token with that role)',
+    );
     expect(result.stderr).toContain('you are logged in with a bot token, role user');
     expect(result.stdout).toBe('');
     const logins = await logs(['--logins'], botEnv(sandbox, 'manager', config.dir));
@@ -232,7 +249,9 @@ describe('logs: refusals', () => {
       const mine = new Set([sandbox.projects[0]!.id, sandbox.projects[1]!.id]);
       const all = await logs(['--all', '-q'], env);
       expect(all.code).toBe(0);
-      expect(idsOfNdjson(all.stdout)).toEqual(storedIds(sandbox, (e) => e.project_id !== null && mine.has(e.project_id)));
+      expect(idsOfNdjson(all.stdout)).toEqual(
+        storedIds(sandbox, (e) => e.project_id !== null && mine.has(e.project_id)),
+      );
       const other = sandbox.projects[2]!;
       const byId = await logs(['--project', other.id], env);
       expect(byId.code).toBe(4);
@@ -259,8 +278,18 @@ describe('logs: refusals', () => {
 describe('logs --follow --person', () => {
   it('says, in --help and when it runs, that the live part matches the person an event is about', async () => {
     const help = await runCli(['logs', '--help']);
-    expect(help.stdout.replace(/\s+/g, ' ')).toContain('once --follow goes live: the person an event is about, data.person_id, as live events never say who acted');
-    const result = await logs(['--follow', '--limit', '1', '--person', sandbox.users.artist.email, '--until', new Date(Date.now() + 2000).toISOString()]);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      'once --follow goes live: the person an event is about, data.person_id, as live events never say who acted',
+    );
+    const result = await logs([
+      '--follow',
+      '--limit',
+      '1',
+      '--person',
+      sandbox.users.artist.email,
+      '--until',
+      new Date(Date.now() + 2000).toISOString(),
+    ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(
       'warning: --person with --follow: the history shows events by that person, but live events never say who acted, so from the live part on --person matches the person an event is about (data.person_id)\n',
@@ -279,11 +308,17 @@ describe('logs --logins', () => {
     }
     const result = await logs(['--logins', '--all']);
     expect(result.code).toBe(0);
-    const rows = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.length).toBeGreaterThanOrEqual(3);
     expect(Object.keys(rows[0]!)).toEqual(['id', 'created_at', 'person_id', 'ip_address', 'origin']);
     const mine = await logs(['--logins', '--person', sandbox.users.artist.email, '--reverse', '--limit', '2']);
-    const two = mine.stdout.trim().split('\n').map((l) => JSON.parse(l) as { person_id: string; created_at: string });
+    const two = mine.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { person_id: string; created_at: string });
     expect(two).toHaveLength(2);
     expect(two.every((r) => r.person_id === sandbox.users.artist.id)).toBe(true);
     expect(two[0]!.created_at >= two[1]!.created_at).toBe(true);

@@ -39,7 +39,11 @@ describe('logs --follow', () => {
     const history = storedIds(sandbox, (e) => e.name.startsWith('task:') || e.name.startsWith('asset:')).slice(-5);
     const controller = new AbortController();
     let out = '';
-    const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string | null; data: Record<string, unknown>; name: string });
+    const lines = () =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { id: string | null; data: Record<string, unknown>; name: string });
     const running = runCli(['logs', '--follow', '--limit', '5', 'task:*', 'asset:*'], {
       env: admin,
       signal: controller.signal,
@@ -108,7 +112,10 @@ describe('logs --checkpoint, Ctrl-C', () => {
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       const committed = () => (JSON.parse(readFileSync(state, 'utf8')) as { committed_bytes: number }).committed_bytes;
       // Between two commits: rows in the file that the checkpoint does not count yet.
-      await waitFor(() => existsSync(state) && existsSync(out) && statSync(out).size > committed(), 'rows appended after a commit');
+      await waitFor(
+        () => existsSync(state) && existsSync(out) && statSync(out).size > committed(),
+        'rows appended after a commit',
+      );
       child.kill('SIGINT');
       expect(await exited, stderr).toBe(130);
       expect(committed()).toBe(statSync(out).size);

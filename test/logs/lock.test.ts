@@ -19,7 +19,14 @@ afterEach(() => {
 
 /** A lock left by a run that is gone: this process's pid, but another process start. */
 function deadLock(path: string, token: string, extra: Record<string, unknown> = {}): void {
-  const holder = { pid: process.pid, host: hostname(), processStart: 'another-process', startedAt: new Date().toISOString(), token, ...extra };
+  const holder = {
+    pid: process.pid,
+    host: hostname(),
+    processStart: 'another-process',
+    startedAt: new Date().toISOString(),
+    token,
+    ...extra,
+  };
   writeFileSync(path, JSON.stringify(holder));
 }
 
@@ -39,7 +46,10 @@ describe('export lock', () => {
       const outcomes = await race(checkpoint);
       const taken = outcomes.flatMap((o) => ('lock' in o ? [o.lock] : []));
       expect(taken, `round ${round}`).toHaveLength(1);
-      expect(outcomes.filter((o) => 'busy' in o), `round ${round}`).toHaveLength(RUNS - 1);
+      expect(
+        outcomes.filter((o) => 'busy' in o),
+        `round ${round}`,
+      ).toHaveLength(RUNS - 1);
       await taken[0]!.release();
     }
     // Nothing left behind: no lock, no draft, no takeover marker.

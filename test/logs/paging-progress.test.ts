@@ -23,7 +23,12 @@ afterEach(async () => {
   fake = undefined;
 });
 
-const env = () => ({ KITSU_HOST: fake!.url, KITSU_TOKEN: 'test-token', KITSU_TAIL_CONFIG_DIR: config.dir, NO_COLOR: '1' });
+const env = () => ({
+  KITSU_HOST: fake!.url,
+  KITSU_TOKEN: 'test-token',
+  KITSU_TAIL_CONFIG_DIR: config.dir,
+  NO_COLOR: '1',
+});
 const logsAll = () => runCli(['logs', '--all', '--json'], { env: env() });
 
 /** A few rows in each of many seconds, newest last. */
@@ -57,24 +62,45 @@ describe('a server that ignores cursor_event_id', () => {
     const rows = rowsInSecond(BASE, 3000, 'dense');
     // Without the cursor every page is the newest rows again; dropping the first one now and
     // then keeps the page from starting with the same id.
-    fake = await startFakeLog({ version: '1.0.67', cursor: false, rows, answer: (page, _q, n) => page.slice(n % 2), failFrom: 200 });
+    fake = await startFakeLog({
+      version: '1.0.67',
+      cursor: false,
+      rows,
+      answer: (page, _q, n) => page.slice(n % 2),
+      failFrom: 200,
+    });
     const result = await logsAll();
     expect(result.code, result.stderr).toBe(6);
-    expect(result.stderr).toMatch(/^kitsu-tail: the server does not page data\/events\/last: it answered dense-\d+ twice in one walk \(it may ignore cursor_event_id/);
+    expect(result.stderr).toMatch(
+      /^kitsu-tail: the server does not page data\/events\/last: it answered dense-\d+ twice in one walk \(it may ignore cursor_event_id/,
+    );
     expect(result.stdout).toBe('');
     expect(fake.requests).toBeLessThan(100);
   });
 
   it('answering rows newer than the cursor row: exit 6', async () => {
-    fake = await startFakeLog({ version: '1.0.67', cursor: false, rows: spread(400, 5), answer: (page, _q, n) => page.slice(n % 2), failFrom: 200 });
+    fake = await startFakeLog({
+      version: '1.0.67',
+      cursor: false,
+      rows: spread(400, 5),
+      answer: (page, _q, n) => page.slice(n % 2),
+      failFrom: 200,
+    });
     const result = await logsAll();
     expect(result.code, result.stderr).toBe(6);
-    expect(result.stderr).toMatch(/the server does not page data\/events\/last: asked for rows older than s\d+-\d+ \(.*\), it answered s\d+-\d+ of/);
+    expect(result.stderr).toMatch(
+      /the server does not page data\/events\/last: asked for rows older than s\d+-\d+ \(.*\), it answered s\d+-\d+ of/,
+    );
     expect(fake.requests).toBeLessThan(100);
   });
 
   it('without a cursor (0.19.60), an id twice in one page: exit 6', async () => {
-    fake = await startFakeLog({ version: '0.19.60', rows: spread(50, 3), answer: (page) => [page[0]!, ...page], failFrom: 200 });
+    fake = await startFakeLog({
+      version: '0.19.60',
+      rows: spread(50, 3),
+      answer: (page) => [page[0]!, ...page],
+      failFrom: 200,
+    });
     const result = await logsAll();
     expect(result.code, result.stderr).toBe(6);
     expect(result.stderr).toContain('the server does not page data/events/last: it answered an id twice in one page');
@@ -99,9 +125,14 @@ describe('a second that must be read whole', () => {
         const read = async () => {
           for await (const _ of readWindowsOldestFirst(settings, undefined, undefined)) void _;
         };
-        const error = await read().then(() => null, (e: unknown) => e);
+        const error = await read().then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(error, version).toBeInstanceOf(ServerError);
-        expect((error as Error).message, version).toMatch(/^the server holds more than 500 rows of data\/events\/last in the one second .*, more than kitsu-tail reads at once/);
+        expect((error as Error).message, version).toMatch(
+          /^the server holds more than 500 rows of data\/events\/last in the one second .*, more than kitsu-tail reads at once/,
+        );
       } finally {
         await close();
         await fake.close();
@@ -130,7 +161,8 @@ describe('servers before 1.0.4 (no cursor)', () => {
     const { settings, close } = await pager(10);
     try {
       const newestFirst: string[] = [];
-      for await (const page of walkNewestFirst(settings, undefined, busy + 1)) newestFirst.push(...page.rows.map((r) => r.id!));
+      for await (const page of walkNewestFirst(settings, undefined, busy + 1))
+        newestFirst.push(...page.rows.map((r) => r.id!));
       expect(grown).toBe(true);
       const serverOrder = [...rows].sort((a, b) => b.us - a.us).map((r) => r.id);
       expect(newestFirst).toEqual(serverOrder);

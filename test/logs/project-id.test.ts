@@ -47,12 +47,16 @@ describe('--project with an id the server does not have', () => {
   });
 
   it('still passes a known id on, and one the account may not read to the server (exit 4)', async () => {
-    const known = await runCli(['logs', '--project', sandbox.projects[0]!.id, '--limit', '3'], { env: botEnv(sandbox, tmp.dir) });
+    const known = await runCli(['logs', '--project', sandbox.projects[0]!.id, '--limit', '3'], {
+      env: botEnv(sandbox, tmp.dir),
+    });
     expect(known.code, known.stderr).toBe(0);
     const managerConfig = tempConfigDir();
     try {
       await loginAs(sandbox, sandbox.users.manager, managerConfig.dir);
-      const other = await runCli(['logs', '--project', sandbox.projects[2]!.id], { env: { KITSU_TAIL_CONFIG_DIR: managerConfig.dir } });
+      const other = await runCli(['logs', '--project', sandbox.projects[2]!.id], {
+        env: { KITSU_TAIL_CONFIG_DIR: managerConfig.dir },
+      });
       expect(other.code).toBe(4);
     } finally {
       managerConfig.cleanup();

@@ -82,12 +82,19 @@ describe.each(['0.19.60', '1.0.3', '1.0.62', '1.0.67'])('--project on Zou %s', (
     const expected = storedIds(sandbox, ofP);
     expect(idsOfNdjson((await logs(['--project', p])).stdout)).toEqual(expected.slice(-100));
     expect(idsOfNdjson((await logs(['--limit', '4', '--project', p])).stdout)).toEqual(expected.slice(-4));
-    expect(idsOfNdjson((await logs(['--limit', '4', '--reverse', '--project', p])).stdout)).toEqual(expected.slice(-4).reverse());
+    expect(idsOfNdjson((await logs(['--limit', '4', '--reverse', '--project', p])).stdout)).toEqual(
+      expected.slice(-4).reverse(),
+    );
   });
 
   it('inside one second, the rows come in the server order', async () => {
     const second = secondOfStored(burst[0]!);
-    const range = ['--since', new Date(second * 1000).toISOString(), '--until', new Date((second + 1) * 1000).toISOString()];
+    const range = [
+      '--since',
+      new Date(second * 1000).toISOString(),
+      '--until',
+      new Date((second + 1) * 1000).toISOString(),
+    ];
     const mine = [burst[0]!.id, burst[2]!.id, burst[4]!.id];
     expect(idsOfNdjson((await logs([...range, '--project', p])).stdout)).toEqual(mine);
     expect(idsOfNdjson((await logs([...range, '--project', p, '--reverse'])).stdout)).toEqual([...mine].reverse());
@@ -97,16 +104,21 @@ describe.each(['0.19.60', '1.0.3', '1.0.62', '1.0.67'])('--project on Zou %s', (
     const ownOnly = await logs(['--all', '--project', p, 'project:*']);
     expect(idsOfNdjson(ownOnly.stdout)).toEqual(storedIds(sandbox, (e) => ofP(e) && e.name.startsWith('project:')));
     const updates = await logs(['--all', '--project', p, '*:update', '!task:*']);
-    expect(idsOfNdjson(updates.stdout)).toEqual(storedIds(sandbox, (e) => ofP(e) && e.name.endsWith(':update') && !e.name.startsWith('task:')));
+    expect(idsOfNdjson(updates.stdout)).toEqual(
+      storedIds(sandbox, (e) => ofP(e) && e.name.endsWith(':update') && !e.name.startsWith('task:')),
+    );
     const seen = sandbox.control.requests().length;
     const tasks = await logs(['--all', '--project', p, 'task:*']);
     expect(idsOfNdjson(tasks.stdout)).toEqual(storedIds(sandbox, (e) => ofP(e) && e.name.startsWith('task:')));
     // Patterns that admit no project:* name leave the project filter to the server alone.
-    const asked = sandbox.control.requests().slice(seen).filter((r) => r.path === 'data/events/last');
+    const asked = sandbox.control
+      .requests()
+      .slice(seen)
+      .filter((r) => r.path === 'data/events/last');
     expect(asked.every((r) => r.query.get('project_id') === p)).toBe(true);
   });
 
-  it('a checkpointed export appends P\'s own rows too, the newest included, each once', async () => {
+  it("a checkpointed export appends P's own rows too, the newest included, each once", async () => {
     const checkpoint = join(work, 'state.json');
     const output = join(work, 'events.ndjson');
     const first = await logs(['--project', p, '--checkpoint', checkpoint, '--output', output]);
@@ -121,7 +133,7 @@ describe.each(['0.19.60', '1.0.3', '1.0.62', '1.0.67'])('--project on Zou %s', (
 });
 
 describe('--project with --follow (Zou 1.0.67)', () => {
-  it('prints P\'s own project:update from the history and live, each once', async () => {
+  it("prints P's own project:update from the history and live, each once", async () => {
     const sandbox = await startSandbox({ seed: 6, events: 500, historySpan: 3600 });
     const config = tempConfigDir();
     try {
@@ -129,7 +141,11 @@ describe('--project with --follow (Zou 1.0.67)', () => {
       const own = sandbox.control.emit('project:update', { project_id: p })!;
       const controller = new AbortController();
       let out = '';
-      const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string | null; name: string; source: string });
+      const lines = () =>
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { id: string | null; name: string; source: string });
       const running = runCli(['logs', '--follow', '--limit', '1', '--project', p], {
         env: botEnv(sandbox, 'admin', config.dir),
         signal: controller.signal,
@@ -142,7 +158,11 @@ describe('--project with --follow (Zou 1.0.67)', () => {
       sandbox.control.emit('project:update', { project_id: sandbox.projects[1]!.id });
       await waitFor(() => lines().some((r) => r.name === 'project:set-thumbnail'), 'the live event');
       // A log read after it looks for P's own rows and finds that one's row: printed once all the same.
-      const settling = () => sandbox.control.requests().slice(seen).filter((r) => r.query.getAll('name_prefixes').includes('project'));
+      const settling = () =>
+        sandbox.control
+          .requests()
+          .slice(seen)
+          .filter((r) => r.query.getAll('name_prefixes').includes('project'));
       await waitFor(() => settling().length >= 2, 'a log read after the live event');
       await new Promise((r) => setTimeout(r, 500));
       controller.abort(new InterruptedError());

@@ -62,8 +62,12 @@ describe.each(VERSIONS)('readLog on Zou %s', (version) => {
     const log = sandbox.control.log();
     const from = secondOfStored(log[1000]!);
     const to = secondOfStored(log[3000]!);
-    const records = await collect(readLog(session, { since: new Date(from * 1000 + 400), until: new Date(to * 1000 + 999) }));
-    expect(records.map((r) => r.id)).toEqual(storedIds(sandbox, (e) => secondOfStored(e) >= from && secondOfStored(e) < to));
+    const records = await collect(
+      readLog(session, { since: new Date(from * 1000 + 400), until: new Date(to * 1000 + 999) }),
+    );
+    expect(records.map((r) => r.id)).toEqual(
+      storedIds(sandbox, (e) => secondOfStored(e) >= from && secondOfStored(e) < to),
+    );
   });
 
   it('applies filters the server may not know, with the same answer on every version', async () => {
@@ -86,9 +90,17 @@ describe.each(VERSIONS)('readLog on Zou %s', (version) => {
     const seen = sandbox.control.requests().length;
     const filter = parsePatterns(['task:*']);
     await collect(
-      readLog(session, { filter, onlyFiles: true, projectIds: [sandbox.projects[0]!.id], personIds: [sandbox.users.artist.id] }),
+      readLog(session, {
+        filter,
+        onlyFiles: true,
+        projectIds: [sandbox.projects[0]!.id],
+        personIds: [sandbox.users.artist.id],
+      }),
     );
-    const asked = sandbox.control.requests().slice(seen).filter((r) => r.path === 'data/events/last');
+    const asked = sandbox.control
+      .requests()
+      .slice(seen)
+      .filter((r) => r.path === 'data/events/last');
     expect(asked.length).toBeGreaterThan(0);
     const modern = version === '1.0.67';
     for (const { query } of asked) {
@@ -109,7 +121,11 @@ describe.each(VERSIONS)('readLog on Zou %s', (version) => {
       newest.push(r.id!);
       if (newest.length === 1500) break;
     }
-    expect(newest).toEqual(storedIds(sandbox, (e) => secondOfStored(e) < to).reverse().slice(0, 1500));
+    expect(newest).toEqual(
+      storedIds(sandbox, (e) => secondOfStored(e) < to)
+        .reverse()
+        .slice(0, 1500),
+    );
   });
 
   it('says how far it has read after each window', async () => {

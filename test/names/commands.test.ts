@@ -24,7 +24,11 @@ beforeAll(async () => {
 });
 afterAll(() => sb?.close());
 
-const lines = (text: string): Named[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Named);
+const lines = (text: string): Named[] =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Named);
 const taskLookUps = () => sb.control.requests().filter((r) => r.path.startsWith('data/tasks/')).length;
 
 describe('logs --names', () => {
@@ -44,10 +48,15 @@ describe('logs --names', () => {
     // A cold run names what it can within its budget; the next one starts from its cache.
     const warm = lines((await runCli(['logs', '--json', '--names', '--limit', '200'], { env })).stdout);
     const projects = new Map(sb.projects.map((p) => [p.id, p.name]));
-    for (const record of warm.filter((r) => r.project_id && !/^[0-9a-f]{8}$/.test(r.names!.project!))) expect(record.names!.project).toBe(projects.get(record.project_id!));
+    for (const record of warm.filter((r) => r.project_id && !/^[0-9a-f]{8}$/.test(r.names!.project!)))
+      expect(record.names!.project).toBe(projects.get(record.project_id!));
     const change = warm.find((r) => r.name === 'task:status-changed' && !/^[0-9a-f]{8}$/.test(r.names!.entity ?? ''))!;
     const full = (await call(sb, `data/tasks/${change.data.task_id}/full`, { token: admin })).body;
-    expect(change.names).toMatchObject({ task_type: full.task_type.name, task_status: expect.any(String), previous_task_status: expect.any(String) });
+    expect(change.names).toMatchObject({
+      task_type: full.task_type.name,
+      task_status: expect.any(String),
+      previous_task_status: expect.any(String),
+    });
     expect(change.names!.entity!.endsWith(full.entity.name)).toBe(true);
   });
 
@@ -56,15 +65,27 @@ describe('logs --names', () => {
     await loginAs(sb, sb.users.admin, dir);
     const env = { KITSU_TAIL_CONFIG_DIR: dir };
     const taskIds = (from: number, status?: number) =>
-      new Set(sb.control.requests().slice(from).filter((r) => /^data\/tasks\/[^/]+\/full$/.test(r.path) && (status === undefined || r.status === status)).map((r) => r.path.split('/')[2]!));
+      new Set(
+        sb.control
+          .requests()
+          .slice(from)
+          .filter((r) => /^data\/tasks\/[^/]+\/full$/.test(r.path) && (status === undefined || r.status === status))
+          .map((r) => r.path.split('/')[2]!),
+      );
     // A run names what it can within its budget and leaves the rest to the next one.
     let from = sb.control.requests().length;
     expect((await runCli(['logs', '--json', '--names', '--since', '3d', '--all'], { env })).code).toBe(0);
     expect(taskIds(from, 200).size).toBeGreaterThan(0);
     // What it learned is what its cache file holds (a look-up cut short at the end is not).
     const [file] = readdirSync(join(dir, 'cache'));
-    const entries = (JSON.parse(readFileSync(join(dir, 'cache', file!), 'utf8')) as { entries: Record<string, unknown> }).entries;
-    const learned = new Set(Object.keys(entries).filter((k) => k.startsWith('task:')).map((k) => k.slice('task:'.length)));
+    const entries = (
+      JSON.parse(readFileSync(join(dir, 'cache', file!), 'utf8')) as { entries: Record<string, unknown> }
+    ).entries;
+    const learned = new Set(
+      Object.keys(entries)
+        .filter((k) => k.startsWith('task:'))
+        .map((k) => k.slice('task:'.length)),
+    );
     expect(learned.size).toBeGreaterThan(0);
     from = sb.control.requests().length;
     expect((await runCli(['logs', '--json', '--names', '--since', '3d', '--all'], { env })).code).toBe(0);
@@ -77,10 +98,14 @@ describe('logs --names', () => {
     await loginAs(sb, sb.users.admin, dir);
     const env = { KITSU_TAIL_CONFIG_DIR: dir };
     const csv = await runCli(['logs', '--format', 'csv', '--names', '--limit', '5'], { env });
-    expect(csv.stdout.split('\r\n')[0]).toMatch(/,data,names\.project,names\.person,.*names\.task_status,names\.previous_task_status$/);
+    expect(csv.stdout.split('\r\n')[0]).toMatch(
+      /,data,names\.project,names\.person,.*names\.task_status,names\.previous_task_status$/,
+    );
     const logins = await runCli(['logs', '--logins', '--names'], { env });
     expect(logins.code).toBe(2);
-    const exact = await runCli(['logs', '--names', '--checkpoint', `${dir}/cp.json`, '--output', `${dir}/out.ndjson`], { env });
+    const exact = await runCli(['logs', '--names', '--checkpoint', `${dir}/cp.json`, '--output', `${dir}/out.ndjson`], {
+      env,
+    });
     expect(exact.code).toBe(2);
     expect(exact.stderr).toMatch(/--names/);
   });
@@ -96,13 +121,19 @@ describe('listen --names', () => {
     const project = sb.projects[1]!;
     const assets = (await call(sb, `data/projects/${project.id}/assets`, { token: admin })).body;
     const asset = (await call(sb, `data/assets/${assets[0].id}`, { token: admin })).body;
-    expect((await call(sb, `data/assets/${asset.id}`, { token: admin, method: 'DELETE', query: { force: 'true' } })).status).toBe(204);
+    expect(
+      (await call(sb, `data/assets/${asset.id}`, { token: admin, method: 'DELETE', query: { force: 'true' } })).status,
+    ).toBe(204);
     await live.waitFor(() => live.records().some((r) => r.name === 'asset:delete'), 'the asset:delete');
     live.interrupt();
     await live.exit;
     const records = live.records() as Named[];
     expect(records.every((r) => r.names !== undefined && Object.keys(r).at(-1) === 'names')).toBe(true);
-    expect(records.some((r) => r.data.task_id && r.names!.entity && / · | \/ /.test(`${r.names!.entity} · `) && r.names!.task_type)).toBe(true);
+    expect(
+      records.some(
+        (r) => r.data.task_id && r.names!.entity && / · | \/ /.test(`${r.names!.entity} · `) && r.names!.task_type,
+      ),
+    ).toBe(true);
     // Never seen before it went: its short id (marked deleted once the 404 is in, which the
     // resolver tests check without a budget); never another asset's name.
     const gone = records.find((r) => r.name === 'asset:delete')!;
@@ -119,7 +150,8 @@ describe('listen --names', () => {
     const remove = sb.control.failRoutes({ path: /^data\/tasks\//, mode: { kind: 'slow', delayMs: 600_000 } });
     try {
       const change = sb.control.log().find((e) => e.name === 'task:update')!;
-      for (let i = 0; i < 6; i += 1) sb.control.emit('task:update', { task_id: change.data.task_id, project_id: change.project_id, n: i });
+      for (let i = 0; i < 6; i += 1)
+        sb.control.emit('task:update', { task_id: change.data.task_id, project_id: change.project_id, n: i });
       await live.waitForRecords(6, 20_000);
       expect(await live.exit).toBe(0);
     } finally {

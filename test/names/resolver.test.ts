@@ -56,7 +56,10 @@ const get = async (path: string) => (await call(sb, path, { token: admin })).bod
 async function expectedTask(taskId: string): Promise<{ entity: string; task_type: string; entity_type: string }> {
   const full = await get(`data/tasks/${taskId}/full`);
   const kind = ['Shot', 'Sequence', 'Episode'].includes(full.entity_type.name) ? full.entity_type.name : 'Asset';
-  const path = kind === 'Asset' ? [full.entity_type.name, full.entity.name] : [full.episode?.name, full.sequence?.name, full.entity.name].filter(Boolean);
+  const path =
+    kind === 'Asset'
+      ? [full.entity_type.name, full.entity.name]
+      : [full.episode?.name, full.sequence?.name, full.entity.name].filter(Boolean);
   return { entity: path.join(' / '), task_type: full.task_type.name, entity_type: kind };
 }
 
@@ -64,7 +67,9 @@ describe('each kind of resolution', () => {
   it('a status change: project, person, entity path of a shot with its episode, task type, both statuses', async () => {
     const tvshow = sb.projects.find((p) => p.name === 'Moonlit Harbor')!;
     const r = resolver();
-    for (const change of events('task:status-changed').filter((e) => e.project_id === tvshow.id).slice(0, 40)) {
+    for (const change of events('task:status-changed')
+      .filter((e) => e.project_id === tvshow.id)
+      .slice(0, 40)) {
       const want = await expectedTask(change.data.task_id as string);
       if (want.entity_type !== 'Shot') continue;
       const { names, subject, complete } = await r.resolve(record(change), { waitMs: 10_000 });
@@ -80,7 +85,11 @@ describe('each kind of resolution', () => {
         previous_task_status: await status(change.data.previous_task_status_id),
       });
       expect(names.entity).toMatch(/^E\d\d \/ SQ\d+ \/ SH\d+$/);
-      expect(subject).toMatchObject({ project_id: tvshow.id, task_id: change.data.task_id, task_status_id: change.data.new_task_status_id });
+      expect(subject).toMatchObject({
+        project_id: tvshow.id,
+        task_id: change.data.task_id,
+        task_status_id: change.data.new_task_status_id,
+      });
       expect(subject.entity_ids).toHaveLength(3);
       return;
     }
@@ -104,8 +113,14 @@ describe('each kind of resolution', () => {
 
   it('a preview or a comment named alone belongs to its task (preview-file:new, comment:update)', async () => {
     const r = resolver();
-    const announced = events('preview-file:new').find((e) => sb.control.log().some((a) => a.name === 'preview-file:add-file' && a.data.preview_file_id === e.data.preview_file_id))!;
-    const added = sb.control.log().find((a) => a.name === 'preview-file:add-file' && a.data.preview_file_id === announced.data.preview_file_id)!;
+    const announced = events('preview-file:new').find((e) =>
+      sb.control
+        .log()
+        .some((a) => a.name === 'preview-file:add-file' && a.data.preview_file_id === e.data.preview_file_id),
+    )!;
+    const added = sb.control
+      .log()
+      .find((a) => a.name === 'preview-file:add-file' && a.data.preview_file_id === announced.data.preview_file_id)!;
     const want = await expectedTask(added.data.task_id as string);
     const preview = await r.resolve(record(announced), { waitMs: 10_000 });
     expect(preview.names).toMatchObject({ entity: want.entity, task_type: want.task_type });
@@ -120,18 +135,44 @@ describe('each kind of resolution', () => {
 
   it('entity events: asset:update, shot:update, and a sequence and episode by their own routes', async () => {
     const r = resolver();
-    const assetEvent = events('asset:update').find((e) => sb.control.log().every((d) => d.name !== 'asset:delete' || d.data.asset_id !== e.data.asset_id))!;
+    const assetEvent = events('asset:update').find((e) =>
+      sb.control.log().every((d) => d.name !== 'asset:delete' || d.data.asset_id !== e.data.asset_id),
+    )!;
     const asset = await get(`data/assets/${assetEvent.data.asset_id}`);
-    expect((await r.resolve(record(assetEvent), { waitMs: 10_000 })).names).toMatchObject({ entity: `${asset.asset_type_name} / ${asset.name}`, entity_type: 'Asset', asset_type: asset.asset_type_name });
+    expect((await r.resolve(record(assetEvent), { waitMs: 10_000 })).names).toMatchObject({
+      entity: `${asset.asset_type_name} / ${asset.name}`,
+      entity_type: 'Asset',
+      asset_type: asset.asset_type_name,
+    });
     const tvshow = sb.projects.find((p) => p.name === 'Moonlit Harbor')!;
     const shot = await get(`data/shots/${(await get(`data/projects/${tvshow.id}/shots`))[0].id}`);
-    const shotNames = (await r.resolve(record({ name: 'shot:update', data: { shot_id: shot.id, project_id: tvshow.id } }), { waitMs: 10_000 })).names;
-    expect(shotNames).toMatchObject({ entity: `${shot.episode_name} / ${shot.sequence_name} / ${shot.name}`, entity_type: 'Shot' });
-    const sequence = await r.resolve(record({ name: 'sequence:update', data: { sequence_id: shot.sequence_id, project_id: tvshow.id } }), { waitMs: 10_000 });
-    expect(sequence.names).toMatchObject({ entity: `${shot.episode_name} / ${shot.sequence_name}`, entity_type: 'Sequence' });
+    const shotNames = (
+      await r.resolve(record({ name: 'shot:update', data: { shot_id: shot.id, project_id: tvshow.id } }), {
+        waitMs: 10_000,
+      })
+    ).names;
+    expect(shotNames).toMatchObject({
+      entity: `${shot.episode_name} / ${shot.sequence_name} / ${shot.name}`,
+      entity_type: 'Shot',
+    });
+    const sequence = await r.resolve(
+      record({ name: 'sequence:update', data: { sequence_id: shot.sequence_id, project_id: tvshow.id } }),
+      { waitMs: 10_000 },
+    );
+    expect(sequence.names).toMatchObject({
+      entity: `${shot.episode_name} / ${shot.sequence_name}`,
+      entity_type: 'Sequence',
+    });
     expect(sequence.subject.entity_ids).toEqual([shot.sequence_id, shot.episode_id]);
-    const episode = await resolver().resolve(record({ name: 'episode:update', data: { episode_id: shot.episode_id, project_id: tvshow.id } }), { waitMs: 10_000 });
-    expect(episode.names).toMatchObject({ entity: shot.episode_name, entity_type: 'Episode', project: 'Moonlit Harbor' });
+    const episode = await resolver().resolve(
+      record({ name: 'episode:update', data: { episode_id: shot.episode_id, project_id: tvshow.id } }),
+      { waitMs: 10_000 },
+    );
+    expect(episode.names).toMatchObject({
+      entity: shot.episode_name,
+      entity_type: 'Episode',
+      project: 'Moonlit Harbor',
+    });
   });
 
   it('people, assignees and asset types named alone', async () => {
@@ -141,9 +182,14 @@ describe('each kind of resolution', () => {
     expect(names.assignee).toBe((await get(`data/persons/${assign.data.person_id}`)).full_name);
     expect(names.person).toBe((await get(`data/persons/${assign.user_id}`)).full_name);
     const type = (await get('data/asset-types'))[0];
-    expect((await r.resolve(record({ name: 'asset-type:update', data: { asset_type_id: type.id } }), { waitMs: 10_000 })).names).toEqual({ asset_type: type.name });
+    expect(
+      (await r.resolve(record({ name: 'asset-type:update', data: { asset_type_id: type.id } }), { waitMs: 10_000 }))
+        .names,
+    ).toEqual({ asset_type: type.name });
     const person = events('person:update')[0]!;
-    expect((await r.resolve(record({ ...person, user_id: null }), { waitMs: 10_000 })).names.person).toBe((await get(`data/persons/${person.data.person_id}`)).full_name);
+    expect((await r.resolve(record({ ...person, user_id: null }), { waitMs: 10_000 })).names.person).toBe(
+      (await get(`data/persons/${person.data.person_id}`)).full_name,
+    );
   });
 });
 
@@ -166,13 +212,24 @@ describe('deleted', () => {
     const project = sb.projects[1]!;
     const asset = await get(`data/assets/${(await get(`data/projects/${project.id}/assets`))[0].id}`);
     const warm = resolver();
-    const before = await warm.resolve(record({ name: 'task:update', data: { task_id: asset.tasks[0].id, project_id: project.id } }), { waitMs: 10_000 });
+    const before = await warm.resolve(
+      record({ name: 'task:update', data: { task_id: asset.tasks[0].id, project_id: project.id } }),
+      { waitMs: 10_000 },
+    );
     expect(before.names.entity).toBe(`${asset.asset_type_name} / ${asset.name}`);
-    expect((await call(sb, `data/assets/${asset.id}`, { token: admin, method: 'DELETE', query: { force: 'true' } })).status).toBe(204);
-    const after = await warm.resolve(record({ name: 'asset:delete', data: { asset_id: asset.id, project_id: project.id } }), { waitMs: 10_000 });
+    expect(
+      (await call(sb, `data/assets/${asset.id}`, { token: admin, method: 'DELETE', query: { force: 'true' } })).status,
+    ).toBe(204);
+    const after = await warm.resolve(
+      record({ name: 'asset:delete', data: { asset_id: asset.id, project_id: project.id } }),
+      { waitMs: 10_000 },
+    );
     expect(after.names.entity).toBe(`${asset.asset_type_name} / ${asset.name}`);
     // A task deleted before anyone looked: 404 from tasks/<id>/full, shown as deleted.
-    const unseen = await resolver().resolve(record({ name: 'task:update', data: { task_id: asset.tasks[1].id, project_id: project.id } }), { waitMs: 10_000 });
+    const unseen = await resolver().resolve(
+      record({ name: 'task:update', data: { task_id: asset.tasks[1].id, project_id: project.id } }),
+      { waitMs: 10_000 },
+    );
     expect(unseen.names.entity).toBe(`${asset.tasks[1].id.slice(0, 8)} (deleted)`);
   });
 });
@@ -183,7 +240,11 @@ describe('forbidden', () => {
     await loginAs(sb, sb.users.artist, artistDir);
     const artistSession = await openSession(contextFor({ KITSU_TAIL_CONFIG_DIR: artistDir }).ctx);
     try {
-      const mine = (await call<{ id: string }[]>(sb, 'data/projects', { token: sb.control.issueTokens(sb.users.artist.id).access_token })).body.map((p) => p.id);
+      const mine = (
+        await call<{ id: string }[]>(sb, 'data/projects', {
+          token: sb.control.issueTokens(sb.users.artist.id).access_token,
+        })
+      ).body.map((p) => p.id);
       const r = resolver({}, artistSession);
       const foreign = events('task:status-changed').find((e) => !mine.includes(e.project_id!))!;
       const { names } = await r.resolve(record(foreign), { waitMs: 10_000 });
@@ -192,7 +253,9 @@ describe('forbidden', () => {
       // Statuses and people are readable by everyone (crud/task_status.py, crud/person.py).
       expect(names.task_status).toBe((await get(`data/task-status/${foreign.data.new_task_status_id}`)).short_name);
       const own = events('task:status-changed').find((e) => mine.includes(e.project_id!))!;
-      expect((await r.resolve(record(own), { waitMs: 10_000 })).names.entity).toBe((await expectedTask(own.data.task_id as string)).entity);
+      expect((await r.resolve(record(own), { waitMs: 10_000 })).names.entity).toBe(
+        (await expectedTask(own.data.task_id as string)).entity,
+      );
       // Refused once, not asked again at once.
       const asked = r.requestCount();
       await r.resolve(record(foreign), { waitMs: 10_000 });
@@ -209,7 +272,11 @@ describe('slow look-ups', () => {
     const r = resolver({ budgetMs: 200 });
     await r.resolve(record({ name: 'project:update', data: { project_id: change.project_id } }), { waitMs: 10_000 });
     // Answers after 10 minutes: a resolve that waited for it would time the test out.
-    const remove = sb.control.failRoutes({ path: /^data\/tasks\/[^/]+\/full$/, mode: { kind: 'slow', delayMs: 600_000 }, times: 1 });
+    const remove = sb.control.failRoutes({
+      path: /^data\/tasks\/[^/]+\/full$/,
+      mode: { kind: 'slow', delayMs: 600_000 },
+      times: 1,
+    });
     try {
       const first = await r.resolve(record(change));
       expect(first.complete).toBe(false);
@@ -228,7 +295,10 @@ describe('the cache', () => {
   it('a second resolver on the same profile file asks nothing for what the first learned, and a warm one asks a bounded number per 1000 events', async () => {
     const file = nameCacheFile(dir, 'default', session.apiUrl);
     expect(file.startsWith(join(dir, 'cache'))).toBe(true);
-    const window = sb.control.log().slice(0, 1000).map((e) => record(e));
+    const window = sb.control
+      .log()
+      .slice(0, 1000)
+      .map((e) => record(e));
     const cold = resolver({ cacheFile: file });
     await cold.prefetch(window, { waitMs: 60_000 });
     for (const e of window) expect((await cold.resolve(e, { waitMs: 60_000 })).complete).toBe(true);
@@ -239,16 +309,26 @@ describe('the cache', () => {
     const alone = ['asset_id', 'shot_id', 'comment_id', 'preview_file_id'].reduce((n, key) => n + distinct(key), 0);
     expect(coldRequests).toBeLessThanOrEqual(distinct('task_id') + alone + 4);
     // The lists answer every person and status: none asked one by one.
-    expect(sb.control.requests().slice(-coldRequests).filter((q) => /^data\/(persons|task-status)\//.test(q.path))).toEqual([]);
+    expect(
+      sb.control
+        .requests()
+        .slice(-coldRequests)
+        .filter((q) => /^data\/(persons|task-status)\//.test(q.path)),
+    ).toEqual([]);
     await cold.close();
 
     const warm = resolver({ cacheFile: file });
     for (const e of window) await warm.resolve(e);
     expect(warm.requestCount()).toBe(0);
-    const next = sb.control.log().slice(1000, 2000).map((e) => record(e));
+    const next = sb.control
+      .log()
+      .slice(1000, 2000)
+      .map((e) => record(e));
     for (const e of next) await warm.resolve(e, { waitMs: 60_000 });
     const perThousand = warm.requestCount();
-    const newTasks = new Set(next.map((e) => e.data.task_id).filter((t) => t && !window.some((w) => w.data.task_id === t))).size;
+    const newTasks = new Set(
+      next.map((e) => e.data.task_id).filter((t) => t && !window.some((w) => w.data.task_id === t)),
+    ).size;
     expect(perThousand).toBeLessThanOrEqual(newTasks + 60);
   });
 
@@ -273,7 +353,12 @@ describe('for the filters', () => {
     const all = await resolver().entities([tvshow.id]);
     const shots = await get(`data/projects/${tvshow.id}/shots`);
     expect(all.filter((e) => e.kind === 'Shot')).toHaveLength(shots.length);
-    expect(all.filter((e) => e.kind === 'Episode').map((e) => e.path).sort()).toEqual(['E01', 'E02', 'E03']);
+    expect(
+      all
+        .filter((e) => e.kind === 'Episode')
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(['E01', 'E02', 'E03']);
     const shot = all.find((e) => e.kind === 'Shot')!;
     expect(shot.path).toMatch(/^E\d\d \/ SQ\d+ \/ SH\d+$/);
     expect(all.find((e) => e.kind === 'Asset')!.path).toMatch(/^(Character|Environment|Prop|FX) \/ /);

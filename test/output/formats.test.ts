@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { EventRecord, LoginRecord } from '../../src/core/record.js';
-import { csvField, eventCsvRenderer, formatNdjson, jsonArrayRenderer, loginCsvRenderer } from '../../src/output/formats.js';
+import {
+  csvField,
+  eventCsvRenderer,
+  formatNdjson,
+  jsonArrayRenderer,
+  loginCsvRenderer,
+} from '../../src/output/formats.js';
 import { createLoginWriter, createRecordWriter } from '../../src/output/writer.js';
 import { testContext } from '../helpers/context.js';
 import { captureStream, sampleRecord } from '../helpers/output.js';
@@ -138,26 +144,37 @@ describe('csv', () => {
 });
 
 describe('writeMany', () => {
-  it.each(['ndjson', 'json', 'csv', 'table'] as const)('writes the same bytes as write() for each, in %s', async (format) => {
-    const records = [sampleRecord({ id: 'a' }), hostile, sampleRecord({ id: 'c', source: 'backfill' })];
-    const outputs: string[] = [];
-    for (const many of [false, true]) {
-      const stdout = captureStream();
-      const writer = createRecordWriter(testContext({ stdout, now: () => Date.parse('2026-11-29T12:00:00Z') }), { format });
-      await writer.write(sampleRecord({ id: 'first' }));
-      if (many) await writer.writeMany!(records);
-      else for (const record of records) await writer.write(record);
-      await writer.writeMany!([]);
-      await writer.end();
-      outputs.push(stdout.text());
-    }
-    expect(outputs[1]).toBe(outputs[0]);
-    expect(outputs[0]!.split('\n').length).toBeGreaterThanOrEqual(5);
-  });
+  it.each(['ndjson', 'json', 'csv', 'table'] as const)(
+    'writes the same bytes as write() for each, in %s',
+    async (format) => {
+      const records = [sampleRecord({ id: 'a' }), hostile, sampleRecord({ id: 'c', source: 'backfill' })];
+      const outputs: string[] = [];
+      for (const many of [false, true]) {
+        const stdout = captureStream();
+        const writer = createRecordWriter(testContext({ stdout, now: () => Date.parse('2026-11-29T12:00:00Z') }), {
+          format,
+        });
+        await writer.write(sampleRecord({ id: 'first' }));
+        if (many) await writer.writeMany!(records);
+        else for (const record of records) await writer.write(record);
+        await writer.writeMany!([]);
+        await writer.end();
+        outputs.push(stdout.text());
+      }
+      expect(outputs[1]).toBe(outputs[0]);
+      expect(outputs[0]!.split('\n').length).toBeGreaterThanOrEqual(5);
+    },
+  );
 });
 
 describe('login records', () => {
-  const login: LoginRecord = { id: 'l1', created_at: '2026-11-29T08:00:01Z', person_id: 'u1', ip_address: '10.0.0.1', origin: 'script' };
+  const login: LoginRecord = {
+    id: 'l1',
+    created_at: '2026-11-29T08:00:01Z',
+    person_id: 'u1',
+    ip_address: '10.0.0.1',
+    origin: 'script',
+  };
 
   it('come out in every format', async () => {
     const outputs: Record<string, string> = {};

@@ -22,7 +22,9 @@ describe('progress', () => {
     advance(2000);
     progress.update({ events: 12_345, pages: 13 });
     progress.done();
-    expect(stderr.text()).toBe(`${ERASE}exporting: 10 events · 1 page${ERASE}exporting: 12,345 events · 13 pages · 6,173/s${ERASE}`);
+    expect(stderr.text()).toBe(
+      `${ERASE}exporting: 10 events · 1 page${ERASE}exporting: 12,345 events · 13 pages · 6,173/s${ERASE}`,
+    );
     expect(stderr.text()).not.toContain('\n');
   });
 

@@ -40,7 +40,28 @@ describe('sanitizeForTerminal', () => {
 
   it('leaves nothing active in random hostile text (seeded property test)', () => {
     const random = seededRandom(99);
-    const pieces = ['\u001b', '[', ']', '0', ';', '2J', '\u0007', '\\', '\u009b', '\u009d', '\u009c', '\r', '\n', 'a', 'é', '🎬', 'P', '_', '\u202e', '\u0090'];
+    const pieces = [
+      '\u001b',
+      '[',
+      ']',
+      '0',
+      ';',
+      '2J',
+      '\u0007',
+      '\\',
+      '\u009b',
+      '\u009d',
+      '\u009c',
+      '\r',
+      '\n',
+      'a',
+      'é',
+      '🎬',
+      'P',
+      '_',
+      '\u202e',
+      '\u0090',
+    ];
     for (let i = 0; i < 5000; i += 1) {
       let text = '';
       for (let n = 0; n < 12; n += 1) text += pick(random, pieces);

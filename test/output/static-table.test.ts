@@ -38,9 +38,15 @@ describe('renderStaticTable', () => {
   });
 
   it('right-aligns the columns asked for', () => {
-    expect(renderStaticTable([['task:new', '7'], ['comment:new', '1234']], { align: ['left', 'right'] })).toBe(
-      'task:new        7\ncomment:new  1234\n',
-    );
+    expect(
+      renderStaticTable(
+        [
+          ['task:new', '7'],
+          ['comment:new', '1234'],
+        ],
+        { align: ['left', 'right'] },
+      ),
+    ).toBe('task:new        7\ncomment:new  1234\n');
   });
 
   it('prints the head alone when there are no rows, and nothing when there is neither', () => {
@@ -56,7 +62,9 @@ describe('writeResult', () => {
         callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
       },
     });
-    await expect(writeResult(stream, new AbortController().signal, 'user  x\n')).rejects.toBeInstanceOf(OutputClosedError);
+    await expect(writeResult(stream, new AbortController().signal, 'user  x\n')).rejects.toBeInstanceOf(
+      OutputClosedError,
+    );
   });
 
   it('waits for a slow reader to drain before it resolves', async () => {

@@ -16,29 +16,90 @@ import { testContext } from '../helpers/context.js';
 
 const NOW = Date.parse('2026-12-03T12:00:00Z');
 const shot = { project: 'Moonlit Harbor', entity: 'E01 / SQ01 / SH010', entity_type: 'Shot', task_type: 'Animation' };
-const asset = { project: 'Moonlit Harbor', entity: 'Character / Harbor Master', entity_type: 'Asset', asset_type: 'Character', task_type: 'Modeling' };
+const asset = {
+  project: 'Moonlit Harbor',
+  entity: 'Character / Harbor Master',
+  entity_type: 'Asset',
+  asset_type: 'Character',
+  task_type: 'Modeling',
+};
 
-const named = (time: string, name: string, names: EventNames, data: Record<string, unknown> = {}, source: NamedEventRecord['source'] = 'log'): NamedEventRecord => ({
+const named = (
+  time: string,
+  name: string,
+  names: EventNames,
+  data: Record<string, unknown> = {},
+  source: NamedEventRecord['source'] = 'log',
+): NamedEventRecord => ({
   ...sampleRecord({ name, data, source }),
   created_at: `2026-12-03T${time}Z`,
   names,
 });
 
 const MORNING: NamedEventRecord[] = [
-  named('08:02:11', 'task:status-changed', { ...shot, person: 'Jane Doe', task_status: 'wfa', previous_task_status: 'wip' }),
-  named('08:02:11', 'preview-file:add-file', { ...shot, person: 'Jane Doe' }, { revision: 3, extension: 'mp4', status: 'processing' }),
+  named('08:02:11', 'task:status-changed', {
+    ...shot,
+    person: 'Jane Doe',
+    task_status: 'wfa',
+    previous_task_status: 'wip',
+  }),
+  named(
+    '08:02:11',
+    'preview-file:add-file',
+    { ...shot, person: 'Jane Doe' },
+    { revision: 3, extension: 'mp4', status: 'processing' },
+  ),
   named('08:05:40', 'comment:new', { ...asset, person: 'Hiro Sato', task_status: 'retake' }),
-  named('08:07:03', 'task:assign', { ...shot, entity: 'E02 / SQ03 / SH140', task_type: 'Lighting', person: 'Maya Manager', assignee: 'Greta Lindqvist' }),
-  named('08:09:15', 'asset:new', { project: 'Paper Foxes', entity: 'Prop / Lantern', entity_type: 'Asset', asset_type: 'Prop', person: 'Maya Manager' }),
-  named('08:11:52', 'task:delete', { project: 'Paper Foxes', entity: 'Prop / Lantern', entity_type: 'Asset', asset_type: 'Prop', task_type: 'Rigging', person: 'Maya Manager' }),
+  named('08:07:03', 'task:assign', {
+    ...shot,
+    entity: 'E02 / SQ03 / SH140',
+    task_type: 'Lighting',
+    person: 'Maya Manager',
+    assignee: 'Greta Lindqvist',
+  }),
+  named('08:09:15', 'asset:new', {
+    project: 'Paper Foxes',
+    entity: 'Prop / Lantern',
+    entity_type: 'Asset',
+    asset_type: 'Prop',
+    person: 'Maya Manager',
+  }),
+  named('08:11:52', 'task:delete', {
+    project: 'Paper Foxes',
+    entity: 'Prop / Lantern',
+    entity_type: 'Asset',
+    asset_type: 'Prop',
+    task_type: 'Rigging',
+    person: 'Maya Manager',
+  }),
   named('08:11:52', 'asset:delete', { project: 'Paper Foxes', entity: '4f2a9c1b (deleted)', person: 'Maya Manager' }),
-  named('08:14:30', 'task:status-changed', { ...shot, entity: 'SQ040 / SH020', project: 'The Long Winter', task_type: 'Compositing', person: 'Dmitri Nakamura', task_status: 'done', previous_task_status: 'wfa' }, {}, 'backfill'),
+  named(
+    '08:14:30',
+    'task:status-changed',
+    {
+      ...shot,
+      entity: 'SQ040 / SH020',
+      project: 'The Long Winter',
+      task_type: 'Compositing',
+      person: 'Dmitri Nakamura',
+      task_status: 'done',
+      previous_task_status: 'wfa',
+    },
+    {},
+    'backfill',
+  ),
   named('08:15:00', 'person:update', { person: 'Nora Costa' }),
   named('08:16:21', 'task:update', { project: '9a1b2c3d', entity: '7e6f5a4b' }),
 ];
 
 function render(records: NamedEventRecord[], columns: number | undefined, options: Partial<TableOptions> = {}): string {
-  const renderer = eventTableRenderer({ color: false, zone: utcTimeZone, now: () => NOW, columns: () => columns, ...options });
+  const renderer = eventTableRenderer({
+    color: false,
+    zone: utcTimeZone,
+    now: () => NOW,
+    columns: () => columns,
+    ...options,
+  });
   return records.map((r) => renderer.record(r)).join('') + renderer.end();
 }
 
@@ -65,7 +126,11 @@ describe('the table with names', () => {
   });
 
   it('shortens a person by whole words (Jane D., Jane) before dropping them', () => {
-    const record = named('08:02:11', 'comment:new', { ...asset, entity: 'Character / Harbor Master', person: 'Dmitri Nakamura' });
+    const record = named('08:02:11', 'comment:new', {
+      ...asset,
+      entity: 'Character / Harbor Master',
+      person: 'Dmitri Nakamura',
+    });
     expect(render([record], 63).trimEnd()).toBe('08:02:11   Harbor Master · Modeling  comment:new  by Dmitri N.');
     expect(render([record], 60).trimEnd()).toBe('08:02:11   Harbor Master · Modeling  comment:new  by Dmitri');
     // Then the time, then the person.
@@ -86,13 +151,25 @@ describe('the table with names', () => {
     for (let i = 0; i < 1500; i += 1) {
       const columns = intBetween(random, 20, 200);
       const parts = Array.from({ length: intBetween(random, 1, 3) }, () => pick(random, words));
-      const names: EventNames = { entity: parts.join(' / '), task_type: pick(random, words), person: pick(random, words), project: pick(random, words) };
-      const record = named('08:00:00', pick(random, ['task:update', 'comment:new', 'task:status-changed']), { ...names, task_status: 'wip', previous_task_status: 'todo' }, { revision: 2 }, pick(random, ['log', 'live', 'backfill'] as const));
+      const names: EventNames = {
+        entity: parts.join(' / '),
+        task_type: pick(random, words),
+        person: pick(random, words),
+        project: pick(random, words),
+      };
+      const record = named(
+        '08:00:00',
+        pick(random, ['task:update', 'comment:new', 'task:status-changed']),
+        { ...names, task_status: 'wip', previous_task_status: 'todo' },
+        { revision: 2 },
+        pick(random, ['log', 'live', 'backfill'] as const),
+      );
       const line = render([record], columns).trimEnd();
       expect(displayWidth(line), line).toBeLessThanOrEqual(columns);
       const shortest = `${parts.at(-1)} · ${names.task_type}`;
       const change = record.name === 'task:status-changed' ? 'todo → wip' : record.name;
-      if (displayWidth(`${shortest}  ${change}`) <= columns) expect(line, `${columns}: ${line}`).toContain(`${shortest}  ${change}`);
+      if (displayWidth(`${shortest}  ${change}`) <= columns)
+        expect(line, `${columns}: ${line}`).toContain(`${shortest}  ${change}`);
     }
   });
 });
@@ -115,9 +192,12 @@ describe('the writer and names', () => {
     expect(calls).toEqual([]);
   });
 
-  it('with --names each JSON record gets one names object, after the record\'s own keys', async () => {
+  it("with --names each JSON record gets one names object, after the record's own keys", async () => {
     const stdout = captureStream();
-    const out = createRecordWriter(testContext({ stdout, globals: { format: 'json' } }), { namer: namer([]), attachNames: true });
+    const out = createRecordWriter(testContext({ stdout, globals: { format: 'json' } }), {
+      namer: namer([]),
+      attachNames: true,
+    });
     await out.write(sampleRecord());
     await out.end();
     const [record] = JSON.parse(stdout.text()) as Record<string, unknown>[];
@@ -127,11 +207,16 @@ describe('the writer and names', () => {
 
   it('CSV with --names gets names.* columns, empty where a name does not apply', async () => {
     const stdout = captureStream();
-    const out = createRecordWriter(testContext({ stdout, globals: { format: 'csv' } }), { namer: namer([]), attachNames: true });
+    const out = createRecordWriter(testContext({ stdout, globals: { format: 'csv' } }), {
+      namer: namer([]),
+      attachNames: true,
+    });
     await out.write(sampleRecord());
     await out.end();
     const [header, row] = stdout.text().split('\r\n');
-    expect(header).toBe('id,name,created_at,user_id,project_id,source,data,names.project,names.person,names.assignee,names.entity,names.entity_type,names.asset_type,names.task_type,names.task_status,names.previous_task_status');
+    expect(header).toBe(
+      'id,name,created_at,user_id,project_id,source,data,names.project,names.person,names.assignee,names.entity,names.entity_type,names.asset_type,names.task_type,names.task_status,names.previous_task_status',
+    );
     expect(row!.endsWith(',Moonlit Harbor,,,SQ01 / SH010,,,Animation,,')).toBe(true);
   });
 
@@ -143,6 +228,8 @@ describe('the writer and names', () => {
     await out.write(sampleRecord({ name: 'task:update' }));
     await out.end();
     expect(calls).toEqual(['comment:new', 'task:update']);
-    expect(stdout.text()).toMatch(/SQ01 \/ SH010 · Animation {2}comment:new {2}Moonlit Harbor\n.*SQ01 \/ SH010 · Animation {2}task:update/);
+    expect(stdout.text()).toMatch(
+      /SQ01 \/ SH010 · Animation {2}comment:new {2}Moonlit Harbor\n.*SQ01 \/ SH010 · Animation {2}task:update/,
+    );
   });
 });

@@ -60,7 +60,16 @@ describe('the event table', () => {
     const line = renderAll([
       sampleRecord({
         user_id: null,
-        data: { task_id: 'c3d4e5f6-0000-4000-8000-000000000004', person_id: sampleRecord().user_id, project_id: sampleRecord().project_id, revision: 3, note: 'two words', tags: ['x', 'y'], extra: { a: 1 }, gone: null },
+        data: {
+          task_id: 'c3d4e5f6-0000-4000-8000-000000000004',
+          person_id: sampleRecord().user_id,
+          project_id: sampleRecord().project_id,
+          revision: 3,
+          note: 'two words',
+          tags: ['x', 'y'],
+          extra: { a: 1 },
+          gone: null,
+        },
       }),
     ]);
     expect(line).toContain('task=c3d4e5f6 person=Alice Martin revision=3 note="two words" tags=x,y extra={"a":1}\n');
@@ -76,7 +85,9 @@ describe('the event table', () => {
   });
 
   it('shortens an id whatever its key is called (asset:new names its type asset_type)', () => {
-    const line = renderAll([sampleRecord({ name: 'asset:new', data: { asset_type: '244c623e-de9a-4305-bb5d-526491736427', note: 'kept' } })]);
+    const line = renderAll([
+      sampleRecord({ name: 'asset:new', data: { asset_type: '244c623e-de9a-4305-bb5d-526491736427', note: 'kept' } }),
+    ]);
     expect(line).toContain('asset_type=244c623e note=kept\n');
   });
 
@@ -137,7 +148,10 @@ describe('the event table', () => {
   });
 
   it('colours the action by verb and dims a backfilled row, only when asked', () => {
-    const colored = renderAll([sampleRecord({ name: 'task:delete' }), sampleRecord({ name: 'task:new', source: 'backfill' })], { color: true });
+    const colored = renderAll(
+      [sampleRecord({ name: 'task:delete' }), sampleRecord({ name: 'task:new', source: 'backfill' })],
+      { color: true },
+    );
     expect(colored).toContain('task:\u001b[31mdelete\u001b[39m');
     // Every visible part of a backfilled row is dim (other colours aside).
     const backfillLine = colored.split('\n')[1]!.replace(/\u001b\[(?!2m|22m)[0-9;]*m/g, '');
@@ -154,8 +168,15 @@ describe('the event table', () => {
       const columns = intBetween(random, 20, 140);
       const data: Record<string, unknown> = {};
       for (let k = intBetween(random, 0, 6); k > 0; k -= 1) data[pick(random, words)] = pick(random, words);
-      const record = sampleRecord({ name: `${pick(random, words)}:${pick(random, words)}`, data, source: pick(random, ['log', 'live', 'backfill'] as const) });
-      const text = renderAll([record], { columns: () => columns, names: { project: () => pick(random, words), person: () => pick(random, words) } });
+      const record = sampleRecord({
+        name: `${pick(random, words)}:${pick(random, words)}`,
+        data,
+        source: pick(random, ['log', 'live', 'backfill'] as const),
+      });
+      const text = renderAll([record], {
+        columns: () => columns,
+        names: { project: () => pick(random, words), person: () => pick(random, words) },
+      });
       for (const line of text.split('\n').filter(Boolean)) {
         expect(displayWidth(line), `${JSON.stringify(line)} in ${columns} columns`).toBeLessThanOrEqual(columns);
         // A line cut just after a cell that was cut already says so once, not "……" or "…  …".
@@ -166,7 +187,10 @@ describe('the event table', () => {
 
   it('cut just after a cut cell, a line shows one ellipsis', () => {
     // At 60 columns the line ends right after the person's cell, which is cut itself.
-    const line = renderAll([sampleRecord()], { columns: () => 60, names: { ...names, person: () => 'Greta Lindqvist' } }).trimEnd();
+    const line = renderAll([sampleRecord()], {
+      columns: () => 60,
+      names: { ...names, person: () => 'Greta Lindqvist' },
+    }).trimEnd();
     expect(line).toBe('08:00:01   task:status-changed     Big Buck Bu…  Greta Lin…');
   });
 

@@ -49,7 +49,8 @@ describe('against string-width, the reference', () => {
     for (const cp of codePoints()) {
       if (widening.has(cp)) continue;
       const char = String.fromCodePoint(cp);
-      if (charWidth(char) !== stringWidth(char)) differ.push(`U+${cp.toString(16)}: ${charWidth(char)} vs ${stringWidth(char)}`);
+      if (charWidth(char) !== stringWidth(char))
+        differ.push(`U+${cp.toString(16)}: ${charWidth(char)} vs ${stringWidth(char)}`);
     }
     expect(differ).toEqual([]);
   });

@@ -10,7 +10,9 @@ describe('resolveFormat', () => {
   it('is table on a terminal and ndjson in a pipe, unless the user chose', () => {
     expect(resolveFormat(testContext({ stdout: captureStream({ tty: true }) }))).toBe('table');
     expect(resolveFormat(testContext({ stdout: captureStream() }))).toBe('ndjson');
-    expect(resolveFormat(testContext({ stdout: captureStream({ tty: true }), globals: { format: 'ndjson' } }))).toBe('ndjson');
+    expect(resolveFormat(testContext({ stdout: captureStream({ tty: true }), globals: { format: 'ndjson' } }))).toBe(
+      'ndjson',
+    );
     expect(resolveFormat(testContext({ stdout: captureStream(), globals: { format: 'csv' } }))).toBe('csv');
     // The stream asked about wins over stdout (an --output file is never a terminal).
     expect(resolveFormat(testContext({ stdout: captureStream({ tty: true }) }), captureStream())).toBe('ndjson');
@@ -37,9 +39,18 @@ describe('the table on a terminal of unknown width', () => {
     await events.write(sampleRecord());
     await events.end();
     const logins = createLoginWriter(ctx);
-    await logins.write({ id: 'l1', created_at: '2026-11-29T08:00:01Z', person_id: null, ip_address: '10.0.0.7', origin: 'script' });
+    await logins.write({
+      id: 'l1',
+      created_at: '2026-11-29T08:00:01Z',
+      person_id: null,
+      ip_address: '10.0.0.7',
+      origin: 'script',
+    });
     await logins.end();
-    const lines = stdout.text().split('\n').filter((line) => !line.startsWith('──'));
+    const lines = stdout
+      .text()
+      .split('\n')
+      .filter((line) => !line.startsWith('──'));
     expect(lines[0]).toMatch(/task:status-changed +\S.*task=/);
     expect(lines[1]).toMatch(/script .*10\.0\.0\.7$/);
   });

@@ -6,12 +6,16 @@ import { totpCode } from '../../src/sandbox/totp.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { call, connectedProbe, login, usingSandbox, waitUntil, withSandbox } from '../helpers/sandbox.js';
 
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const MISSING = { msg: 'Missing JWT in cookies or headers (Missing cookie "access_token_cookie"; Missing Authorization Header)' };
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const MISSING = {
+  msg: 'Missing JWT in cookies or headers (Missing cookie "access_token_cookie"; Missing Authorization Header)',
+};
 const EXPIRED = { error: true, message: 'Signature has expired' };
 const REVOKED = { msg: 'Token has been revoked' };
 
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+const claimsOf = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let sb: Sandbox;
@@ -20,7 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => sb.close());
 
-const loginBody = (body: Record<string, unknown>, headers?: Record<string, string>) => call(sb, 'auth/login', { body, headers });
+const loginBody = (body: Record<string, unknown>, headers?: Record<string, string>) =>
+  call(sb, 'auth/login', { body, headers });
 
 describe('index routes', () => {
   it('GET /api/ answers the API name and version without auth', async () => {
@@ -28,11 +33,17 @@ describe('index routes', () => {
   });
 
   it('GET /api/config and /api/status answer without auth', async () => {
-    expect(await call(sb, 'config')).toMatchObject({ status: 200, body: { enforce_2fa: false, saml_enabled: false, oidc_enabled: false } });
-    expect(await call(sb, 'status')).toMatchObject({ status: 200, body: { name: 'Zou', version: '1.0.67', 'database-up': true, 'event-stream-up': true } });
+    expect(await call(sb, 'config')).toMatchObject({
+      status: 200,
+      body: { enforce_2fa: false, saml_enabled: false, oidc_enabled: false },
+    });
+    expect(await call(sb, 'status')).toMatchObject({
+      status: 200,
+      body: { name: 'Zou', version: '1.0.67', 'database-up': true, 'event-stream-up': true },
+    });
   });
 
-  it('answers unknown routes with Zou\'s JSON 404', async () => {
+  it("answers unknown routes with Zou's JSON 404", async () => {
     expect(await call(sb, 'data/nothing-here')).toMatchObject({ status: 404, body: { error: true } });
   });
 });
@@ -41,12 +52,22 @@ describe('POST /api/auth/login', () => {
   it('answers the real success body with flask-jwt-extended tokens, and sets no cookie for a script', async () => {
     const { status, body, headers } = await loginBody({ email: 'admin@example.com', password: 'mysecretpassword' });
     expect(status).toBe(200);
-    expect(body).toMatchObject({ login: true, user: { id: sb.users.admin.id, email: 'admin@example.com', role: 'admin', full_name: 'Super Admin' }, organisation: { type: 'Organisation' } });
+    expect(body).toMatchObject({
+      login: true,
+      user: { id: sb.users.admin.id, email: 'admin@example.com', role: 'admin', full_name: 'Super Admin' },
+      organisation: { type: 'Organisation' },
+    });
     expect(body.user).not.toHaveProperty('password');
     expect(headers.get('set-cookie')).toBeNull();
     const access = claimsOf(body.access_token);
     const refresh = claimsOf(body.refresh_token);
-    expect(access).toMatchObject({ type: 'access', sub: sb.users.admin.id, identity_type: 'person', fresh: false, refresh_jti: refresh.jti });
+    expect(access).toMatchObject({
+      type: 'access',
+      sub: sb.users.admin.id,
+      identity_type: 'person',
+      fresh: false,
+      refresh_jti: refresh.jti,
+    });
     expect(refresh).toMatchObject({ type: 'refresh', sub: sb.users.admin.id, identity_type: 'person' });
     expect((access.exp as number) - (access.iat as number)).toBe(7 * 86_400);
     expect((refresh.exp as number) - (refresh.iat as number)).toBe(15 * 86_400);
@@ -57,15 +78,23 @@ describe('POST /api/auth/login', () => {
   });
 
   it('sets the JWT cookies for a browser', async () => {
-    const { headers } = await loginBody({ email: 'admin@example.com', password: 'mysecretpassword' }, { 'user-agent': CHROME });
+    const { headers } = await loginBody(
+      { email: 'admin@example.com', password: 'mysecretpassword' },
+      { 'user-agent': CHROME },
+    );
     const cookies = headers.getSetCookie();
     expect(cookies.some((c) => c.startsWith('access_token_cookie=') && c.includes('Path=/;'))).toBe(true);
-    expect(cookies.some((c) => c.startsWith('refresh_token_cookie=') && c.includes('Path=/auth/refresh-token'))).toBe(true);
+    expect(cookies.some((c) => c.startsWith('refresh_token_cookie=') && c.includes('Path=/auth/refresh-token'))).toBe(
+      true,
+    );
   });
 
   it('answers a missing or empty e-mail with the validation error', async () => {
     for (const body of [{}, { email: '' }, { password: 'x' }]) {
-      expect(await loginBody(body)).toMatchObject({ status: 400, body: { error: true, message: 'Validation error.', data: { errors: [{ field: 'email' }] } } });
+      expect(await loginBody(body)).toMatchObject({
+        status: 400,
+        body: { error: true, message: 'Validation error.', data: { errors: [{ field: 'email' }] } },
+      });
     }
   });
 
@@ -81,7 +110,10 @@ describe('POST /api/auth/login', () => {
     const { email, password } = sb.users.inactive;
     expect(await loginBody({ email, password: 'wrong' })).toMatchObject({ status: 400, body: { login: false } });
     expect(await loginBody({ email, password })).toEqual(
-      expect.objectContaining({ status: 401, body: { error: true, login: false, unactive: true, message: 'User is unactive, he cannot log in.' } }),
+      expect.objectContaining({
+        status: 401,
+        body: { error: true, login: false, unactive: true, message: 'User is unactive, he cannot log in.' },
+      }),
     );
   });
 
@@ -90,12 +122,20 @@ describe('POST /api/auth/login', () => {
     expect(await loginBody({ email, password })).toEqual(
       expect.objectContaining({
         status: 400,
-        body: { error: true, login: false, missing_OTP: true, preferred_two_factor_authentication: 'totp', two_factor_authentication_enabled: ['totp', 'recovery_code'] },
+        body: {
+          error: true,
+          login: false,
+          missing_OTP: true,
+          preferred_two_factor_authentication: 'totp',
+          two_factor_authentication_enabled: ['totp', 'recovery_code'],
+        },
       }),
     );
     const right = totpCode(totpSecret!, Date.now());
     const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, '0');
-    expect(await loginBody({ email, password, totp: wrong })).toEqual(expect.objectContaining({ status: 400, body: { error: true, login: false, wrong_OTP: true } }));
+    expect(await loginBody({ email, password, totp: wrong })).toEqual(
+      expect.objectContaining({ status: 400, body: { error: true, login: false, wrong_OTP: true } }),
+    );
     expect((await loginBody({ email, password, totp: right })).status).toBe(200);
     expect((await loginBody({ email, password, totp: totpCode(totpSecret!, Date.now() - 30_000) })).status).toBe(200);
   });
@@ -114,10 +154,23 @@ describe('POST /api/auth/login', () => {
       const { email, password } = own.users.totp;
       for (let i = 0; i < 3; i += 1) await call(own, 'auth/login', { body: { email, password: 'wrong' } });
       for (let i = 0; i < 2; i += 1) await call(own, 'auth/login', { body: { email, password, totp: '000000' } });
-      const locked = await call(own, 'auth/login', { body: { email, password, totp: totpCode(own.users.totp.totpSecret!, Date.now()) } });
-      expect(locked).toEqual(expect.objectContaining({ status: 400, body: { error: true, login: false, too_many_failed_login_attemps: true } }));
+      const locked = await call(own, 'auth/login', {
+        body: { email, password, totp: totpCode(own.users.totp.totpSecret!, Date.now()) },
+      });
+      expect(locked).toEqual(
+        expect.objectContaining({
+          status: 400,
+          body: { error: true, login: false, too_many_failed_login_attemps: true },
+        }),
+      );
       await sleep(1100);
-      expect((await call(own, 'auth/login', { body: { email, password, totp: totpCode(own.users.totp.totpSecret!, Date.now()) } })).status).toBe(200);
+      expect(
+        (
+          await call(own, 'auth/login', {
+            body: { email, password, totp: totpCode(own.users.totp.totpSecret!, Date.now()) },
+          })
+        ).status,
+      ).toBe(200);
     });
   });
 });
@@ -146,17 +199,25 @@ describe('sending the token', () => {
   it('answers 401 to an Authorization header of another type', async () => {
     const answer = await projects({ authorization: `Token ${access}` });
     expect(answer.status).toBe(401);
-    expect(answer.body.msg).toMatch(/^Missing JWT in cookies or headers \(Missing cookie "access_token_cookie"; Missing 'Bearer' type/);
+    expect(answer.body.msg).toMatch(
+      /^Missing JWT in cookies or headers \(Missing cookie "access_token_cookie"; Missing 'Bearer' type/,
+    );
   });
 
-  it('answers 422 with PyJWT\'s text to a malformed or forged token', async () => {
-    expect(await projects({ authorization: 'Bearer abc' })).toEqual(expect.objectContaining({ status: 422, body: { msg: 'Not enough segments' } }));
+  it("answers 422 with PyJWT's text to a malformed or forged token", async () => {
+    expect(await projects({ authorization: 'Bearer abc' })).toEqual(
+      expect.objectContaining({ status: 422, body: { msg: 'Not enough segments' } }),
+    );
     const forged = `${access.slice(0, access.lastIndexOf('.'))}.${Buffer.from('x'.repeat(32)).toString('base64url')}`;
-    expect(await projects({ authorization: `Bearer ${forged}` })).toEqual(expect.objectContaining({ status: 422, body: { msg: 'Signature verification failed' } }));
+    expect(await projects({ authorization: `Bearer ${forged}` })).toEqual(
+      expect.objectContaining({ status: 422, body: { msg: 'Signature verification failed' } }),
+    );
   });
 
   it('answers 422 to a refresh token on a data route', async () => {
-    expect(await projects({ authorization: `Bearer ${refresh}` })).toEqual(expect.objectContaining({ status: 422, body: { msg: 'Only non-refresh tokens are allowed' } }));
+    expect(await projects({ authorization: `Bearer ${refresh}` })).toEqual(
+      expect.objectContaining({ status: 422, body: { msg: 'Only non-refresh tokens are allowed' } }),
+    );
   });
 
   it('reads the access_token_cookie first, before the header', async () => {
@@ -172,7 +233,11 @@ describe('sending the token', () => {
   it('GET /api/auth/authenticated answers the person and the organisation', async () => {
     expect(await call(sb, 'auth/authenticated', { token: access })).toMatchObject({
       status: 200,
-      body: { authenticated: true, user: { id: sb.users.admin.id, fido_devices: [] }, organisation: { type: 'Organisation' } },
+      body: {
+        authenticated: true,
+        user: { id: sb.users.admin.id, fido_devices: [] },
+        organisation: { type: 'Organisation' },
+      },
     });
   });
 });
@@ -196,17 +261,28 @@ describe('refresh and logout', () => {
 
   it('answers 422 to an access token on the refresh route, and 401 when there is none', async () => {
     const { access } = await login(sb, sb.users.manager);
-    expect(await call(sb, 'auth/refresh-token', { token: access })).toEqual(expect.objectContaining({ status: 422, body: { msg: 'Only refresh tokens are allowed' } }));
+    expect(await call(sb, 'auth/refresh-token', { token: access })).toEqual(
+      expect.objectContaining({ status: 422, body: { msg: 'Only refresh tokens are allowed' } }),
+    );
     expect(await call(sb, 'auth/refresh-token')).toEqual(
-      expect.objectContaining({ status: 401, body: { msg: 'Missing JWT in cookies or headers (Missing cookie "refresh_token_cookie"; Missing Authorization Header)' } }),
+      expect.objectContaining({
+        status: 401,
+        body: {
+          msg: 'Missing JWT in cookies or headers (Missing cookie "refresh_token_cookie"; Missing Authorization Header)',
+        },
+      }),
     );
   });
 
   it('logout revokes the access token and the refresh token of the same login', async () => {
     const { access, refresh } = await login(sb, sb.users.manager);
     expect(await call(sb, 'auth/logout', { token: access })).toMatchObject({ status: 200, body: { logout: true } });
-    expect(await call(sb, 'data/projects', { token: access })).toEqual(expect.objectContaining({ status: 401, body: REVOKED }));
-    expect(await call(sb, 'auth/refresh-token', { token: refresh })).toEqual(expect.objectContaining({ status: 401, body: REVOKED }));
+    expect(await call(sb, 'data/projects', { token: access })).toEqual(
+      expect.objectContaining({ status: 401, body: REVOKED }),
+    );
+    expect(await call(sb, 'auth/refresh-token', { token: refresh })).toEqual(
+      expect.objectContaining({ status: 401, body: REVOKED }),
+    );
   });
 
   it('logout with a refreshed access token revokes the refresh token too', async () => {
@@ -218,19 +294,23 @@ describe('refresh and logout', () => {
 });
 
 describe('lifetimes, expiry and revocation', () => {
-  it('expires tokens after the lifetimes a test sets, with Zou\'s 401 body', async () => {
+  it("expires tokens after the lifetimes a test sets, with Zou's 401 body", async () => {
     await usingSandbox({ accessTokenTtl: 1, refreshTokenTtl: 60 }, async (own) => {
       const { access, refresh } = await login(own, own.users.admin);
       expect(claimsOf(access).exp).toBe((claimsOf(access).iat as number) + 1);
       await sleep(2100);
-      expect(await call(own, 'data/projects', { token: access })).toEqual(expect.objectContaining({ status: 401, body: EXPIRED }));
+      expect(await call(own, 'data/projects', { token: access })).toEqual(
+        expect.objectContaining({ status: 401, body: EXPIRED }),
+      );
       const renewed = await call(own, 'auth/refresh-token', { token: refresh });
       expect(renewed.status).toBe(200);
       own.control.setTokenLifetimes({ access: 3600, refresh: 1 });
       const later = await login(own, own.users.admin);
       expect((claimsOf(later.access).exp as number) - (claimsOf(later.access).iat as number)).toBe(3600);
       await sleep(2100);
-      expect(await call(own, 'auth/refresh-token', { token: later.refresh })).toEqual(expect.objectContaining({ status: 401, body: EXPIRED }));
+      expect(await call(own, 'auth/refresh-token', { token: later.refresh })).toEqual(
+        expect.objectContaining({ status: 401, body: EXPIRED }),
+      );
     });
   });
 
@@ -238,10 +318,14 @@ describe('lifetimes, expiry and revocation', () => {
     await usingSandbox({}, async (own) => {
       const before = await login(own, own.users.admin);
       own.control.expireAccessTokens();
-      expect(await call(own, 'data/projects', { token: before.access })).toEqual(expect.objectContaining({ status: 401, body: EXPIRED }));
+      expect(await call(own, 'data/projects', { token: before.access })).toEqual(
+        expect.objectContaining({ status: 401, body: EXPIRED }),
+      );
       expect((await call(own, 'auth/refresh-token', { token: before.refresh })).status).toBe(200);
       own.control.expireRefreshTokens();
-      expect(await call(own, 'auth/refresh-token', { token: before.refresh })).toEqual(expect.objectContaining({ status: 401, body: EXPIRED }));
+      expect(await call(own, 'auth/refresh-token', { token: before.refresh })).toEqual(
+        expect.objectContaining({ status: 401, body: EXPIRED }),
+      );
       const after = await login(own, own.users.admin);
       expect((await call(own, 'data/projects', { token: after.access })).status).toBe(200);
     });
@@ -252,9 +336,15 @@ describe('lifetimes, expiry and revocation', () => {
       const { access } = await login(own, own.users.admin);
       const bot = own.control.createBot('admin');
       own.control.revokeAllTokens();
-      expect(await call(own, 'data/projects', { token: access })).toEqual(expect.objectContaining({ status: 401, body: REVOKED }));
-      expect(await call(own, 'data/projects', { token: bot.token })).toEqual(expect.objectContaining({ status: 401, body: REVOKED }));
-      expect((await call(own, 'data/projects', { token: (await login(own, own.users.admin)).access })).status).toBe(200);
+      expect(await call(own, 'data/projects', { token: access })).toEqual(
+        expect.objectContaining({ status: 401, body: REVOKED }),
+      );
+      expect(await call(own, 'data/projects', { token: bot.token })).toEqual(
+        expect.objectContaining({ status: 401, body: REVOKED }),
+      );
+      expect((await call(own, 'data/projects', { token: (await login(own, own.users.admin)).access })).status).toBe(
+        200,
+      );
     });
   });
 
@@ -276,9 +366,14 @@ describe('bots (src/kitsu/README.md, Authentication)', () => {
     const claims = claimsOf(bot.token);
     expect(claims).toMatchObject({ type: 'access', identity_type: 'bot', sub: bot.id });
     expect(claims).not.toHaveProperty('exp');
-    expect(await call(sb, 'auth/authenticated', { token: bot.token })).toMatchObject({ status: 200, body: { authenticated: true, user: { id: bot.id, is_bot: true } } });
+    expect(await call(sb, 'auth/authenticated', { token: bot.token })).toMatchObject({
+      status: 200,
+      body: { authenticated: true, user: { id: bot.id, is_bot: true } },
+    });
     expect((await call(sb, 'data/events/last', { token: bot.token })).status).toBe(200);
-    expect(await call(sb, 'auth/refresh-token', { token: bot.token })).toEqual(expect.objectContaining({ status: 422, body: { msg: 'Only refresh tokens are allowed' } }));
+    expect(await call(sb, 'auth/refresh-token', { token: bot.token })).toEqual(
+      expect.objectContaining({ status: 422, body: { msg: 'Only refresh tokens are allowed' } }),
+    );
     expect((await call(sb, 'auth/logout', { token: bot.token })).status).toBe(403);
     sb.control.expireAccessTokens();
     expect((await call(sb, 'data/projects', { token: bot.token })).status).toBe(200);
@@ -294,13 +389,18 @@ describe('bots (src/kitsu/README.md, Authentication)', () => {
     const nowhere = sb.control.createBot('manager', { projects: [] });
     const rows = (await call<{ project_id: string }[]>(sb, 'data/events/last', { token: everywhere.token })).body;
     expect(rows.length).toBeGreaterThan(0);
-    expect((await call<unknown[]>(sb, 'data/projects', { token: everywhere.token })).body).toHaveLength(sb.projects.length);
+    expect((await call<unknown[]>(sb, 'data/projects', { token: everywhere.token })).body).toHaveLength(
+      sb.projects.length,
+    );
     expect((await call(sb, 'data/events/last', { token: nowhere.token })).body).toEqual([]);
   });
 
   it('an admin creating a person with is_bot gets its access_token; others get 403', async () => {
     const admin = sb.control.issueTokens(sb.users.admin.id).access_token;
-    const created = await call(sb, 'data/persons', { token: admin, body: { first_name: 'Sync', last_name: 'Bot', is_bot: true, role: 'manager' } });
+    const created = await call(sb, 'data/persons', {
+      token: admin,
+      body: { first_name: 'Sync', last_name: 'Bot', is_bot: true, role: 'manager' },
+    });
     expect(created).toMatchObject({ status: 201, body: { is_bot: true, role: 'manager', type: 'Person' } });
     expect((await call(sb, 'data/projects', { token: created.body.access_token })).status).toBe(200);
     const manager = sb.control.issueTokens(sb.users.manager.id).access_token;

@@ -22,7 +22,9 @@ async function answersLikeKitsu(url: string): Promise<void> {
     body: JSON.stringify({ email: 'admin@example.com', password: 'mysecretpassword' }),
   });
   const { access_token } = (await login.json()) as { access_token: string };
-  const last = await fetch(`${url}/api/data/events/last?limit=1000`, { headers: { authorization: `Bearer ${access_token}` } });
+  const last = await fetch(`${url}/api/data/events/last?limit=1000`, {
+    headers: { authorization: `Bearer ${access_token}` },
+  });
   expect(last.status).toBe(200);
   expect(((await last.json()) as unknown[]).length).toBeGreaterThanOrEqual(1000);
 }
@@ -30,7 +32,10 @@ async function answersLikeKitsu(url: string): Promise<void> {
 describe('kitsu-tail sandbox', () => {
   it('as a process: prints its URL first, answers, and exits 130 on Ctrl-C', async () => {
     const started = performance.now();
-    const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--events', '1000'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--events', '1000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stderr = '';
     let stdout = '';
     let firstLineMs = 0;
@@ -44,7 +49,9 @@ describe('kitsu-tail sandbox', () => {
       await waitUntil(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(stderr), 'the URL on stderr', 30_000);
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)![1]!;
       await answersLikeKitsu(url);
-      console.log(`sandbox --events 1000: first stderr line after ${firstLineMs.toFixed(0)} ms, answered after ${(performance.now() - started).toFixed(0)} ms`);
+      console.log(
+        `sandbox --events 1000: first stderr line after ${firstLineMs.toFixed(0)} ms, answered after ${(performance.now() - started).toFixed(0)} ms`,
+      );
       expect(stderr).toContain('admin@example.com / mysecretpassword');
       expect(stderr).toContain(`kitsu-tail login --host ${url} --email admin@example.com --password-stdin`);
       expect(stdout).toBe('');
@@ -59,14 +66,17 @@ describe('kitsu-tail sandbox', () => {
     let text = '';
     stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
     const controller = new AbortController();
-    const code = run(['sandbox', '--port', '0', '--events', '1000', '--rate', '0', '--seed', '4', '--emulate', '1.0.67'], {
-      stdout: new PassThrough(),
-      stderr,
-      stdin: new PassThrough(),
-      env: { NO_COLOR: '1' },
-      clock: { now: () => Date.now() },
-      signal: controller.signal,
-    });
+    const code = run(
+      ['sandbox', '--port', '0', '--events', '1000', '--rate', '0', '--seed', '4', '--emulate', '1.0.67'],
+      {
+        stdout: new PassThrough(),
+        stderr,
+        stdin: new PassThrough(),
+        env: { NO_COLOR: '1' },
+        clock: { now: () => Date.now() },
+        signal: controller.signal,
+      },
+    );
     await waitUntil(() => /listening on http/.test(text), 'the URL');
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)![1]!;
     await answersLikeKitsu(url);

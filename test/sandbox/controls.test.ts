@@ -78,7 +78,9 @@ describe('failRoutes', () => {
 describe('requests', () => {
   it('logs every API request with its path, query and status', async () => {
     const before = sb.control.requests().length;
-    await fetch(`${sb.apiUrl}/data/events/last?limit=7&name_prefixes=a&name_prefixes=b`, { headers: { authorization: `Bearer ${token}` } });
+    await fetch(`${sb.apiUrl}/data/events/last?limit=7&name_prefixes=a&name_prefixes=b`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     await fetch(`${sb.apiUrl}/data/events/last`);
     const [ok, refused] = sb.control.requests().slice(before);
     expect(ok).toMatchObject({ method: 'GET', path: 'data/events/last', status: 200 });
@@ -91,7 +93,11 @@ describe('requests', () => {
 describe('events', () => {
   it('emit publishes live, then stores with the acting user and the project from data', async () => {
     const p = await connectedProbe(sb, token);
-    const row = sb.control.emit('task:assign', { task_id: 't', person_id: 'x', project_id: sb.projects[0]!.id }, { userId: sb.users.manager.id });
+    const row = sb.control.emit(
+      'task:assign',
+      { task_id: 't', person_id: 'x', project_id: sb.projects[0]!.id },
+      { userId: sb.users.manager.id },
+    );
     expect(row).toMatchObject({ name: 'task:assign', user_id: sb.users.manager.id, project_id: sb.projects[0]!.id });
     expect(sb.control.emit('task:update', {}, { persist: false })).toBeNull();
     await waitUntil(() => p.events.length === 2, 'both events live');
@@ -102,7 +108,12 @@ describe('events', () => {
     const before = sb.control.log().length;
     const rows = sb.control.generate(40);
     expect(rows).toHaveLength(40);
-    expect(sb.control.log().slice(before).map((e) => e.id)).toEqual(rows.map((e) => e.id));
+    expect(
+      sb.control
+        .log()
+        .slice(before)
+        .map((e) => e.id),
+    ).toEqual(rows.map((e) => e.id));
     expect(new Set(rows.map((e) => Math.floor(e.createdAtUs / 1e6))).size).toBe(1);
     for (let i = 1; i < rows.length; i += 1) expect(rows[i]!.createdAtUs).toBeGreaterThan(rows[i - 1]!.createdAtUs);
   });

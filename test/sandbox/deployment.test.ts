@@ -33,7 +33,12 @@ describe('deployments', () => {
       expect(JSON.parse((await httpsGet(`${sb.apiUrl}/`, ca)).body)).toEqual({ api: 'Zou', version: '1.0.67' });
       await expect(httpsGet(`${sb.apiUrl}/`)).rejects.toThrow(/certificate/);
       const token = sb.control.issueTokens(sb.users.admin.id).access_token;
-      const socket = io(`${sb.url}/events`, { ca, extraHeaders: { Authorization: `Bearer ${token}` }, transports: ['websocket'], forceNew: true });
+      const socket = io(`${sb.url}/events`, {
+        ca,
+        extraHeaders: { Authorization: `Bearer ${token}` },
+        transports: ['websocket'],
+        forceNew: true,
+      });
       const got: unknown[] = [];
       socket.on('task:update', (data) => got.push(data));
       await new Promise<void>((resolve) => socket.on('connect', resolve));

@@ -16,7 +16,8 @@ async function server(version: string) {
   opened.push(sb);
   const admin = sb.control.issueTokens(sb.users.admin.id).access_token;
   const manager = sb.control.issueTokens(sb.users.manager.id).access_token;
-  const last = (query: Record<string, string | string[]>, token = admin) => call<any[]>(sb, 'data/events/last', { token, query });
+  const last = (query: Record<string, string | string[]>, token = admin) =>
+    call<any[]>(sb, 'data/events/last', { token, query });
   return { sb, admin, manager, last };
 }
 
@@ -76,7 +77,8 @@ describe('emulated versions', () => {
     const { sb, last, manager, admin } = await server('1.0.62');
     const rows = (await last({ limit: '300' })).body;
     expect(Object.keys(rows[0])).toEqual(['id', 'created_at', 'name', 'user_id', 'data']);
-    const ignored = (await last({ limit: '300', name_prefixes: 'task', name_suffixes: 'new', person_ids: 'not-an-id' })).body;
+    const ignored = (await last({ limit: '300', name_prefixes: 'task', name_suffixes: 'new', person_ids: 'not-an-id' }))
+      .body;
     expect(ignored.map((r) => r.id)).toEqual(rows.map((r) => r.id));
     const managed = (await last({ limit: '300' }, manager)).body;
     expect(managed.map((r) => r.id)).toEqual(rows.map((r) => r.id));
@@ -86,7 +88,14 @@ describe('emulated versions', () => {
 
   it('1.0.63: the modern log', async () => {
     const { sb, last, manager, admin } = await server('1.0.63');
-    expect(Object.keys((await last({ limit: '1' })).body[0])).toEqual(['id', 'created_at', 'name', 'user_id', 'project_id', 'data']);
+    expect(Object.keys((await last({ limit: '1' })).body[0])).toEqual([
+      'id',
+      'created_at',
+      'name',
+      'user_id',
+      'project_id',
+      'data',
+    ]);
     expect((await last({ limit: '1000' }, manager)).body.every((r) => r.project_id !== null)).toBe(true);
     expect((await call(sb, 'data/events/names', { token: admin })).status).toBe(200);
     expect((await call(sb, 'data/events/login-logs/last', { token: manager })).status).toBe(403);

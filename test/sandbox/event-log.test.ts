@@ -9,7 +9,8 @@ import { call, login, withSandbox } from '../helpers/sandbox.js';
 const DATE_ERROR = 'Wrong date format for before argument.Expected format: 2020-01-05T13:23:10 or 2020-01-05';
 const FORBIDDEN = {
   error: true,
-  message: "You don't have the permission to access the requested resource. It is either read-protected or not readable by the server.",
+  message:
+    "You don't have the permission to access the requested resource. It is either read-protected or not readable by the server.",
 };
 
 interface Row {
@@ -34,7 +35,8 @@ beforeAll(async () => {
 });
 afterAll(() => sb.close());
 
-const last = (query: Record<string, string | string[]> = {}, token = admin) => call<Row[]>(sb, 'data/events/last', { token, query });
+const last = (query: Record<string, string | string[]> = {}, token = admin) =>
+  call<Row[]>(sb, 'data/events/last', { token, query });
 
 describe('rows and order', () => {
   it('answers newest first with the row shape of 1.0.63+ and created_at cut to the second, no zone', async () => {
@@ -44,7 +46,12 @@ describe('rows and order', () => {
     expect(Object.keys(body[0] as Row)).toEqual(['id', 'created_at', 'name', 'user_id', 'project_id', 'data']);
     for (const row of body) expect(row.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
     const log = sb.control.log();
-    expect(body.map((r) => r.id)).toEqual(log.slice(-50).reverse().map((e) => e.id));
+    expect(body.map((r) => r.id)).toEqual(
+      log
+        .slice(-50)
+        .reverse()
+        .map((e) => e.id),
+    );
     const newest = log.at(-1)!;
     expect(body[0]?.created_at).toBe(new Date(Math.floor(newest.createdAtUs / 1e6) * 1000).toISOString().slice(0, 19));
     expect(body[0]?.data).toEqual(newest.data);
@@ -58,7 +65,10 @@ describe('rows and order', () => {
 
   it('answers 400 to a limit that is not an integer', async () => {
     for (const limit of ['abc', '1.5', '']) {
-      expect(await last({ limit })).toMatchObject({ status: 400, body: { error: true, message: 'Wrong value for parameter limit.' } });
+      expect(await last({ limit })).toMatchObject({
+        status: 400,
+        body: { error: true, message: 'Wrong value for parameter limit.' },
+      });
     }
   });
 });
@@ -67,7 +77,12 @@ describe('paging a burst of 250 events in one second', () => {
   let burst: string[];
   beforeAll(() => {
     burst = sb.control.generate(250).map((e) => e.id);
-    const seconds = new Set(sb.control.log().slice(-250).map((e) => Math.floor(e.createdAtUs / 1e6)));
+    const seconds = new Set(
+      sb.control
+        .log()
+        .slice(-250)
+        .map((e) => Math.floor(e.createdAtUs / 1e6)),
+    );
     expect(seconds.size).toBe(1);
   });
 
@@ -114,7 +129,15 @@ describe('parameters', () => {
   it('accepts only the strict date formats, and the error says "before" even for after', async () => {
     expect((await last({ before: '2026-01-05' })).status).toBe(200);
     expect((await last({ after: '2026-1-5T8:05:09' })).status).toBe(200);
-    for (const bad of ['2026-11-29T08:00:00Z', '2026-11-29T08:00:00+00:00', '2026-11-29T08:00:00.5', '2026-11-29 08:00:00', 'yesterday', '2026-02-30', '']) {
+    for (const bad of [
+      '2026-11-29T08:00:00Z',
+      '2026-11-29T08:00:00+00:00',
+      '2026-11-29T08:00:00.5',
+      '2026-11-29 08:00:00',
+      'yesterday',
+      '2026-02-30',
+      '',
+    ]) {
       for (const key of ['before', 'after']) {
         expect(await last({ [key]: bad })).toMatchObject({ status: 400, body: { error: true, message: DATE_ERROR } });
       }
@@ -122,7 +145,12 @@ describe('parameters', () => {
   });
 
   it('treats only_files as true only for the exact string "true"', async () => {
-    const files = ['preview-file:add-file', 'organisation:set-thumbnail', 'person:set-thumbnail', 'project:set-thumbnail'];
+    const files = [
+      'preview-file:add-file',
+      'organisation:set-thumbnail',
+      'person:set-thumbnail',
+      'project:set-thumbnail',
+    ];
     const only = await last({ only_files: 'true', limit: '1000' });
     expect(only.body.length).toBeGreaterThan(0);
     expect(only.body.every((r) => files.includes(r.name))).toBe(true);
@@ -140,11 +168,19 @@ describe('parameters', () => {
   });
 
   it('filters on repeated name_prefixes and name_suffixes, and validates them', async () => {
-    const rows = (await last({ name_prefixes: ['task', 'comment'], name_suffixes: ['new', 'assign'], limit: '1000' })).body;
+    const rows = (await last({ name_prefixes: ['task', 'comment'], name_suffixes: ['new', 'assign'], limit: '1000' }))
+      .body;
     expect(rows.length).toBeGreaterThan(0);
     expect(new Set(rows.map((r) => r.name))).toEqual(new Set(['task:new', 'task:assign', 'comment:new']));
-    for (const [key, value] of [['name_prefixes', 'Task'], ['name_prefixes', 'task%'], ['name_suffixes', 'new:x']] as const) {
-      expect(await last({ [key]: value })).toMatchObject({ status: 400, body: { error: true, message: `The ${key} parameter contains an invalid value` } });
+    for (const [key, value] of [
+      ['name_prefixes', 'Task'],
+      ['name_prefixes', 'task%'],
+      ['name_suffixes', 'new:x'],
+    ] as const) {
+      expect(await last({ [key]: value })).toMatchObject({
+        status: 400,
+        body: { error: true, message: `The ${key} parameter contains an invalid value` },
+      });
     }
   });
 
@@ -153,7 +189,10 @@ describe('parameters', () => {
     const rows = (await last({ person_ids: someone, limit: '1000' })).body;
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.user_id === someone)).toBe(true);
-    expect(await last({ person_ids: 'bob' })).toMatchObject({ status: 400, body: { message: 'The person_ids parameter contains an invalid id' } });
+    expect(await last({ person_ids: 'bob' })).toMatchObject({
+      status: 400,
+      body: { message: 'The person_ids parameter contains an invalid id' },
+    });
   });
 
   it('filters on project_id and validates it', async () => {
@@ -161,7 +200,10 @@ describe('parameters', () => {
     const rows = (await last({ project_id: project.id, limit: '1000' })).body;
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.project_id === project.id && r.data.project_id === project.id)).toBe(true);
-    expect(await last({ project_id: 'nope' })).toMatchObject({ status: 400, body: { error: true, message: 'The project_id parameter is not a valid id' } });
+    expect(await last({ project_id: 'nope' })).toMatchObject({
+      status: 400,
+      body: { error: true, message: 'The project_id parameter is not a valid id' },
+    });
   });
 
   it("stores project:* rows without a project_id (Zou's emit() gets none for them): the project_id filter and managers miss them", async () => {
@@ -178,9 +220,15 @@ describe('parameters', () => {
   });
 
   it('answers 400 to a bad or unknown cursor_event_id', async () => {
-    expect(await last({ cursor_event_id: 'abc' })).toMatchObject({ status: 400, body: { error: true, message: 'The cursor_event_id parameter is not a valid id' } });
+    expect(await last({ cursor_event_id: 'abc' })).toMatchObject({
+      status: 400,
+      body: { error: true, message: 'The cursor_event_id parameter is not a valid id' },
+    });
     const unknown = '6b3c2a1e-0000-4000-8000-000000000000';
-    expect(await last({ cursor_event_id: unknown })).toMatchObject({ status: 400, body: { error: true, message: `No event found with id: ${unknown}` } });
+    expect(await last({ cursor_event_id: unknown })).toMatchObject({
+      status: 400,
+      body: { error: true, message: `No event found with id: ${unknown}` },
+    });
   });
 
   it('ignores parameters it does not know, page_size included', async () => {
@@ -207,7 +255,9 @@ describe('permissions', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.project_id !== null && mine.has(r.project_id))).toBe(true);
     const other = sb.projects.find((p) => !mine.has(p.id))!;
-    expect(await last({ project_id: other.id }, manager)).toEqual(expect.objectContaining({ status: 403, body: FORBIDDEN }));
+    expect(await last({ project_id: other.id }, manager)).toEqual(
+      expect.objectContaining({ status: 403, body: FORBIDDEN }),
+    );
   });
 
   it('answers 403 with the werkzeug Forbidden body to everyone else', async () => {
@@ -230,7 +280,10 @@ describe('data/events/names and the login log', () => {
   it('records every login with its origin and serves the login log to admins only', async () => {
     await call(sb, 'auth/login', {
       body: { email: sb.users.artist.email, password: sb.users.artist.password },
-      headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36' },
+      headers: {
+        'user-agent':
+          'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+      },
     });
     const { status, body } = await call<Record<string, unknown>[]>(sb, 'data/events/login-logs/last', { token: admin });
     expect(status).toBe(200);
@@ -238,9 +291,15 @@ describe('data/events/names and the login log', () => {
     expect(Object.keys(body[0]!)).toEqual(['id', 'created_at', 'ip_address', 'person_id', 'origin']);
     expect(body[0]).toMatchObject({ person_id: sb.users.artist.id, origin: 'web', ip_address: '127.0.0.1' });
     expect(body.slice(1).map((r) => r.origin)).toEqual(['script', 'script', 'script']);
-    const adminOnly = await call<Record<string, unknown>[]>(sb, 'data/events/login-logs/last', { token: admin, query: { person_ids: sb.users.admin.id } });
+    const adminOnly = await call<Record<string, unknown>[]>(sb, 'data/events/login-logs/last', {
+      token: admin,
+      query: { person_ids: sb.users.admin.id },
+    });
     expect(adminOnly.body.map((r) => r.person_id)).toEqual([sb.users.admin.id]);
-    const paged = await call<Record<string, unknown>[]>(sb, 'data/events/login-logs/last', { token: admin, query: { cursor_login_log_id: body[1]!.id as string } });
+    const paged = await call<Record<string, unknown>[]>(sb, 'data/events/login-logs/last', {
+      token: admin,
+      query: { cursor_login_log_id: body[1]!.id as string },
+    });
     expect(paged.body.map((r) => r.id)).toEqual(body.slice(2).map((r) => r.id));
     expect((await call(sb, 'data/events/login-logs/last', { token: manager })).body).toEqual(FORBIDDEN);
   });

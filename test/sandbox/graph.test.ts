@@ -20,7 +20,8 @@ beforeAll(async () => {
 afterAll(() => sb.close());
 
 const log = (): readonly StoredEvent[] => sb.control.log();
-const first = (name: string, test: (e: StoredEvent) => boolean = () => true) => log().find((e) => e.name === name && test(e))!;
+const first = (name: string, test: (e: StoredEvent) => boolean = () => true) =>
+  log().find((e) => e.name === name && test(e))!;
 
 async function taskFull(taskId: string) {
   return (await call(sb, `data/tasks/${taskId}/full`, { token: admin })).body;
@@ -33,7 +34,12 @@ describe('data/tasks/<id>/full (get_full_task)', () => {
     const shot = (await call(sb, `data/shots/${shots[0]!.id}`, { token: admin })).body;
     const task = shot.tasks[0];
     const full = await taskFull(task.id);
-    expect(full).toMatchObject({ id: task.id, type: 'Task', entity: { id: shot.id, name: shot.name, type: 'Entity' }, entity_type: { name: 'Shot', type: 'EntityType' } });
+    expect(full).toMatchObject({
+      id: task.id,
+      type: 'Task',
+      entity: { id: shot.id, name: shot.name, type: 'Entity' },
+      entity_type: { name: 'Shot', type: 'EntityType' },
+    });
     expect(full.sequence).toMatchObject({ id: shot.sequence_id, name: shot.sequence_name, type: 'Sequence' });
     expect(full.episode).toMatchObject({ id: shot.episode_id, name: shot.episode_name, type: 'Episode' });
     expect(shot.episode_name).toMatch(/^E\d\d$/);
@@ -58,7 +64,9 @@ describe('data/tasks/<id>/full (get_full_task)', () => {
 
   it('for a shot of a project without episodes: a sequence, no episode', async () => {
     const film = sb.projects.find((p) => p.name === 'The Long Winter')!;
-    const shots = (await call<{ id: string; parent_id: string }[]>(sb, `data/projects/${film.id}/shots`, { token: admin })).body;
+    const shots = (
+      await call<{ id: string; parent_id: string }[]>(sb, `data/projects/${film.id}/shots`, { token: admin })
+    ).body;
     const shot = (await call(sb, `data/shots/${shots[0]!.id}`, { token: admin })).body;
     expect(shot).toMatchObject({ sequence_id: shots[0]!.parent_id, episode_id: null, episode_name: null });
     const full = await taskFull(shot.tasks[0].id);
@@ -74,20 +82,36 @@ describe('comments and previews', () => {
   it('every comment and preview an event names answers with the task it belongs to', async () => {
     const comment = first('comment:new');
     const row = (await call(sb, `data/comments/${comment.data.comment_id}`, { token: admin })).body;
-    expect(row).toMatchObject({ id: comment.data.comment_id, object_id: comment.data.task_id, object_type: 'Task', type: 'Comment' });
+    expect(row).toMatchObject({
+      id: comment.data.comment_id,
+      object_id: comment.data.task_id,
+      object_type: 'Task',
+      type: 'Comment',
+    });
     const added = first('preview-file:add-file');
     const preview = (await call(sb, `data/preview-files/${added.data.preview_file_id}`, { token: admin })).body;
-    expect(preview).toMatchObject({ id: added.data.preview_file_id, task_id: added.data.task_id, revision: added.data.revision, type: 'PreviewFile' });
+    expect(preview).toMatchObject({
+      id: added.data.preview_file_id,
+      task_id: added.data.task_id,
+      revision: added.data.revision,
+      type: 'PreviewFile',
+    });
     // preview-file:new names only the preview and its comment: the look-ups lead to the task.
     const announced = first('preview-file:new', (e) => e.data.preview_file_id === added.data.preview_file_id);
     expect(Object.keys(announced.data).sort()).toEqual(['comment_id', 'preview_file_id', 'project_id']);
-    expect((await call(sb, `data/comments/${announced.data.comment_id}`, { token: admin })).body.object_id).toBe(added.data.task_id);
+    expect((await call(sb, `data/comments/${announced.data.comment_id}`, { token: admin })).body.object_id).toBe(
+      added.data.task_id,
+    );
   });
 
   it('comment:update and comment:reply are about comments on record', async () => {
     const updates = log().filter((e) => e.name === 'comment:update' || e.name === 'comment:reply');
     expect(updates.length).toBeGreaterThan(0);
-    const deleted = new Set(log().filter((e) => e.name === 'task:delete').map((e) => e.data.task_id));
+    const deleted = new Set(
+      log()
+        .filter((e) => e.name === 'task:delete')
+        .map((e) => e.data.task_id),
+    );
     for (const e of updates.slice(0, 20)) {
       const answer = await call(sb, `data/comments/${e.data.comment_id}`, { token: admin });
       if (answer.status === 404) expect(deleted.size).toBeGreaterThan(0);
@@ -134,19 +158,32 @@ describe('deletions', () => {
 
   it('DELETE data/assets/<id>: canceled without force, gone with it, and the events say so in that order', async () => {
     const project = sb.projects[2]!;
-    const assets = (await call<{ id: string; canceled: boolean }[]>(sb, `data/projects/${project.id}/assets`, { token: admin })).body;
+    const assets = (
+      await call<{ id: string; canceled: boolean }[]>(sb, `data/projects/${project.id}/assets`, { token: admin })
+    ).body;
     const asset = (await call(sb, `data/assets/${assets[0]!.id}`, { token: admin })).body;
     const p = await connectedProbe(sb, admin);
     expect((await call(sb, `data/assets/${asset.id}`, { token: admin, method: 'DELETE' })).status).toBe(204);
     expect((await call(sb, `data/assets/${asset.id}`, { token: admin })).body.canceled).toBe(true);
-    expect((await call(sb, `data/assets/${asset.id}`, { token: admin, method: 'DELETE', query: { force: 'true' } })).status).toBe(204);
+    expect(
+      (await call(sb, `data/assets/${asset.id}`, { token: admin, method: 'DELETE', query: { force: 'true' } })).status,
+    ).toBe(204);
     expect((await call(sb, `data/assets/${asset.id}`, { token: admin })).status).toBe(404);
     expect((await call(sb, `data/tasks/${asset.tasks[0].id}`, { token: admin })).status).toBe(404);
     const expected = 1 + asset.tasks.length + 1;
     await waitUntil(() => p.events.length === expected, 'the deletion events');
-    expect(p.events.map((e) => e.name)).toEqual(['asset:update', ...asset.tasks.map(() => 'task:delete'), 'asset:delete']);
+    expect(p.events.map((e) => e.name)).toEqual([
+      'asset:update',
+      ...asset.tasks.map(() => 'task:delete'),
+      'asset:delete',
+    ]);
     expect(p.events.at(-1)!.args[0]).toEqual({ asset_id: asset.id, project_id: project.id });
-    expect(p.events[1]!.args[0]).toEqual({ task_id: asset.tasks[0].id, entity_id: asset.id, task_type_id: asset.tasks[0].task_type_id, project_id: project.id });
+    expect(p.events[1]!.args[0]).toEqual({
+      task_id: asset.tasks[0].id,
+      entity_id: asset.id,
+      task_type_id: asset.tasks[0].task_type_id,
+      project_id: project.id,
+    });
     p.close();
   });
 
@@ -154,6 +191,8 @@ describe('deletions', () => {
     const artist = sb.control.issueTokens(sb.users.artist.id).access_token;
     const task = first('task:update', (e) => e.project_id === sb.projects[0]!.id);
     const before = (await call(sb, `data/tasks/${task.data.task_id}`, { token: admin })).status;
-    expect((await call(sb, `data/tasks/${task.data.task_id}`, { token: artist, method: 'DELETE' })).status).toBe(before === 404 ? 404 : 403);
+    expect((await call(sb, `data/tasks/${task.data.task_id}`, { token: artist, method: 'DELETE' })).status).toBe(
+      before === 404 ? 404 : 403,
+    );
   });
 });

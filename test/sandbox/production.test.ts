@@ -20,11 +20,17 @@ const shape = (s: Sandbox) => s.control.log().map((e) => [e.id, e.name, e.user_i
 
 describe('the generator', () => {
   it('is deterministic for a seed, and another seed gives another history', async () => {
-    const [a, b, c] = await Promise.all([withSandbox({ events: 800, seed: 5 }), withSandbox({ events: 800, seed: 5 }), withSandbox({ events: 800, seed: 6 })]);
+    const [a, b, c] = await Promise.all([
+      withSandbox({ events: 800, seed: 5 }),
+      withSandbox({ events: 800, seed: 5 }),
+      withSandbox({ events: 800, seed: 6 }),
+    ]);
     try {
       expect(shape(a)).toEqual(shape(b));
       expect(a.projects).toEqual(b.projects);
-      expect(a.control.generate(50).map((e) => [e.name, e.data])).toEqual(b.control.generate(50).map((e) => [e.name, e.data]));
+      expect(a.control.generate(50).map((e) => [e.name, e.data])).toEqual(
+        b.control.generate(50).map((e) => [e.name, e.data]),
+      );
       expect(shape(c)).not.toEqual(shape(a));
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
@@ -37,26 +43,49 @@ describe('the generator', () => {
     const now = Date.now() * 1000;
     expect(log[0]!.createdAtUs).toBeGreaterThan(now - 3 * 86_400e6 - 60e6);
     expect(log.at(-1)!.createdAtUs).toBeLessThan(now);
-    expect(log.at(-1)!.createdAtUs).toBeGreaterThan(now - 3 * 86_400e6 / 10);
+    expect(log.at(-1)!.createdAtUs).toBeGreaterThan(now - (3 * 86_400e6) / 10);
     for (let i = 1; i < log.length; i += 1) expect(log[i]!.createdAtUs).toBeGreaterThan(log[i - 1]!.createdAtUs);
     const seconds = new Set(log.map((e) => Math.floor(e.createdAtUs / 1e6)));
     expect(seconds.size).toBeLessThan(log.length);
     expect(new Set(log.map((e) => e.id)).size).toBe(log.length);
   });
 
-  it('makes believable activity with Zou\'s payload keys', () => {
+  it("makes believable activity with Zou's payload keys", () => {
     const log = sb.control.log();
     const names = new Set(log.map((e) => e.name));
-    for (const name of ['task:status-changed', 'comment:new', 'task:update', 'task:assign', 'preview-file:add-file', 'asset:update', 'shot:update']) {
+    for (const name of [
+      'task:status-changed',
+      'comment:new',
+      'task:update',
+      'task:assign',
+      'preview-file:add-file',
+      'asset:update',
+      'shot:update',
+    ]) {
       expect(names).toContain(name);
     }
     const keys = (name: string) => Object.keys(log.find((e) => e.name === name)!.data).sort();
-    expect(keys('task:status-changed')).toEqual(['new_task_status_id', 'person_id', 'previous_task_status_id', 'project_id', 'task_id']);
+    expect(keys('task:status-changed')).toEqual([
+      'new_task_status_id',
+      'person_id',
+      'previous_task_status_id',
+      'project_id',
+      'task_id',
+    ]);
     expect(keys('comment:new')).toEqual(['comment_id', 'project_id', 'task_id', 'task_status_id']);
     expect(keys('task:assign')).toEqual(['person_id', 'project_id', 'task_id']);
-    expect(keys('preview-file:add-file')).toEqual(['comment_id', 'extension', 'preview_file_id', 'project_id', 'revision', 'status', 'task_id']);
+    expect(keys('preview-file:add-file')).toEqual([
+      'comment_id',
+      'extension',
+      'preview_file_id',
+      'project_id',
+      'revision',
+      'status',
+      'task_id',
+    ]);
     // Zou stores emit()'s project_id argument, which project:* events are emitted without.
-    const rowProject = (e: StoredEvent) => (e.name.startsWith('project:') ? null : ((e.data.project_id as string | undefined) ?? null));
+    const rowProject = (e: StoredEvent) =>
+      e.name.startsWith('project:') ? null : ((e.data.project_id as string | undefined) ?? null);
     expect(log.every((e) => e.project_id === rowProject(e))).toBe(true);
     expect(log.some((e) => e.name === 'project:update' && typeof e.data.project_id === 'string')).toBe(true);
     expect(log.some((e) => e.project_id === null)).toBe(true);
@@ -67,11 +96,20 @@ describe('the generator', () => {
     const change = sb.control.log().find((e) => e.name === 'task:status-changed')!;
     const full = await call(sb, `data/tasks/${change.data.task_id}/full`, { token: admin });
     expect(full.status).toBe(200);
-    expect(full.body).toMatchObject({ id: change.data.task_id, project_id: change.project_id, type: 'Task', project: { id: change.project_id }, task_type: { type: 'TaskType' }, task_status: { type: 'TaskStatus' } });
+    expect(full.body).toMatchObject({
+      id: change.data.task_id,
+      project_id: change.project_id,
+      type: 'Task',
+      project: { id: change.project_id },
+      task_type: { type: 'TaskType' },
+      task_status: { type: 'TaskStatus' },
+    });
     expect(typeof full.body.entity.name).toBe('string');
     const status = await call(sb, `data/task-status/${change.data.new_task_status_id}`, { token: admin });
     expect(status.body).toMatchObject({ id: change.data.new_task_status_id, type: 'TaskStatus' });
-    expect((await call(sb, `data/task-types/${full.body.task_type_id}`, { token: admin })).body.name).toBe(full.body.task_type.name);
+    expect((await call(sb, `data/task-types/${full.body.task_type_id}`, { token: admin })).body.name).toBe(
+      full.body.task_type.name,
+    );
     const person = await call(sb, `data/persons/${change.data.person_id}`, { token: admin });
     expect(typeof person.body.full_name).toBe('string');
     const project = await call(sb, `data/projects/${change.project_id}`, { token: admin });
@@ -84,7 +122,7 @@ describe('the generator', () => {
     expect((await call(sb, `data/assets/${shot.body.id}`, { token: admin })).status).toBe(404);
   });
 
-  it('answers look-ups with Zou\'s errors: bad id 400, unknown 404, another project 403', async () => {
+  it("answers look-ups with Zou's errors: bad id 400, unknown 404, another project 403", async () => {
     expect((await call(sb, 'data/tasks/nope', { token: admin })).status).toBe(400);
     expect((await call(sb, 'data/tasks/6b3c2a1e-0000-4000-8000-000000000000', { token: admin })).status).toBe(404);
     const mine = new Set((await call<{ id: string }[]>(sb, 'data/projects', { token: artist })).body.map((p) => p.id));
@@ -117,15 +155,26 @@ describe('write routes', () => {
     expect(project).toMatchObject({ status: 201, body: { name: 'Night Train', type: 'Project' } });
     const type = await call(sb, 'data/entity-types', { token: admin, body: { name: 'Vehicle' } });
     expect(type).toMatchObject({ status: 201, body: { name: 'Vehicle' } });
-    const asset = await call(sb, `data/projects/${project.body.id}/asset-types/${type.body.id}/assets/new`, { token: admin, body: { name: 'Locomotive', description: 'steam' } });
-    expect(asset).toMatchObject({ status: 201, body: { name: 'Locomotive', project_id: project.body.id, entity_type_id: type.body.id } });
+    const asset = await call(sb, `data/projects/${project.body.id}/asset-types/${type.body.id}/assets/new`, {
+      token: admin,
+      body: { name: 'Locomotive', description: 'steam' },
+    });
+    expect(asset).toMatchObject({
+      status: 201,
+      body: { name: 'Locomotive', project_id: project.body.id, entity_type_id: type.body.id },
+    });
     await waitUntil(() => p.events.length === 3, 'three live events');
     expect(p.events).toEqual([
       { name: 'project:new', args: [{ project_id: project.body.id }] },
       { name: 'asset-type:new', args: [{ asset_type_id: type.body.id }] },
       { name: 'asset:new', args: [{ asset_id: asset.body.id, asset_type: type.body.id, project_id: project.body.id }] },
     ]);
-    expect(sb.control.log().slice(-3).map((e) => [e.name, e.user_id])).toEqual([
+    expect(
+      sb.control
+        .log()
+        .slice(-3)
+        .map((e) => [e.name, e.user_id]),
+    ).toEqual([
       ['project:new', sb.users.admin.id],
       ['asset-type:new', sb.users.admin.id],
       ['asset:new', sb.users.admin.id],
@@ -139,7 +188,14 @@ describe('write routes', () => {
     expect((await call(sb, 'data/entity-types', { token: artist, body: { name: 'X' } })).status).toBe(403);
     expect((await call(sb, 'data/projects', { token: admin, body: {} })).status).toBe(400);
     const typeId = (await call<{ id: string }[]>(sb, 'data/asset-types', { token: admin })).body[0]!.id;
-    expect((await call(sb, `data/projects/${sb.projects[0]!.id}/asset-types/${typeId}/assets/new`, { token: artist, body: { name: 'X' } })).status).toBe(403);
+    expect(
+      (
+        await call(sb, `data/projects/${sb.projects[0]!.id}/asset-types/${typeId}/assets/new`, {
+          token: artist,
+          body: { name: 'X' },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('answers 405 to a method a route does not have: data/asset-types is read-only', async () => {

@@ -25,7 +25,10 @@ async function sandboxOn(options: SandboxOptions): Promise<Sandbox> {
 }
 
 /** Logs in with the CLI, restarts the sandbox on the same port with `again`, and runs `whoami`. */
-async function whoamiAfterRestart(first: SandboxOptions, again: SandboxOptions): Promise<{ code: number; stderr: string; stdout: string }> {
+async function whoamiAfterRestart(
+  first: SandboxOptions,
+  again: SandboxOptions,
+): Promise<{ code: number; stderr: string; stdout: string }> {
   const tmp = tempConfigDir();
   cleanups.push(() => tmp.cleanup());
   const before = await startSandbox(first);
@@ -70,7 +73,10 @@ describe('rows made through the sandbox API', () => {
     expect(created).toBeGreaterThanOrEqual(before);
     expect(created).toBeLessThanOrEqual(after);
     // And the list says the same.
-    const listed = (await call(sandbox, 'data/projects', { token: access })).body as { name: string; created_at: string }[];
+    const listed = (await call(sandbox, 'data/projects', { token: access })).body as {
+      name: string;
+      created_at: string;
+    }[];
     expect(listed.find((p) => p.name === 'Made Now')!.created_at).toBe(answer.body.created_at);
   });
 });

@@ -5,7 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { call, connectedProbe, login, probe, usingSandbox, waitUntil, withSandbox, type Probe } from '../helpers/sandbox.js';
+import {
+  call,
+  connectedProbe,
+  login,
+  probe,
+  usingSandbox,
+  waitUntil,
+  withSandbox,
+  type Probe,
+} from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let token: string;
@@ -53,7 +62,9 @@ describe('connecting to /events', () => {
   ];
   for (const [label, options] of refusals) {
     it(`refuses ${label} with a server disconnect before any connect, and no connect_error`, async () => {
-      const withToken = JSON.parse(JSON.stringify(options ?? {}).replaceAll('TOKEN', token)) as Parameters<typeof probe>[1];
+      const withToken = JSON.parse(JSON.stringify(options ?? {}).replaceAll('TOKEN', token)) as Parameters<
+        typeof probe
+      >[1];
       const p = track(probe(sb, withToken));
       await waitUntil(() => p.seen.length > 0, 'a first event');
       await sleep(300);
@@ -97,9 +108,16 @@ describe('broadcast and storage', () => {
     const a = track(probe(sb, { token }));
     const b = track(probe(sb, { token: (await login(sb, sb.users.artist)).access }));
     await waitUntil(() => a.seen.includes('connect') && b.seen.includes('connect'), 'both connected');
-    const row = sb.control.emit('Comment:New', { comment_id: 'c-1', task_id: 't-1', task_status_id: 's-1', project_id: 'p-9' });
+    const row = sb.control.emit('Comment:New', {
+      comment_id: 'c-1',
+      task_id: 't-1',
+      task_status_id: 's-1',
+      project_id: 'p-9',
+    });
     for (const p of [a, b]) await waitUntil(() => p.events.some((e) => e.name === 'comment:new'), 'comment:new');
-    expect(b.events.find((e) => e.name === 'comment:new')?.args).toEqual([{ comment_id: 'c-1', task_id: 't-1', task_status_id: 's-1', project_id: 'p-9' }]);
+    expect(b.events.find((e) => e.name === 'comment:new')?.args).toEqual([
+      { comment_id: 'c-1', task_id: 't-1', task_status_id: 's-1', project_id: 'p-9' },
+    ]);
     expect(row).toMatchObject({ name: 'comment:new', project_id: 'p-9' });
     expect(sb.control.log().at(-1)?.id).toBe(row?.id);
   });
@@ -108,7 +126,13 @@ describe('broadcast and storage', () => {
     const p = track(probe(sb, { token }));
     await waitUntil(() => p.seen.includes('connect'), 'connect');
     const before = sb.control.log().length;
-    for (const name of ['notification:new', 'chat:new-message', 'comment:acknowledge', 'task:update-casting-stats', 'preview-room:join']) {
+    for (const name of [
+      'notification:new',
+      'chat:new-message',
+      'comment:acknowledge',
+      'task:update-casting-stats',
+      'preview-room:join',
+    ]) {
       expect(sb.control.emit(name, { x: 1 })).toBeNull();
     }
     await waitUntil(() => p.events.filter((e) => e.name !== 'task:update').length >= 5, 'the five events');
@@ -147,7 +171,12 @@ describe('tokens are checked at the handshake only', () => {
       await waitUntil(() => p.events.length === 1, 'the event after expiry');
       await own.control.restartStream();
       await waitUntil(() => p.seen.includes('disconnect:io server disconnect'), 'the refusal at reconnect');
-      expect(p.seen).toEqual(['connect', 'event:task:update', 'disconnect:transport close', 'disconnect:io server disconnect']);
+      expect(p.seen).toEqual([
+        'connect',
+        'event:task:update',
+        'disconnect:transport close',
+        'disconnect:io server disconnect',
+      ]);
       expect(p.socket.active).toBe(false);
       p.close();
     });
@@ -190,7 +219,9 @@ describe('stream controls as a client sees them', () => {
       await waitUntil(() => p.seen.filter((s) => s.startsWith('connect_error:')).length >= 2, 'failed reconnects');
       expect(p.seen[1]).toBe('disconnect:transport close');
       expect(own.control.connectedSockets()).toBe(0);
-      const poll = await fetch(`${own.url}/socket.io/?EIO=4&transport=polling`, { headers: { authorization: `Bearer ${access}` } });
+      const poll = await fetch(`${own.url}/socket.io/?EIO=4&transport=polling`, {
+        headers: { authorization: `Bearer ${access}` },
+      });
       expect(poll.status).toBe(502);
       expect(await poll.text()).toContain('nginx');
       expect((await call(own, 'status')).body['event-stream-up']).toBe(false);

@@ -74,11 +74,25 @@ describe('listen --where', () => {
     running.splice(running.indexOf(live), 1);
     const expected = [...history, ...emitted.filter(keep)].slice(0, count);
     expect(live.records().map(subject)).toEqual(expected.map(subject));
-    expect(live.records().slice(-2).map((r) => r.source)).toEqual(['live', 'live']);
+    expect(
+      live
+        .records()
+        .slice(-2)
+        .map((r) => r.source),
+    ).toEqual(['live', 'live']);
   });
 
   it('--fields shapes live CSV too', async () => {
-    const live = await listen(['--where', 'name=task:new', '--format', 'csv', '--fields', 'name,data.task_id', '--count', '1']);
+    const live = await listen([
+      '--where',
+      'name=task:new',
+      '--format',
+      'csv',
+      '--fields',
+      'name,data.task_id',
+      '--count',
+      '1',
+    ]);
     sandbox.control.emit('task:update', { task_id: 'nope', project_id: sandbox.projects[0]!.id });
     sandbox.control.emit('task:new', { task_id: 'yes', project_id: sandbox.projects[0]!.id });
     expect(await live.exit).toBe(0);
@@ -89,10 +103,21 @@ describe('listen --where', () => {
   it('logs --follow: the history and the live part pass the same filter', async () => {
     const log = sandbox.control.log();
     const fromSecond = secondOfStored(log[log.length - 80]!);
-    const keep = (e: { name: string; data: Record<string, unknown> }) => e.name === 'task:update' && String(e.data.task_id).includes('b');
+    const keep = (e: { name: string; data: Record<string, unknown> }) =>
+      e.name === 'task:update' && String(e.data.task_id).includes('b');
     const history = log.filter((e) => secondOfStored(e) >= fromSecond && keep(e));
     const live = startInProcess(
-      ['logs', '--follow', '--since', new Date(fromSecond * 1000).toISOString(), '--where', 'name=task:update', '--where', 'data.task_id=*b*', '--json'],
+      [
+        'logs',
+        '--follow',
+        '--since',
+        new Date(fromSecond * 1000).toISOString(),
+        '--where',
+        'name=task:update',
+        '--where',
+        'data.task_id=*b*',
+        '--json',
+      ],
       env,
     );
     running.push(live);

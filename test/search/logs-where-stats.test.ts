@@ -25,7 +25,8 @@ afterAll(async () => {
   config?.cleanup();
 });
 
-const logs = (argv: string[], extra: Parameters<typeof runCli>[1] = {}) => runCli(['logs', ...argv], { env: { ...admin, TZ: 'UTC' }, ...extra });
+const logs = (argv: string[], extra: Parameters<typeof runCli>[1] = {}) =>
+  runCli(['logs', ...argv], { env: { ...admin, TZ: 'UTC' }, ...extra });
 const iso = (second: number): string => new Date(second * 1000).toISOString();
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -33,11 +34,20 @@ describe('logs --where', () => {
   it('keeps the same events as a brute-force filter over the whole log', async () => {
     const cases: Array<[string[], (e: StoredEvent) => boolean]> = [
       [['--where', 'name=task:*'], (e) => e.name.startsWith('task:')],
-      [['--where', 'name=comment:*', '--where', 'name=preview-file:*'], (e) => e.name.startsWith('comment:') || e.name.startsWith('preview-file:')],
+      [
+        ['--where', 'name=comment:*', '--where', 'name=preview-file:*'],
+        (e) => e.name.startsWith('comment:') || e.name.startsWith('preview-file:'),
+      ],
       [['--where', 'name!=task:*'], (e) => !e.name.startsWith('task:')],
       [['--where', 'data.task_status_id='], (e) => str(e.data.task_status_id) === null],
-      [['--where', 'name=task:status-changed', '--where', `project_id=${sandbox.projects[1]!.id}`], (e) => e.name === 'task:status-changed' && projectOf(e) === sandbox.projects[1]!.id],
-      [['--where', `user=${sandbox.users.manager.id.slice(0, 6)}*`], (e) => (e.user_id ?? '').startsWith(sandbox.users.manager.id.slice(0, 6))],
+      [
+        ['--where', 'name=task:status-changed', '--where', `project_id=${sandbox.projects[1]!.id}`],
+        (e) => e.name === 'task:status-changed' && projectOf(e) === sandbox.projects[1]!.id,
+      ],
+      [
+        ['--where', `user=${sandbox.users.manager.id.slice(0, 6)}*`],
+        (e) => (e.user_id ?? '').startsWith(sandbox.users.manager.id.slice(0, 6)),
+      ],
     ];
     for (const [flags, keep] of cases) {
       const result = await logs(['--all', ...flags]);
@@ -60,7 +70,9 @@ describe('logs --where', () => {
     const result = await logs(['--where', 'nam=task:*']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^kitsu-tail: --where: unknown field 'nam' \(fields are id, name, created_at, user_id, project_id, source, data.*names\.<key>/);
+    expect(result.stderr).toMatch(
+      /^kitsu-tail: --where: unknown field 'nam' \(fields are id, name, created_at, user_id, project_id, source, data.*names\.<key>/,
+    );
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     const noEquals = await logs(['--where', 'name']);
     expect(noEquals.code).toBe(2);
@@ -73,7 +85,8 @@ describe('logs --stats', () => {
     const log = sandbox.control.log();
     return { from: secondOfStored(log[400]!), to: secondOfStored(log[1900]!) };
   };
-  const inRange = (from: number, to: number) => sandbox.control.log().filter((e) => secondOfStored(e) >= from && secondOfStored(e) < to);
+  const inRange = (from: number, to: number) =>
+    sandbox.control.log().filter((e) => secondOfStored(e) >= from && secondOfStored(e) < to);
   const countBy = (events: readonly StoredEvent[], key: (e: StoredEvent) => string | null) => {
     const counts = new Map<string | null, number>();
     for (const e of events) counts.set(key(e), (counts.get(key(e)) ?? 0) + 1);
@@ -91,7 +104,8 @@ describe('logs --stats', () => {
     expect(stats.events).toBe(events.length);
     expect(stats.first).toBe(iso(secondOfStored(events[0]!)).replace('.000Z', 'Z'));
     expect(stats.last).toBe(iso(secondOfStored(events[events.length - 1]!)).replace('.000Z', 'Z'));
-    const asMap = (section: { top: { key: string | null; count: number }[] }) => new Map(section.top.map((c) => [c.key, c.count]));
+    const asMap = (section: { top: { key: string | null; count: number }[] }) =>
+      new Map(section.top.map((c) => [c.key, c.count]));
     expect(asMap(stats.by_name)).toEqual(countBy(events, (e) => e.name));
     expect(asMap(stats.by_project)).toEqual(countBy(events, projectOf));
     expect(asMap(stats.by_person)).toEqual(countBy(events, (e) => e.user_id));
@@ -102,9 +116,9 @@ describe('logs --stats', () => {
     expect(stats.activity.unit).toBe('day');
     expect(stats.activity.buckets[0].start).toBe(`${iso(from).slice(0, 10)}T00:00:00Z`);
     const perDay = countBy(events, (e) => iso(secondOfStored(e)).slice(0, 10));
-    expect(stats.activity.buckets.map((b: { start: string; count: number }) => [b.start.slice(0, 10), b.count])).toEqual(
-      [...perDay].sort().map(([day, n]) => [day, n]),
-    );
+    expect(
+      stats.activity.buckets.map((b: { start: string; count: number }) => [b.start.slice(0, 10), b.count]),
+    ).toEqual([...perDay].sort().map(([day, n]) => [day, n]));
   });
 
   it('top N: the largest N, the rest counted as others', async () => {
@@ -123,7 +137,16 @@ describe('logs --stats', () => {
     const to = secondOfStored(log[log.length - 1]!);
     const from = to - 6 * 3600;
     const events = inRange(from, to).filter((e) => e.name.startsWith('task:'));
-    const result = await logs(['--stats', '--since', iso(from), '--until', iso(to), '--where', 'name=task:*', '--json']);
+    const result = await logs([
+      '--stats',
+      '--since',
+      iso(from),
+      '--until',
+      iso(to),
+      '--where',
+      'name=task:*',
+      '--json',
+    ]);
     const stats = JSON.parse(result.stdout);
     expect(stats.events).toBe(events.length);
     expect(stats.activity.unit).toBe('hour');
@@ -137,13 +160,18 @@ describe('logs --stats', () => {
     const result = await logs(['--stats', '--since', iso(from), '--until', iso(to)], { tty: true });
     expect(result.code, result.stderr).toBe(0);
     const text = result.stdout;
-    expect(text.split('\n')[0]).toMatch(new RegExp(`^${events.length.toLocaleString('en-US')} events · \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d → .* · UTC$`));
-    for (const heading of ['Events', 'Projects', 'People', 'Entities', 'Activity per day (UTC)']) expect(text).toContain(`\n${heading}\n`);
+    expect(text.split('\n')[0]).toMatch(
+      new RegExp(`^${events.length.toLocaleString('en-US')} events · \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d → .* · UTC$`),
+    );
+    for (const heading of ['Events', 'Projects', 'People', 'Entities', 'Activity per day (UTC)'])
+      expect(text).toContain(`\n${heading}\n`);
     expect(text).toContain(sandbox.projects[0]!.name);
     expect(text).toMatch(/█/);
     // No colour on a terminal with NO_COLOR (botEnv sets it), colour with --color always.
     expect(text).not.toMatch(/\u001b\[/);
-    const coloured = await logs(['--stats', '--since', iso(from), '--until', iso(to), '--color', 'always'], { tty: true });
+    const coloured = await logs(['--stats', '--since', iso(from), '--until', iso(to), '--color', 'always'], {
+      tty: true,
+    });
     expect(coloured.stdout).toMatch(/\u001b\[36m█/);
   });
 
@@ -194,7 +222,9 @@ describe('output shaping', () => {
     const rows = result.stdout.split('\r\n').slice(0, -1);
     expect(rows[0]).toBe('id,name,data.task_id,created_at');
     expect(rows.slice(1)).toEqual(
-      last.map((e) => [e.id, e.name, str(e.data.task_id) ?? '', iso(secondOfStored(e)).replace('.000Z', 'Z')].join(',')),
+      last.map((e) =>
+        [e.id, e.name, str(e.data.task_id) ?? '', iso(secondOfStored(e)).replace('.000Z', 'Z')].join(','),
+      ),
     );
     const bare = await logs(['--limit', '5', '--format', 'csv', '--fields', 'id', '--no-headers']);
     expect(bare.stdout).toBe(last.map((e) => `${e.id}\r\n`).join(''));
@@ -219,9 +249,15 @@ describe('output shaping', () => {
       columns.forEach((column, c) => {
         if (column.startsWith('data.') && column !== 'data.*' && cells[c] !== '') rebuilt[column.slice(5)] = cells[c];
       });
-      const rest = cells[columns.length - 1] ? JSON.parse(cells[columns.length - 1]!.replace(/^"|"$/g, '').replace(/""/g, '"')) : {};
-      const flat = Object.fromEntries(Object.entries(event.data).map(([k, v]) => [k, typeof v === 'object' && v !== null ? v : String(v)]));
-      expect({ ...rebuilt, ...rest }, event.name).toEqual(Object.fromEntries(Object.entries(flat).filter(([, v]) => v !== 'null')));
+      const rest = cells[columns.length - 1]
+        ? JSON.parse(cells[columns.length - 1]!.replace(/^"|"$/g, '').replace(/""/g, '"'))
+        : {};
+      const flat = Object.fromEntries(
+        Object.entries(event.data).map(([k, v]) => [k, typeof v === 'object' && v !== null ? v : String(v)]),
+      );
+      expect({ ...rebuilt, ...rest }, event.name).toEqual(
+        Object.fromEntries(Object.entries(flat).filter(([, v]) => v !== 'null')),
+      );
     });
   });
 
@@ -229,18 +265,31 @@ describe('output shaping', () => {
     const log = sandbox.control.log();
     const last = log[log.length - 1]!;
     const lastSecond = secondOfStored(last);
-    const recent = await logs(['--since', iso(lastSecond - 60), '--fields', 'created_at,name,data.task_id'], { tty: true, env: { ...admin, TZ: 'Asia/Kolkata' } });
+    const recent = await logs(['--since', iso(lastSecond - 60), '--fields', 'created_at,name,data.task_id'], {
+      tty: true,
+      env: { ...admin, TZ: 'Asia/Kolkata' },
+    });
     expect(recent.code, recent.stderr).toBe(0);
     const lines = recent.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^time \(UTC\+05:30\) +name +data\.task_id$/);
     const local = new Date((lastSecond + 330 * 60) * 1000).toISOString().slice(11, 19);
-    const spans = new Date((lastSecond - 60 + 330 * 60) * 1000).toISOString().slice(0, 10) !== new Date(Date.now() + 330 * 60_000).toISOString().slice(0, 10);
-    expect(lines[lines.length - 1]).toMatch(new RegExp(`^${spans ? '\\d{4}-\\d\\d-\\d\\d ' : ''}${local} +${last.name}`));
-    const utc = await logs(['--since', iso(lastSecond - 60), '--fields', 'created_at,name', '--utc', '--no-headers'], { tty: true, env: { ...admin, TZ: 'Asia/Kolkata' } });
+    const spans =
+      new Date((lastSecond - 60 + 330 * 60) * 1000).toISOString().slice(0, 10) !==
+      new Date(Date.now() + 330 * 60_000).toISOString().slice(0, 10);
+    expect(lines[lines.length - 1]).toMatch(
+      new RegExp(`^${spans ? '\\d{4}-\\d\\d-\\d\\d ' : ''}${local} +${last.name}`),
+    );
+    const utc = await logs(['--since', iso(lastSecond - 60), '--fields', 'created_at,name', '--utc', '--no-headers'], {
+      tty: true,
+      env: { ...admin, TZ: 'Asia/Kolkata' },
+    });
     const utcLines = utc.stdout.trimEnd().split('\n');
     expect(utcLines[utcLines.length - 1]).toMatch(new RegExp(`${iso(lastSecond).slice(11, 19)} +${last.name}`));
     expect(utc.stdout).not.toContain('time (');
-    const days = await logs(['--since', iso(lastSecond - 3 * 86_400), '--limit', '3', '--fields', 'created_at,name', '--utc'], { tty: true });
+    const days = await logs(
+      ['--since', iso(lastSecond - 3 * 86_400), '--limit', '3', '--fields', 'created_at,name', '--utc'],
+      { tty: true },
+    );
     expect(days.stdout.split('\n')[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}/);
   });
 

@@ -53,7 +53,9 @@ const tasks = new Map<string, Truth | undefined>();
 async function taskTruth(taskId: string): Promise<Truth | undefined> {
   if (tasks.has(taskId)) return tasks.get(taskId);
   const full = await get(`data/tasks/${taskId}/full`);
-  const t = full ? { chain: [full.entity.id, full.sequence?.id, full.episode?.id].filter(Boolean), taskTypeId: full.task_type.id } : undefined;
+  const t = full
+    ? { chain: [full.entity.id, full.sequence?.id, full.episode?.id].filter(Boolean), taskTypeId: full.task_type.id }
+    : undefined;
   tasks.set(taskId, t);
   return t;
 }
@@ -103,9 +105,15 @@ afterAll(async () => {
 
 const logs = (argv: string[]) => runCli(['logs', ...argv], { env: admin });
 /** Ids the tool printed, and the brute-force ids, both without the events nobody can place. */
-function compare(printed: string[], keep: (e: StoredEvent, t: Truth) => boolean): { printed: string[]; expected: string[] } {
+function compare(
+  printed: string[],
+  keep: (e: StoredEvent, t: Truth) => boolean,
+): { printed: string[]; expected: string[] } {
   const placeable = (id: string) => truth.get(id) !== undefined;
-  const expected = sandbox.control.log().filter((e) => placeable(e.id) && keep(e, truth.get(e.id)!)).map((e) => e.id);
+  const expected = sandbox.control
+    .log()
+    .filter((e) => placeable(e.id) && keep(e, truth.get(e.id)!))
+    .map((e) => e.id);
   return { printed: printed.filter(placeable), expected };
 }
 
@@ -131,18 +139,28 @@ describe('logs --entity', () => {
       expect(expected.length, kind).toBeGreaterThan(0);
       expect(printed, kind).toEqual(expected);
       // Comments and previews count too, not just task events.
-      if (kind === 'Shot') expect(sandbox.control.log().filter((e) => expected.includes(e.id)).some((e) => e.name.startsWith('comment:'))).toBe(true);
+      if (kind === 'Shot')
+        expect(
+          sandbox.control
+            .log()
+            .filter((e) => expected.includes(e.id))
+            .some((e) => e.name.startsWith('comment:')),
+        ).toBe(true);
     }
   });
 
   it('by name: unique names resolve, repeated --entity means any of them', async () => {
     const shot = busiest('Shot');
     const asset = busiest('Asset');
-    const unique = (e: (typeof entities)[number]) => entities.filter((x) => x.name.toLowerCase() === e.name.toLowerCase()).length === 1;
+    const unique = (e: (typeof entities)[number]) =>
+      entities.filter((x) => x.name.toLowerCase() === e.name.toLowerCase()).length === 1;
     const byName = (e: (typeof entities)[number]) => (unique(e) ? e.name : e.id);
     const result = await logs(['--all', '--entity', byName(shot), '--entity', byName(asset)]);
     expect(result.code, result.stderr).toBe(0);
-    const { printed, expected } = compare(idsOfNdjson(result.stdout), (_, t) => t.chain.includes(shot.id) || t.chain.includes(asset.id));
+    const { printed, expected } = compare(
+      idsOfNdjson(result.stdout),
+      (_, t) => t.chain.includes(shot.id) || t.chain.includes(asset.id),
+    );
     expect(printed).toEqual(expected);
   });
 
@@ -170,7 +188,9 @@ describe('logs --entity', () => {
     }
     const miss = await logs(['--entity', typo]);
     expect(miss.code).toBe(2);
-    expect(miss.stderr).toMatch(/matches no asset, shot, sequence or episode in the projects this account can read \(did you mean "/);
+    expect(miss.stderr).toMatch(
+      /matches no asset, shot, sequence or episode in the projects this account can read \(did you mean "/,
+    );
   });
 });
 
@@ -181,7 +201,10 @@ describe('logs --task-type and --status', () => {
     const type = taskTypes.filter((tt) => counts.has(tt.id)).sort((a, b) => counts.get(b.id)! - counts.get(a.id)!)[0]!;
     const result = await logs(['--all', '--task-type', type.name.toUpperCase()]);
     expect(result.code, result.stderr).toBe(0);
-    const { printed, expected } = compare(idsOfNdjson(result.stdout), (e, t) => (t.taskTypeId ?? str(e.data.task_type_id)) === type.id);
+    const { printed, expected } = compare(
+      idsOfNdjson(result.stdout),
+      (e, t) => (t.taskTypeId ?? str(e.data.task_type_id)) === type.id,
+    );
     expect(expected.length).toBeGreaterThan(0);
     expect(printed).toEqual(expected);
   });
@@ -193,10 +216,18 @@ describe('logs --task-type and --status', () => {
     const status = statuses.filter((s) => counts.has(s.id)).sort((a, b) => counts.get(b.id)! - counts.get(a.id)!)[0]!;
     const result = await logs(['--all', '--status', status.short_name]);
     expect(result.code, result.stderr).toBe(0);
-    const expected = sandbox.control.log().filter((e) => named(e) === status.id).map((e) => e.id);
+    const expected = sandbox.control
+      .log()
+      .filter((e) => named(e) === status.id)
+      .map((e) => e.id);
     expect(idsOfNdjson(result.stdout)).toEqual(expected);
     const changes = await logs(['--all', 'task:status-changed', '--status', status.name]);
-    expect(idsOfNdjson(changes.stdout)).toEqual(sandbox.control.log().filter((e) => e.name === 'task:status-changed' && named(e) === status.id).map((e) => e.id));
+    expect(idsOfNdjson(changes.stdout)).toEqual(
+      sandbox.control
+        .log()
+        .filter((e) => e.name === 'task:status-changed' && named(e) === status.id)
+        .map((e) => e.id),
+    );
     const type = taskTypes[0]!;
     const both = await logs(['--all', '--status', status.short_name, '--task-type', type.id]);
     const cmp = compare(idsOfNdjson(both.stdout), (e, t) => named(e) === status.id && t.taskTypeId === type.id);
@@ -211,7 +242,13 @@ describe('logs --task-type and --status', () => {
     const result = await logs(['--all', '--where', 'names.entity_type=shot', '--where', `names.entity=*${shot.name}`]);
     expect(result.code, result.stderr).toBe(0);
     const { printed } = compare(idsOfNdjson(result.stdout), () => true);
-    const { expected } = compare([], (_, t) => t.chain[0] !== undefined && entities.find((e) => e.id === t.chain[0])?.name === shot.name && entities.find((e) => e.id === t.chain[0])?.kind === 'Shot');
+    const { expected } = compare(
+      [],
+      (_, t) =>
+        t.chain[0] !== undefined &&
+        entities.find((e) => e.id === t.chain[0])?.name === shot.name &&
+        entities.find((e) => e.id === t.chain[0])?.kind === 'Shot',
+    );
     expect(printed).toEqual(expected);
   });
 
@@ -229,7 +266,14 @@ describe('logs --task-type and --status', () => {
 
 describe('--fields names.*', () => {
   it('CSV columns of names, as the routes name them; --no-headers keeps --names columns', async () => {
-    const result = await logs(['--all', 'task:status-changed', '--format', 'csv', '--fields', 'id,names.task_type,names.task_status']);
+    const result = await logs([
+      '--all',
+      'task:status-changed',
+      '--format',
+      'csv',
+      '--fields',
+      'id,names.task_type,names.task_status',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const [header, ...rows] = result.stdout.split('\r\n').slice(0, -1);
     expect(header).toBe('id,names.task_type,names.task_status');
@@ -259,12 +303,16 @@ describe('--fields names.*', () => {
 
 describe('listen --entity / --status', () => {
   it('live events about the entity pass, the others not; --count counts them', async () => {
-    const live = startInProcess(['listen', '--entity', busiest('Shot').id, '--json', '--count', '2'], listenEnv(sandbox, config.dir));
+    const live = startInProcess(
+      ['listen', '--entity', busiest('Shot').id, '--json', '--count', '2'],
+      listenEnv(sandbox, config.dir),
+    );
     running.push(live);
     await live.waitForStderr('connected to');
     await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket');
     const shot = busiest('Shot');
-    const shotTask = (await get(`data/shots/${shot.id}`)) && [...tasks.entries()].find(([, t]) => t?.chain[0] === shot.id)?.[0];
+    const shotTask =
+      (await get(`data/shots/${shot.id}`)) && [...tasks.entries()].find(([, t]) => t?.chain[0] === shot.id)?.[0];
     const otherTask = [...tasks.entries()].find(([, t]) => t && !t.chain.includes(shot.id))?.[0];
     const p = shot.project_id;
     sandbox.control.emit('task:update', { task_id: otherTask, project_id: p });
@@ -280,13 +328,26 @@ describe('listen --entity / --status', () => {
 
   it('--status on live events: a change to that status passes', async () => {
     const wfa = statuses.find((s) => s.short_name === 'wfa') ?? statuses[1]!;
-    const live = startInProcess(['listen', '--status', wfa.short_name, '--json', '--count', '1'], listenEnv(sandbox, config.dir));
+    const live = startInProcess(
+      ['listen', '--status', wfa.short_name, '--json', '--count', '1'],
+      listenEnv(sandbox, config.dir),
+    );
     running.push(live);
     await live.waitForStderr('connected to');
     await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket');
     const p = sandbox.projects[0]!.id;
-    sandbox.control.emit('task:status-changed', { task_id: 'x', new_task_status_id: statuses.find((s) => s.id !== wfa.id)!.id, previous_task_status_id: wfa.id, project_id: p });
-    sandbox.control.emit('task:status-changed', { task_id: 'y', new_task_status_id: wfa.id, previous_task_status_id: null, project_id: p });
+    sandbox.control.emit('task:status-changed', {
+      task_id: 'x',
+      new_task_status_id: statuses.find((s) => s.id !== wfa.id)!.id,
+      previous_task_status_id: wfa.id,
+      project_id: p,
+    });
+    sandbox.control.emit('task:status-changed', {
+      task_id: 'y',
+      new_task_status_id: wfa.id,
+      previous_task_status_id: null,
+      project_id: p,
+    });
     expect(await live.exit).toBe(0);
     running.splice(running.indexOf(live), 1);
     expect(live.records().map((r) => r.data.task_id)).toEqual(['y']);

@@ -29,14 +29,18 @@ describe('the import map of src/README.md', () => {
 
   it('would fail on a forbidden import: core importing the HTTP client', () => {
     const added: ImportEdge = { from: 'src/core/time.ts', to: 'src/kitsu/http.ts', typeOnly: false };
-    expect(forbiddenImports([...graph, added])).toEqual(["src/core/time.ts → src/kitsu/http.ts: 'core' may not import 'kitsu'"]);
+    expect(forbiddenImports([...graph, added])).toEqual([
+      "src/core/time.ts → src/kitsu/http.ts: 'core' may not import 'kitsu'",
+    ]);
     const typeOnly: ImportEdge = { from: 'src/core/record.ts', to: 'src/kitsu/types.ts', typeOnly: true };
     expect(forbiddenImports([...graph, typeOnly])).toHaveLength(1);
   });
 
   it('would fail on a cycle: a command importing the program back', () => {
     const added: ImportEdge = { from: 'src/commands/completion.ts', to: 'src/cli.ts', typeOnly: false };
-    expect(forbiddenImports([...graph, added])).toEqual(["src/commands/completion.ts → src/cli.ts: 'commands' may not import 'cli'"]);
+    expect(forbiddenImports([...graph, added])).toEqual([
+      "src/commands/completion.ts → src/cli.ts: 'commands' may not import 'cli'",
+    ]);
     const cycles = importCycles([...graph, added]);
     expect(cycles).toHaveLength(1);
     expect(cycles[0]).toEqual(expect.arrayContaining(['src/cli.ts', 'src/commands/completion.ts']));

@@ -16,7 +16,9 @@ describe('the program', () => {
     const result = await runCli(['logs', '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).not.toMatch(/Global Options:/);
-    expect(result.stdout).toMatch(/Global options: [\s\S]*--json[\s\S]*\(see\s+kitsu-tail\s+--help\)\.\s+Here\s+--json\s+prints\s+one\s+JSON\s+record\s+per\s+line/);
+    expect(result.stdout).toMatch(
+      /Global options: [\s\S]*--json[\s\S]*\(see\s+kitsu-tail\s+--help\)\.\s+Here\s+--json\s+prints\s+one\s+JSON\s+record\s+per\s+line/,
+    );
   });
 
   it('prints the version of package.json', async () => {
@@ -25,12 +27,17 @@ describe('the program', () => {
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it.each([[['version']], [['--version', '--verbose']], [['-V', '-v']]])('%j prints the version, Node.js, the platform and the Zou versions', async (argv) => {
-    const result = await runCli(argv);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^kitsu-tail \d+\.\d+\.\d+\nNode\.js {4}\d+\.\d+\.\d+\nplatform {3}\w+ \w+\nZou {8}0\.19\.0 to 1\.0\.\d+\n$/);
-    expect(result.stdout).toContain(process.versions.node);
-  });
+  it.each([[['version']], [['--version', '--verbose']], [['-V', '-v']]])(
+    '%j prints the version, Node.js, the platform and the Zou versions',
+    async (argv) => {
+      const result = await runCli(argv);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(
+        /^kitsu-tail \d+\.\d+\.\d+\nNode\.js {4}\d+\.\d+\.\d+\nplatform {3}\w+ \w+\nZou {8}0\.19\.0 to 1\.0\.\d+\n$/,
+      );
+      expect(result.stdout).toContain(process.versions.node);
+    },
+  );
 
   it('answers an unknown flag with exit 2 and one line on stderr', async () => {
     const result = await runCli(['logs', '--no-such-flag']);

@@ -42,17 +42,20 @@ describe('kitsu-tail --help', () => {
     expect(await help(path)).toMatchSnapshot();
   });
 
-  it.each(paths.map((p) => [p.join(' ') || '(the program)', p] as const))('%s: ends with 2 to 4 real examples', async (_name, path) => {
-    const examples = examplesOf(path.join(' '));
-    expect(examples.length).toBeGreaterThanOrEqual(2);
-    expect(examples.length).toBeLessThanOrEqual(4);
-    const text = await help(path);
-    expect(text).toMatch(/\nExamples:\n( {2}\$ .*\n {6}.*\n)+$/);
-    for (const example of examples) {
-      expect(example.line).toMatch(/kitsu-tail/);
-      expect(text).toContain(`$ ${example.line}`);
-    }
-  });
+  it.each(paths.map((p) => [p.join(' ') || '(the program)', p] as const))(
+    '%s: ends with 2 to 4 real examples',
+    async (_name, path) => {
+      const examples = examplesOf(path.join(' '));
+      expect(examples.length).toBeGreaterThanOrEqual(2);
+      expect(examples.length).toBeLessThanOrEqual(4);
+      const text = await help(path);
+      expect(text).toMatch(/\nExamples:\n( {2}\$ .*\n {6}.*\n)+$/);
+      for (const example of examples) {
+        expect(example.line).toMatch(/kitsu-tail/);
+        expect(text).toContain(`$ ${example.line}`);
+      }
+    },
+  );
 
   it('lists the global options once, under kitsu-tail --help', async () => {
     const root = await help([]);

@@ -7,8 +7,14 @@ describe('plain words for library and server jargon', () => {
     ['Signature verification failed', 'the token is not one this server issued'],
     ['Signature has expired', 'the session has expired'],
     ['Token has been revoked', 'Token has been revoked'],
-    ['Missing JWT in cookies or headers (Missing cookie "access_token_cookie"; Missing Authorization Header)', 'no session token reached it'],
-    ["You don't have the permission to access the requested resource. It is either read-protected or not readable by the server.", undefined],
+    [
+      'Missing JWT in cookies or headers (Missing cookie "access_token_cookie"; Missing Authorization Header)',
+      'no session token reached it',
+    ],
+    [
+      "You don't have the permission to access the requested resource. It is either read-protected or not readable by the server.",
+      undefined,
+    ],
     ['<p>Project <b>closed</b></p>', 'Project closed'],
     ['Project is closed', 'Project is closed'],
   ])('%j', (said, plain) => {

@@ -53,10 +53,13 @@ export function fishScript(root: CommandSpec, program: string): string {
             ? root.commands.map((c) => c.name)
             : [];
       if (choices.length > 0) {
-        lines.push(`complete -c ${program} -n ${quote(condition)} -a ${quote(choices.join(' '))} -d ${quote(argument.description || argument.name)}`);
+        lines.push(
+          `complete -c ${program} -n ${quote(condition)} -a ${quote(choices.join(' '))} -d ${quote(argument.description || argument.name)}`,
+        );
       }
     }
-    const own = command.path.length === 0 ? command.options.filter((o) => !globalOptions(root).includes(o)) : command.options;
+    const own =
+      command.path.length === 0 ? command.options.filter((o) => !globalOptions(root).includes(o)) : command.options;
     for (const option of own) lines.push(optionLine(program, option, here));
   }
   // The global options work after any command.

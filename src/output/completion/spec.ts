@@ -7,7 +7,8 @@
 import type { Argument, CommandUnknownOpts as Command, Option } from '@commander-js/extra-typings';
 
 /** What the value of an option, or an argument, completes to. */
-export type ValueKind = { kind: 'none' } | { kind: 'file' } | { kind: 'choices'; choices: string[] } | { kind: 'commands' };
+export type ValueKind =
+  { kind: 'none' } | { kind: 'file' } | { kind: 'choices'; choices: string[] } | { kind: 'commands' };
 
 export interface OptionSpec {
   long?: string;
