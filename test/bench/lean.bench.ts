@@ -16,7 +16,7 @@ import { it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { loginWithToken } from '../helpers/login.js';
-import { BIN, waitUntil } from '../helpers/listen.js';
+import { BARE_SOCKET_CLIENT, BIN, waitUntil } from '../helpers/listen.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
 
 // KITSU_TAIL_BIN measures another build, for before/after comparisons.
@@ -96,17 +96,6 @@ it('one-shot commands against node -e 0: wall time and peak RSS', async () => {
   }
 });
 
-const BARE_CLIENT = `
-import { io } from ${JSON.stringify(import.meta.resolve('socket.io-client'))};
-const socket = io(process.env.KITSU_HOST + '/events', {
-  path: '/socket.io',
-  transports: ['websocket'],
-  extraHeaders: { Authorization: 'Bearer ' + process.env.KITSU_TOKEN },
-});
-socket.on('connect', () => process.stderr.write('connected to the stream\\n'));
-socket.onAny((name, data) => process.stdout.write(JSON.stringify({ name, data }) + '\\n'));
-`;
-
 interface ProcStatus {
   rss: number;
   hwm: number;
@@ -137,7 +126,7 @@ async function measureListen(sandbox: Sandbox, kind: 'ours' | 'bare'): Promise<L
   const child =
     kind === 'ours'
       ? spawn(process.execPath, [KITSU_TAIL, 'listen', '--json'], { env, stdio: 'pipe' })
-      : spawn(process.execPath, ['--input-type=module', '-e', BARE_CLIENT], { env, stdio: 'pipe' });
+      : spawn(process.execPath, ['--input-type=module', '-e', BARE_SOCKET_CLIENT], { env, stdio: 'pipe' });
   child.stdin.end();
   let err = '';
   let lines = 0;

@@ -12,24 +12,13 @@ import { performance } from 'node:perf_hooks';
 import { it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { BIN, waitUntil } from '../helpers/listen.js';
+import { BARE_SOCKET_CLIENT, BIN, waitUntil } from '../helpers/listen.js';
 
 const BURST = 20_000;
 const LATENCY_EVENTS = 400;
 const LATENCY_GAP_MS = 10;
 const ROUNDS = 3;
 const WARM_UP = 5_000;
-
-const BARE_CLIENT = `
-import { io } from ${JSON.stringify(import.meta.resolve('socket.io-client'))};
-const socket = io(process.env.KITSU_HOST + '/events', {
-  path: '/socket.io',
-  transports: ['websocket'],
-  extraHeaders: { Authorization: 'Bearer ' + process.env.KITSU_TOKEN },
-});
-socket.on('connect', () => process.stderr.write('connected to the stream\\n'));
-socket.onAny((name, data) => process.stdout.write(JSON.stringify({ name, data }) + '\\n'));
-`;
 
 interface Client {
   child: ChildProcessWithoutNullStreams;
@@ -44,7 +33,7 @@ async function startClient(sandbox: Sandbox, kind: 'ours' | 'bare'): Promise<Cli
   const child =
     kind === 'ours'
       ? spawn(process.execPath, [BIN, 'listen', '--json'], { env, stdio: 'pipe' })
-      : spawn(process.execPath, ['--input-type=module', '-e', BARE_CLIENT], { env, stdio: 'pipe' });
+      : spawn(process.execPath, ['--input-type=module', '-e', BARE_SOCKET_CLIENT], { env, stdio: 'pipe' });
   child.stdin.end();
   let err = '';
   let partial = '';

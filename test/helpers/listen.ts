@@ -196,3 +196,18 @@ export function compareWithLog(
   }
   return { missing, extra };
 }
+
+/**
+ * The reference the benchmarks measure `listen` against: a bare socket.io-client consumer of
+ * the same stream that prints each event as `{"name","data"}` and does nothing else.
+ */
+export const BARE_SOCKET_CLIENT = `
+import { io } from ${JSON.stringify(import.meta.resolve('socket.io-client'))};
+const socket = io(process.env.KITSU_HOST + '/events', {
+  path: '/socket.io',
+  transports: ['websocket'],
+  extraHeaders: { Authorization: 'Bearer ' + process.env.KITSU_TOKEN },
+});
+socket.on('connect', () => process.stderr.write('connected to the stream\\n'));
+socket.onAny((name, data) => process.stdout.write(JSON.stringify({ name, data }) + '\\n'));
+`;
