@@ -116,6 +116,12 @@ export function formatError(error: CliError): string {
   return oneLine(`kitsu-tail: ${error.message.replace(/\.$/, '')}${hint}`);
 }
 
+function isAbortError(error: unknown): boolean {
+  return (
+    error instanceof Error && (error.name === 'AbortError' || (error as NodeJS.ErrnoException).code === 'ABORT_ERR')
+  );
+}
+
 function oneLine(text: string): string {
   return sanitizeForTerminal(redactor.redact(text));
 }
@@ -138,6 +144,9 @@ export async function run(argv: string[], deps: Deps, execute?: Execute): Promis
 }
 
 function exitCodeFor(error: unknown, deps: Deps): number {
+  // A library's own AbortError that escapes while the run is being stopped is that stop
+  // (Ctrl-C → 130, a closed stdout → 0), not an unexpected failure.
+  if (deps.signal.aborted && isAbortError(error)) error = deps.signal.reason;
   if (error instanceof OutputClosedError) return ExitCode.ok;
   if (error instanceof CliError) {
     if (error.exitCode !== ExitCode.interrupted) deps.stderr.write(`${formatError(error)}\n`);

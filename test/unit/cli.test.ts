@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { run } from '../../src/cli.js';
+import { InterruptedError, OutputClosedError } from '../../src/errors.js';
 import { runCli } from '../helpers/run-cli.js';
 
 describe('the program', () => {
@@ -69,5 +72,40 @@ describe('formatError', () => {
     const { UsageError } = await import('../../src/errors.js');
     const line = formatError(new UsageError('--since: bad', 'use 2h (two hours ago) or 08:00 (today)'));
     expect(line).toBe('kitsu-tail: --since: bad (use 2h, two hours ago or 08:00, today)');
+  });
+});
+
+describe('an AbortError that escapes a command', () => {
+  const abortError = () =>
+    Object.assign(new Error('This operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
+  const stopWith = async (reason: Error | null): Promise<{ code: number; stderr: string }> => {
+    const controller = new AbortController();
+    if (reason) controller.abort(reason);
+    const stderr = new PassThrough();
+    let text = '';
+    stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    const deps = {
+      stdout: new PassThrough(),
+      stderr,
+      stdin: new PassThrough(),
+      env: {},
+      clock: { now: () => Date.now() },
+      signal: controller.signal,
+    };
+    const code = await run(['whoami'], deps, async () => {
+      throw abortError();
+    });
+    return { code, stderr: text };
+  };
+
+  it('is the interruption when the run was stopped (Ctrl-C → 130, a closed stdout → 0)', async () => {
+    expect(await stopWith(new InterruptedError())).toEqual({ code: 130, stderr: '' });
+    expect((await stopWith(new OutputClosedError())).code).toBe(0);
+  });
+
+  it('is an unexpected failure when nothing stopped the run', async () => {
+    const { code, stderr } = await stopWith(null);
+    expect(code).toBe(1);
+    expect(stderr).toContain('unexpected error');
   });
 });
