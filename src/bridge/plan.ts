@@ -4,6 +4,7 @@
  */
 import { describeQuery } from '../core/checkpoint.js';
 import { parsePatterns, type EventFilter } from '../core/patterns.js';
+import { planPeople, type PersonPlan } from '../core/person-filter.js';
 import { parseDuration, parseTime } from '../core/time.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_STREAM } from './keys.js';
@@ -17,7 +18,8 @@ export interface BridgePlan {
   filter: EventFilter;
   /** Names or ids, resolved once connected to Kitsu. */
   projects: string[];
-  people: string[];
+  /** --by (or the deprecated --person): who acted, the log's user_id (src/core/person-filter.ts). */
+  people: PersonPlan;
   onlyFiles: boolean;
   /** Where a new stream starts, in seconds; null: the start of the log. */
   since: number | null;
@@ -43,6 +45,7 @@ export interface BridgeFlags {
   maxLen?: number;
   since?: string;
   project?: string[];
+  by?: string[];
   person?: string[];
   onlyFiles?: true;
   lease?: string;
@@ -54,7 +57,7 @@ export function planBridge(nowMs: number, url: string, patterns: string[], optio
     stream: streamName(options.stream),
     filter: parsePatterns(patterns),
     projects: options.project ?? [],
-    people: options.person ?? [],
+    people: planPeople('bridge', { by: options.by, person: options.person }),
     onlyFiles: options.onlyFiles === true,
     since: null,
     maxLen: options.maxLen ?? 0,
@@ -97,7 +100,7 @@ export interface BusListenPlan {
   filter: EventFilter;
   /** Project ids (no Kitsu to turn names into ids). */
   projectIds: string[];
-  /** Ids of the person an event is about (`data.person_id`), as listen --person. */
+  /** Ids of the person an event is about (`data.person_id`), as listen --about. */
   personIds: string[];
   sinceMs?: number;
   untilMs?: number;
@@ -125,7 +128,7 @@ export function planBusListen(
   listen: {
     filter: EventFilter;
     projects: string[];
-    people: string[];
+    people: PersonPlan;
     since?: Date;
     until?: Date;
     count?: number;
@@ -151,7 +154,7 @@ export function planBusListen(
     stream: streamName(options.stream),
     filter: listen.filter,
     projectIds: listen.projects,
-    personIds: listen.people,
+    personIds: listen.people.about,
   };
   if (options.group !== undefined) {
     if (options.group.trim() === '') throw new UsageError('--group needs a name', 'such as --group render-farm');

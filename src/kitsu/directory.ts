@@ -1,6 +1,6 @@
 /**
  * Projects and people by id, name and e-mail, and task statuses by id: names for the table
- * view, and the ids that `--project` and `--person` stand for. Loaded once a run with three
+ * view, and the ids that `--project`, `--by` and `--about` stand for. Loaded once a run with three
  * list requests made together.
  */
 import { PermissionError, UsageError } from '../errors.js';
@@ -11,8 +11,8 @@ import type { Session } from './types.js';
 export interface Directory extends NameDirectory {
   /** Names or ids to project ids; UsageError for one that matches nothing, naming close ones. */
   resolveProjects(refs: string[]): Promise<string[]>;
-  /** E-mails, full names, desktop logins or ids to person ids; UsageError likewise. */
-  resolvePeople(refs: string[]): Promise<string[]>;
+  /** E-mails, full names, desktop logins or ids to person ids; UsageError likewise, naming `flag`. */
+  resolvePeople(refs: string[], flag: string): Promise<string[]>;
 }
 
 interface ProjectRow {
@@ -140,8 +140,8 @@ class ListedDirectory implements Directory {
     return ids;
   }
 
-  async resolvePeople(refs: string[]): Promise<string[]> {
-    return resolveAll(refs, '--person', 'person', this.people, (p) => [p.email, personName(p), p.desktop_login]);
+  async resolvePeople(refs: string[], flag: string): Promise<string[]> {
+    return resolveAll(refs, flag, 'person', this.people, (p) => [p.email, personName(p), p.desktop_login]);
   }
 }
 

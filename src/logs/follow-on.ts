@@ -33,7 +33,7 @@ export async function followAfterHistory(
     filter: plan.filter,
     ...(search ? { search } : {}),
     projectIds: query.projectIds,
-    personIds: query.personIds,
+    aboutIds: query.aboutIds,
     onlyFiles: query.onlyFiles,
     printedBefore: { until, ids: seam.ids },
     backfill: true,
