@@ -15,6 +15,7 @@ import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { createNameResolver, openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
+import { summaryLine as runSummaryLine } from '../output/run-summary.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
 import {
   openShape,
@@ -327,14 +328,12 @@ async function listenWith(
   return summary;
 }
 
+/** The listen summary: src/output/run-summary.ts, the words `logs --follow` ends with too. */
 function summaryLine(summary: FollowSummary, failures: string[] = []): string {
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return [
-    `${plural(summary.events, 'event')}`,
-    plural(summary.reconnects, 'reconnect'),
-    `${summary.backfilled} backfilled`,
-    ...failures,
-  ].join(', ');
+  return runSummaryLine(
+    { events: summary.events, live: { reconnects: summary.reconnects, backfilled: summary.backfilled } },
+    failures,
+  );
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -12,7 +12,10 @@ import type { Session } from '../kitsu/types.js';
 import { createProgress } from '../output/progress.js';
 import type { Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
+import { InterruptedError } from '../errors.js';
+import { summaryLine } from '../output/run-summary.js';
 import { destinationFor } from './destination.js';
+import type { FollowCounts } from './follow-on.js';
 import type { LogsPlan } from './plan.js';
 
 /** One of the two logs, as reading needs it. */
@@ -32,7 +35,8 @@ export interface LogSource<R extends LogRow> {
 /** What --follow adds to the history: noting each printed record, then going on live. */
 export interface Continuation<R> {
   printed(record: R): void;
-  then(print: (record: R) => Promise<void>): Promise<void>;
+  /** Live events until --until or Ctrl-C; returns what the live part did. */
+  then(print: (record: R) => Promise<void>): Promise<FollowCounts>;
 }
 
 export async function readLog<R extends LogRow>(
@@ -92,15 +96,26 @@ export async function readLog<R extends LogRow>(
 
     const destination = await destinationFor(plan.output);
     const writer = source.writer(destination.stream);
+    // Records written, history and live: what the summary at the end says.
+    let written = 0;
+    let live: FollowCounts | undefined;
     const print = async (record: R): Promise<void> => {
       await writer.write(record);
+      written += 1;
       continuation?.printed(record);
       progress.update({ events: (events += 1), pages });
     };
+    const summary = () =>
+      summaryLine({
+        events: written,
+        ...(continuation ? { live: live ?? { reconnects: 0, backfilled: 0 } } : {}),
+        ...(plan.output !== undefined ? { output: plan.output } : {}),
+      });
     try {
       if (plan.limit === null && !plan.reverse) {
         for await (const batch of source.windows(toSecond(source.since), toSecond(source.until), readOptions)) {
           await writeAll(writer, batch.rows);
+          written += batch.rows.length;
           for (const record of batch.rows) continuation?.printed(record);
           progress.update({ events: (events += batch.rows.length), pages });
         }
@@ -115,11 +130,28 @@ export async function readLog<R extends LogRow>(
         for (const record of newest) await print(record);
       }
       progress.done();
-      await continuation?.then(print);
-      await writer.end();
+      // Live records go through `print` too, so `written` counts them.
+      if (continuation) live = await continuation.then(print);
+      // Ctrl-C while following ends the run as listen's does: no closing of the output.
+      if (!ctx.signal.aborted) await writer.end();
+    } catch (error) {
+      // Ctrl-C: how far the run got, on a line of its own after the ^C (as listen does). A
+      // closed stdout (`| head`) ends quietly.
+      if (ctx.signal.aborted && ctx.signal.reason instanceof InterruptedError) {
+        progress.done();
+        reporter.afterInterrupt(`stopped: ${summary()}`);
+      }
+      throw error;
     } finally {
       await destination.close();
     }
+    if (ctx.signal.aborted) {
+      if (ctx.signal.reason instanceof InterruptedError) reporter.afterInterrupt(`stopped: ${summary()}`);
+      throw ctx.signal.reason;
+    }
+    // A file shows nothing on the terminal: say what went into it, as the checkpoint mode does.
+    if (plan.output !== undefined) reporter.info(summary());
+    else if (continuation) reporter.verbose(summary());
   } finally {
     progress.done();
   }
