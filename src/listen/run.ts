@@ -16,6 +16,8 @@ import { createNameResolver, openNameResolver, recordNamer, type NameResolver } 
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
 import { summaryLine as runSummaryLine } from '../output/run-summary.js';
+import { noMatchLine, unknownPatternWarnings } from '../core/pattern-hints.js';
+import { localTimeText } from '../output/time-text.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
 import {
   openShape,
@@ -161,6 +163,8 @@ export async function runListen(
   const shape = openShape(plan.shape, ctx.env, { fromMs: plan.since?.getTime() ?? now, toMs: now });
   const format = shapedFormat(shape, ctx.globals.format, ctx.stdout.isTTY === true) ?? resolveFormat(ctx);
   if (plan.people.notice) reporter.warn(plan.people.notice);
+  // A typo in a pattern reads as a quiet stream: worth a word even in a pipe.
+  for (const warning of unknownPatternWarnings(plan.filter)) reporter.warn(warning);
   const { about, flags } = plan.people;
   const needsDirectory = format === 'table' || plan.projects.length > 0 || about.length > 0;
   const directory: Directory | undefined = needsDirectory
@@ -210,6 +214,7 @@ async function listenWith(
   setup: ListenSetup,
 ): Promise<FollowSummary> {
   const { reporter, format, directory, projectIds, aboutIds, resolver, shape } = setup;
+  const startedAtMs = ctx.clock.now();
   const search = plan.search ? await openSearch(ctx, session, plan.search, projectIds, resolver) : undefined;
   const writer = createRecordWriter(ctx, {
     shape,
@@ -306,6 +311,17 @@ async function listenWith(
     throw ctx.signal.reason;
   }
   await writer.end();
+  // A run that ended on its own (--until, --idle-timeout) with an empty screen says so.
+  if (summary.events === 0 && ctx.stdout.isTTY === true) {
+    reporter.info(
+      noMatchLine({
+        filter: plan.filter,
+        what: 'events',
+        range: `since ${localTimeText(plan.since?.getTime() ?? startedAtMs, ctx.clock.now())}`,
+        filtered: plan.projects.length > 0 || plan.people.about.length > 0 || plan.search !== undefined,
+      }),
+    );
+  }
   if (
     (summary.endedBy === 'idle' || summary.endedBy === 'until') &&
     plan.count !== undefined &&

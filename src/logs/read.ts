@@ -14,6 +14,8 @@ import type { Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
 import { InterruptedError } from '../errors.js';
 import { summaryLine } from '../output/run-summary.js';
+import { noMatchLine } from '../core/pattern-hints.js';
+import { localTimeText } from '../output/time-text.js';
 import { destinationFor } from './destination.js';
 import type { FollowCounts } from './follow-on.js';
 import type { LogsPlan } from './plan.js';
@@ -152,7 +154,39 @@ export async function readLog<R extends LogRow>(
     // A file shows nothing on the terminal: say what went into it, as the checkpoint mode does.
     if (plan.output !== undefined) reporter.info(summary());
     else if (continuation) reporter.verbose(summary());
+    // An empty screen says nothing: say that nothing matched, and what (not in a pipe, where
+    // empty output is the answer a script expects).
+    if (written === 0 && plan.output === undefined && !plan.summary && ctx.stdout.isTTY === true) {
+      reporter.info(
+        noMatchLine({
+          filter: plan.filter,
+          what: source.log,
+          range: rangeText(plan.since, plan.until, ctx.clock.now(), source.label),
+          filtered: isFiltered(plan),
+        }),
+      );
+    }
   } finally {
     progress.done();
   }
+}
+
+/** `since 09:00`, `between 09:00 and 10:00`, `until 10:00`, or `in the event log`: in local time. */
+export function rangeText(since: Date | undefined, until: Date | undefined, nowMs: number, label: string): string {
+  const at = (d: Date) => localTimeText(d.getTime(), nowMs);
+  if (since && until) return `between ${at(since)} and ${at(until)}`;
+  if (since) return `since ${at(since)}`;
+  if (until) return `until ${at(until)}`;
+  return `in the ${label}`;
+}
+
+/** Whether flags other than the patterns narrowed what was read. */
+function isFiltered(plan: LogsPlan): boolean {
+  return (
+    plan.onlyFiles ||
+    plan.projects.length > 0 ||
+    plan.people.by.length > 0 ||
+    plan.people.about.length > 0 ||
+    plan.search !== undefined
+  );
 }

@@ -17,6 +17,7 @@ import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from
 import { logPermissionError, roleOf } from '../kitsu/permission.js';
 import { openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import { sleep } from '../core/sleep.js';
+import { unknownPatternWarnings } from '../core/pattern-hints.js';
 import { openSession } from '../kitsu/session.js';
 import { openWhenUp } from '../listen/start.js';
 import type { Session } from '../kitsu/types.js';
@@ -33,6 +34,8 @@ import { readLog, type LogSource } from './read.js';
 export async function runLogs(ctx: Context, plan: LogsPlan): Promise<void> {
   const reporter = reporterFor(ctx);
   if (plan.people.notice) reporter.warn(plan.people.notice);
+  // A typo in a pattern reads as an empty log: worth a word even in a pipe.
+  for (const warning of unknownPatternWarnings(plan.filter)) reporter.warn(warning);
   // Following, it is a service that may start before Kitsu: wait for it as listen does.
   const session = plan.follow
     ? await openWhenUp(() => openSession(ctx, { fresh: true }), {
