@@ -82,11 +82,11 @@ describe('listen: what is printed', () => {
   });
 
   it('keeps only events about the people given with --about (data.person_id), by name', async () => {
-    const artist = sandbox.users.artist;
+    const artist = suite.sandbox.users.artist;
     const live = await listen(['--about', artist.full_name, '--json', '--count', '1']);
-    sandbox.control.emit('task:update', { task_id: '2', project_id: project().id }, { userId: artist.id });
-    sandbox.control.emit('task:assign', { task_id: '4', person_id: sandbox.users.manager.id });
-    sandbox.control.emit('task:assign', { task_id: '5', person_id: artist.id, project_id: project().id });
+    suite.sandbox.control.emit('task:update', { task_id: '2', project_id: project().id }, { userId: artist.id });
+    suite.sandbox.control.emit('task:assign', { task_id: '4', person_id: suite.sandbox.users.manager.id });
+    suite.sandbox.control.emit('task:assign', { task_id: '5', person_id: artist.id, project_id: project().id });
     expect(await finished(live)).toBe(0);
     expect(live.records().map((r) => r.data.task_id)).toEqual(['5']);
     expect(live.stderr()).not.toContain('deprecated');
