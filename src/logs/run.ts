@@ -21,7 +21,9 @@ import { openSession } from '../kitsu/session.js';
 import { openWhenUp } from '../listen/start.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
-import { createLoginWriter, createRecordWriter, resolveFormat } from '../output/writer.js';
+import { csvExportFormat } from '../export/file-format.js';
+import { loginCsvRenderer } from '../output/formats.js';
+import { createLoginWriter, createRecordWriter, eventFileCsv, resolveFormat } from '../output/writer.js';
 import { openShape, shapedFormat, shapeNeedsNames } from '../output/shape.js';
 import { narrowSource, openSearch, serverProjects, type RecordSearch } from '../search/open.js';
 import { needsResolver } from '../search/plan.js';
@@ -167,6 +169,8 @@ async function readEvents(
               : {}),
           }),
   });
+  if (shapedFormat(plan.shape, ctx.globals.format, false) === 'csv')
+    source.exportFormat = () => csvExportFormat(eventFileCsv(ctx, shape));
   if (!plan.follow) {
     await readLog(ctx, session, plan, source, reporter);
     return;
@@ -209,6 +213,7 @@ async function runLogins(ctx: Context, session: Session, plan: LogsPlan, reporte
         readLoginLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
       newestFirst: (options) => readLoginLogNewestFirst(session, query, options),
       writer: (stream) => createLoginWriter(ctx, { stream, names: directory }),
+      ...(ctx.globals.format === 'csv' ? { exportFormat: () => csvExportFormat(loginCsvRenderer()) } : {}),
     },
     reporter,
   );

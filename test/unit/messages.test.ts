@@ -165,6 +165,22 @@ const messages: [string[], string, number][] = [
     'kitsu-tail: --checkpoint exports oldest first; it takes no --reverse',
     2,
   ],
+  // files
+  [
+    ['logs', '--format', 'table', '--output', 'events.txt'],
+    'kitsu-tail: --format table is laid out for a terminal, not for a file that programs read (leave out --format for NDJSON, or give --format csv for a spreadsheet)',
+    2,
+  ],
+  [
+    ['logs', '--checkpoint', 'c.json', '--output', 'events.json', '--format', 'json'],
+    'kitsu-tail: --checkpoint with --output appends run after run; --format json cannot be appended exactly once (give --format ndjson, the default, or --format csv)',
+    2,
+  ],
+  [
+    ['logs', '--checkpoint', 'c.json', '--output', 'events.csv', '--fields', 'id,names.entity'],
+    'kitsu-tail: --fields names.* with --checkpoint --output: an exact export keeps the records as the log has them (drop the names.* fields, and add names when you read the file)',
+    2,
+  ],
   [
     ['login', '--token', 't', '--email', 'a@b.c'],
     'kitsu-tail: --token and a password login (--email, --password-stdin) exclude each other (use one of them)',
