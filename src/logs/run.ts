@@ -11,6 +11,7 @@ import type { EventRecord } from '../core/record.js';
 import { SeamTracker } from '../core/seam.js';
 import { fromSecond } from '../core/seconds.js';
 import { PermissionError } from '../errors.js';
+import { rememberProjects } from '../kitsu/completion-names.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
 import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
@@ -79,6 +80,7 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     tableOnStdout(ctx, plan) || plan.summary !== undefined || plan.projects.length > 0 || plan.people.length > 0
       ? await loadDirectory(session, { signal: ctx.signal })
       : undefined;
+  if (directory) await rememberProjects(ctx.env, session, directory);
   const query: LogQuery = {
     since: plan.since,
     until: plan.until,

@@ -71,6 +71,7 @@ const messages: [string[], string, number][] = [
   [['--format', 'yaml', 'listen'], "kitsu-tail: --format cannot be 'yaml' (use table, ndjson, json or csv)", 2],
   [['--color', 'sometimes', 'logs'], "kitsu-tail: --color cannot be 'sometimes' (use auto, always or never)", 2],
   [['completion', 'tcsh'], "kitsu-tail: completion cannot take 'tcsh' as its shell (use one of bash, zsh, fish)", 2],
+  [['__complete', 'people'], "kitsu-tail: __complete has no kind 'people' (use one of: profiles, events, projects)", 2],
   // commander: missing arguments and values
   [
     ['completion'],

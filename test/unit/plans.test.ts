@@ -203,6 +203,10 @@ const refusals: [string[], RegExp][] = [
   [['profiles', 'use', 'a b'], /profile name "a b" is not allowed/],
   [['profiles', 'remove', '../x'], /profile name "..\/x" is not allowed/],
   [['completion', 'tcsh'], /^kitsu-tail: completion cannot take 'tcsh' as its shell \(use one of bash, zsh, fish\)$/m],
+  [
+    ['__complete', 'people'],
+    /^kitsu-tail: __complete has no kind 'people' \(use one of: profiles, events, projects\)$/m,
+  ],
 ];
 
 describe('argv → usage error (exit 2, one line, nothing run)', () => {
@@ -355,6 +359,8 @@ const plans: [string[], string, Record<string, unknown>][] = [
   // the rest
   [['profiles', 'use', 'prod-bot'], 'use', { name: 'prod-bot' }],
   [['completion', 'zsh'], 'completion', { shell: 'zsh' }],
+  [['__complete', 'events', '--', '!task:s'], '__complete', { kind: 'events', prefix: '!task:s' }],
+  [['__complete', 'profiles'], '__complete', { kind: 'profiles', prefix: '' }],
 ];
 
 describe('argv → Plan', () => {
