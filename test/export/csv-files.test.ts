@@ -6,6 +6,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatError } from '../../src/cli.js';
+import { UsageError } from '../../src/errors.js';
+import { onFile } from '../../src/export/files.js';
 import { parseCsvLine } from '../../src/output/formats.js';
 import { useExportFixture } from '../helpers/export-fixture.js';
 import { idsOfNdjson, secondOfStored, storedIds } from '../helpers/logs.js';
@@ -184,5 +187,47 @@ describe('logs --checkpoint FILE --output FILE --format csv', () => {
     const out = join(fx.dir, 'plain.ndjson');
     expect((await fx.logs('--checkpoint', state, '--output', out)).code).toBe(0);
     expect(idsOfNdjson(readFileSync(out, 'utf8'))).toEqual(storedIds(fx.sandbox));
+  });
+});
+
+describe('--output FILE that cannot be used: one line naming the file and the fix (exit 2)', () => {
+  it('a missing folder, a folder, a path through a file; and permission as the system says it', async () => {
+    const missing = join(fx.dir, 'nonexistent', 'dir', 'events.csv');
+    const folder = fx.dir;
+    const file = join(fx.dir, 'plain.txt');
+    writeFileSync(file, 'x');
+    const cases: Array<[string[], string]> = [
+      [
+        ['--output', missing],
+        `--output ${missing}: no such folder: ${join(fx.dir, 'nonexistent')} (create it, or give a file in a folder that exists)`,
+      ],
+      [
+        ['--output', folder],
+        `--output ${folder}: it is a folder (give a file in a folder that this account can write to)`,
+      ],
+      [
+        ['--output', join(file, 'events.csv')],
+        `--output ${join(file, 'events.csv')}: part of its path is not a folder (give a file in a folder that this account can write to)`,
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await fx.logs('--limit', '1', '--format', 'csv', ...argv);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr).toBe(`kitsu-tail: ${message}\n`);
+    }
+    // Tests run as root here, which no permission stops: the system's answer is fed in.
+    for (const [code, words] of [
+      ['EACCES', 'permission denied'],
+      ['EROFS', 'the file system is read-only'],
+    ] as const) {
+      const denied = Object.assign(new Error(`${code}: open`), { code, syscall: 'open' });
+      const error = await onFile('--output', '/srv/export/events.csv', () => Promise.reject(denied)).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(UsageError);
+      expect(formatError(error as UsageError)).toBe(
+        `kitsu-tail: --output /srv/export/events.csv: ${words} (give a file in a folder that this account can write to)`,
+      );
+    }
   });
 });
