@@ -8,7 +8,9 @@
 # (never the network), for the profile named on the line, if any.
 _kitsu_tail_from() {
   local -a items
-  local profile=${opt_args[--profile]}
+  local profile=''
+  # opt_args is _arguments' associative array; subscripting anything else would do arithmetic.
+  [[ ${(t)opt_args} == association* ]] && profile=${opt_args[--profile]}
   items=(${(f)"$(kitsu-tail ${profile:+--profile} ${profile:+$profile} __complete $1 -- "$PREFIX" 2>/dev/null)"})
   compadd -a items
 }
