@@ -88,8 +88,11 @@ export interface ExportFileFormat<R> {
    * header, NDJSON); null when it can.
    */
   refuses?(firstLine: string): string | null;
-  /** The id and second of one line of the file; null when it is not one of its rows. */
-  rowOf(line: string): { id: string; second: number } | null;
+  /**
+   * The id and second of one line of the file; null when it is not one of its rows. Absent
+   * when the lines cannot say (CSV without a header, or without the id or created_at column).
+   */
+  rowOf?(line: string): { id: string; second: number } | null;
 }
 
 /** NDJSON: one record a line, exactly as the log has it. */
@@ -182,13 +185,16 @@ export async function runCheckpointedExport<R extends LogRow>(
         reporter.warn(
           `the checkpoint's position ${isoSecond(state.position)} is ahead of the server's clock (${isoSecond(server)}): ` +
             `it was edited, or the server's clock was set back; reading again from ${isoSecond(from)}` +
-            (output
-              ? `, skipping the events already in ${outputPath}`
-              : ', so events printed since then may be printed again'),
+            (!output
+              ? ', so events printed since then may be printed again'
+              : format.rowOf
+                ? `, skipping the events already in ${outputPath}`
+                : `, so events already in ${outputPath} may be appended again (its columns hold no id and created_at to skip them by)`),
         );
-        if (output) {
+        const rowOf = format.rowOf;
+        if (output && rowOf) {
           for (const { id, second } of await atOutput(() =>
-            committedIdsSince(outputPath!, output!.length, from, format.rowOf),
+            committedIdsSince(outputPath!, output!.length, from, rowOf),
           ))
             recent.add(id, second);
         }

@@ -18,12 +18,15 @@ export function csvExportFormat<R>(renderer: Renderer<R>): ExportFileFormat<R> {
     rows: (records) => records.map((record) => rows.record(record)).join(''),
     // Without a header (--no-headers) there is nothing to compare.
     refuses: (firstLine) => (header === undefined ? null : csvHeaderMismatch(firstLine, header)),
-    rowOf: (line) => {
-      if (!columns || idAt < 0 || timeAt < 0) return null;
-      const fields = parseCsvLine(line);
-      if (!fields || fields.length !== columns.length) return null;
-      const ms = Date.parse(fields[timeAt]!);
-      return fields[idAt] && Number.isFinite(ms) ? { id: fields[idAt], second: Math.floor(ms / 1000) } : null;
-    },
+    ...(columns && idAt >= 0 && timeAt >= 0
+      ? {
+          rowOf: (line: string) => {
+            const fields = parseCsvLine(line);
+            if (!fields || fields.length !== columns.length) return null;
+            const ms = Date.parse(fields[timeAt]!);
+            return fields[idAt] && Number.isFinite(ms) ? { id: fields[idAt], second: Math.floor(ms / 1000) } : null;
+          },
+        }
+      : {}),
   };
 }

@@ -173,6 +173,20 @@ describe('logs --checkpoint FILE --output FILE --format csv', () => {
     expect(idsOfCsv(file, 'created_at,id,name')).toEqual(storedIds(fx.sandbox));
   });
 
+  it('columns without id or created_at: a run that must read again says that it may append some again', async () => {
+    const file = csvFile();
+    const run = () => fx.logs('--checkpoint', fx.state, '--output', file, '--fields', 'name,data.task_id');
+    expect((await run()).code).toBe(0);
+    const saved = JSON.parse(readFileSync(fx.state, 'utf8')) as Record<string, unknown>;
+    const ahead = new Date(Math.floor(Date.now() / 1000) * 1000 + 86_400_000).toISOString().replace('.000Z', 'Z');
+    writeFileSync(fx.state, JSON.stringify({ ...saved, position: ahead, recent: [] }));
+    const result = await run();
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      `so events already in ${file} may be appended again (its columns hold no id and created_at to skip them by)`,
+    );
+  });
+
   it('the login log as CSV, and NDJSON exports are unchanged', async () => {
     const logins = join(fx.dir, 'logins.csv');
     const run = () => fx.logs('--logins', '--checkpoint', fx.state, '--output', logins, '--format', 'csv');
