@@ -6,7 +6,6 @@
  * completes lines through the generated script and the built program: every answer comes from
  * local files, and nothing connects.
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { ZOU_EVENT_NAMES } from '../../src/core/event-names.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { completionCacheFile, readCompletionNames } from '../../src/store/completion-cache.js';
+import { bashCompletions } from '../helpers/bash-completion.js';
 import { loginAs } from '../helpers/login.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
 
@@ -180,30 +180,12 @@ describe('bash, through the generated script and the built program (no network)'
       // Static completion is as before.
       ['kitsu-tail logs --form', '--format'],
     ];
-    const driver = [
-      `source ${JSON.stringify(script)}`,
-      // As bash fills them: COMP_LINE and COMP_POINT, and the words split at blanks and at : and =.
-      'complete_line() {',
-      '  COMP_LINE="$1"',
-      '  COMP_POINT=${#1}',
-      '  local spaced="${1//:/ : }"',
-      '  spaced="${spaced//=/ = }"',
-      '  read -ra COMP_WORDS <<< "$spaced"',
-      '  [[ $1 == *[\\ :=] ]] && COMP_WORDS+=("")',
-      '  [[ $1 == *[:=] ]] && unset "COMP_WORDS[-1]"',
-      '  COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))',
-      '  COMPREPLY=()',
-      '  _kitsu_tail',
-      '  echo "${COMPREPLY[*]}"',
-      '}',
-      ...cases.map(([line]) => `complete_line ${JSON.stringify(line)}`),
-    ].join('\n');
-    const output = execFileSync('bash', ['--norc', '--noprofile', '-c', driver], {
-      cwd: work,
-      encoding: 'utf8',
-      env: { PATH: `${bin}:/usr/bin:/bin`, KITSU_TAIL_CONFIG_DIR: config.dir, HOME: work },
-    });
-    expect(output.split('\n').slice(0, cases.length)).toEqual(cases.map(([, expected]) => expected));
+    const offered = bashCompletions(
+      script,
+      cases.map(([line]) => line),
+      { cwd: work, env: { PATH: `${bin}:/usr/bin:/bin`, KITSU_TAIL_CONFIG_DIR: config.dir, HOME: work } },
+    );
+    expect(offered).toEqual(cases.map(([, expected]) => expected));
     expect(connections).toBe(0);
   });
 
