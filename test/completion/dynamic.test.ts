@@ -11,11 +11,14 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProgram } from '../../src/cli.js';
 import { ZOU_EVENT_NAMES } from '../../src/core/event-names.js';
+import { allCommands, commandSpec, DYNAMIC_ARGUMENTS, DYNAMIC_OPTIONS } from '../../src/output/completion/spec.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { completionCacheFile, readCompletionNames } from '../../src/store/completion-cache.js';
 import { bashCompletions } from '../helpers/bash-completion.js';
+import { testContext } from '../helpers/context.js';
 import { loginAs } from '../helpers/login.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
 
@@ -107,19 +110,8 @@ describe('kitsu-tail __complete (what the scripts call)', () => {
     expect([result.code, result.stdout, result.stderr]).toEqual([0, '', '']);
   });
 
-  it('every option and argument said to complete dynamically is one the program has', async () => {
-    const { createProgram } = await import('../../src/cli.js');
-    const { commandSpec, allCommands, DYNAMIC_ARGUMENTS, DYNAMIC_OPTIONS } =
-      await import('../../src/output/completion/spec.js');
-    const program = createProgram({
-      stdout: process.stdout,
-      stderr: process.stderr,
-      stdin: process.stdin,
-      env: {},
-      clock: { now: () => 0 },
-      signal: new AbortController().signal,
-    });
-    const commands = allCommands(commandSpec(program));
+  it('every option and argument said to complete dynamically is one the program has', () => {
+    const commands = allCommands(commandSpec(createProgram(testContext())));
     for (const [flag, source] of Object.entries(DYNAMIC_OPTIONS)) {
       const options = commands.flatMap((c) => c.options).filter((o) => o.long === flag);
       expect(options.length, flag).toBeGreaterThan(0);
