@@ -1,20 +1,31 @@
 /**
  * An event record as a stream entry and back. Pure.
  *
- * Fields: `id`, `name`, `created_at`, `user_id`, `project_id`, `data` (JSON), `source`, and
- * `fence`, the leadership term of the bridge that wrote it (added by WRITE_SCRIPT). A null is
- * an empty string. Log rows have `source` "log"; an event Kitsu never stores
- * (notifications, chat) has an empty `id` and `source` "live": it was written at most once,
- * on receipt, and no log read can bring it back.
+ * Fields: `id`, `name`, `created_at`, `user_id`, `project_id`, `data` (JSON), `source`,
+ * `names` (JSON, only from a bridge run with --names, and only when the event names
+ * something), and `fence`, the leadership term of the bridge that wrote it (added by
+ * WRITE_SCRIPT). A null is an empty string. Log rows have `source` "log"; an event Kitsu never
+ * stores (notifications, chat) has an empty `id` and `source` "live": it was written at most
+ * once, on receipt, and no log read can bring it back.
  */
 import type { EventRecord, EventSource } from '../core/record.js';
 
-/** The fields of an entry, in the order WRITE_SCRIPT takes their values (it adds `fence`). */
-export const ENTRY_FIELDS = ['id', 'name', 'created_at', 'user_id', 'project_id', 'data', 'source'] as const;
+/**
+ * The arguments WRITE_SCRIPT takes per entry, in this order: the second (for the id set), then
+ * the values of `id`, `name`, `created_at`, `user_id`, `project_id`, `data`, `source`, `names`
+ * ('' for none). Plain arguments, not one JSON text per entry: nothing is escaped twice here,
+ * and Redis takes them apart for less than cjson (measured in the bridge bench's notes,
+ * src/bridge/README.md).
+ */
+export const ENTRY_ARGS = 9;
 
-/** The values of ENTRY_FIELDS for `record`. */
-export function entryValues(record: EventRecord): string[] {
-  return [
+/**
+ * Appends the ENTRY_ARGS arguments of `record` to `args`. `second` is its log second (0 for
+ * an event without a log id); `names` its names as JSON, or ''.
+ */
+export function pushEntryArgs(args: string[], record: EventRecord, second: number, names: string): void {
+  args.push(
+    String(second),
     record.id ?? '',
     record.name,
     record.created_at,
@@ -22,7 +33,8 @@ export function entryValues(record: EventRecord): string[] {
     record.project_id ?? '',
     JSON.stringify(record.data),
     record.source,
-  ];
+    names,
+  );
 }
 
 const SOURCES: readonly EventSource[] = ['log', 'live', 'backfill'];
