@@ -59,7 +59,7 @@ _kitsu_tail() {
       options="--exclude --since --after --until --before --only-files --project --person --limit --all --reverse --follow --max-reconnects --checkpoint --output --logins --names --stats --count-by --top --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "bridge")
-      options="--stream --max-len --since --project --person --only-files --lease --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--stream --max-len --since --project --person --only-files --names --lease --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "sandbox")
       options="--port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"

@@ -8,7 +8,9 @@
  * stores (notifications, chat) has an empty `id` and `source` "live": it was written at most
  * once, on receipt, and no log read can bring it back.
  */
+import type { EventNames } from '../core/event-subject.js';
 import type { EventRecord, EventSource } from '../core/record.js';
+import type { NamedEventRecord } from '../output/types.js';
 
 /**
  * The arguments WRITE_SCRIPT takes per entry, in this order: the second (for the id set), then
@@ -43,7 +45,7 @@ const SOURCES: readonly EventSource[] = ['log', 'live', 'backfill'];
  * A stream entry's fields as a record, or null when the entry is not one of ours (another
  * program writing to the same stream): the reader says so and goes on.
  */
-export function recordFromEntry(fields: Record<string, string>): EventRecord | null {
+export function recordFromEntry(fields: Record<string, string>): NamedEventRecord | null {
   const { name, created_at: createdAt } = fields;
   if (typeof name !== 'string' || name === '' || typeof createdAt !== 'string') return null;
   let data: unknown = {};
@@ -55,7 +57,7 @@ export function recordFromEntry(fields: Record<string, string>): EventRecord | n
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return null;
   const orNull = (value: string | undefined) => (value === undefined || value === '' ? null : value);
   const source = SOURCES.includes(fields.source as EventSource) ? (fields.source as EventSource) : 'log';
-  return {
+  const record: NamedEventRecord = {
     id: orNull(fields.id),
     name,
     created_at: createdAt,
@@ -64,6 +66,16 @@ export function recordFromEntry(fields: Record<string, string>): EventRecord | n
     data: data as Record<string, unknown>,
     source,
   };
+  // From a bridge run with --names; a text that is not an object of names is left out.
+  if (fields.names !== undefined && fields.names !== '') {
+    try {
+      const names: unknown = JSON.parse(fields.names);
+      if (names !== null && typeof names === 'object' && !Array.isArray(names)) record.names = names as EventNames;
+    } catch {
+      // Not ours: the record goes without names.
+    }
+  }
+  return record;
 }
 
 /** A flat [field, value, field, value…] reply as an object. */

@@ -30,6 +30,7 @@ import { matchesQuery, readLogWindows, type LogQuery } from '../kitsu/event-log.
 import { runEventStream } from '../kitsu/event-stream.js';
 import { sleep } from '../core/sleep.js';
 import { secondOf } from '../core/seconds.js';
+import type { NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
 import type { Reporter } from '../output/reporter.js';
 import { pushEntryArgs } from './entry.js';
@@ -37,6 +38,7 @@ import type { BusKeys } from './keys.js';
 import { describeHolder, Lease } from './lease.js';
 import { fatalRedisError, type RedisLink } from './redis.js';
 import { CallPipeline } from './pipeline.js';
+import { readAhead } from './read-ahead.js';
 import { WRITE_SCRIPT } from './scripts.js';
 import { isUnstoredEvent } from './unstored.js';
 
@@ -51,6 +53,8 @@ const ENTRIES_PER_CALL = 1000;
 const BYTES_PER_CALL = 512 * 1024;
 /** Script calls sent before the first is answered (pipeline.ts). */
 const CALLS_IN_FLIGHT = 4;
+/** Log windows (up to 10,000 rows each) read ahead of the writes (read-ahead.ts). */
+const READ_AHEAD_WINDOWS = 3;
 /** How often the log is read while the event stream is down. */
 const POLL_DOWN_MS = 2_000;
 /**
@@ -87,6 +91,8 @@ export interface BridgeSettings {
   reporter: Reporter;
   signal: AbortSignal;
   clock: Clock;
+  /** --names: each entry gets the names of what its event is about, as JSON. */
+  names?: NameResolver;
 }
 
 export interface BridgeSummary {
@@ -418,15 +424,11 @@ class Pump {
     const query: LogQuery = { ...this.s.query };
     if (from !== null) query.since = new Date(from * 1000);
     const written = this.written;
-    // The next window is read while this one is written: a backlog then goes at the pace of
-    // the slower of the two rather than of their sum.
-    const windows = readLogWindows(this.s.session, query, { signal: this.signal });
-    let next = windows.next();
+    // The log is read ahead (READ_AHEAD_WINDOWS) while what was read is written: a backlog
+    // then goes at the pace of the slower of the two rather than of their sum.
+    const windows = readAhead(readLogWindows(this.s.session, query, { signal: this.signal }), READ_AHEAD_WINDOWS);
     try {
-      for (let current = await next; !current.done; current = await next) {
-        next = windows.next();
-        next.catch(() => undefined); // Seen by the await above, or dropped with the read.
-        const batch = current.value;
+      for await (const batch of windows) {
         const last = batch.rows[batch.rows.length - 1];
         if (last) this.newest = Math.max(this.newest ?? 0, secondOf(last));
         await this.send(
@@ -439,9 +441,6 @@ class Pump {
       this.stale = true;
       await this.pipeline.drain().catch(() => undefined);
       throw error;
-    } finally {
-      await next.catch(() => undefined);
-      await windows.return(undefined);
     }
     const added = this.written - written;
     if (!this.caughtUp) {
@@ -465,6 +464,7 @@ class Pump {
   private async send(records: EventRecord[], readThrough: number | null): Promise<Promise<void>> {
     const fence = this.lease.fence;
     if (fence === null) throw new LostLease('');
+    const names = this.s.names ? await namesOf(this.s.names, records) : null;
     let i = 0;
     let applied: Promise<void> = Promise.resolve();
     let lastTime = '';
@@ -483,7 +483,7 @@ class Pump {
         }
         const second = record.id === null ? 0 : lastSecond;
         const at = args.length;
-        pushEntryArgs(args, record, second, '');
+        pushEntryArgs(args, record, second, names?.[i] ?? '');
         for (let k = at; k < args.length; k += 1) bytes += args[k]!.length;
         ids.push(record.id ?? '');
         seconds.push(second);
@@ -519,6 +519,22 @@ class Pump {
       this.recent.prune(readThrough);
     }
   }
+}
+
+/**
+ * The names of each record as JSON ('' when it names nothing). Waits for the server at most
+ * the resolver's budget once for them all (prefetch); what is not known by then is a short
+ * id (the look-up goes on, and later events get the name): a slow Kitsu never holds the
+ * bridge longer than that.
+ */
+async function namesOf(resolver: NameResolver, records: readonly EventRecord[]): Promise<string[]> {
+  await resolver.prefetch(records);
+  const out: string[] = [];
+  for (const record of records) {
+    const { names } = resolver.resolveNow(record) ?? (await resolver.resolve(record, { waitMs: 0 }));
+    out.push(Object.keys(names).length > 0 ? JSON.stringify(names) : '');
+  }
+  return out;
 }
 
 function pairs(flat: unknown[]): Record<string, string> {

@@ -3,7 +3,7 @@
  * live events go into the stream once each, in log order; filters decide what goes in; events
  * Kitsu never stores are written marked as such; a second bridge stands by and writes nothing;
  * a key of the wrong type is a usage error; a lost reply writes nothing twice; a call out of
- * turn is refused.
+ * turn is refused; --names puts the names in the entries and listen --from prints them.
  */
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,13 +12,16 @@ import { parsePatterns } from '../../src/core/patterns.js';
 import { busKeys } from '../../src/bridge/keys.js';
 import { connectRedis, parseRedisUrl, type RedisLink } from '../../src/bridge/redis.js';
 import { WRITE_SCRIPT } from '../../src/bridge/scripts.js';
+import { createNameResolver } from '../../src/kitsu/names.js';
 import { runBridge, type BridgeSettings } from '../../src/bridge/writer.js';
 import { UsageError } from '../../src/errors.js';
 import { Reporter } from '../../src/output/reporter.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { botSession, storedIds, waitFor } from '../helpers/logs.js';
+import { spawnCli } from '../helpers/bus.js';
 import { plainClient, readStream, startRedis, type PlainClient, type TestRedis } from '../helpers/redis.js';
+import { tempConfigDir } from '../helpers/run-cli.js';
 
 let sandbox: Sandbox;
 let redis: TestRedis;
@@ -196,3 +199,76 @@ it('refuses a write call out of turn, writing nothing', { timeout: 30_000 }, asy
     await link.close();
   }
 });
+
+it(
+  'with --names each entry carries the names of what it is about, and listen --from prints them',
+  { timeout: 60_000 },
+  async () => {
+    const resolver = createNameResolver(session.session);
+    const running = await bridge('named', ['task:*'], { names: resolver });
+    try {
+      await waitFor(() => running.stderr().includes('caught up'), `the backlog: ${running.stderr()}`);
+      const entries = await readStream(client, 'named');
+      expect(entries.map((e) => e.fields.id)).toEqual(storedIds(sandbox, (e) => e.name.startsWith('task:')));
+      const projectName = new Map(sandbox.projects.map((p) => [p.id, p.name]));
+      const withProject = entries.filter((e) => e.fields.project_id !== '');
+      expect(withProject.length).toBeGreaterThan(0);
+      for (const entry of withProject) {
+        expect(JSON.parse(entry.fields.names!).project).toBe(projectName.get(entry.fields.project_id!));
+      }
+    } finally {
+      await running.stop();
+      await resolver.close();
+    }
+    // The reader needs no Kitsu: the names come from the entries.
+    const config = tempConfigDir();
+    try {
+      const reader = spawnCli(
+        ['listen', '--from', redis.url, '--stream', 'named', '--since', '1h', '--count', '5', '--json'],
+        {
+          KITSU_TAIL_CONFIG_DIR: config.dir,
+          NO_COLOR: '1',
+        },
+      );
+      expect(await reader.exited).toBe(0);
+      const printed = reader
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { project_id: string | null; names?: { project?: string } });
+      expect(printed).toHaveLength(5);
+      for (const record of printed) {
+        if (record.project_id)
+          expect(record.names?.project).toBe(sandbox.projects.find((p) => p.id === record.project_id)!.name);
+      }
+      expect(printed.some((record) => record.names?.project)).toBe(true);
+    } finally {
+      config.cleanup();
+    }
+  },
+);
+
+it(
+  'with --names a Kitsu slow to answer look-ups costs the budget, not the stream: short ids',
+  { timeout: 60_000 },
+  async () => {
+    const resolver = createNameResolver(session.session, { budgetMs: 200 });
+    // Every look-up route answers after a minute; the log itself is quick.
+    const slow = sandbox.control.failRoutes({ path: /^data\/(?!events)/, mode: { kind: 'slow', delayMs: 60_000 } });
+    const running = await bridge('named-slowly', ['task:*'], { names: resolver });
+    try {
+      await waitFor(() => running.stderr().includes('caught up'), `the backlog: ${running.stderr()}`);
+      const entries = await readStream(client, 'named-slowly');
+      expect(entries.map((e) => e.fields.id)).toEqual(storedIds(sandbox, (e) => e.name.startsWith('task:')));
+      const withProject = entries.filter((e) => e.fields.project_id !== '');
+      expect(withProject.length).toBeGreaterThan(0);
+      for (const entry of withProject) {
+        expect(JSON.parse(entry.fields.names!).project).toBe(entry.fields.project_id!.slice(0, 8));
+      }
+    } finally {
+      slow();
+      await running.stop();
+      await resolver.close();
+    }
+  },
+);
