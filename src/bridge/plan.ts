@@ -21,6 +21,8 @@ export interface BridgePlan {
   /** --by (or the deprecated --person): who acted, the log's user_id (src/core/person-filter.ts). */
   people: PersonPlan;
   onlyFiles: boolean;
+  /** --names: each entry gets the names of what its event is about. */
+  names: boolean;
   /** Where a new stream starts, in seconds; null: the start of the log. */
   since: number | null;
   maxLen: number;
@@ -48,6 +50,7 @@ export interface BridgeFlags {
   by?: string[];
   person?: string[];
   onlyFiles?: true;
+  names?: true;
   lease?: string;
 }
 
@@ -59,6 +62,7 @@ export function planBridge(nowMs: number, url: string, patterns: string[], optio
     projects: options.project ?? [],
     people: planPeople('bridge', { by: options.by, person: options.person }),
     onlyFiles: options.onlyFiles === true,
+    names: options.names === true,
     since: null,
     maxLen: options.maxLen ?? 0,
     leaseMs: options.lease !== undefined ? duration(options.lease, '--lease', '10s or 1m') : DEFAULT_LEASE_MS,
@@ -107,6 +111,8 @@ export interface BusListenPlan {
   count?: number;
   idleTimeoutMs?: number;
   exec?: string;
+  /** --names: CSV gets names.* columns from the entries' `names` (JSON shows them anyway). */
+  names: boolean;
 }
 
 /** The bus flags of `listen`, as they arrive. */
@@ -134,6 +140,7 @@ export function planBusListen(
     count?: number;
     idleTimeoutMs?: number;
     exec?: string;
+    names?: boolean;
   },
 ): BusListenPlan | undefined {
   if (options.from === undefined) {
@@ -155,6 +162,7 @@ export function planBusListen(
     filter: listen.filter,
     projectIds: listen.projects,
     personIds: listen.people.about,
+    names: listen.names === true,
   };
   if (options.group !== undefined) {
     if (options.group.trim() === '') throw new UsageError('--group needs a name', 'such as --group render-farm');

@@ -17,6 +17,8 @@ export interface Directory extends NameDirectory {
   resolveProjects(refs: string[]): Promise<string[]>;
   /** E-mails, full names, desktop logins or ids to person ids; UsageError likewise, naming `flag`. */
   resolvePeople(refs: string[], flag: string): Promise<string[]>;
+  /** The names of the projects listed (for shell completion of --project). */
+  listedProjectNames(): string[];
 }
 
 interface ProjectRow {
@@ -121,6 +123,10 @@ class ListedDirectory implements Directory {
 
   project(id: string): string | undefined {
     return this.projectNames.get(id);
+  }
+
+  listedProjectNames(): string[] {
+    return [...this.projectNames.values()];
   }
 
   person(id: string): string | undefined {

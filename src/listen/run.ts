@@ -11,6 +11,7 @@ import { planPeople, type PersonPlan } from '../core/person-filter.js';
 import { toolVersion } from '../version.js';
 import { CliError, ExitCode, IncompleteError, InterruptedError, PermissionError, UsageError } from '../errors.js';
 import { logPermissionError } from '../kitsu/permission.js';
+import { rememberProjects } from '../kitsu/completion-names.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { createNameResolver, openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
@@ -170,6 +171,7 @@ export async function runListen(
   const directory: Directory | undefined = needsDirectory
     ? await loadDirectory(session, { signal: ctx.signal })
     : undefined;
+  if (directory) await rememberProjects(ctx.env, session, directory);
   const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
   const aboutIds = about.length > 0 ? await directory!.resolvePeople(about, flags.about) : undefined;
 
