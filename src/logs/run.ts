@@ -20,6 +20,7 @@ import { sleep } from '../core/sleep.js';
 import { openSession } from '../kitsu/session.js';
 import { openWhenUp } from '../listen/start.js';
 import type { Session } from '../kitsu/types.js';
+import { KITSU_NOT_UP, outageReportFor } from '../output/outage.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import { createLoginWriter, createRecordWriter, resolveFormat } from '../output/writer.js';
 import { openShape, shapedFormat, shapeNeedsNames } from '../output/shape.js';
@@ -37,6 +38,7 @@ export async function runLogs(ctx: Context, plan: LogsPlan): Promise<void> {
     ? await openWhenUp(() => openSession(ctx, { fresh: true }), {
         ...(plan.maxReconnects !== undefined ? { maxReconnects: plan.maxReconnects } : {}),
         reporter,
+        outage: outageReportFor(ctx, reporter, KITSU_NOT_UP),
         sleep: (ms) => sleep(ms, ctx.signal),
         aborted: () => ctx.signal.aborted,
       }).catch((error: unknown) => {
