@@ -118,6 +118,8 @@ class Follower {
   private awaitingCatchUp = false;
   /** The stream came back while the history of the seam was still to be printed: it covers the outage. */
   private historyCoversOutage = false;
+  /** A connection was lost at least once: live events may have been missed. */
+  private droppedOnce = false;
   /** The last read of the log failed (said once, until one succeeds). */
   private logReadFailing = false;
   private readonly ledger = new BackfillLedger({ absorbGraceMs: ABSORB_GRACE_MS });
@@ -423,15 +425,10 @@ class Follower {
     this.owed = true;
     this.downSinceMs = lastAliveAtMs;
     this.reconciler.down(lastAliveAtMs);
+    this.droppedOnce = true;
     if (!this.outage.active) this.recovered = 0;
     this.outage.down(lastAliveAtMs, plainDisconnectReason(reason));
     this.reporter.verbose(`disconnected (${plainDisconnectReason(reason)})`);
-    if (this.options.backfill && this.logReadable) {
-      this.reporter.warnOnce(
-        'unrecoverable',
-        'notifications and chat events are never stored by Kitsu, so those sent while disconnected cannot be recovered',
-      );
-    }
   }
 
   private onRetry(info: RetryInfo): void {
@@ -441,6 +438,8 @@ class Follower {
     if (!this.outage.active) this.recovered = 0;
     // The delay shown is the one the stream's scheduler waits.
     this.outage.retrying(info.delayMs, plainDisconnectReason(info.reason));
+    // After the line that says it is down (it needs the delay, which comes with the retry).
+    if (this.droppedOnce) this.warnUnrecoverable();
     // A first connection that failed leaves a gap from the start of the run.
     this.owed = true;
     this.downSinceMs ??= this.ctx.clock.now();
@@ -449,6 +448,15 @@ class Follower {
       this.polling = true;
       this.outage.polling(POLL_INTERVAL_MS);
       void this.poll();
+    }
+  }
+
+  private warnUnrecoverable(): void {
+    if (this.options.backfill && this.logReadable) {
+      this.reporter.warnOnce(
+        'unrecoverable',
+        'notifications and chat events are never stored by Kitsu, so those sent while disconnected cannot be recovered',
+      );
     }
   }
 

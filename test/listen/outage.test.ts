@@ -1,0 +1,167 @@
+/**
+ * An outage is told, not shouted, against a sandbox whose event stream stops and comes back:
+ * in a pipe a line only when something changes, on a real pseudo-terminal one status line
+ * redrawn in place that never breaks a record, and either way one line when it is back that
+ * says how many events the log gave back. (The schedule of the lines on a fake clock:
+ * test/output/outage.test.ts.)
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/types.js';
+import type { EventRecord } from '../../src/core/record.js';
+import { botEnv, startInProcess, type LiveRun } from '../helpers/listen.js';
+import { ptyAvailable, spawnInPty } from '../helpers/pty.js';
+import { tempConfigDir } from '../helpers/run-cli.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function sandboxFor(seed: number): Promise<{ sandbox: Sandbox; dir: string }> {
+  const sandbox = await startSandbox({ seed });
+  const tmp = tempConfigDir();
+  cleanups.push(
+    () => tmp.cleanup(),
+    () => sandbox.close(),
+  );
+  return { sandbox, dir: tmp.dir };
+}
+
+function start(argv: string[], env: Record<string, string>): LiveRun {
+  const live = startInProcess(argv, env);
+  cleanups.push(async () => {
+    live.interrupt();
+    await live.exit;
+  });
+  return live;
+}
+
+const UNRECOVERABLE =
+  'warning: notifications and chat events are never stored by Kitsu, so those sent while disconnected cannot be recovered';
+
+/** Reads of the event log the sandbox has answered so far. */
+const logReads = (sandbox: Sandbox) => sandbox.control.requests().filter((r) => r.path === 'data/events/last').length;
+
+describe('an outage in a pipe', () => {
+  it('is one line down, one when polling begins, one back with the count recovered: none a retry or a poll', async () => {
+    const { sandbox, dir } = await sandboxFor(41);
+    const live = start(['listen', '--json'], botEnv(sandbox, dir));
+    // The same run with --verbose shows that retries and polls did happen meanwhile.
+    const detail = start(['listen', '--json', '--verbose'], botEnv(sandbox, dir));
+    await live.waitForStderr('connected to');
+    await detail.waitForStderr('connected to');
+    await sandbox.control.stopStream();
+    await live.waitForStderr(/polling the log/);
+    const missed = [1, 2, 3].map((i) =>
+      sandbox.control.emit('task:update', { task_id: `while-down-${i}`, project_id: sandbox.projects[0]!.id }),
+    );
+    const readsBefore = logReads(sandbox);
+    // Both listeners poll: four more reads is two polls each at least.
+    await live.waitFor(() => logReads(sandbox) >= readsBefore + 4, 'two more polls of the log each', 45_000);
+    await live.waitFor(
+      () => missed.every((e) => live.records().some((r) => r.id === e!.id && r.source === 'backfill')),
+      'the events made while down, from polling',
+    );
+    await detail.waitFor(
+      () =>
+        (detail.stderr().match(/^reconnecting in /gm) ?? []).length >= 2 &&
+        (detail.stderr().match(/^backfilled /gm) ?? []).length >= 3,
+      'two retries and three polls in the --verbose detail',
+      45_000,
+    );
+    sandbox.control.resumeStream();
+    await live.waitForStderr(/^back after/m, 45_000);
+    await detail.waitForStderr(/^back after/m, 45_000);
+
+    const lines = live
+      .stderr()
+      .split('\n')
+      .filter((l) => l !== '');
+    expect(lines[0]).toMatch(/^connected to /);
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^event stream down since \d\d:\d\d:\d\d \(.+\); next try in [\d.]+ s$/),
+      UNRECOVERABLE,
+      'event stream still down (HTTP 502); polling the log every 5 s until it is back',
+      expect.stringMatching(/^back after \d+ s, 3 events recovered$/),
+    ]);
+    expect(live.stderr()).not.toContain('\r');
+    // --verbose keeps the detail: each retry, each read.
+    expect(detail.stderr()).toMatch(/^disconnected \(/m);
+    expect(detail.stderr()).toMatch(/^backfilled \d+ events? from the log/m);
+    expect(detail.stderr()).toMatch(/^back after \d+ s, 3 events recovered$/m);
+  }, 120_000);
+});
+
+describe('an outage while following the log', () => {
+  it('logs --follow ends a reconnect in the same one line', async () => {
+    const { sandbox, dir } = await sandboxFor(43);
+    const live = start(['logs', '--follow', '--json', '--since', '1m'], botEnv(sandbox, dir));
+    await live.waitForStderr('connected to');
+    await sandbox.control.restartStream();
+    // Made while the follower is away: only the log can bring it back.
+    const missed = sandbox.control.emit('task:update', { task_id: 'missed', project_id: sandbox.projects[0]!.id });
+    await live.waitForStderr(/^back after \d+ s, 1 event recovered$/m, 45_000);
+    await live.waitFor(
+      () => live.records().some((r) => r.id === missed!.id && r.source === 'backfill'),
+      'the missed one',
+    );
+    expect(live.stderr()).toMatch(/^event stream down since \d\d:\d\d:\d\d \(.+\); next try in [\d.]+ s$/m);
+    expect(live.stderr()).not.toMatch(/^(disconnected|reconnecting|reconnected|backfilled)/m);
+  });
+});
+
+describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
+  it('is one status line redrawn in place, out of the way of the records, erased when back', async () => {
+    const { sandbox, dir } = await sandboxFor(42);
+    const project = sandbox.projects[0]!.id;
+    // NDJSON on the terminal: every record line can be checked whole.
+    const run = spawnInPty(['listen', '--json', '--count', '5'], botEnv(sandbox, dir));
+    cleanups.push(async () => {
+      run.interrupt();
+      await run.exit;
+    });
+    const current = () => run.screen().at(-1) ?? '';
+    await run.waitFor(() => run.screen().some((l) => l.startsWith('connected to')), 'connected');
+    await sandbox.control.stopStream();
+    await run.waitFor(() => /polling the log$/.test(current()), 'the status line, polling the log', 45_000);
+    expect(current()).toMatch(
+      /^event stream down since \d\d:\d\d:\d\d \(.+\), (next try in \d+ s|trying now), polling the log$/,
+    );
+    // Records printed while it is shown (by polling) go above it, whole.
+    for (let i = 1; i <= 3; i += 1)
+      sandbox.control.emit('task:update', { task_id: `while-down-${i}`, project_id: project });
+    const records = (): EventRecord[] =>
+      run
+        .screen()
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as EventRecord);
+    await run.waitFor(() => records().length === 3, 'three records from polling', 45_000);
+    expect(current()).toMatch(/^event stream down since /);
+    // Redrawn in place: several texts over time, all on the one line the cursor is on.
+    const drawn = new Set(run.raw().match(/event stream down since [^\r\n\u001b]*/g));
+    expect(drawn.size).toBeGreaterThanOrEqual(2);
+
+    sandbox.control.resumeStream();
+    await run.waitFor(() => run.screen().some((l) => /^back after \d+ s, 3 events recovered$/.test(l)), 'back', 45_000);
+    await run.waitFor(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    for (let i = 1; i <= 2; i += 1) sandbox.control.emit('task:update', { task_id: `after-${i}`, project_id: project });
+    expect(await run.exit).toBe(0);
+
+    const screen = run.screen().filter((l) => l.trim() !== '');
+    // Gone when back: the status line left nothing behind, and broke no line.
+    expect(screen.filter((l) => /down since|next try|polling the log/.test(l))).toEqual([]);
+    expect(records().map((r) => [r.data.task_id, r.source])).toEqual([
+      ['while-down-1', 'backfill'],
+      ['while-down-2', 'backfill'],
+      ['while-down-3', 'backfill'],
+      ['after-1', 'live'],
+      ['after-2', 'live'],
+    ]);
+    expect(screen.filter((l) => !l.startsWith('{'))).toEqual([
+      expect.stringMatching(/^connected to .*; press Ctrl-C to stop$/),
+      UNRECOVERABLE,
+      expect.stringMatching(/^back after \d+ s, 3 events recovered$/),
+    ]);
+  }, 120_000);
+});
