@@ -101,6 +101,15 @@ const CATCH_UP_RETRY_MS = 5_000;
 const ABSORB_GRACE_MS = 3_000;
 /** How often the log is polled while the stream cannot be reached. */
 const POLL_INTERVAL_MS = 5_000;
+/**
+ * After a reconnect, live events wait at most this long for the catch-up read, so that what it
+ * recovers (older) is printed before them, in log order. A read slower than this lets them go
+ * (the rest of the recovered then follows them, marked as backfill): live output is never held
+ * for long.
+ */
+const CATCH_UP_HOLD_MS = 3_000;
+/** …and at most this many: a burst lets them go at once rather than pile up. */
+const CATCH_UP_HOLD_LIMIT = 10_000;
 
 type Ending = FollowSummary['endedBy'];
 
@@ -120,6 +129,9 @@ class Follower {
   private historyCoversOutage = false;
   /** A connection was lost at least once: live events may have been missed. */
   private droppedOnce = false;
+  /** Live events held while the catch-up read after a reconnect runs (null when none runs). */
+  private heldLive: EventRecord[] | null = null;
+  private holdTimer: NodeJS.Timeout | undefined;
   /** The last read of the log failed (said once, until one succeeds). */
   private logReadFailing = false;
   private readonly ledger = new BackfillLedger({ absorbGraceMs: ABSORB_GRACE_MS });
@@ -198,10 +210,13 @@ class Follower {
         }
         if (announced) {
           this.awaitingCatchUp = false;
+          // What the read recovered is queued: the live events received meanwhile go after it.
+          this.releaseLive();
           this.outageOverIfAccounted();
         }
       },
       onError: (error) => {
+        this.releaseLive();
         if (this.stop.signal.aborted || this.forbidden(error)) {
           this.awaitingCatchUp = false;
           this.outageOverIfAccounted();
@@ -261,6 +276,8 @@ class Follower {
     }
 
     await this.settled;
+    // Ended by --until or --idle-timeout: what was held was received before the end.
+    this.releaseLive();
     this.outage.close();
     ctx.signal.removeEventListener('abort', onSignal);
     for (const timer of this.timers) clearTimeout(timer);
@@ -319,7 +336,10 @@ class Follower {
     if (ms === undefined) return;
     this.idleTimer?.clear();
     // Records waiting for a slow reader (and the log read that waits with them) are not idleness.
-    this.idleTimer = setLongTimeout(() => (this.output.waiting > 0 ? this.resetIdle() : this.end('idle')), ms);
+    this.idleTimer = setLongTimeout(
+      () => (this.output.waiting > 0 || this.heldLive?.length ? this.resetIdle() : this.end('idle')),
+      ms,
+    );
   }
 
   // ---- records -------------------------------------------------------------------------
@@ -375,7 +395,31 @@ class Follower {
       this.reconciler.noteLive(record, receivedAtMs, printed);
       if (!printed) return;
     }
+    if (this.heldLive) {
+      // Noted as printed above (it will be, once the catch-up read is out): the read skips its row.
+      this.heldLive.push(record);
+      this.resetIdle();
+      if (this.heldLive.length >= CATCH_UP_HOLD_LIMIT) this.releaseLive();
+      return;
+    }
     this.emit(record);
+  }
+
+  /** Holds live events until the catch-up read that just started is done, or for a bounded while. */
+  private holdLive(): void {
+    if (this.heldLive) return;
+    this.heldLive = [];
+    this.holdTimer = setTimeout(() => this.releaseLive(), CATCH_UP_HOLD_MS);
+    this.holdTimer.unref();
+  }
+
+  /** Lets the held live events go to the output, in order of receipt. */
+  private releaseLive(): void {
+    clearTimeout(this.holdTimer);
+    const held = this.heldLive;
+    this.heldLive = null;
+    if (!held || !this.delivering || this.failure !== null) return;
+    for (const record of held) this.output.push(record);
   }
 
   // ---- the stream's ups and downs --------------------------------------------------------
@@ -472,6 +516,7 @@ class Follower {
     if (this.owed && this.options.backfill && this.logReadable) {
       this.catchUp.backfillFrom(this.gapStartMs());
       this.awaitingCatchUp = true;
+      if (this.streamUp) this.holdLive();
     }
     this.owed = false;
     this.downSinceMs = null;

@@ -111,6 +111,45 @@ describe('an outage while following the log', () => {
   });
 });
 
+describe('what a reconnect recovers, and newer live events', () => {
+  it('prints the recovered events first, in log order, then the live ones received while the log was read', async () => {
+    const { sandbox, dir } = await sandboxFor(44);
+    const project = sandbox.projects[0]!.id;
+    const live = start(['listen', '--json'], botEnv(sandbox, dir));
+    await live.waitForStderr('connected to');
+    await sandbox.control.restartStream();
+    // Made while the listener is away: only the catch-up read can bring them.
+    const missed = [1, 2, 3].map((i) =>
+      sandbox.control.emit('task:update', { task_id: `missed-${i}`, project_id: project }),
+    );
+    // The catch-up read after the reconnect is the next read of the log: it takes a while…
+    const reads = logReads(sandbox);
+    sandbox.control.failRoutes({ path: /^data\/events\/last/, mode: { kind: 'slow', delayMs: 1_000 }, times: 1 });
+    await live.waitFor(() => logReads(sandbox) > reads, 'the catch-up read to begin');
+    // …and live events come in meanwhile, newer than what it will bring.
+    await live.waitFor(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    const newer = [1, 2].map((i) =>
+      sandbox.control.emit('task:update', { task_id: `newer-${i}`, project_id: project }),
+    );
+    await live.waitFor(() => live.records().length >= 5, 'all five');
+    expect(live.records().map((r) => [r.data.task_id, r.source])).toEqual([
+      ['missed-1', 'backfill'],
+      ['missed-2', 'backfill'],
+      ['missed-3', 'backfill'],
+      ['newer-1', 'live'],
+      ['newer-2', 'live'],
+    ]);
+    expect(
+      live
+        .records()
+        .slice(0, 3)
+        .map((r) => r.id),
+    ).toEqual(missed.map((e) => e!.id));
+    expect(newer.every((e) => e !== null)).toBe(true);
+    await live.waitForStderr(/^back after \d+ s, 3 events recovered$/m);
+  });
+});
+
 describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
   it('is one status line redrawn in place, out of the way of the records, erased when back', async () => {
     const { sandbox, dir } = await sandboxFor(42);
