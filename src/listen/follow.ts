@@ -335,11 +335,11 @@ class Follower {
     const ms = this.options.idleTimeoutMs;
     if (ms === undefined) return;
     this.idleTimer?.clear();
-    // Records waiting for a slow reader (and the log read that waits with them) are not idleness.
-    this.idleTimer = setLongTimeout(
-      () => (this.output.waiting > 0 || this.heldLive?.length ? this.resetIdle() : this.end('idle')),
-      ms,
-    );
+    // Records waiting for a slow reader, or the history of --since still to read or print, are
+    // not idleness: on a loaded server the connection or one page of the log can take longer
+    // than a short --idle-timeout. Nor are live events held for the catch-up read of a reconnect.
+    const busy = () => this.output.waiting > 0 || this.seam?.holding === true || (this.heldLive?.length ?? 0) > 0;
+    this.idleTimer = setLongTimeout(() => (busy() ? this.resetIdle() : this.end('idle')), ms);
   }
 
   // ---- records -------------------------------------------------------------------------
