@@ -6,36 +6,22 @@
  * test/output/outage.test.ts.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import type { EventRecord } from '../../src/core/record.js';
-import { botEnv, startInProcess, type LiveRun } from '../helpers/listen.js';
-import { ptyAvailable, spawnInPty } from '../helpers/pty.js';
-import { tempConfigDir } from '../helpers/run-cli.js';
+import { startInProcess } from '../helpers/listen.js';
+import { listenSuite } from '../helpers/listen-suite.js';
+import { ptyAvailable, spawnInPty, type PtyRun } from '../helpers/pty.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
+const suite = listenSuite({ seed: 41 });
+
+/** Stops a run on a pseudo-terminal after the test, if it still runs. */
+const ptyRuns: PtyRun[] = [];
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  for (const run of ptyRuns.splice(0)) {
+    run.interrupt();
+    await run.exit;
+  }
 });
-
-async function sandboxFor(seed: number): Promise<{ sandbox: Sandbox; dir: string }> {
-  const sandbox = await startSandbox({ seed });
-  const tmp = tempConfigDir();
-  cleanups.push(
-    () => tmp.cleanup(),
-    () => sandbox.close(),
-  );
-  return { sandbox, dir: tmp.dir };
-}
-
-function start(argv: string[], env: Record<string, string>): LiveRun {
-  const live = startInProcess(argv, env);
-  cleanups.push(async () => {
-    live.interrupt();
-    await live.exit;
-  });
-  return live;
-}
 
 const UNRECOVERABLE =
   'warning: notifications and chat events are never stored by Kitsu, so those sent while disconnected cannot be recovered';
@@ -45,12 +31,10 @@ const logReads = (sandbox: Sandbox) => sandbox.control.requests().filter((r) => 
 
 describe('an outage in a pipe', () => {
   it('is one line down, one when polling begins, one back with the count recovered: none a retry or a poll', async () => {
-    const { sandbox, dir } = await sandboxFor(41);
-    const live = start(['listen', '--json'], botEnv(sandbox, dir));
+    const { sandbox } = suite;
+    const live = await suite.listen(['--json']);
     // The same run with --verbose shows that retries and polls did happen meanwhile.
-    const detail = start(['listen', '--json', '--verbose'], botEnv(sandbox, dir));
-    await live.waitForStderr('connected to');
-    await detail.waitForStderr('connected to');
+    const detail = await suite.listen(['--json', '--verbose']);
     await sandbox.control.stopStream();
     await live.waitForStderr(/polling the log/);
     const missed = [1, 2, 3].map((i) =>
@@ -95,8 +79,8 @@ describe('an outage in a pipe', () => {
 
 describe('an outage while following the log', () => {
   it('logs --follow ends a reconnect in the same one line', async () => {
-    const { sandbox, dir } = await sandboxFor(43);
-    const live = start(['logs', '--follow', '--json', '--since', '1m'], botEnv(sandbox, dir));
+    const { sandbox } = suite;
+    const live = suite.track(startInProcess(['logs', '--follow', '--json', '--since', '1m'], suite.env));
     await live.waitForStderr('connected to');
     await sandbox.control.restartStream();
     // Made while the follower is away: only the log can bring it back.
@@ -113,10 +97,9 @@ describe('an outage while following the log', () => {
 
 describe('what a reconnect recovers, and newer live events', () => {
   it('prints the recovered events first, in log order, then the live ones received while the log was read', async () => {
-    const { sandbox, dir } = await sandboxFor(44);
+    const { sandbox } = suite;
     const project = sandbox.projects[0]!.id;
-    const live = start(['listen', '--json'], botEnv(sandbox, dir));
-    await live.waitForStderr('connected to');
+    const live = await suite.listen(['--json']);
     await sandbox.control.restartStream();
     // Made while the listener is away: only the catch-up read can bring them.
     const missed = [1, 2, 3].map((i) =>
@@ -152,14 +135,11 @@ describe('what a reconnect recovers, and newer live events', () => {
 
 describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
   it('is one status line redrawn in place, out of the way of the records, erased when back', async () => {
-    const { sandbox, dir } = await sandboxFor(42);
+    const { sandbox } = suite;
     const project = sandbox.projects[0]!.id;
     // NDJSON on the terminal: every record line can be checked whole.
-    const run = spawnInPty(['listen', '--json', '--count', '5'], botEnv(sandbox, dir));
-    cleanups.push(async () => {
-      run.interrupt();
-      await run.exit;
-    });
+    const run = spawnInPty(['listen', '--json', '--count', '5'], suite.env);
+    ptyRuns.push(run);
     const current = () => run.screen().at(-1) ?? '';
     await run.waitFor(() => run.screen().some((l) => l.startsWith('connected to')), 'connected');
     await sandbox.control.stopStream();
