@@ -208,7 +208,8 @@ class Follower {
             `backfilled ${queued} event${queued === 1 ? '' : 's'} from the log (since ${clockTime(sinceMs)})`,
           );
         }
-        if (announced) {
+        // Another reconnect may have asked for one more announced read meanwhile: that one ends it.
+        if (announced && !this.catchUp.announcing) {
           this.awaitingCatchUp = false;
           // What the read recovered is queued: the live events received meanwhile go after it.
           this.releaseLive();
