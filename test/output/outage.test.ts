@@ -130,10 +130,13 @@ describe('an outage in a pipe', () => {
       'Kitsu up after 2 s',
     ]);
   });
+});
 
-  it('is silent with --quiet', () => {
-    const { report, stderr } = setup({ tty: false, quiet: true });
-    report.retrying(300, 'x');
+describe.each([false, true])('an outage with --quiet (stderr a terminal: %s)', (tty) => {
+  it('is neither drawn nor said', () => {
+    const { report, stderr } = setup({ tty, quiet: true });
+    report.retrying(3_000, 'HTTP 502');
+    report.polling(5_000);
     report.over(2);
     expect(stderr.text()).toBe('');
   });
@@ -180,13 +183,6 @@ describe('an outage on a terminal', () => {
     // Gone: nothing steps aside any more.
     aroundStatusLine(stdout, () => stdout.write('another\n'));
     expect(stderr.text().endsWith(`${status}${ERASE}`)).toBe(true);
-  });
-
-  it('draws nothing with --quiet', () => {
-    const { report, stderr } = setup({ tty: true, quiet: true });
-    report.retrying(3_000, 'HTTP 502');
-    report.over(1);
-    expect(stderr.text()).toBe('');
   });
 });
 
