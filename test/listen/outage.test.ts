@@ -183,4 +183,37 @@ describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
       expect.stringMatching(/^back after \d+ s, 3 events recovered$/),
     ]);
   }, 120_000);
+
+  it('steps aside for the table too, whose recovered rows are marked ↺', async () => {
+    const { sandbox } = suite;
+    const project = sandbox.projects[0]!.id;
+    const run = spawnInPty(['listen', '--count', '4'], suite.env);
+    ptyRuns.push(run);
+    const current = () => run.screen().at(-1) ?? '';
+    await run.waitFor(() => run.screen().some((l) => l.startsWith('connected to')), 'connected');
+    await sandbox.control.stopStream();
+    await run.waitFor(() => /polling the log$/.test(current()), 'the status line, polling the log', 45_000);
+    for (let i = 1; i <= 3; i += 1) sandbox.control.emit('task:update', { task_id: `table-${i}`, project_id: project });
+    const marked = () => run.screen().filter((l) => l.includes('↺'));
+    await run.waitFor(() => marked().length === 3, 'three recovered rows', 45_000);
+    expect(current()).toMatch(/^event stream down since /);
+    sandbox.control.resumeStream();
+    await run.waitFor(() => run.screen().some((l) => /^back after \d+ s, 3 events recovered$/.test(l)), 'back', 45_000);
+    await run.waitFor(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    sandbox.control.emit('task:update', { task_id: 'table-live', project_id: project });
+    expect(await run.exit).toBe(0);
+    const screen = run.screen().filter((l) => l.trim() !== '');
+    expect(screen.filter((l) => /down since|next try|polling the log/.test(l))).toEqual([]);
+    // Whole rows, the recovered ones marked, and the status line left nothing behind.
+    const recoveredRow = /^\d\d:\d\d:\d\d ↺ task:update +\S.*$/;
+    expect(screen).toEqual([
+      expect.stringMatching(/^connected to .*; press Ctrl-C to stop$/),
+      UNRECOVERABLE,
+      expect.stringMatching(recoveredRow),
+      expect.stringMatching(recoveredRow),
+      expect.stringMatching(recoveredRow),
+      expect.stringMatching(/^back after \d+ s, 3 events recovered$/),
+      expect.stringMatching(/^\d\d:\d\d:\d\d {3}task:update +\S.*$/),
+    ]);
+  }, 120_000);
 });
