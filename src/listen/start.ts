@@ -62,7 +62,7 @@ export async function openWhenUp<T>(open: () => Promise<T>, options: StartOption
       }
       continue;
     }
-    // Said only when there was a wait: `Kitsu up after 42 s`.
+    // Said only when there was a wait: `Kitsu up after 42 s (waited 07:58:02 to 07:58:44)`.
     options.outage.over(null);
     return session;
   }

@@ -26,14 +26,22 @@ export interface OutageWords {
   stillDown: string;
   /** `back`: it ends in `back after 86 s…`. */
   back: string;
+  /** `down`: the closing line's time stamps say `(down 10:37:04 to 10:38:30)`. */
+  span: string;
 }
 
 export const STREAM_OUTAGE: OutageWords = {
   down: 'event stream down',
   stillDown: 'event stream still down',
   back: 'back',
+  span: 'down',
 };
-export const KITSU_NOT_UP: OutageWords = { down: 'Kitsu not up', stillDown: 'Kitsu still not up', back: 'Kitsu up' };
+export const KITSU_NOT_UP: OutageWords = {
+  down: 'Kitsu not up',
+  stillDown: 'Kitsu still not up',
+  back: 'Kitsu up',
+  span: 'waited',
+};
 
 export interface OutageTimers {
   setInterval(callback: () => void, ms: number): unknown;
@@ -151,7 +159,7 @@ export class OutageReport {
     if (!this.interactive) {
       outage.told = true;
       this.say(
-        `${this.options.words.stillDown} (${outage.reason}); polling the log every ${seconds(everyMs)} until it is back`,
+        `${this.options.words.stillDown} (since ${this.clockTime(outage.sinceMs)}; ${outage.reason}); polling the log every ${seconds(everyMs)} until it is back`,
       );
     }
     this.draw();
@@ -176,9 +184,12 @@ export class OutageReport {
     const upAtMs = outage.upAtMs ?? this.options.clock.now();
     this.outage = null;
     this.erase();
-    let line = `${this.options.words.back} after ${duration(upAtMs - outage.sinceMs)}`;
+    const { back, span } = this.options.words;
+    let line = `${back} after ${duration(upAtMs - outage.sinceMs)}`;
     if (typeof recovered === 'number') line += `, ${recovered} event${recovered === 1 ? '' : 's'} recovered`;
-    else if (recovered) line += ` (${recovered})`;
+    // Time-stamped like the line that said it went down, for a log file read later.
+    const times = `${span} ${this.clockTime(outage.sinceMs)} to ${this.clockTime(upAtMs)}`;
+    line += typeof recovered === 'string' && recovered ? ` (${times}; ${recovered})` : ` (${times})`;
     this.say(line);
   }
 

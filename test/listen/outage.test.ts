@@ -66,14 +66,16 @@ describe('an outage in a pipe', () => {
     expect(lines.slice(1)).toEqual([
       expect.stringMatching(/^event stream down since \d\d:\d\d:\d\d \(.+\); next try in [\d.]+ s$/),
       UNRECOVERABLE,
-      'event stream still down (HTTP 502); polling the log every 5 s until it is back',
-      expect.stringMatching(/^back after \d+ s, 3 events recovered$/),
+      expect.stringMatching(
+        /^event stream still down \(since \d\d:\d\d:\d\d; HTTP 502\); polling the log every 5 s until it is back$/,
+      ),
+      expect.stringMatching(/^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/),
     ]);
     expect(live.stderr()).not.toContain('\r');
     // --verbose keeps the detail: each retry, each read.
     expect(detail.stderr()).toMatch(/^disconnected \(/m);
     expect(detail.stderr()).toMatch(/^backfilled \d+ events? from the log/m);
-    expect(detail.stderr()).toMatch(/^back after \d+ s, 3 events recovered$/m);
+    expect(detail.stderr()).toMatch(/^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/m);
   }, 120_000);
 });
 
@@ -85,7 +87,7 @@ describe('an outage while following the log', () => {
     await sandbox.control.restartStream();
     // Made while the follower is away: only the log can bring it back.
     const missed = sandbox.control.emit('task:update', { task_id: 'missed', project_id: sandbox.projects[0]!.id });
-    await live.waitForStderr(/^back after \d+ s, 1 event recovered$/m, 45_000);
+    await live.waitForStderr(/^back after \d+ s, 1 event recovered \(down [\d:]+ to [\d:]+\)$/m, 45_000);
     await live.waitFor(
       () => live.records().some((r) => r.id === missed!.id && r.source === 'backfill'),
       'the missed one',
@@ -129,7 +131,7 @@ describe('what a reconnect recovers, and newer live events', () => {
         .map((r) => r.id),
     ).toEqual(missed.map((e) => e!.id));
     expect(newer.every((e) => e !== null)).toBe(true);
-    await live.waitForStderr(/^back after \d+ s, 3 events recovered$/m);
+    await live.waitForStderr(/^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/m);
   });
 });
 
@@ -162,7 +164,11 @@ describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
     expect(drawn.size).toBeGreaterThanOrEqual(2);
 
     sandbox.control.resumeStream();
-    await run.waitFor(() => run.screen().some((l) => /^back after \d+ s, 3 events recovered$/.test(l)), 'back', 45_000);
+    await run.waitFor(
+      () => run.screen().some((l) => /^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/.test(l)),
+      'back',
+      45_000,
+    );
     await run.waitFor(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
     for (let i = 1; i <= 2; i += 1) sandbox.control.emit('task:update', { task_id: `after-${i}`, project_id: project });
     expect(await run.exit).toBe(0);
@@ -180,7 +186,7 @@ describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
     expect(screen.filter((l) => !l.startsWith('{'))).toEqual([
       expect.stringMatching(/^connected to .*; press Ctrl-C to stop$/),
       UNRECOVERABLE,
-      expect.stringMatching(/^back after \d+ s, 3 events recovered$/),
+      expect.stringMatching(/^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/),
     ]);
   }, 120_000);
 
@@ -198,7 +204,11 @@ describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
     await run.waitFor(() => marked().length === 3, 'three recovered rows', 45_000);
     expect(current()).toMatch(/^event stream down since /);
     sandbox.control.resumeStream();
-    await run.waitFor(() => run.screen().some((l) => /^back after \d+ s, 3 events recovered$/.test(l)), 'back', 45_000);
+    await run.waitFor(
+      () => run.screen().some((l) => /^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/.test(l)),
+      'back',
+      45_000,
+    );
     await run.waitFor(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
     sandbox.control.emit('task:update', { task_id: 'table-live', project_id: project });
     expect(await run.exit).toBe(0);
@@ -212,7 +222,7 @@ describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
       expect.stringMatching(recoveredRow),
       expect.stringMatching(recoveredRow),
       expect.stringMatching(recoveredRow),
-      expect.stringMatching(/^back after \d+ s, 3 events recovered$/),
+      expect.stringMatching(/^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/),
       expect.stringMatching(/^\d\d:\d\d:\d\d {3}task:update +\S.*$/),
     ]);
   }, 120_000);

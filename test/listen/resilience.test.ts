@@ -99,7 +99,7 @@ const backLines = (live: LiveRun) =>
 const reconnections = (live: LiveRun) => backLines(live).length;
 /** The M of each `back after N s, M events recovered`. */
 const recoveredCounts = (live: LiveRun) =>
-  backLines(live).map((l) => Number(/, (\d+) events? recovered$/.exec(l)?.[1] ?? NaN));
+  backLines(live).map((l) => Number(/, (\d+) events? recovered \(down /.exec(l)?.[1] ?? NaN));
 
 describe('listen across reconnects', () => {
   it('prints every stored event exactly once (live + backfill) while the stream restarts 10 times', async () => {
@@ -141,7 +141,7 @@ describe('listen across reconnects', () => {
     await sandbox.control.restartStream();
     // Made while the listener is away: only the backfill can bring it.
     sandbox.control.emit('task:update', same);
-    await live.waitForStderr(/^back after \d+ s, 1 event recovered$/m);
+    await live.waitForStderr(/^back after \d+ s, 1 event recovered \(down [\d:]+ to [\d:]+\)$/m);
     await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
     // The same name and data again, live, a moment after the backfill printed the first one:
     // by name, data and time it could be that row's own live twin; by count it is not.
@@ -159,7 +159,7 @@ describe('listen across reconnects', () => {
     const printed = () => live.records().filter((r) => r.data.task_id === 'same-task').length;
     await sandbox.control.restartStream();
     sandbox.control.emit('task:update', same);
-    await live.waitForStderr(/^back after \d+ s, 1 event recovered$/m);
+    await live.waitForStderr(/^back after \d+ s, 1 event recovered \(down [\d:]+ to [\d:]+\)$/m);
     await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
     // Early in a second, so that the next one still falls within this one's tolerance.
     await waitUntil(() => Date.now() % 1000 < 200, 'the start of a second');
@@ -208,7 +208,7 @@ describe('listen across reconnects', () => {
     await live.waitForStderr(
       /event stream down since [\d:]+ \((the server stopped answering pings|no ping from the server for \d+ s)\)/,
     );
-    await live.waitForStderr(/^back after \d+ s, 5 events recovered$/m);
+    await live.waitForStderr(/^back after \d+ s, 5 events recovered \(down [\d:]+ to [\d:]+\)$/m);
     sandbox.control.generate(5);
     await expectEveryStoredEventOnce(live, sandbox, from);
     const backfilled = live.records().filter((r) => r.source === 'backfill');
@@ -232,7 +232,9 @@ describe('the watchdog', () => {
     await live.waitForStderr('connected to');
     jump = 60_000;
     await live.waitForStderr(/event stream down since [\d:]+ \(no ping from the server for 6\d s\)/, 15_000);
-    await live.waitForStderr(/^back after \d+ s \(events sent meanwhile were not read from the log: --no-backfill\)$/m);
+    await live.waitForStderr(
+      /^back after \d+ s \(down [\d:]+ to [\d:]+; events sent meanwhile were not read from the log: --no-backfill\)$/m,
+    );
     await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket: the old one closed, the new one up');
     sandbox.control.emit('task:update', { task_id: 'awake' });
     await live.waitFor(
@@ -266,7 +268,9 @@ describe('listen when the stream is down or refuses', () => {
     await live.waitForStderr('connected to');
     const from = sandbox.control.log().length;
     await sandbox.control.stopStream();
-    await live.waitForStderr(/event stream still down \(HTTP 502\); polling the log every 5 s until it is back/);
+    await live.waitForStderr(
+      /event stream still down \(since [\d:]+; HTTP 502\); polling the log every 5 s until it is back/,
+    );
     const whileDown = sandbox.control.generate(4);
     await live.waitFor(
       () => whileDown.every((e) => live.records().some((r) => r.id === e.id && r.source === 'backfill')),
@@ -274,7 +278,7 @@ describe('listen when the stream is down or refuses', () => {
     );
     sandbox.control.resumeStream();
     // The four came back by polling while it was down; the one line that ends the outage counts them.
-    await live.waitForStderr(/^back after \d+ s, 4 events recovered$/m, 45_000);
+    await live.waitForStderr(/^back after \d+ s, 4 events recovered \(down [\d:]+ to [\d:]+\)$/m, 45_000);
     await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
     sandbox.control.emit('task:update', { task_id: 'after', project_id: sandbox.projects[0]!.id });
     await live.waitFor(

@@ -52,7 +52,7 @@ describe('listen started before Kitsu is up', () => {
     // Told, not shouted: one line when it was not up, one when it is, however many tries between.
     const lines = live.stderr().split('\n');
     expect(lines.filter((l) => l.startsWith('Kitsu not up'))).toHaveLength(1);
-    expect(lines.filter((l) => /^Kitsu up after \d+ s$/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /^Kitsu up after \d+ s \(waited [\d:]+ to [\d:]+\)$/.test(l))).toHaveLength(1);
     expect(lines.findIndex((l) => l.startsWith('Kitsu up after'))).toBeLessThan(
       lines.findIndex((l) => l.startsWith('connected to')),
     );
@@ -102,6 +102,6 @@ describe('listen started before Kitsu is up', () => {
     const sandbox = await startSandbox({ seed: 31, port });
     cleanups.push(() => sandbox.close());
     await live.waitForStderr('connected to', 60_000);
-    expect(live.stderr()).toMatch(/^Kitsu up after \d+ s$/m);
+    expect(live.stderr()).toMatch(/^Kitsu up after \d+ s \(waited [\d:]+ to [\d:]+\)$/m);
   }, 90_000);
 });

@@ -64,7 +64,9 @@ describe('an outage in a pipe', () => {
     report.over(12);
     const out = lines(stderr.text());
     expect(out[0]).toBe('event stream down since 10:37:04 (the server closed the connection); next try in 0.4 s');
-    expect(out[1]).toBe('event stream still down (HTTP 502); polling the log every 5 s until it is back');
+    expect(out[1]).toBe(
+      'event stream still down (since 10:37:04; HTTP 502); polling the log every 5 s until it is back',
+    );
     const still = out.filter((l) => l.startsWith('event stream still down after'));
     expect(still.map((l) => /after ([^(]+) \(/.exec(l)![1])).toEqual([
       '60 s',
@@ -78,7 +80,7 @@ describe('an outage in a pipe', () => {
     expect(still[0]).toBe(
       'event stream still down after 60 s (since 10:37:04; HTTP 502); next try in 30 s, polling the log',
     );
-    expect(out[out.length - 1]).toMatch(/^back after 3 h 0 min, 12 events recovered$/);
+    expect(out[out.length - 1]).toBe('back after 3 h 0 min, 12 events recovered (down 10:37:04 to 13:37:04)');
     expect(out).toHaveLength(2 + 7 + 1);
     expect(stderr.text()).not.toContain('\r');
   });
@@ -103,7 +105,7 @@ describe('an outage in a pipe', () => {
     report.over(3);
     expect(lines(stderr.text())).toEqual([
       'event stream down since 10:37:04 (transport close); next try in 0.3 s',
-      'back after 2 s, 3 events recovered',
+      'back after 2 s, 3 events recovered (down 10:37:04 to 10:37:06)',
     ]);
   });
 
@@ -112,11 +114,13 @@ describe('an outage in a pipe', () => {
     a.report.retrying(100, 'x');
     a.report.up();
     a.report.over('--no-backfill: missed events were not read from the log');
-    expect(lines(a.stderr.text())[1]).toBe('back after 0 s (--no-backfill: missed events were not read from the log)');
+    expect(lines(a.stderr.text())[1]).toBe(
+      'back after 0 s (down 10:37:04 to 10:37:04; --no-backfill: missed events were not read from the log)',
+    );
     const b = setup({ tty: false });
     b.report.retrying(100, 'x');
     b.report.over(1);
-    expect(lines(b.stderr.text())[1]).toBe('back after 0 s, 1 event recovered');
+    expect(lines(b.stderr.text())[1]).toBe('back after 0 s, 1 event recovered (down 10:37:04 to 10:37:04)');
   });
 
   it('names Kitsu while waiting for it at the start', () => {
@@ -127,7 +131,7 @@ describe('an outage in a pipe', () => {
     report.over(null);
     expect(lines(stderr.text())).toEqual([
       'Kitsu not up since 10:37:04 (connection refused); next try in 0.3 s',
-      'Kitsu up after 2 s',
+      'Kitsu up after 2 s (waited 10:37:04 to 10:37:06)',
     ]);
   });
 });
@@ -165,7 +169,7 @@ describe('an outage on a terminal', () => {
         `${ERASE}event stream down since 10:37:04 (HTTP 502), next try in 6 s, polling the log`,
         `${ERASE}event stream down since 10:37:04 (HTTP 502), trying now, polling the log`,
         `${ERASE}back after 8 s, reading the log for what was missed`,
-        `${ERASE}back after 8 s, 4 events recovered\n`,
+        `${ERASE}back after 8 s, 4 events recovered (down 10:37:04 to 10:37:12)\n`,
       ].join(''),
     );
   });
