@@ -109,13 +109,11 @@ describe('what a reconnect recovers, and newer live events', () => {
     );
     // The catch-up read after the reconnect is the next read of the log: it takes a while…
     const reads = logReads(sandbox);
-    sandbox.control.failRoutes({ path: /^data\/events\/last/, mode: { kind: 'slow', delayMs: 1_000 }, times: 1 });
+    sandbox.control.failRoutes({ path: /^data\/events\/last/, mode: { kind: 'slow', delayMs: 700 }, times: 1 });
     await live.waitFor(() => logReads(sandbox) > reads, 'the catch-up read to begin');
     // …and live events come in meanwhile, newer than what it will bring.
     await live.waitFor(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
-    const newer = [1, 2].map((i) =>
-      sandbox.control.emit('task:update', { task_id: `newer-${i}`, project_id: project }),
-    );
+    [1, 2].forEach((i) => sandbox.control.emit('task:update', { task_id: `newer-${i}`, project_id: project }));
     await live.waitFor(() => live.records().length >= 5, 'all five');
     expect(live.records().map((r) => [r.data.task_id, r.source])).toEqual([
       ['missed-1', 'backfill'],
@@ -130,7 +128,6 @@ describe('what a reconnect recovers, and newer live events', () => {
         .slice(0, 3)
         .map((r) => r.id),
     ).toEqual(missed.map((e) => e!.id));
-    expect(newer.every((e) => e !== null)).toBe(true);
     await live.waitForStderr(/^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/m);
   });
 });
