@@ -132,17 +132,33 @@ describe('what a reconnect recovers, and newer live events', () => {
   });
 });
 
+/** The closing line of an outage in which the log gave back three events. */
+const BACK_WITH_THREE = /^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/;
+
+/** Starts `argv` on a pseudo-terminal, then stops the stream until the status line says it polls. */
+async function downOnATerminal(argv: string[]): Promise<{ run: PtyRun; current: () => string }> {
+  const run = spawnInPty(argv, suite.env);
+  ptyRuns.push(run);
+  const current = () => run.screen().at(-1) ?? '';
+  await run.waitFor(() => run.screen().some((l) => l.startsWith('connected to')), 'connected');
+  await suite.sandbox.control.stopStream();
+  await run.waitFor(() => /polling the log$/.test(current()), 'the status line, polling the log', 45_000);
+  return { run, current };
+}
+
+/** Brings the stream back and waits for the closing line and the new socket. */
+async function backOnATerminal(run: PtyRun): Promise<void> {
+  suite.sandbox.control.resumeStream();
+  await run.waitFor(() => run.screen().some((l) => BACK_WITH_THREE.test(l)), 'back', 45_000);
+  await run.waitFor(() => suite.sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+}
+
 describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
   it('is one status line redrawn in place, out of the way of the records, erased when back', async () => {
     const { sandbox } = suite;
     const project = sandbox.projects[0]!.id;
     // NDJSON on the terminal: every record line can be checked whole.
-    const run = spawnInPty(['listen', '--json', '--count', '5'], suite.env);
-    ptyRuns.push(run);
-    const current = () => run.screen().at(-1) ?? '';
-    await run.waitFor(() => run.screen().some((l) => l.startsWith('connected to')), 'connected');
-    await sandbox.control.stopStream();
-    await run.waitFor(() => /polling the log$/.test(current()), 'the status line, polling the log', 45_000);
+    const { run, current } = await downOnATerminal(['listen', '--json', '--count', '5']);
     expect(current()).toMatch(
       /^event stream down since \d\d:\d\d:\d\d \(.+\), (next try in \d+ s|trying now), polling the log$/,
     );
@@ -160,13 +176,7 @@ describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
     const drawn = new Set(run.raw().match(/event stream down since [^\r\n\u001b]*/g));
     expect(drawn.size).toBeGreaterThanOrEqual(2);
 
-    sandbox.control.resumeStream();
-    await run.waitFor(
-      () => run.screen().some((l) => /^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/.test(l)),
-      'back',
-      45_000,
-    );
-    await run.waitFor(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    await backOnATerminal(run);
     for (let i = 1; i <= 2; i += 1) sandbox.control.emit('task:update', { task_id: `after-${i}`, project_id: project });
     expect(await run.exit).toBe(0);
 
@@ -183,30 +193,19 @@ describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
     expect(screen.filter((l) => !l.startsWith('{'))).toEqual([
       expect.stringMatching(/^connected to .*; press Ctrl-C to stop$/),
       UNRECOVERABLE,
-      expect.stringMatching(/^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/),
+      expect.stringMatching(BACK_WITH_THREE),
     ]);
   }, 120_000);
 
   it('steps aside for the table too, whose recovered rows are marked ↺', async () => {
     const { sandbox } = suite;
     const project = sandbox.projects[0]!.id;
-    const run = spawnInPty(['listen', '--count', '4'], suite.env);
-    ptyRuns.push(run);
-    const current = () => run.screen().at(-1) ?? '';
-    await run.waitFor(() => run.screen().some((l) => l.startsWith('connected to')), 'connected');
-    await sandbox.control.stopStream();
-    await run.waitFor(() => /polling the log$/.test(current()), 'the status line, polling the log', 45_000);
+    const { run, current } = await downOnATerminal(['listen', '--count', '4']);
     for (let i = 1; i <= 3; i += 1) sandbox.control.emit('task:update', { task_id: `table-${i}`, project_id: project });
     const marked = () => run.screen().filter((l) => l.includes('↺'));
     await run.waitFor(() => marked().length === 3, 'three recovered rows', 45_000);
     expect(current()).toMatch(/^event stream down since /);
-    sandbox.control.resumeStream();
-    await run.waitFor(
-      () => run.screen().some((l) => /^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/.test(l)),
-      'back',
-      45_000,
-    );
-    await run.waitFor(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    await backOnATerminal(run);
     sandbox.control.emit('task:update', { task_id: 'table-live', project_id: project });
     expect(await run.exit).toBe(0);
     const screen = run.screen().filter((l) => l.trim() !== '');
@@ -219,7 +218,7 @@ describe.skipIf(!ptyAvailable())('an outage on a terminal', () => {
       expect.stringMatching(recoveredRow),
       expect.stringMatching(recoveredRow),
       expect.stringMatching(recoveredRow),
-      expect.stringMatching(/^back after \d+ s, 3 events recovered \(down [\d:]+ to [\d:]+\)$/),
+      expect.stringMatching(BACK_WITH_THREE),
       expect.stringMatching(/^\d\d:\d\d:\d\d {3}task:update +\S.*$/),
     ]);
   }, 120_000);
