@@ -265,6 +265,19 @@ export function declareCompletion(program: Program) {
 }
 export type CompletionOptions = OptionsOf<typeof declareCompletion>;
 
+/**
+ * Plan: src/commands/complete.ts. Hidden: the completion scripts call it for the words only
+ * this machine's files know (profiles, event names, projects).
+ */
+export function declareComplete(program: Program) {
+  return program
+    .command('__complete', { hidden: true })
+    .description('print the completions of one kind of value, one a line, from local files only')
+    .argument('<kind>', 'profiles, events or projects')
+    .argument('[prefix]', 'what has been typed of the value');
+}
+export type CompleteOptions = OptionsOf<typeof declareComplete>;
+
 /** Plan: src/commands/version.ts. */
 export function declareVersion(program: Program) {
   return program
