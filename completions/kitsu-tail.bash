@@ -95,7 +95,7 @@ _kitsu_tail() {
       dynamic="events"
       positional="" ;;
     "bridge")
-      options="--stream --max-len --since --project --person --only-files --lease --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--stream --max-len --since --project --person --only-files --names --lease --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       dynamic="events"
       positional="" ;;
     "sandbox")

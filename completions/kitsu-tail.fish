@@ -143,6 +143,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l since -x -d 'where a n
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l project -x -a '(__kitsu_tail_from projects)' -d 'only this project, by name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l person -x -d 'only events by this person, who acted: e-mail, name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l only-files -d 'only events that carry files (previews and thumbnails)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l names -d 'add to each entry a names field (JSON): project, person, entity, task_type, task_status…'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l lease -x -d 'how long the leader holds its lease: a standby takes over that long after it stops (default 10s)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l port -x -d 'port on 127.0.0.1, 0 picks a free one (default: 5080)'

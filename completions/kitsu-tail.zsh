@@ -275,6 +275,7 @@ _kitsu_tail_bridge() {
     '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
     '*--person[only events by this person, who acted: e-mail, name or id (repeatable)]:person: ' \
     '--only-files[only events that carry files (previews and thumbnails)]' \
+    '--names[add to each entry a names field (JSON): project, person, entity, task_type, task_status…]' \
     '--lease[how long the leader holds its lease: a standby takes over that long after it stops (default 10s)]:duration: ' \
     '(--help -h)'{--help,-h}'[show help]' \
     '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \

@@ -159,6 +159,7 @@ export function declareBridge(program: Program) {
     .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
     .option('--person <person>', 'only events by this person, who acted: e-mail, name or id (repeatable)', collect)
     .option('--only-files', 'only events that carry files (previews and thumbnails)')
+    .option('--names', 'add to each entry a names field (JSON): project, person, entity, task_type, task_status…')
     .option(
       '--lease <duration>',
       'how long the leader holds its lease: a standby takes over that long after it stops (default 10s)',

@@ -330,6 +330,7 @@ const plans: [string[], string, Record<string, unknown>][] = [
       since: null,
       filter: { include: ['task:*'] },
       target: { db: 3 },
+      names: false,
     },
   ],
   [
@@ -337,6 +338,8 @@ const plans: [string[], string, Record<string, unknown>][] = [
     'bridge',
     { maxLen: 1000, since: (TABLE_NOW - 2 * HOUR) / 1000, leaseMs: 3_000, projects: ['P'], onlyFiles: true },
   ],
+  [['bridge', 'redis://h:1', '--names'], 'bridge', { names: true }],
+  [['listen', '--from', 'redis://h:1', '--names'], 'listen', { names: true, bus: { names: true } }],
   // sandbox and demo: their defaults
   [['sandbox'], 'sandbox', { port: 5080, rate: 1, events: 1000, seed: 1 }],
   [
