@@ -347,6 +347,40 @@ describe('the cache', () => {
   });
 });
 
+describe('kept names', () => {
+  it('one resolver asks again for an entity whose entry expired, though it named it before (kept paths expire too)', async () => {
+    let now = Date.now();
+    // Only the asset: no project or asset type whose own expiry would have it read again.
+    const update = { name: 'asset:update', data: { asset_id: events('asset:update')[0]!.data.asset_id } };
+    const assetRoute = `data/assets/${update.data.asset_id as string}`;
+    const assetAsked = () => sb.control.requests().filter((q) => q.path === assetRoute).length;
+    const r = resolver({ ttlMs: 600_000, now: () => now });
+    const first = await r.resolve(record(update), { waitMs: 10_000 });
+    expect(first.complete).toBe(true);
+    const asked = assetAsked();
+    expect(asked).toBeGreaterThan(0);
+    for (let i = 0; i < 100; i += 1) expect((await r.resolve(record(update))).names).toEqual(first.names);
+    expect(assetAsked()).toBe(asked);
+    now += 700_000;
+    // The cache reads its clock every few dozen reads: enough events for it to see the time.
+    for (let i = 0; i < 100; i += 1) await r.resolve(record(update), { waitMs: 10_000 });
+    expect(assetAsked()).toBeGreaterThan(asked);
+    expect((await r.resolve(record(update))).names).toEqual(first.names);
+  });
+
+  it("events about the same task share one entity path, and a frozen one: a caller cannot change the next event's", async () => {
+    const changes = events('task:status-changed');
+    const a = changes.find((e) => changes.filter((o) => o.data.task_id === e.data.task_id).length > 1)!;
+    const sameTask = changes.filter((e) => e.data.task_id === a.data.task_id);
+    const r = resolver();
+    const first = await r.resolve(record(sameTask[0]!), { waitMs: 10_000 });
+    const second = await r.resolve(record(sameTask[1]!), { waitMs: 10_000 });
+    expect(second.subject.entity_ids).toBe(first.subject.entity_ids);
+    expect(Object.isFrozen(first.subject.entity_ids)).toBe(true);
+    expect(second.names.entity).toBe(first.names.entity);
+  });
+});
+
 describe('for the filters', () => {
   it('entities() lists every asset, shot, sequence and episode of a project with its path', async () => {
     const tvshow = sb.projects.find((p) => p.name === 'Moonlit Harbor')!;
