@@ -74,6 +74,12 @@ export interface NameResolver {
   resolveNow(record: EventRecord): Resolution | undefined;
   /** Starts the look-ups of many records at once (a window of the log) and waits for them (up to the budget). */
   prefetch(records: readonly EventRecord[], options?: ResolveOptions): Promise<void>;
+  /**
+   * resolve() of each record of a window, in one pass: the look-ups of all of them start at
+   * once (as prefetch), and a record whose names are known is read once, not once to see
+   * whether it needs a look-up and again to name it.
+   */
+  resolveAll(records: readonly EventRecord[], options?: ResolveOptions): Promise<Resolution[]>;
   /** Every asset, shot, sequence and episode of these projects (all readable ones when none). */
   entities(projectIds?: readonly string[]): Promise<EntityInfo[]>;
   taskTypes(): Promise<NamedRow[]>;
@@ -250,32 +256,55 @@ class CachedNameResolver implements NameResolver {
     await this.loaded;
     const refs = eventRefs(record);
     this.learn(record, refs);
-    const known = this.known(refs);
-    if (known) return known;
+    return this.known(refs) ?? this.lookUp(refs, options.waitMs ?? this.budgetMs);
+  }
+
+  /** What resolve() does once known() said a look-up is needed. */
+  private async lookUp(refs: EventRefs, waitMs: number): Promise<Resolution> {
     const pending = this.pending(refs);
     if (pending.length === 0) return this.build(refs, true);
-    const complete = await this.within(this.walk(refs), this.waitFor(pending, options.waitMs ?? this.budgetMs));
+    const complete = await this.within(this.walk(refs), this.waitFor(pending, waitMs));
     return this.build(refs, complete && this.pending(refs).length === 0);
   }
 
   async prefetch(records: readonly EventRecord[], options: ResolveOptions = {}): Promise<void> {
+    await this.resolveAll(records, options);
+  }
+
+  async resolveAll(records: readonly EventRecord[], options: ResolveOptions = {}): Promise<Resolution[]> {
     await this.loaded;
+    const waitMs = options.waitMs ?? this.budgetMs;
+    const resolved: Resolution[] = new Array<Resolution>(records.length);
+    // Every record is learned from before any is named, as resolving them one by one after a
+    // prefetch of the window did.
+    const refsOf = records.map((record) => {
+      const refs = eventRefs(record);
+      this.learn(record, refs);
+      return refs;
+    });
     // Tasks first: tasks/<id>/full brings their entities too, which entity events then need
     // not ask for.
     const byTask: EventRefs[] = [];
     const others: EventRefs[] = [];
-    for (const record of records) {
-      const refs = eventRefs(record);
-      this.learn(record, refs);
-      if (this.known(refs)) continue;
-      if (this.pending(refs).length > 0) (refs.task_id ? byTask : others).push(refs);
+    const waiting: number[] = [];
+    for (const [i, refs] of refsOf.entries()) {
+      const known = this.known(refs);
+      if (known) resolved[i] = known;
+      else {
+        waiting.push(i);
+        if (this.pending(refs).length > 0) (refs.task_id ? byTask : others).push(refs);
+      }
     }
-    if (byTask.length + others.length === 0) return;
-    const work = (async () => {
-      await Promise.all(byTask.map((refs) => this.walk(refs)));
-      await Promise.all(others.map((refs) => this.walk(refs)));
-    })();
-    await this.within(work, options.waitMs ?? this.budgetMs);
+    if (waiting.length === 0) return resolved;
+    if (byTask.length + others.length > 0) {
+      const work = (async () => {
+        await Promise.all(byTask.map((refs) => this.walk(refs)));
+        await Promise.all(others.map((refs) => this.walk(refs)));
+      })();
+      await this.within(work, waitMs);
+    }
+    for (const i of waiting) resolved[i] = this.known(refsOf[i]!) ?? (await this.lookUp(refsOf[i]!, waitMs));
+    return resolved;
   }
 
   async save(): Promise<void> {

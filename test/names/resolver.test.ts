@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/core/record.js';
 import { openSession } from '../../src/kitsu/session.js';
 import type { Session } from '../../src/kitsu/types.js';
-import { createNameResolver, nameCacheFile, type NameResolver } from '../../src/kitsu/names.js';
+import { createNameResolver, nameCacheFile, type NameResolver, type Resolution } from '../../src/kitsu/names.js';
 import type { Sandbox, StoredEvent } from '../../src/sandbox/types.js';
 import { configDirs, contextFor, loginAs } from '../helpers/login.js';
 import { call, withSandbox } from '../helpers/sandbox.js';
@@ -344,6 +344,27 @@ describe('the cache', () => {
     const { names } = await later.resolve(record(change), { waitMs: 10_000 });
     expect(later.requestCount()).toBeGreaterThan(0);
     expect(names.entity).toBe((await expectedTask(change.data.task_id as string)).entity);
+  });
+});
+
+describe('a window at once', () => {
+  it('resolveAll names each record as resolve() does one by one, looking each thing up once', async () => {
+    const window = sb.control
+      .log()
+      .slice(2000, 2400)
+      .map((e) => record(e));
+    const together = resolver();
+    const all = await together.resolveAll(window, { waitMs: 60_000 });
+    const oneByOne = resolver();
+    await oneByOne.prefetch(window, { waitMs: 60_000 });
+    const each = [];
+    for (const e of window) each.push(await oneByOne.resolve(e, { waitMs: 60_000 }));
+    // current_task_status_id is the task's status as last heard of (documented as possibly
+    // stale): learned once per record here, where prefetch-then-resolve heard each twice.
+    const settled = (r: Resolution) => ({ ...r, subject: { ...r.subject, current_task_status_id: undefined } });
+    expect(all.map(settled)).toEqual(each.map(settled));
+    expect(all.every((r) => r.complete)).toBe(true);
+    expect(together.requestCount()).toBe(oneByOne.requestCount());
   });
 });
 
