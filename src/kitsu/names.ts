@@ -459,9 +459,10 @@ class CachedNameResolver implements NameResolver {
   private async within(work: Promise<void>, ms: number): Promise<boolean> {
     if (ms <= 0) return false;
     let timer: NodeJS.Timeout | undefined;
+    // A ref'd timer (cleared below): someone awaits it, and when nothing else holds the event
+    // loop (no request in flight) an unref'd one would let the process exit, 13, mid-await.
     const late = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), ms);
-      timer.unref?.();
     });
     try {
       return await Promise.race([work.then(() => true as const), late]);
@@ -688,7 +689,8 @@ class CachedNameResolver implements NameResolver {
    * it before asking the server.
    */
   private async learnedSoon(key: string): Promise<boolean> {
-    await new Promise((resolve) => setTimeout(resolve, LEARN_WAIT_MS).unref());
+    // Ref'd, as within()'s: a command waiting on this look-up must not exit under it.
+    await new Promise((resolve) => setTimeout(resolve, LEARN_WAIT_MS));
     return this.cache.get(key) !== undefined;
   }
 
