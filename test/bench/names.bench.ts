@@ -11,7 +11,6 @@
  *     (look-up of known names and their JSON), warm, against writing it without names.
  * Run with `npm run bench`.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { BIN, waitUntil } from '../helpers/listen.js';
+import { startLineClient, type LineClient } from '../helpers/line-client.js';
 import { Writable } from 'node:stream';
 import type { EventRecord } from '../../src/core/record.js';
 import { createNameResolver, recordNamer } from '../../src/kitsu/names.js';
@@ -32,12 +32,6 @@ const WARM_UP = 2_000;
 const ROUNDS = 3;
 
 type Kind = 'plain' | 'names';
-
-interface Client {
-  child: ChildProcessWithoutNullStreams;
-  onLine: (line: string) => void;
-  stop(): Promise<void>;
-}
 
 /** What a burst sends: the stored history again (known objects), or new generated activity. */
 type Feed = 'history' | 'growing';
@@ -52,34 +46,9 @@ function send(sandbox: Sandbox, feed: Feed, count: number): void {
   }
 }
 
-async function startClient(sandbox: Sandbox, kind: Kind, env: Record<string, string>, feed: Feed): Promise<Client> {
+async function startClient(sandbox: Sandbox, kind: Kind, env: Record<string, string>, feed: Feed): Promise<LineClient> {
   const args = [BIN, 'listen', '--json', '--no-backfill', ...(kind === 'names' ? ['--names'] : [])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'pipe' });
-  child.stdin.end();
-  let err = '';
-  let partial = '';
-  const client: Client = {
-    child,
-    onLine: () => undefined,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.on('close', resolve));
-      child.kill('SIGINT');
-      await exited;
-    },
-  };
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  child.stdout.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) client.onLine(line);
-  });
-  await waitUntil(
-    () => /connected to/.test(err),
-    `${kind} to connect`,
-    30_000,
-    () => err,
-  );
-  await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket');
+  const client = await startLineClient(sandbox, args, { ...process.env, ...env }, kind);
   // Warm up on the same kind of activity: compiled code, and for --names a warm cache.
   let warm = 0;
   client.onLine = () => (warm += 1);
