@@ -23,6 +23,7 @@ import {
   type Renderer,
 } from './formats.js';
 import { escapeJsonForTerminal, sanitizeForTerminal } from './sanitize.js';
+import { continueCsv, fileTargetOf, refuseJsonInCsv } from './file-target.js';
 import { StreamSink } from './sink.js';
 // Types only: the table (and the width tables it needs) loads when a table is written, so
 // NDJSON, JSON and CSV never load it.
@@ -129,6 +130,18 @@ function namedJsonText(): (item: RecordAndNames) => string {
     }
     return `${own.slice(0, -1)},"names":{${text}}}`;
   };
+}
+
+/**
+ * The CSV renderer of events that a file gets (no terminal cleaning), with --fields and
+ * --no-headers: for an export that writes the file itself (logs --checkpoint --output).
+ */
+export function eventFileCsv(ctx: Context, shape: OutputShape | undefined): Renderer<NamedEventRecord> {
+  const standard: RendererFactories<NamedEventRecord> = {
+    table: () => Promise.reject(new Error('a file gets no table')),
+    csv: (clean) => eventCsvRenderer(clean),
+  };
+  return (shape ? shapedFactories(ctx, shape, standard) : standard).csv(undefined);
 }
 
 /** How many records may be waiting for their names at once, ahead of the one being written. */
@@ -262,11 +275,13 @@ function writerFor<R>(
       });
       break;
     case 'csv':
-      // CSV cannot escape a control character; on a terminal it has to go.
-      renderer = factories.csv(terminal ? sanitizeForTerminal : undefined);
+      // CSV cannot escape a control character; on a terminal it has to go. Appended to a
+      // file that has its header already: no second one (and none of other columns).
+      renderer = continueCsv(factories.csv(terminal ? sanitizeForTerminal : undefined), fileTargetOf(stream));
       break;
     case 'json':
     case 'ndjson': {
+      refuseJsonInCsv(format.toUpperCase(), fileTargetOf(stream));
       const machine = format === 'json' ? jsonArrayRenderer<R>(jsonText) : ndjsonRenderer<R>(jsonText);
       // Same JSON, but nothing in it a terminal would act on; a pipe gets JSON.stringify's bytes.
       renderer = terminal ? { ...machine, record: (r) => escapeJsonForTerminal(machine.record(r)) } : machine;
