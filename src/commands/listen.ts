@@ -23,6 +23,8 @@ export function plan(ctx: PlanContext, args: string[], options: ListenOptions): 
 
 export async function run(ctx: Context, plan: ListenCommandPlan): Promise<void> {
   if (plan.bus) {
+    // runListen says it for Kitsu; the bus reader takes --about too.
+    if (plan.people.notice) reporterFor(ctx).warn(plan.people.notice);
     const { runBusListen } = await import('../bridge/listen-from.js');
     await runBusListen(ctx, plan.bus);
     return;

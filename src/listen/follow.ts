@@ -34,11 +34,11 @@ export interface FollowOptions {
   filter: EventFilter;
   projectIds?: string[];
   /**
-   * Events whose `data.person_id` is one of these. Live events do not say who acted, so the
-   * person an event is about (assignee, the one whose status changed…) is what can be applied
-   * alike to live and stored events.
+   * --about: events whose `data.person_id` is one of these (assignee, the one whose status
+   * changed…). Live events do not say who acted, so who an event is about is the person filter
+   * that applies alike to live and stored events (src/core/person-filter.ts).
    */
-  personIds?: string[];
+  aboutIds?: string[];
   onlyFiles?: boolean;
   /**
    * What the client applies beyond the above (--where, --entity, --task-type, --status):
@@ -115,7 +115,7 @@ class Follower {
   private readonly stop = new AbortController();
   private readonly output: SerialQueue<EventRecord>;
   private readonly projectIds: ReadonlySet<string> | null;
-  private readonly personIds: ReadonlySet<string> | null;
+  private readonly aboutIds: ReadonlySet<string> | null;
   private readonly onlyFiles: ReadonlySet<string> | null;
 
   private events = 0;
@@ -153,7 +153,7 @@ class Follower {
   ) {
     this.reporter = reporterFor(ctx);
     this.projectIds = options.projectIds?.length ? new Set(options.projectIds) : null;
-    this.personIds = options.personIds?.length ? new Set(options.personIds) : null;
+    this.aboutIds = options.aboutIds?.length ? new Set(options.aboutIds) : null;
     this.onlyFiles = options.onlyFiles ? new Set(ONLY_FILES_EVENTS) : null;
     this.logReadable = options.backfill || options.since !== undefined || options.printedBefore !== undefined;
     this.output = new SerialQueue<EventRecord>((records) => this.deliver(records), {
@@ -305,7 +305,7 @@ class Follower {
     if (!this.options.filter.matches(record.name)) return false;
     if (this.onlyFiles && !this.onlyFiles.has(record.name)) return false;
     if (this.projectIds && (record.project_id === null || !this.projectIds.has(record.project_id))) return false;
-    if (this.personIds && !isAboutOneOf(record, this.personIds)) return false;
+    if (this.aboutIds && !isAboutOneOf(record, this.aboutIds)) return false;
     return this.options.search?.quick(record) !== false;
   }
 
