@@ -13,6 +13,7 @@
  */
 import { plainDisconnectReason } from '../output/plain-words.js';
 import { BackfillLedger } from '../core/backfill.js';
+import { LiveWindow } from '../core/live-window.js';
 import { Reconciler } from '../core/reconcile.js';
 import { recordFromLive } from '../core/normalize.js';
 import type { EventFilter } from '../core/patterns.js';
@@ -109,8 +110,10 @@ export async function follow(ctx: Context, session: Session, options: FollowOpti
 
 class Follower {
   private readonly reporter: Reporter;
-  private readonly ledger = new BackfillLedger({ absorbGraceMs: ABSORB_GRACE_MS });
-  private readonly reconciler = new Reconciler();
+  /** The live events kept for pairing and counting: one window for the ledger and the reconciler. */
+  private readonly live = new LiveWindow();
+  private readonly ledger = new BackfillLedger({ absorbGraceMs: ABSORB_GRACE_MS, window: this.live });
+  private readonly reconciler = new Reconciler({ window: this.live });
   private readonly catchUp: CatchUpScheduler;
   private readonly stop = new AbortController();
   private readonly output: SerialQueue<EventRecord>;
@@ -330,24 +333,26 @@ class Follower {
     const record = recordFromLive(name, payload, receivedAtMs);
     if (!this.passes(record)) return;
     if (this.seam?.holding) {
-      const mark = this.ledger.noteLive(record, receivedAtMs, { held: true });
-      const entry = this.reconciler.noteLive(record, receivedAtMs, false, { held: true });
-      if (mark) {
+      // A row printed a moment ago that was it stands in its place; else it waits for the history.
+      const absorbed = this.ledger.absorbs(record, receivedAtMs);
+      const event = this.live.add(record, receivedAtMs, { held: true, paired: absorbed });
+      this.reconciler.noteLiveEvent(event);
+      if (!absorbed) {
         this.seam.hold({
           record,
-          replaced: () => mark.paired,
+          replaced: () => event.paired,
           released: () => {
-            mark.held = false;
-            entry.printed = true;
+            event.held = false;
+            event.printed = true;
           },
         });
       }
       return;
     }
     if (this.logReadable) {
-      const printed = this.ledger.noteLive(record, receivedAtMs) !== null;
-      this.reconciler.noteLive(record, receivedAtMs, printed);
-      if (!printed) return;
+      const absorbed = this.ledger.absorbs(record, receivedAtMs);
+      this.reconciler.noteLiveEvent(this.live.add(record, receivedAtMs, { printed: !absorbed, paired: absorbed }));
+      if (absorbed) return;
     }
     this.emit(record);
   }

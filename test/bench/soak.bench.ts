@@ -18,6 +18,10 @@ import { tempConfigDir } from '../helpers/run-cli.js';
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const RATE = Number(process.env.SOAK_RATE ?? 500);
 const OUTAGE_MS = 30_000;
+// For finding where memory goes: extra node flags for the listener (e.g. --heapsnapshot-signal=SIGUSR2)
+// and the seconds into the run at which it is sent SIGUSR2 (heap snapshots land in SOAK_DIR).
+const NODE_FLAGS = (process.env.SOAK_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const SNAPSHOT_AT = (process.env.SOAK_SNAPSHOT_AT ?? '').split(',').filter(Boolean).map(Number);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -35,9 +39,10 @@ it(
   async () => {
     const sandbox = await startSandbox({ seed: 99 });
     const tmp = tempConfigDir();
-    const child = spawn(process.execPath, [BIN, 'listen', '--json'], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'listen', '--json'], {
       env: { ...process.env, ...botEnv(sandbox, tmp.dir) } as NodeJS.ProcessEnv,
       stdio: 'pipe',
+      cwd: process.env.SOAK_DIR ?? tmp.dir,
     });
     child.stdin.end();
     const records: EventRecord[] = [];
@@ -61,6 +66,7 @@ it(
         const kib = rssKiB(child.pid!);
         if (kib !== null) rss.push({ atS: Math.round((Date.now() - startedAt) / 1000), kib });
       }, 5_000);
+      const snapshots = SNAPSHOT_AT.map((s) => setTimeout(() => child.kill('SIGUSR2'), s * 1000));
       sandbox.control.setRate(RATE);
       let restarts = 0;
       let outages = 0;
@@ -89,6 +95,7 @@ it(
       // A moment more, in which a wrong extra print would show.
       await sleep(5_000);
       clearInterval(sampler);
+      for (const timer of snapshots) clearTimeout(timer);
       const { missing, extra } = compareWithLog(records, stored);
       const count = (list: string[]) => list.reduce((n, line) => n + Number(/×(\d+)$/.exec(line)?.[1] ?? 1), 0);
       const ids = records.filter((r) => r.id !== null).map((r) => r.id);
@@ -113,6 +120,8 @@ it(
         rssEndOverAfter1Min: +(last / afterFirstMinute).toFixed(2),
       };
       console.log(`soak figures: ${JSON.stringify(figures)}`);
+      const series = rss.filter((_, i) => i % 6 === 0).map((s) => `${s.atS}s ${(s.kib / 1024).toFixed(0)}`);
+      console.log(`soak RSS (MiB) every 30 s: ${series.join(', ')}`);
       console.log(`soak stderr (last 40 lines):\n${stderr.trim().split('\n').slice(-40).join('\n')}`);
       expect({ lost: figures.lost, doubled: figures.doubled, duplicateIds: figures.duplicateIds }).toEqual({
         lost: 0,
