@@ -69,17 +69,9 @@ export const DEFAULT_TOLERANCE_MS = 3_000;
 export const DEFAULT_ABSORB_GRACE_MS = 3_000;
 const SECOND_MS = 1_000;
 
-// The ledger and the reconciler both key every log row they read: once a row.
-const keyOfRecord = new WeakMap<object, string>();
-
-/** What identifies an event when there is no id: its name and its data. */
+/** What identifies an event when there is no id: its name and its data (src/core/live-window.ts). */
 export function eventKey(record: Pick<EventRecord, 'name' | 'data'>): string {
-  let key = keyOfRecord.get(record);
-  if (key === undefined) {
-    key = keyOf(record.name, record.data);
-    keyOfRecord.set(record, key);
-  }
-  return key;
+  return keyOf(record.name, record.data);
 }
 
 /** The row's second, in ms since the epoch (log rows are whole seconds, UTC). */
@@ -149,12 +141,11 @@ export class BackfillLedger {
    * the stream is down): only rows recent enough to have been published to it may absorb a
    * live twin that is still on its way.
    */
-  noteRow(record: EventRecord, readAtMs: number, liveSinceMs?: number): RowVerdict {
+  noteRow(record: EventRecord, readAtMs: number, liveSinceMs?: number, key = eventKey(record)): RowVerdict {
     const id = record.id;
     if (id !== null && this.seenIds.has(id)) return 'seen';
     const secondMs = secondOf(record);
     if (id !== null) this.seenIds.set(id, secondMs);
-    const key = eventKey(record);
     const live = this.live
       .byKey(key)
       .find((mark) => !mark.paired && mark.atMs >= this.liveFromMs && this.pairs(secondMs, mark.atMs));

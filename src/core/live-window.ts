@@ -35,9 +35,26 @@ export interface LiveEvent {
   key: string | undefined;
 }
 
-/** What identifies an event when there is no id: its name and its data. */
+/**
+ * What identifies an event when there is no id: its name and its data, as
+ * `["name",{canonical data}]`. Kept for minutes by the thousand, so it should be one flat
+ * string: JSON.stringify makes one, where text built piece by piece is a tree of pieces (a
+ * dozen heap objects a key). Its list of keys sorts the object's keys, and is used only for a
+ * flat payload (Zou sends flat dicts), because it would also filter the keys of nested objects.
+ */
 export function keyOf(name: string, data: unknown): string {
-  return `${name}\u0000${canonicalJson(data)}`;
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    const keys = Object.keys(data);
+    let flat = true;
+    for (const key of keys) {
+      const value = (data as Record<string, unknown>)[key];
+      if (value !== null && typeof value === 'object') flat = false;
+      else if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') flat = false;
+      if (!flat) break;
+    }
+    if (flat) return JSON.stringify([name, data], keys.sort());
+  }
+  return `[${JSON.stringify(name)},${canonicalJson(data)}]`;
 }
 
 export class LiveWindow {

@@ -60,7 +60,8 @@ interface RowEntry {
   /** Position in the log's order (oldest first); fractional when a late row is slotted in. */
   readonly ord: number;
   printed: boolean;
-  readonly record: EventRecord;
+  /** What to print should the count find it owed; let go once it is printed (rows are kept for minutes). */
+  record: EventRecord | null;
 }
 
 /** Rows at or before (secondMs, ord) and live events at or before `seq` are before the cut. */
@@ -178,23 +179,24 @@ export class Reconciler {
    * A row that passed the filters, from a read that began at `readAtMs` covering the seconds
    * from `readFromMs`. Rows come oldest first; a row read before is skipped.
    */
-  noteRow(record: EventRecord, printed = false): void {
+  noteRow(record: EventRecord, printed = false, key = eventKey(record)): void {
     const id = record.id;
     if (id === null || this.rowsById.has(id)) {
-      if (printed && id !== null) this.rowsById.get(id)!.printed = true;
+      if (printed && id !== null) this.rowPrinted(id);
       return;
     }
+    const kept = printed ? null : record;
     const secondMs = floorSecond(Date.parse(record.created_at));
     const last = this.rows[this.rows.length - 1];
     let entry: RowEntry;
     if (!last || last.secondMs <= secondMs) {
-      entry = { id, key: eventKey(record), secondMs, ord: last ? last.ord + 1 : 0, printed, record };
+      entry = { id, key, secondMs, ord: last ? last.ord + 1 : 0, printed, record: kept };
       this.rows.push(entry);
     } else {
       // A row written late into a second already read: after the rows of its second known.
       const at = lowerBound(this.rows, secondMs + SECOND_MS, (r) => r.secondMs);
       const before = this.rows[at - 1]?.ord ?? this.rows[0]!.ord - 1;
-      entry = { id, key: eventKey(record), secondMs, ord: (before + this.rows[at]!.ord) / 2, printed, record };
+      entry = { id, key, secondMs, ord: (before + this.rows[at]!.ord) / 2, printed, record: kept };
       this.rows.splice(at, 0, entry);
     }
     this.rowsById.set(id, entry);
@@ -236,7 +238,10 @@ export class Reconciler {
   /** A row was printed (by the fast path, the history, or before the run). */
   rowPrinted(id: string): void {
     const row = this.rowsById.get(id);
-    if (row) row.printed = true;
+    if (row) {
+      row.printed = true;
+      row.record = null;
+    }
   }
 
   /** A read that began at `readAtMs` returned every row from second `fromMs` on. */
@@ -316,8 +321,9 @@ export class Reconciler {
       this.lastCut = end;
     }
     out.sort((a, b) => a.ord - b.ord);
-    for (const row of out) row.printed = true;
-    return { print: out.map((row) => row.record), settledIds: settled };
+    const print = out.map((row) => row.record!);
+    for (const row of out) this.rowPrinted(row.id);
+    return { print, settledIds: settled };
   }
 
   /** Forget what no pending decision needs; `keepLiveFromMs`: live events a future gap may count. */

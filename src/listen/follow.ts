@@ -12,7 +12,7 @@
  * - While the stream cannot be reached at all, the log is polled instead, until it is back.
  */
 import { plainDisconnectReason } from '../output/plain-words.js';
-import { BackfillLedger } from '../core/backfill.js';
+import { BackfillLedger, eventKey } from '../core/backfill.js';
 import { LiveWindow } from '../core/live-window.js';
 import { Reconciler } from '../core/reconcile.js';
 import { recordFromLive } from '../core/normalize.js';
@@ -524,13 +524,14 @@ class Follower {
         continue;
       }
       // What `logs` printed before following is printed, for the count as for the ledger.
-      this.reconciler.noteRow(row, this.options.printedBefore?.ids.has(row.id!) ?? false);
+      const key = eventKey(row);
+      this.reconciler.noteRow(row, this.options.printedBefore?.ids.has(row.id!) ?? false, key);
       // Identical events near each other are left to the count (src/core/reconcile.ts): pairing
       // them by time is what lost or doubled one now and then. Not while the stream is down:
       // the count waits for it to come back, and polling must print the rows meanwhile.
       if (kind === 'count' || (kind === 'backfill' && this.streamUp && this.reconciler.ambiguous(row))) continue;
       const liveSinceMs = this.streamUp ? this.connectedAtMs : undefined;
-      const verdict = this.ledger.noteRow(row, this.ctx.clock.now(), liveSinceMs);
+      const verdict = this.ledger.noteRow(row, this.ctx.clock.now(), liveSinceMs, key);
       if (verdict !== 'print') continue;
       this.reconciler.rowPrinted(row.id!);
       await queue({ ...row, source });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackfillLedger, eventKey } from '../../src/core/backfill.js';
-import { LiveWindow } from '../../src/core/live-window.js';
+import { canonicalJson } from '../../src/core/canonical-json.js';
+import { keyOf, LiveWindow } from '../../src/core/live-window.js';
 import type { EventRecord } from '../../src/core/record.js';
 import { Reconciler } from '../../src/core/reconcile.js';
 
@@ -14,6 +15,27 @@ function row(id: string, name: string, data: Record<string, unknown>, atMs: numb
   const second = new Date(Math.floor(atMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
   return { id, name, created_at: second, user_id: null, project_id: null, data, source: 'log' };
 }
+
+describe('keyOf', () => {
+  it('is the name and the canonical data, whatever the key order, flat payload or not', () => {
+    const payloads: Record<string, unknown>[] = [
+      { task_id: 't', project_id: 'p', n: 1, ok: true, none: null, gone: undefined },
+      { b: 'é"\n', a: 2, '10': 1, '9': 0, __proto__x: 1 },
+      { nested: { z: 1, y: [{ b: 1, a: 2 }] }, a: [1, 'x'] },
+      { list: [{ x: 1 }] },
+      { list: [{ x: 2 }] },
+      {},
+    ];
+    for (const data of payloads) {
+      const reordered = Object.fromEntries(Object.entries(data).reverse());
+      expect(keyOf('task:update', data)).toBe(`["task:update",${canonicalJson(data)}]`);
+      expect(keyOf('task:update', reordered)).toBe(keyOf('task:update', data));
+    }
+    // Nested objects keep their own keys (a list of keys would have filtered them).
+    expect(keyOf('a:b', { list: [{ x: 1 }] })).not.toBe(keyOf('a:b', { list: [{ x: 2 }] }));
+    expect(keyOf('a:b', { x: 1 })).not.toBe(keyOf('a:c', { x: 1 }));
+  });
+});
 
 describe('LiveWindow', () => {
   it('keys no event until one is asked for by key, then finds each by its key in arrival order', () => {
