@@ -10,7 +10,8 @@
  * when the log is read after a gap. Steady streaming computes no key and builds no index.
  *
  * Each user says from when on it still needs events (`release`); the oldest are forgotten once
- * no user needs them, or when there are more than `maxEvents`.
+ * no user needs them, or when there are more than `maxEvents`. Keys are let go of too once no
+ * read needs them (`forgetKeys`).
  */
 import { canonicalJson } from './canonical-json.js';
 import type { EventRecord } from './record.js';
@@ -65,6 +66,8 @@ export class LiveWindow {
   /** Events by key, oldest first: those with seq below `indexedUntilSeq`. */
   private readonly index = new Map<string, LiveEvent[]>();
   private indexedUntilSeq = 1;
+  /** Some kept event has its key. */
+  private keyed = false;
   /** From when on each user still needs events. */
   private readonly needs = new Map<object, number>();
   private forgottenBeforeMs = Number.NEGATIVE_INFINITY;
@@ -140,7 +143,21 @@ export class LiveWindow {
   }
 
   keyOf(event: LiveEvent): string {
+    this.keyed = true;
     return (event.key ??= keyOf(event.name, event.data));
+  }
+
+  /**
+   * Lets go of every key and the index, which the next read after a gap computes again. Around
+   * a gap they are needed (for a minute at most), but kept through steady streaming they were
+   * the larger part of what the window holds. Call it when no read is running or due.
+   */
+  forgetKeys(): void {
+    if (!this.keyed) return;
+    this.index.clear();
+    for (let i = this.head; i < this.events.length; i += 1) this.events[i]!.key = undefined;
+    this.indexedUntilSeq = this.firstSeq;
+    this.keyed = false;
   }
 
   /** The kept events of this key, oldest first. */

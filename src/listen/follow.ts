@@ -144,6 +144,8 @@ class Follower {
   private seam: Seam<EventRecord> | null = null;
   private logReadable: boolean;
   private polling = false;
+  /** Reads of the log running now. */
+  private reading = 0;
   /** Start of the newest successful read: the log is covered up to there. */
   private coveredSinceMs: number | null = null;
   private idleTimer: LongTimeout | undefined;
@@ -504,6 +506,15 @@ class Follower {
    * counted are, and what they still owe is queued. Returns how many records were queued.
    */
   private async read(sinceMs: number, kind: 'history' | 'baseline' | ReadKind): Promise<number> {
+    this.reading += 1;
+    try {
+      return await this.readNow(sinceMs, kind);
+    } finally {
+      this.reading -= 1;
+    }
+  }
+
+  private async readNow(sinceMs: number, kind: 'history' | 'baseline' | ReadKind): Promise<number> {
     const startedAtMs = this.ctx.clock.now();
     const query: LogQuery = { since: new Date(sinceMs), filter: this.options.filter };
     if (this.options.onlyFiles) query.onlyFiles = true;
@@ -568,6 +579,9 @@ class Follower {
     );
     this.ledger.prune(earliestRead - this.ledger.toleranceWindowMs);
     this.reconciler.prune(now - LIVE_RETENTION_MS);
+    // Between gaps nothing looks events up by key: the keys go until the next read needs them.
+    const quiet = this.reading === 0 && this.reconciler.pending === 0 && this.catchUp.earliestPendingMs === Infinity;
+    if (quiet && this.streamUp && !this.polling) this.live.forgetKeys();
   }
 }
 

@@ -74,6 +74,24 @@ describe('LiveWindow', () => {
     expect(window.indexOfTime(T0 + 3000)).toBe(1);
   });
 
+  it('lets go of keys and index between gaps, and finds events by key again afterwards', () => {
+    const window = new LiveWindow();
+    const user = {};
+    window.share(user);
+    const first = window.add(live('e:v', { i: 1 }), T0);
+    window.add(live('e:v', { i: 2 }), T0 + 1);
+    const key = eventKey(live('e:v', { i: 1 }));
+    expect(window.byKey(key)).toEqual([first]);
+    expect(first.key).toBe(key);
+    window.forgetKeys();
+    expect(first.key).toBeUndefined();
+    const third = window.add(live('e:v', { i: 1 }), T0 + 2);
+    expect(window.byKey(key)).toEqual([first, third]);
+    window.forgetKeys();
+    window.release(user, T0 + 1);
+    expect(window.byKey(key)).toEqual([third]);
+  });
+
   it('keeps at most maxEvents, the oldest forgotten first', () => {
     const window = new LiveWindow(3);
     for (let i = 0; i < 5; i += 1) window.add(live('e:v', { i }), T0 + i * 1000);
