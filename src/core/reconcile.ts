@@ -297,9 +297,14 @@ export class Reconciler {
    * Decides the gaps that can be decided now: the rows they still owe, in log order (each row
    * once), and the ids of every row of the segments decided, which no later read may print.
    */
-  decide(nowMs: number): { print: EventRecord[]; settledIds: string[] } {
+  decide(nowMs: number): {
+    print: EventRecord[];
+    settledIds: string[];
+    givenUp: { fromMs: number; toMs: number; why: string }[];
+  } {
     const out: RowEntry[] = [];
     const settled: string[] = [];
+    const givenUp: { fromMs: number; toMs: number; why: string }[] = [];
     while (this.gaps.length > 0) {
       const gap = this.gaps[0]!;
       if (gap.toMs === null) break;
@@ -309,6 +314,8 @@ export class Reconciler {
         if (nowMs - gap.toMs > this.giveUpMs) {
           this.gaps.shift();
           this.given += 1;
+          const why = start ? 'no cut after it' : 'no cut before it';
+          givenUp.push({ fromMs: gap.fromMs, toMs: gap.toMs, why });
           continue;
         }
         break;
@@ -323,7 +330,7 @@ export class Reconciler {
     out.sort((a, b) => a.ord - b.ord);
     const print = out.map((row) => row.record!);
     for (const row of out) this.rowPrinted(row.id);
-    return { print, settledIds: settled };
+    return { print, settledIds: settled, givenUp };
   }
 
   /** Forget what no pending decision needs; `keepLiveFromMs`: live events a future gap may count. */

@@ -551,7 +551,12 @@ class Follower {
     this.reconciler.readDone(sinceMs, startedAtMs);
     if (!this.streamUp && kind === 'backfill') this.coveredSinceMs = Math.max(this.coveredSinceMs ?? 0, startedAtMs);
     if (kind !== 'baseline') {
-      const { print, settledIds } = this.reconciler.decide(this.ctx.clock.now());
+      const { print, settledIds, givenUp } = this.reconciler.decide(this.ctx.clock.now());
+      for (const gap of givenUp) {
+        this.reporter.verbose(
+          `could not count the gap of ${clockTime(gap.fromMs)}-${clockTime(gap.toMs)} exactly (${gap.why}); identical events in it rest on pairing by time`,
+        );
+      }
       for (const id of settledIds) this.ledger.markSeen([id], Math.floor(startedAtMs / 1000) * 1000);
       for (const row of print) await queue({ ...row, source: 'backfill' });
       this.countLater();
