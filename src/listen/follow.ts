@@ -297,8 +297,11 @@ class Follower {
     const ms = this.options.idleTimeoutMs;
     if (ms === undefined) return;
     this.idleTimer?.clear();
-    // Records waiting for a slow reader (and the log read that waits with them) are not idleness.
-    this.idleTimer = setLongTimeout(() => (this.output.waiting > 0 ? this.resetIdle() : this.end('idle')), ms);
+    // Records waiting for a slow reader, or the history of --since still to read or print, are
+    // not idleness: on a loaded server the connection or one page of the log can take longer
+    // than a short --idle-timeout.
+    const busy = () => this.output.waiting > 0 || this.seam?.holding === true;
+    this.idleTimer = setLongTimeout(() => (busy() ? this.resetIdle() : this.end('idle')), ms);
   }
 
   // ---- records -------------------------------------------------------------------------

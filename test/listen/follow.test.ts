@@ -164,3 +164,33 @@ it('is not idle while records wait for a slow reader', async () => {
     await history.close();
   }
 });
+
+it('is not idle while a slow page of the history is on its way', async () => {
+  // Every page of the log answers after longer than --idle-timeout, as on a loaded server; the
+  // run ends idle only once the whole history is out.
+  const history = await startSandbox({ seed: 9, events: 3_000, historySpan: 600 });
+  const removeSlowness = history.control.failRoutes({
+    path: /^data\/events\/last/,
+    mode: { kind: 'slow', delayMs: 700 },
+  });
+  const ctx = contextFor(botEnv(history, tmp.dir), new AbortController().signal);
+  const session = await openSession(ctx);
+  try {
+    const printed: EventRecord[] = [];
+    const summary = await follow(ctx, session, {
+      filter: parsePatterns([]),
+      backfill: true,
+      since: new Date(Date.now() - 3_600_000),
+      idleTimeoutMs: 250,
+      onRecord: async (record) => {
+        printed.push(record);
+      },
+    });
+    expect(summary.endedBy).toBe('idle');
+    expect(new Set(printed.map((r) => r.id)).size).toBe(3_000);
+  } finally {
+    removeSlowness();
+    await session.close();
+    await history.close();
+  }
+});

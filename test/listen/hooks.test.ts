@@ -5,40 +5,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { retryAfterMs, signatureHeader } from '../../src/listen/forward.js';
-import { startSandbox } from '../../src/sandbox/index.js';
-import type { Sandbox } from '../../src/sandbox/types.js';
-import { botEnv, startInProcess, waitUntil, type LiveRun } from '../helpers/listen.js';
-import { tempConfigDir } from '../helpers/run-cli.js';
+import { listenSuite } from '../helpers/listen-suite.js';
 
-let sandbox: Sandbox;
-let env: Record<string, string>;
-const tmp = tempConfigDir();
-const running: LiveRun[] = [];
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 17 });
-  env = botEnv(sandbox, tmp.dir);
-});
-afterEach(async () => {
-  for (const live of running.splice(0)) {
-    live.interrupt();
-    await live.exit;
-  }
-});
-afterAll(async () => {
-  await sandbox.close();
-  tmp.cleanup();
-});
-
-async function listen(argv: string[], extraEnv: Record<string, string> = {}): Promise<LiveRun> {
-  const live = startInProcess(['listen', ...argv], { ...env, ...extraEnv });
-  running.push(live);
-  await live.waitForStderr('connected to');
-  await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
-  return live;
-}
+const suite = listenSuite({ seed: 17 });
+const { listen } = suite;
 
 interface Delivery {
   n: number;
@@ -78,7 +50,8 @@ async function startHook(
 }
 
 const emitNumbered = (count: number) => {
-  for (let n = 0; n < count; n += 1) sandbox.control.emit('task:update', { n, project_id: sandbox.projects[0]!.id });
+  for (let n = 0; n < count; n += 1)
+    suite.sandbox.control.emit('task:update', { n, project_id: suite.sandbox.projects[0]!.id });
 };
 
 describe('listen --forward-to, answer by answer', () => {

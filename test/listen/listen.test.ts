@@ -6,65 +6,30 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/core/record.js';
 import { startSandbox } from '../../src/sandbox/index.js';
-import type { Sandbox } from '../../src/sandbox/types.js';
-import { botEnv, startInProcess, waitUntil, type LiveRun } from '../helpers/listen.js';
-import { tempConfigDir } from '../helpers/run-cli.js';
+import { botEnv, startInProcess, waitUntil } from '../helpers/listen.js';
+import { listenSuite } from '../helpers/listen-suite.js';
 
-let sandbox: Sandbox;
-let env: Record<string, string>;
-const tmp = tempConfigDir();
-const running: LiveRun[] = [];
+const suite = listenSuite({ seed: 7 });
+const { listen, finished } = suite;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 7 });
-  env = botEnv(sandbox, tmp.dir);
-});
-afterEach(async () => {
-  // A failed test must not leave a listener running into the next one.
-  for (const live of running.splice(0)) {
-    live.interrupt();
-    await live.exit;
-  }
-});
-afterAll(async () => {
-  await sandbox.close();
-  tmp.cleanup();
-});
-
-/** Starts a listener and waits until its stream is up, so that what is emitted next reaches it. */
-async function listen(argv: string[], extraEnv: Record<string, string> = {}): Promise<LiveRun> {
-  const live = startInProcess(['listen', ...argv], { ...env, ...extraEnv });
-  running.push(live);
-  await live.waitForStderr('connected to');
-  // The stream broadcasts to every socket; wait until ours is one of them.
-  await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
-  return live;
-}
-
-async function finished(live: LiveRun): Promise<number> {
-  const code = await live.exit;
-  running.splice(running.indexOf(live), 1);
-  return code;
-}
-
-const project = () => sandbox.projects[0]!;
-const other = () => sandbox.projects[1]!;
+const project = () => suite.sandbox.projects[0]!;
+const other = () => suite.sandbox.projects[1]!;
 
 describe('listen: what is printed', () => {
   it('prints the events that match the patterns, minus the negated ones, and ends after --count', async () => {
     const live = await listen(['task:*', '!task:update', '--json', '--count', '3']);
     const p = project().id;
-    sandbox.control.emit('task:update', { task_id: 'a', project_id: p });
-    sandbox.control.emit('asset:new', { asset_id: 'b', project_id: p });
-    sandbox.control.emit('task:new', { task_id: 'c', project_id: p });
-    sandbox.control.emit('comment:new', { comment_id: 'd', project_id: p });
-    sandbox.control.emit('task:assign', { task_id: 'e', person_id: 'x', project_id: p });
-    sandbox.control.emit('task:update', { task_id: 'f', project_id: p });
-    sandbox.control.emit('task:status-changed', { task_id: 'g', project_id: p });
-    sandbox.control.emit('task:delete', { task_id: 'h', project_id: p });
+    suite.sandbox.control.emit('task:update', { task_id: 'a', project_id: p });
+    suite.sandbox.control.emit('asset:new', { asset_id: 'b', project_id: p });
+    suite.sandbox.control.emit('task:new', { task_id: 'c', project_id: p });
+    suite.sandbox.control.emit('comment:new', { comment_id: 'd', project_id: p });
+    suite.sandbox.control.emit('task:assign', { task_id: 'e', person_id: 'x', project_id: p });
+    suite.sandbox.control.emit('task:update', { task_id: 'f', project_id: p });
+    suite.sandbox.control.emit('task:status-changed', { task_id: 'g', project_id: p });
+    suite.sandbox.control.emit('task:delete', { task_id: 'h', project_id: p });
     expect(await finished(live)).toBe(0);
     const records = live.records();
     expect(records.map((r) => r.name)).toEqual(['task:new', 'task:assign', 'task:status-changed']);
@@ -83,38 +48,38 @@ describe('listen: what is printed', () => {
 
   it('receives events that are never stored, such as main:test', async () => {
     const live = await listen(['main:*', '--json', '--count', '1']);
-    await fetch(`${sandbox.apiUrl}/status/test-event`);
+    await fetch(`${suite.sandbox.apiUrl}/status/test-event`);
     expect(await finished(live)).toBe(0);
     expect(live.records()[0]).toMatchObject({ name: 'main:test', data: {}, source: 'live' });
   });
 
   it('keeps only the projects given with --project, by name or id', async () => {
     const live = await listen(['--project', project().name, '--project', other().id, '--json', '--count', '2']);
-    sandbox.control.emit('task:update', { task_id: '1', project_id: 'not-ours' });
-    sandbox.control.emit('task:update', { task_id: '2', project_id: project().id });
-    sandbox.control.emit('person:update', { person_id: 'p' });
-    sandbox.control.emit('task:update', { task_id: '3', project_id: other().id });
+    suite.sandbox.control.emit('task:update', { task_id: '1', project_id: 'not-ours' });
+    suite.sandbox.control.emit('task:update', { task_id: '2', project_id: project().id });
+    suite.sandbox.control.emit('person:update', { person_id: 'p' });
+    suite.sandbox.control.emit('task:update', { task_id: '3', project_id: other().id });
     expect(await finished(live)).toBe(0);
     expect(live.records().map((r) => r.data.task_id)).toEqual(['2', '3']);
   });
 
   it('keeps only events about the people given with --person (data.person_id)', async () => {
-    const artist = sandbox.users.artist;
+    const artist = suite.sandbox.users.artist;
     const live = await listen(['--person', artist.email, '--json', '--count', '1']);
-    sandbox.control.emit('task:assign', {
+    suite.sandbox.control.emit('task:assign', {
       task_id: '1',
-      person_id: sandbox.users.manager.id,
+      person_id: suite.sandbox.users.manager.id,
       project_id: project().id,
     });
-    sandbox.control.emit('task:update', { task_id: '2', project_id: project().id }, { userId: artist.id });
-    sandbox.control.emit('task:assign', { task_id: '3', person_id: artist.id, project_id: project().id });
+    suite.sandbox.control.emit('task:update', { task_id: '2', project_id: project().id }, { userId: artist.id });
+    suite.sandbox.control.emit('task:assign', { task_id: '3', person_id: artist.id, project_id: project().id });
     expect(await finished(live)).toBe(0);
     expect(live.records().map((r) => r.data.task_id)).toEqual(['3']);
   });
 
   it('answers an unknown --project with exit 2 and the close names', async () => {
     const name = project().name;
-    const live = startInProcess(['listen', '--project', `${name}x`, '--json'], env);
+    const live = startInProcess(['listen', '--project', `${name}x`, '--json'], suite.env);
     expect(await live.exit).toBe(2);
     expect(live.stderr()).toContain(name);
     expect(live.stdout()).toBe('');
@@ -122,11 +87,13 @@ describe('listen: what is printed', () => {
 
   it('names task statuses in the table', async () => {
     const statuses = (await (
-      await fetch(`${sandbox.apiUrl}/data/task-status`, { headers: { authorization: `Bearer ${env.KITSU_TOKEN}` } })
+      await fetch(`${suite.sandbox.apiUrl}/data/task-status`, {
+        headers: { authorization: `Bearer ${suite.env.KITSU_TOKEN}` },
+      })
     ).json()) as { id: string; short_name: string }[];
     const [from, to] = statuses;
     const live = await listen(['--format', 'table', '--count', '1']);
-    sandbox.control.emit('task:status-changed', {
+    suite.sandbox.control.emit('task:status-changed', {
       task_id: 't',
       new_task_status_id: to!.id,
       previous_task_status_id: from!.id,
@@ -139,7 +106,7 @@ describe('listen: what is printed', () => {
 
   it('prints a table on a terminal, with names instead of ids', async () => {
     const live = await listen(['--format', 'table', '--count', '1']);
-    sandbox.control.emit('task:update', { task_id: 't', project_id: project().id });
+    suite.sandbox.control.emit('task:update', { task_id: 't', project_id: project().id });
     expect(await finished(live)).toBe(0);
     expect(live.stdout()).toContain('task:update');
     expect(live.stdout()).toContain(project().name);
@@ -149,8 +116,8 @@ describe('listen: what is printed', () => {
 describe('listen: when it ends', () => {
   it('--idle-timeout before --count is reached exits 124 with what it got', async () => {
     const live = await listen(['--json', '--count', '5', '--idle-timeout', '1s']);
-    sandbox.control.emit('task:update', { task_id: '1', project_id: project().id });
-    sandbox.control.emit('task:update', { task_id: '2', project_id: project().id });
+    suite.sandbox.control.emit('task:update', { task_id: '1', project_id: project().id });
+    suite.sandbox.control.emit('task:update', { task_id: '2', project_id: project().id });
     expect(await finished(live)).toBe(124);
     expect(live.records()).toHaveLength(2);
     expect(live.stderr()).toMatch(/--idle-timeout ended the stream after 2 of 5 events/);
@@ -166,7 +133,7 @@ describe('listen: when it ends', () => {
     const at = new Date(Date.now() + 2500).toISOString();
     const plain = await listen(['--json', '--until', at]);
     const counted = await listen(['--json', '--until', at, '--count', '10']);
-    sandbox.control.emit('task:update', { task_id: 'u', project_id: project().id });
+    suite.sandbox.control.emit('task:update', { task_id: 'u', project_id: project().id });
     await plain.waitForRecords(1);
     expect(await finished(plain)).toBe(0);
     expect(await finished(counted)).toBe(124);
@@ -175,19 +142,19 @@ describe('listen: when it ends', () => {
   });
 
   it('refuses an --until in the past and a bad --idle-timeout with exit 2, before connecting', async () => {
-    const past = startInProcess(['listen', '--until', '2020-01-01T00:00:00Z'], env);
+    const past = startInProcess(['listen', '--until', '2020-01-01T00:00:00Z'], suite.env);
     expect(await past.exit).toBe(2);
     expect(past.stderr()).toContain('--until');
-    const idle = startInProcess(['listen', '--idle-timeout', 'soon'], env);
+    const idle = startInProcess(['listen', '--idle-timeout', 'soon'], suite.env);
     expect(await idle.exit).toBe(2);
     expect(idle.stderr()).toContain('--idle-timeout');
-    const pattern = startInProcess(['listen', 'task'], env);
+    const pattern = startInProcess(['listen', 'task'], suite.env);
     expect(await pattern.exit).toBe(2);
   });
 
   it('Ctrl-C prints a one-line summary and exits 130', async () => {
     const live = await listen(['--json']);
-    sandbox.control.emit('task:update', { task_id: '1', project_id: project().id });
+    suite.sandbox.control.emit('task:update', { task_id: '1', project_id: project().id });
     await live.waitForRecords(1);
     live.interrupt();
     expect(await finished(live)).toBe(130);
@@ -197,12 +164,13 @@ describe('listen: when it ends', () => {
 
 describe('listen --exec', () => {
   it('runs the command once per event, in order, with the record on stdin and the environment', async () => {
-    const out = join(tmp.dir, 'exec.txt');
+    const out = join(suite.dir, 'exec.txt');
     // Slow enough that events queue up behind it.
     const command = `sleep 0.2; printf '%s|%s|%s|' "$KITSU_EVENT_NAME" "$KITSU_EVENT_PROJECT_ID" "$KITSU_EVENT_DATA" >> ${out}; cat >> ${out}`;
     const live = await listen(['--json', '--count', '4', '--exec', command]);
     const p = project().id;
-    for (let i = 0; i < 4; i += 1) sandbox.control.emit(i % 2 ? 'task:update' : 'asset:new', { n: i, project_id: p });
+    for (let i = 0; i < 4; i += 1)
+      suite.sandbox.control.emit(i % 2 ? 'task:update' : 'asset:new', { n: i, project_id: p });
     expect(await finished(live)).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(4);
@@ -217,12 +185,12 @@ describe('listen --exec', () => {
   });
 
   it('reports a failing command on stderr and goes on with the next event', async () => {
-    const out = join(tmp.dir, 'exec-fail.txt');
+    const out = join(suite.dir, 'exec-fail.txt');
     const command = `if [ "$KITSU_EVENT_NAME" = task:delete ]; then exit 3; fi; echo "$KITSU_EVENT_NAME" >> ${out}`;
     const live = await listen(['--json', '--count', '3', '--exec', command]);
-    sandbox.control.emit('task:new', { task_id: '1' });
-    sandbox.control.emit('task:delete', { task_id: '1' });
-    sandbox.control.emit('task:new', { task_id: '2' });
+    suite.sandbox.control.emit('task:new', { task_id: '1' });
+    suite.sandbox.control.emit('task:delete', { task_id: '1' });
+    suite.sandbox.control.emit('task:new', { task_id: '2' });
     expect(await finished(live)).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe('task:new\ntask:new\n');
     expect(live.stderr()).toMatch(/--exec: the command exited with 3 for task:delete/);
@@ -230,7 +198,7 @@ describe('listen --exec', () => {
 
   it("sends the command's own output to stderr, keeping stdout for records", async () => {
     const live = await listen(['--json', '--count', '1', '--exec', 'echo "hello from $KITSU_EVENT_NAME"']);
-    sandbox.control.emit('shot:new', { shot_id: 's' });
+    suite.sandbox.control.emit('shot:new', { shot_id: 's' });
     expect(await finished(live)).toBe(0);
     expect(live.stderr()).toContain('hello from shot:new');
     expect(live.records()).toHaveLength(1);
@@ -269,7 +237,7 @@ describe('listen --forward-to', () => {
   it('POSTs each record as JSON, in order', async () => {
     received = [];
     const live = await listen(['--json', '--count', '3', '--forward-to', url]);
-    for (let i = 0; i < 3; i += 1) sandbox.control.emit('task:update', { n: i });
+    for (let i = 0; i < 3; i += 1) suite.sandbox.control.emit('task:update', { n: i });
     expect(await finished(live)).toBe(0);
     expect(received.map((r) => r.body.data.n)).toEqual([0, 1, 2]);
     expect(received[0]!.body).toMatchObject({ name: 'task:update', source: 'live', id: null });
@@ -279,7 +247,7 @@ describe('listen --forward-to', () => {
     received = [];
     failNext = 3;
     const live = await listen(['--json', '--count', '3', '--forward-to', url]);
-    for (let i = 0; i < 3; i += 1) sandbox.control.emit('task:update', { n: i });
+    for (let i = 0; i < 3; i += 1) suite.sandbox.control.emit('task:update', { n: i });
     expect(await finished(live)).toBe(0);
     expect(received.map((r) => r.body.data.n)).toEqual([0, 1, 2]);
     const failures = live
@@ -293,13 +261,13 @@ describe('listen --forward-to', () => {
   it('shows the answer to each delivery in the table view', async () => {
     received = [];
     const live = await listen(['--format', 'table', '--count', '1', '--forward-to', url]);
-    sandbox.control.emit('task:update', { n: 'table' });
+    suite.sandbox.control.emit('task:update', { n: 'table' });
     expect(await finished(live)).toBe(0);
     expect(live.stderr()).toContain(`<-- [200] POST ${url} (task:update)`);
   });
 
   it('refuses a --forward-to that is not an http URL with exit 2', async () => {
-    const live = startInProcess(['listen', '--forward-to', 'localhost:4000'], env);
+    const live = startInProcess(['listen', '--forward-to', 'localhost:4000'], suite.env);
     expect(await live.exit).toBe(2);
     expect(live.stderr()).toContain('--forward-to');
   });
@@ -315,7 +283,7 @@ describe('listen over TLS', () => {
       },
     });
     try {
-      const tlsEnv = botEnv(secure, tmp.dir);
+      const tlsEnv = botEnv(secure, suite.dir);
       const trusted = startInProcess(
         ['listen', '--json', '--count', '1', '--ca-file', join(fixtures, 'ca.pem')],
         tlsEnv,

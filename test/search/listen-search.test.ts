@@ -2,46 +2,20 @@
  * `listen` with the search flags: stored history (--since) and live events pass the same
  * filter as a brute-force one over the server's log; --count counts matching events only.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../src/sandbox/index.js';
-import type { Sandbox, StoredEvent } from '../../src/sandbox/types.js';
-import { botEnv, startInProcess, waitUntil, type LiveRun } from '../helpers/listen.js';
+import { describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../src/sandbox/types.js';
+import { startInProcess, waitUntil } from '../helpers/listen.js';
 import { secondOfStored } from '../helpers/logs.js';
-import { tempConfigDir } from '../helpers/run-cli.js';
+import { listenSuite } from '../helpers/listen-suite.js';
 
-let sandbox: Sandbox;
-let env: Record<string, string>;
-const tmp = tempConfigDir();
-const running: LiveRun[] = [];
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 31, events: 600, historySpan: 3600 });
-  env = botEnv(sandbox, tmp.dir);
-});
-afterEach(async () => {
-  for (const live of running.splice(0)) {
-    live.interrupt();
-    await live.exit;
-  }
-});
-afterAll(async () => {
-  await sandbox.close();
-  tmp.cleanup();
-});
-
-async function listen(argv: string[]): Promise<LiveRun> {
-  const live = startInProcess(['listen', ...argv], env);
-  running.push(live);
-  await live.waitForStderr('connected to');
-  await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
-  return live;
-}
+const suite = listenSuite({ seed: 31, events: 600, historySpan: 3600 });
+const { listen, finished } = suite;
 
 const subject = (e: { name: string; data: Record<string, unknown> }) => `${e.name} ${JSON.stringify(e.data)}`;
 
 describe('listen --where', () => {
   it('history from --since and live events: the same as a brute-force filter over the log, --count counting matches', async () => {
-    const log = sandbox.control.log();
+    const log = suite.sandbox.control.log();
     const fromSecond = secondOfStored(log[log.length - 120]!);
     const keep = (e: { name: string; data: Record<string, unknown> }) =>
       e.name.startsWith('comment:') && typeof e.data.task_id === 'string' && e.data.task_id.includes('a');
@@ -59,7 +33,7 @@ describe('listen --where', () => {
       String(count),
     ]);
     await live.waitForRecords(history.length);
-    const p = sandbox.projects[0]!.id;
+    const p = suite.sandbox.projects[0]!.id;
     const emitted: StoredEvent[] = [];
     for (const [name, data] of [
       ['comment:new', { comment_id: 'c1', task_id: 'bbbb', project_id: p }],
@@ -68,10 +42,9 @@ describe('listen --where', () => {
       ['comment:reply', { comment_id: 'c3', task_id: 'zzaz', project_id: p }],
       ['comment:new', { comment_id: 'c4', task_id: 'aaaa', project_id: p }],
     ] as const) {
-      emitted.push(sandbox.control.emit(name, { ...data })!);
+      emitted.push(suite.sandbox.control.emit(name, { ...data })!);
     }
-    expect(await live.exit).toBe(0);
-    running.splice(running.indexOf(live), 1);
+    expect(await finished(live)).toBe(0);
     const expected = [...history, ...emitted.filter(keep)].slice(0, count);
     expect(live.records().map(subject)).toEqual(expected.map(subject));
     expect(
@@ -93,15 +66,14 @@ describe('listen --where', () => {
       '--count',
       '1',
     ]);
-    sandbox.control.emit('task:update', { task_id: 'nope', project_id: sandbox.projects[0]!.id });
-    sandbox.control.emit('task:new', { task_id: 'yes', project_id: sandbox.projects[0]!.id });
-    expect(await live.exit).toBe(0);
-    running.splice(running.indexOf(live), 1);
+    suite.sandbox.control.emit('task:update', { task_id: 'nope', project_id: suite.sandbox.projects[0]!.id });
+    suite.sandbox.control.emit('task:new', { task_id: 'yes', project_id: suite.sandbox.projects[0]!.id });
+    expect(await finished(live)).toBe(0);
     expect(live.stdout()).toBe('name,data.task_id\r\ntask:new,yes\r\n');
   });
 
   it('logs --follow: the history and the live part pass the same filter', async () => {
-    const log = sandbox.control.log();
+    const log = suite.sandbox.control.log();
     const fromSecond = secondOfStored(log[log.length - 80]!);
     const keep = (e: { name: string; data: Record<string, unknown> }) =>
       e.name === 'task:update' && String(e.data.task_id).includes('b');
@@ -118,22 +90,21 @@ describe('listen --where', () => {
         'data.task_id=*b*',
         '--json',
       ],
-      env,
+      suite.env,
     );
-    running.push(live);
+    suite.track(live);
     await live.waitForRecords(history.length);
     await live.waitForStderr('connected to');
-    await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
-    const p = sandbox.projects[0]!.id;
-    sandbox.control.emit('task:update', { task_id: 'aaa', project_id: p });
-    sandbox.control.emit('task:new', { task_id: 'bbb', project_id: p });
-    sandbox.control.emit('task:update', { task_id: 'abc', project_id: p });
+    await waitUntil(() => suite.sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
+    const p = suite.sandbox.projects[0]!.id;
+    suite.sandbox.control.emit('task:update', { task_id: 'aaa', project_id: p });
+    suite.sandbox.control.emit('task:new', { task_id: 'bbb', project_id: p });
+    suite.sandbox.control.emit('task:update', { task_id: 'abc', project_id: p });
     await live.waitForRecords(history.length + 1);
     // Whatever else arrives before the stop must pass too.
     await new Promise((resolve) => setTimeout(resolve, 300));
     live.interrupt();
-    await live.exit;
-    running.splice(running.indexOf(live), 1);
+    await finished(live);
     const records = live.records();
     expect(records.slice(0, history.length).map((r) => r.id)).toEqual(history.map((e) => e.id));
     expect(records.slice(history.length).map((r) => r.data.task_id)).toEqual(['abc']);
