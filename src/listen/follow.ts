@@ -144,8 +144,8 @@ class Follower {
   private seam: Seam<EventRecord> | null = null;
   private logReadable: boolean;
   private polling = false;
-  /** Reads of the log running now. */
-  private reading = 0;
+  /** Where each read of the log running now started: its rows may still pair with live events from there. */
+  private readonly readingFrom: number[] = [];
   /** Start of the newest successful read: the log is covered up to there. */
   private coveredSinceMs: number | null = null;
   private idleTimer: LongTimeout | undefined;
@@ -509,11 +509,11 @@ class Follower {
    * counted are, and what they still owe is queued. Returns how many records were queued.
    */
   private async read(sinceMs: number, kind: 'history' | 'baseline' | ReadKind): Promise<number> {
-    this.reading += 1;
+    this.readingFrom.push(sinceMs);
     try {
       return await this.readNow(sinceMs, kind);
     } finally {
-      this.reading -= 1;
+      this.readingFrom.splice(this.readingFrom.indexOf(sinceMs), 1);
     }
   }
 
@@ -581,14 +581,18 @@ class Follower {
     // Held live events must wait for the history row that may be them, however long it takes.
     if (this.seam?.holding) return;
     const now = this.ctx.clock.now();
+    // A read that is running counts too: one slow enough to outlast a disconnect once lost the
+    // live events its first rows pair with, and printed those rows twice (seen in the soak).
     const earliestRead = Math.min(
       this.catchUp.earliestPendingMs,
+      ...this.readingFrom,
       this.streamUp ? now - LIVE_RETENTION_MS : this.gapStartMs(),
     );
     this.ledger.prune(earliestRead - this.ledger.toleranceWindowMs);
-    this.reconciler.prune(now - LIVE_RETENTION_MS);
+    this.reconciler.prune(Math.min(now - LIVE_RETENTION_MS, ...this.readingFrom));
     // Between gaps nothing looks events up by key: the keys go until the next read needs them.
-    const quiet = this.reading === 0 && this.reconciler.pending === 0 && this.catchUp.earliestPendingMs === Infinity;
+    const quiet =
+      this.readingFrom.length === 0 && this.reconciler.pending === 0 && this.catchUp.earliestPendingMs === Infinity;
     if (quiet && this.streamUp && !this.polling) this.live.forgetKeys();
   }
 }

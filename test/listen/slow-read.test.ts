@@ -1,0 +1,45 @@
+/**
+ * A catch-up read slow enough to outlast the next disconnect: the live events its first rows
+ * pair with must be kept until it is done, or those rows are printed a second time (the soak
+ * doubled 4,313 events that way when the sandbox stopped answering for a while).
+ */
+import { expect, it } from 'vitest';
+import { compareWithLog, waitUntil } from '../helpers/listen.js';
+import { listenSuite } from '../helpers/listen-suite.js';
+
+const suite = listenSuite({ seed: 21 });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+it('keeps the live events a running read may pair with, though the stream drops again meanwhile', async () => {
+  const { sandbox } = suite;
+  const live = await suite.listen(['--json']);
+  const from = sandbox.control.log().length;
+  sandbox.control.setRate(40);
+  await sleep(8_000);
+  // The catch-up read after the next reconnect hangs for 25 s...
+  const healed = sandbox.control.failRoutes({
+    path: /^data\/events\/last/,
+    mode: { kind: 'slow', delayMs: 25_000 },
+    times: 1,
+  });
+  await sandbox.control.restartStream();
+  await live.waitForStderr('reconnected');
+  await sleep(8_000);
+  // ...and meanwhile the stream goes down again, for longer than a pruning round (10 s).
+  await sandbox.control.stopStream();
+  await sleep(15_000);
+  sandbox.control.resumeStream();
+  healed();
+  await live.waitFor(() => /reconnected[^\n]*\n[\s\S]*reconnected/.test(live.stderr()), 'the second reconnect', 60_000);
+  await sleep(6_000);
+  sandbox.control.setRate(0);
+  const stored = sandbox.control.log().slice(from);
+  await waitUntil(
+    () => compareWithLog(live.records(), stored).missing.length === 0,
+    'every stored event',
+    60_000,
+  ).catch(() => undefined);
+  await sleep(3_000);
+  const { missing, extra } = compareWithLog(live.records(), stored);
+  expect({ missing: missing.slice(0, 5), extra: extra.slice(0, 5) }).toEqual({ missing: [], extra: [] });
+}, 180_000);
