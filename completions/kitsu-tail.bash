@@ -3,12 +3,41 @@
 # Use it now:        source <(kitsu-tail completion bash)
 # Or install it:     kitsu-tail completion bash > ~/.local/share/bash-completion/completions/kitsu-tail
 
+# Saved profiles, event names and project names: the program prints them from its local files
+# (never the network). $1 is what to complete; bash splits words at : and = (COMP_WORDBREAKS)
+# and replaces only what follows the last of them, so the value is read whole from COMP_LINE
+# and each reply cut to the part bash replaces.
+_kitsu_tail_from() {
+  local value="$cur" keep="" word
+  local -a profile_flag=()
+  [[ -n $profile ]] && profile_flag=(--profile "$profile")
+  if [[ -n ${COMP_LINE-} ]]; then
+    value="${COMP_LINE:0:COMP_POINT}"
+    value="${value##*[[:space:]]}"
+    [[ $value == --*=* ]] && value="${value#*=}"
+  fi
+  [[ $value == *:* ]] && keep="${value%"${value##*:}"}"
+  COMPREPLY=()
+  local IFS=$'\n'
+  for word in $("${COMP_WORDS[0]}" "${profile_flag[@]}" __complete "$1" -- "$value" 2>/dev/null); do
+    word="${word#"$keep"}"
+    # A project name may hold spaces: quoted, it stays one argument.
+    [[ $1 == projects ]] && word="$(printf '%q' "$word")"
+    COMPREPLY+=("$word")
+  done
+}
+
 _kitsu_tail() {
-  local cur="${COMP_WORDS[COMP_CWORD]}" prev="" path="" word i
+  local cur="${COMP_WORDS[COMP_CWORD]}" prev="" path="" profile="" word i
   # Flags whose next word is their value, not a command.
   local valued=" --profile --format --color --ca-file --host --event-host --email --token --otp --exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --entity --task-type --status --where --fields --from --stream --group --consumer --reclaim-after --after --before --limit --checkpoint --output --count-by --top --max-len --lease --port --rate --seed --events --emulate --state "
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
+    # The profile whose projects and event names to offer.
+    if [[ $word == --profile ]]; then
+      profile="${COMP_WORDS[i + 1]}"
+      [[ $profile == "=" ]] && profile="${COMP_WORDS[i + 2]}"
+    fi
     if [[ $word == -* ]]; then
       [[ $valued == *" $word "* && ${COMP_WORDS[i + 1]} != "=" ]] && ((i++))
       continue
@@ -23,13 +52,16 @@ _kitsu_tail() {
   [[ $prev == "=" ]] && prev="${COMP_WORDS[COMP_CWORD - 2]}"
   [[ $cur == "=" ]] && cur=""
   case "$prev" in
+    --profile) _kitsu_tail_from profiles; return ;;
     --format) COMPREPLY=($(compgen -W "table ndjson json csv" -- "$cur")); return ;;
     --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     --ca-file|--checkpoint|--output|--state) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --exclude) _kitsu_tail_from events; return ;;
+    --project) _kitsu_tail_from projects; return ;;
   esac
   [[ $valued == *" $prev "* ]] && return 0
 
-  local options="" positional=""
+  local options="" positional="" dynamic=""
   case "$path" in
     "")
       options="--version -V --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file --help -h"
@@ -48,24 +80,30 @@ _kitsu_tail() {
       positional="use remove" ;;
     "profiles use")
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      dynamic="profiles"
       positional="" ;;
     "profiles remove")
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      dynamic="profiles"
       positional="" ;;
     "listen")
       options="--exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --from --stream --group --consumer --reclaim-after --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      dynamic="events"
       positional="" ;;
     "logs")
       options="--exclude --since --after --until --before --only-files --project --person --limit --all --reverse --follow --max-reconnects --checkpoint --output --logins --names --stats --count-by --top --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      dynamic="events"
       positional="" ;;
     "bridge")
-      options="--stream --max-len --since --project --person --only-files --lease --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--stream --max-len --since --project --person --only-files --names --lease --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      dynamic="events"
       positional="" ;;
     "sandbox")
       options="--port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "demo")
       options="--exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      dynamic="events"
       positional="" ;;
     "completion")
       options="--help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
@@ -79,6 +117,8 @@ _kitsu_tail() {
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$options" -- "$cur"))
+  elif [[ -n $dynamic ]]; then
+    _kitsu_tail_from "$dynamic"
   else
     COMPREPLY=($(compgen -W "$positional" -- "$cur"))
   fi

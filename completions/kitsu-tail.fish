@@ -29,6 +29,20 @@ function __kitsu_tail_path
     echo $path
 end
 
+# Saved profiles, event names and project names: the program prints them from its local files
+# (never the network), for the profile named on the line, if any.
+function __kitsu_tail_from
+    set -l tokens (commandline -opc)
+    set -l profile
+    for i in (seq (count $tokens))
+        if test "$tokens[$i]" = --profile; and test $i -lt (count $tokens)
+            set profile --profile $tokens[(math $i + 1)]
+        end
+    end
+    set -l value (string replace -r -- '^--[^=]*=' '' (commandline -ct))
+    kitsu-tail $profile __complete $argv[1] -- "$value" 2>/dev/null
+end
+
 function __kitsu_tail_in
     set -l path (__kitsu_tail_path)
     test "$path" = "$argv[1]"
@@ -61,10 +75,13 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'whoami\'' -s h -l help -d 'show hel
 complete -c kitsu-tail -n '__kitsu_tail_in \'profiles\'' -a use -d 'make NAME the default profile'
 complete -c kitsu-tail -n '__kitsu_tail_in \'profiles\'' -a remove -d 'forget the profile NAME and its tokens'
 complete -c kitsu-tail -n '__kitsu_tail_in \'profiles\'' -s h -l help -d 'show help'
+complete -c kitsu-tail -n '__kitsu_tail_in \'profiles use\'' -a '(__kitsu_tail_from profiles)' -d 'name'
 complete -c kitsu-tail -n '__kitsu_tail_in \'profiles use\'' -s h -l help -d 'show help'
+complete -c kitsu-tail -n '__kitsu_tail_in \'profiles remove\'' -a '(__kitsu_tail_from profiles)' -d 'name'
 complete -c kitsu-tail -n '__kitsu_tail_in \'profiles remove\'' -s h -l help -d 'show help'
-complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l exclude -x -d 'leave out events whose name matches this glob (repeatable); the same as the argument \'!PATTERN\', which bash expands as history inside double quotes'
-complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l project -x -d 'only this project, by name or id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -a '(__kitsu_tail_from events)' -d 'event-name globs: \'task:*\', \'*:delete\', \'!task:update\' (or --exclude task:update)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l exclude -x -a '(__kitsu_tail_from events)' -d 'leave out events whose name matches this glob (repeatable); the same as the argument \'!PATTERN\', which bash expands as history inside double quotes'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l project -x -a '(__kitsu_tail_from projects)' -d 'only this project, by name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l person -x -d 'only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l since -x -d 'print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l count -x -d 'exit after N matching events'
@@ -90,13 +107,14 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l group -x -d 'with --fr
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l consumer -x -d 'with --group: this reader\'s name in the group (default HOST-PID)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l reclaim-after -x -d 'with --group: take over entries another reader left unacknowledged this long (default 1m)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -s h -l help -d 'show help'
-complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l exclude -x -d 'leave out events whose name matches this glob (repeatable); the same as the argument \'!PATTERN\', which bash expands as history inside double quotes'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -a '(__kitsu_tail_from events)' -d 'event-name globs: \'task:*\', \'*:delete\', \'!task:update\' (or --exclude task:update)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l exclude -x -a '(__kitsu_tail_from events)' -d 'leave out events whose name matches this glob (repeatable); the same as the argument \'!PATTERN\', which bash expands as history inside double quotes'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l since -x -d 'from this time on: 2h (ago), 1h30m, 3d, yesterday, today, 08:00, 2026-11-29T08:00, 2026-11-29'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l after -x -d 'same as --since'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l until -x -d 'up to this time (same forms as --since)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l before -x -d 'same as --until'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l only-files -d 'only events that carry files (previews and thumbnails)'
-complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l project -x -d 'only this project, by name or id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l project -x -a '(__kitsu_tail_from projects)' -d 'only this project, by name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l person -x -d 'only events by this person, who acted (once --follow goes live: the person an event is about, data.person_id, as live events never say who acted): e-mail, name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l limit -x -d 'the newest N events (default 100; with --since, all in range)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l all -d 'every event in range, however many'
@@ -118,12 +136,14 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l fields -x -d 'the column
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l no-headers -d 'no header line in the table and CSV views'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l utc -d 'times in UTC instead of local time'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -s h -l help -d 'show help'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -a '(__kitsu_tail_from events)' -d 'event-name globs: \'task:*\', \'*:delete\', \'!task:update\' (or --exclude task:update)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l stream -x -d 'the stream key (default {kitsu}:events; the braces keep its keys in one Redis Cluster slot)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l max-len -x -d 'trim the stream to about N entries'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l since -x -d 'where a new stream starts (default: the start of the log): 2h, 2026-11-29'
-complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l project -x -d 'only this project, by name or id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l project -x -a '(__kitsu_tail_from projects)' -d 'only this project, by name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l person -x -d 'only events by this person, who acted: e-mail, name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l only-files -d 'only events that carry files (previews and thumbnails)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l names -d 'add to each entry a names field (JSON): project, person, entity, task_type, task_status…'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l lease -x -d 'how long the leader holds its lease: a standby takes over that long after it stops (default 10s)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l port -x -d 'port on 127.0.0.1, 0 picks a free one (default: 5080)'
@@ -133,8 +153,9 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l events -x -d 'events 
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l emulate -x -d 'behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -l state -r -F -d 'keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -s h -l help -d 'show help'
-complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l exclude -x -d 'leave out events whose name matches this glob (repeatable); the same as the argument \'!PATTERN\', which bash expands as history inside double quotes'
-complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l project -x -d 'only this project, by name or id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -a '(__kitsu_tail_from events)' -d 'event-name globs: \'task:*\', \'*:delete\', \'!task:update\' (or --exclude task:update)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l exclude -x -a '(__kitsu_tail_from events)' -d 'leave out events whose name matches this glob (repeatable); the same as the argument \'!PATTERN\', which bash expands as history inside double quotes'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l project -x -a '(__kitsu_tail_from projects)' -d 'only this project, by name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l person -x -d 'only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l since -x -d 'print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l count -x -d 'exit after N matching events'
@@ -165,7 +186,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'completion\'' -a 'bash zsh fish' -d
 complete -c kitsu-tail -n '__kitsu_tail_in \'completion\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'version\'' -s h -l help -d 'show help'
 complete -c kitsu-tail -n '__kitsu_tail_in \'help\'' -a 'login logout whoami profiles listen logs bridge sandbox demo completion version help' -d 'command'
-complete -c kitsu-tail -l profile -x -d 'use this saved login (env KITSU_PROFILE)'
+complete -c kitsu-tail -l profile -x -a '(__kitsu_tail_from profiles)' -d 'use this saved login (env KITSU_PROFILE)'
 complete -c kitsu-tail -l format -x -a 'table ndjson json csv' -d 'output: table on a terminal, ndjson in a pipe'
 complete -c kitsu-tail -l json -d 'short for --format ndjson (whoami: one JSON object)'
 complete -c kitsu-tail -l color -x -a 'auto always never' -d 'colour the output (NO_COLOR and FORCE_COLOR are honoured)'

@@ -4,12 +4,23 @@
 # Use it now:        source <(kitsu-tail completion zsh)
 # Or install it:     kitsu-tail completion zsh > "${fpath[1]}/_kitsu-tail"   (then start a new shell)
 
+# Saved profiles, event names and project names: the program prints them from its local files
+# (never the network), for the profile named on the line, if any.
+_kitsu_tail_from() {
+  local -a items
+  local profile=''
+  # opt_args is _arguments' associative array; subscripting anything else would do arithmetic.
+  [[ ${(t)opt_args} == association* ]] && profile=${opt_args[--profile]}
+  items=(${(f)"$(kitsu-tail ${profile:+--profile} ${profile:+$profile} __complete $1 -- "$PREFIX" 2>/dev/null)"})
+  compadd -a items
+}
+
 _kitsu_tail() {
   local curcontext="$curcontext" state state_descr line ret=1
   typeset -A opt_args
   _arguments -C -s -S \
     '(--version -V)'{--version,-V}'[print the version]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -69,7 +80,7 @@ _kitsu_tail_login() {
     '--token[log in with a bot or API token instead of a password (env KITSU_TOKEN)]:token: ' \
     '--otp[two-factor code (TOTP, e-mail code or recovery code)]:code: ' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -83,7 +94,7 @@ _kitsu_tail_login() {
 _kitsu_tail_logout() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -97,7 +108,7 @@ _kitsu_tail_logout() {
 _kitsu_tail_whoami() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -113,7 +124,7 @@ _kitsu_tail_profiles() {
   typeset -A opt_args
   _arguments -C -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -146,7 +157,7 @@ _kitsu_tail_profiles_commands() {
 _kitsu_tail_profiles_use() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -154,14 +165,14 @@ _kitsu_tail_profiles_use() {
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
     '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
-    '1:name: ' \
+    '1:name:_kitsu_tail_from profiles' \
     && return 0
 }
 
 _kitsu_tail_profiles_remove() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -169,14 +180,14 @@ _kitsu_tail_profiles_remove() {
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
     '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
-    '1:name: ' \
+    '1:name:_kitsu_tail_from profiles' \
     && return 0
 }
 
 _kitsu_tail_listen() {
   _arguments -s -S \
-    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern: ' \
-    '*--project[only this project, by name or id (repeatable)]:project: ' \
+    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern:_kitsu_tail_from events' \
+    '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
     '*--person[only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)]:person: ' \
     '--since[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
     '--count[exit after N matching events]:n: ' \
@@ -202,7 +213,7 @@ _kitsu_tail_listen() {
     '--consumer[with --group: this reader'\''s name in the group (default HOST-PID)]:name: ' \
     '--reclaim-after[with --group: take over entries another reader left unacknowledged this long (default 1m)]:duration: ' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -210,19 +221,19 @@ _kitsu_tail_listen() {
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
     '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
-    '*:patterns: ' \
+    '*:patterns:_kitsu_tail_from events' \
     && return 0
 }
 
 _kitsu_tail_logs() {
   _arguments -s -S \
-    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern: ' \
+    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern:_kitsu_tail_from events' \
     '--since[from this time on: 2h (ago), 1h30m, 3d, yesterday, today, 08:00, 2026-11-29T08:00, 2026-11-29]:time: ' \
     '--after[same as --since]:time: ' \
     '--until[up to this time (same forms as --since)]:time: ' \
     '--before[same as --until]:time: ' \
     '--only-files[only events that carry files (previews and thumbnails)]' \
-    '*--project[only this project, by name or id (repeatable)]:project: ' \
+    '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
     '*--person[only events by this person, who acted (once --follow goes live: the person an event is about, data.person_id, as live events never say who acted): e-mail, name or id (repeatable)]:person: ' \
     '--limit[the newest N events (default 100; with --since, all in range)]:n: ' \
     '--all[every event in range, however many]' \
@@ -244,7 +255,7 @@ _kitsu_tail_logs() {
     '--no-headers[no header line in the table and CSV views]' \
     '--utc[times in UTC instead of local time]' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -252,7 +263,7 @@ _kitsu_tail_logs() {
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
     '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
-    '*:patterns: ' \
+    '*:patterns:_kitsu_tail_from events' \
     && return 0
 }
 
@@ -261,12 +272,13 @@ _kitsu_tail_bridge() {
     '--stream[the stream key (default {kitsu}:events; the braces keep its keys in one Redis Cluster slot)]:key: ' \
     '--max-len[trim the stream to about N entries]:n: ' \
     '--since[where a new stream starts (default: the start of the log): 2h, 2026-11-29]:time: ' \
-    '*--project[only this project, by name or id (repeatable)]:project: ' \
+    '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
     '*--person[only events by this person, who acted: e-mail, name or id (repeatable)]:person: ' \
     '--only-files[only events that carry files (previews and thumbnails)]' \
+    '--names[add to each entry a names field (JSON): project, person, entity, task_type, task_status…]' \
     '--lease[how long the leader holds its lease: a standby takes over that long after it stops (default 10s)]:duration: ' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -275,7 +287,7 @@ _kitsu_tail_bridge() {
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
     '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:redis-url: ' \
-    '*:patterns: ' \
+    '*:patterns:_kitsu_tail_from events' \
     && return 0
 }
 
@@ -288,7 +300,7 @@ _kitsu_tail_sandbox() {
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
     '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -301,8 +313,8 @@ _kitsu_tail_sandbox() {
 
 _kitsu_tail_demo() {
   _arguments -s -S \
-    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern: ' \
-    '*--project[only this project, by name or id (repeatable)]:project: ' \
+    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern:_kitsu_tail_from events' \
+    '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
     '*--person[only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)]:person: ' \
     '--since[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
     '--count[exit after N matching events]:n: ' \
@@ -329,7 +341,7 @@ _kitsu_tail_demo() {
     '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
     '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -337,14 +349,14 @@ _kitsu_tail_demo() {
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
     '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
-    '*:patterns: ' \
+    '*:patterns:_kitsu_tail_from events' \
     && return 0
 }
 
 _kitsu_tail_completion() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -359,7 +371,7 @@ _kitsu_tail_completion() {
 _kitsu_tail_version() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
@@ -372,7 +384,7 @@ _kitsu_tail_version() {
 
 _kitsu_tail_help() {
   _arguments -s -S \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name: ' \
+    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
     '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
     '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \

@@ -9,6 +9,7 @@ import { CommanderError, type Command, type OptionValues } from '@commander-js/e
 import { systemClock, type CommandModule, type Context, type Deps, type GlobalOptions } from './context.js';
 import {
   declareBridge,
+  declareComplete,
   declareCompletion,
   declareDemo,
   declareListen,
@@ -99,6 +100,7 @@ export function createProgram(deps: Deps, execute: Execute = runPlanned): Progra
   wire(declareDemo(program), () => import('./commands/demo.js'));
   wire(declareCompletion(program), () => import('./commands/completion.js'));
   wire(declareVersion(program), () => import('./commands/version.js'));
+  wire(declareComplete(program), () => import('./commands/complete.js'));
   // Last, so that every command declared above gets the help layout and the error style.
   installHelp(program);
   installUsageErrors(program);

@@ -159,6 +159,7 @@ export function declareBridge(program: Program) {
     .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
     .option('--person <person>', 'only events by this person, who acted: e-mail, name or id (repeatable)', collect)
     .option('--only-files', 'only events that carry files (previews and thumbnails)')
+    .option('--names', 'add to each entry a names field (JSON): project, person, entity, task_type, task_status…')
     .option(
       '--lease <duration>',
       'how long the leader holds its lease: a standby takes over that long after it stops (default 10s)',
@@ -264,6 +265,19 @@ export function declareCompletion(program: Program) {
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish'] as const));
 }
 export type CompletionOptions = OptionsOf<typeof declareCompletion>;
+
+/**
+ * Plan: src/commands/complete.ts. Hidden: the completion scripts call it for the words only
+ * this machine's files know (profiles, event names, projects).
+ */
+export function declareComplete(program: Program) {
+  return program
+    .command('__complete', { hidden: true })
+    .description('print the completions of one kind of value, one a line, from local files only')
+    .argument('<kind>', 'profiles, events or projects')
+    .argument('[prefix]', 'what has been typed of the value');
+}
+export type CompleteOptions = OptionsOf<typeof declareComplete>;
 
 /** Plan: src/commands/version.ts. */
 export function declareVersion(program: Program) {

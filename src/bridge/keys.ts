@@ -12,7 +12,10 @@ export const DEFAULT_STREAM = '{kitsu}:events';
 
 export interface BusKeys {
   stream: string;
-  /** Hash: `fence` (the last lease's fencing number), `position`, `start`, `query`, `entries`. */
+  /**
+   * Hash: `fence` (the last lease's fencing number), `position`, `start`, `query`, `entries`,
+   * `seq` (the next write call's sequence number: see WRITE_SCRIPT).
+   */
   state: string;
   /** String `OWNER/FENCE` with an expiry: the leader's lease. */
   lease: string;

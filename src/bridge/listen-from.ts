@@ -9,6 +9,7 @@ import type { Context } from '../context.js';
 import { IncompleteError, InterruptedError } from '../errors.js';
 import { createExecRunner } from '../listen/exec.js';
 import { reporterFor } from '../output/reporter.js';
+import type { NamedEventRecord, RecordNamer } from '../output/types.js';
 import { createRecordWriter } from '../output/writer.js';
 import { busKeys } from './keys.js';
 import { runBusReader } from './reader.js';
@@ -26,7 +27,13 @@ export function defaultConsumerName(): string {
 
 export async function runBusListen(ctx: Context, plan: BusListenPlan): Promise<BusListenSummary> {
   const reporter = reporterFor(ctx);
-  const writer = createRecordWriter(ctx);
+  // The names a bridge run with --names put in the entries (no Kitsu here to ask): the table
+  // shows them, --names gives CSV its names.* columns, JSON carries them as the record's `names`.
+  const entryNames: RecordNamer = {
+    names: async (record) => (record as NamedEventRecord).names ?? {},
+    namesNow: (record) => (record as NamedEventRecord).names ?? {},
+  };
+  const writer = createRecordWriter(ctx, { namer: entryNames, attachNames: plan.names });
   const keys = busKeys(plan.stream);
   let pendingExec: ((ok: boolean) => void) | null = null;
   const runner = plan.exec

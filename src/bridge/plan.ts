@@ -19,6 +19,8 @@ export interface BridgePlan {
   projects: string[];
   people: string[];
   onlyFiles: boolean;
+  /** --names: each entry gets the names of what its event is about. */
+  names: boolean;
   /** Where a new stream starts, in seconds; null: the start of the log. */
   since: number | null;
   maxLen: number;
@@ -45,6 +47,7 @@ export interface BridgeFlags {
   project?: string[];
   person?: string[];
   onlyFiles?: true;
+  names?: true;
   lease?: string;
 }
 
@@ -56,6 +59,7 @@ export function planBridge(nowMs: number, url: string, patterns: string[], optio
     projects: options.project ?? [],
     people: options.person ?? [],
     onlyFiles: options.onlyFiles === true,
+    names: options.names === true,
     since: null,
     maxLen: options.maxLen ?? 0,
     leaseMs: options.lease !== undefined ? duration(options.lease, '--lease', '10s or 1m') : DEFAULT_LEASE_MS,
@@ -104,6 +108,8 @@ export interface BusListenPlan {
   count?: number;
   idleTimeoutMs?: number;
   exec?: string;
+  /** --names: CSV gets names.* columns from the entries' `names` (JSON shows them anyway). */
+  names: boolean;
 }
 
 /** The bus flags of `listen`, as they arrive. */
@@ -131,6 +137,7 @@ export function planBusListen(
     count?: number;
     idleTimeoutMs?: number;
     exec?: string;
+    names?: boolean;
   },
 ): BusListenPlan | undefined {
   if (options.from === undefined) {
@@ -152,6 +159,7 @@ export function planBusListen(
     filter: listen.filter,
     projectIds: listen.projects,
     personIds: listen.people,
+    names: listen.names === true,
   };
   if (options.group !== undefined) {
     if (options.group.trim() === '') throw new UsageError('--group needs a name', 'such as --group render-farm');

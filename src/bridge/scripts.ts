@@ -6,6 +6,7 @@
  *
  * Keys always come in the order of BusKeys: stream, state, lease, recent.
  */
+import { ENTRY_ARGS } from './entry.js';
 import { luaScript } from './redis.js';
 
 /**
@@ -39,34 +40,42 @@ return 0
 
 /**
  * Writes a batch. ARGV: owner, fence, position ('' leaves it), keepFrom (ids of seconds
- * before it are forgotten; '' keeps all), maxLen ('0': no trimming), entry count, then per
- * entry one JSON array: its second, then the values of ENTRY_FIELDS in that order (log id
- * first: '' for an event Kitsu does not store).
+ * before it are forgotten; '' keeps all), maxLen ('0': no trimming), entry count, the call's
+ * sequence number, then ENTRY_ARGS arguments per entry (entry.ts: its second, then the values
+ * of `id`, `name`, `created_at`, `user_id`, `project_id`, `data`, `source`, `names`; log id
+ * '' for an event Kitsu does not store, names '' for none).
  *
  * Refuses ({-1, holder}) unless the lease is this bridge's with this fencing number and that
  * number is still the newest: a leader paused past its lease writes nothing when it wakes.
- * Skips every id already written (the overlap re-read gives some again). Each entry gets a
- * `fence` field, the term that wrote it: along the stream it never goes down. Returns {added}.
+ * Refuses ({-2, seq}) a call whose sequence number is not the one Redis expects next: the
+ * bridge sends several calls before their replies come back, and one that was lost (a dropped
+ * connection) must not be followed by the next one, which would leave a hole in the stream
+ * (or, with the position it carries, lose rows for good); the bridge then reads the state
+ * again. Skips every id already written (the overlap re-read gives some again). Each entry
+ * gets a `fence` field, the term that wrote it: along the stream it never goes down. Returns
+ * {added}.
  *
- * Written for speed (a backlog is hundreds of thousands of entries): an entry is one argument
- * that cjson (C) takes apart, rather than eight that both sides encode and Redis turns into
- * Lua strings one by one; field names live here; the written ids are looked up in one
- * ZMSCORE and added in one ZADD.
+ * Written for speed (a backlog is hundreds of thousands of entries): the values come as plain
+ * arguments, field names live here, the written ids are looked up in one ZMSCORE (a hash
+ * lookup each: the sorted set keeps only the last seconds' ids) and added in one ZADD.
  */
 export const WRITE_SCRIPT = luaScript(`
 local holder = redis.call('GET', KEYS[3])
 if holder ~= ARGV[1] .. '/' .. ARGV[2] or redis.call('HGET', KEYS[2], 'fence') ~= ARGV[2] then
   return {-1, holder or ''}
 end
+local seq = redis.call('HGET', KEYS[2], 'seq') or '0'
+if seq ~= ARGV[7] then return {-2, seq} end
+redis.call('HSET', KEYS[2], 'seq', tostring(tonumber(seq) + 1))
 local fence = ARGV[2]
 local maxLen = tonumber(ARGV[5])
 local count = tonumber(ARGV[6])
-local entries = {}
+local stride = ${ENTRY_ARGS}
+local first = 7
 local ids = {}
-for e = 1, count do
-  local entry = cjson.decode(ARGV[6 + e])
-  entries[e] = entry
-  if entry[2] ~= '' then ids[#ids + 1] = entry[2] end
+for e = 0, count - 1 do
+  local id = ARGV[first + e * stride + 2]
+  if id ~= '' then ids[#ids + 1] = id end
 end
 local written = {}
 if #ids > 0 then
@@ -77,22 +86,33 @@ if #ids > 0 then
 end
 local added = 0
 local fresh = {}
-for e = 1, count do
-  local v = entries[e]
-  local id = v[2]
+for e = 0, count - 1 do
+  local b = first + e * stride
+  local id = ARGV[b + 2]
   if id == '' or not written[id] then
+    local names = ARGV[b + 9]
     if maxLen > 0 then
-      redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxLen, '*',
-        'id', id, 'name', v[3], 'created_at', v[4], 'user_id', v[5],
-        'project_id', v[6], 'data', v[7], 'source', v[8], 'fence', fence)
+      if names == '' then
+        redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxLen, '*', 'id', id, 'name', ARGV[b + 3],
+          'created_at', ARGV[b + 4], 'user_id', ARGV[b + 5], 'project_id', ARGV[b + 6], 'data', ARGV[b + 7],
+          'source', ARGV[b + 8], 'fence', fence)
+      else
+        redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxLen, '*', 'id', id, 'name', ARGV[b + 3],
+          'created_at', ARGV[b + 4], 'user_id', ARGV[b + 5], 'project_id', ARGV[b + 6], 'data', ARGV[b + 7],
+          'source', ARGV[b + 8], 'names', names, 'fence', fence)
+      end
+    elseif names == '' then
+      redis.call('XADD', KEYS[1], '*', 'id', id, 'name', ARGV[b + 3],
+        'created_at', ARGV[b + 4], 'user_id', ARGV[b + 5], 'project_id', ARGV[b + 6], 'data', ARGV[b + 7],
+        'source', ARGV[b + 8], 'fence', fence)
     else
-      redis.call('XADD', KEYS[1], '*',
-        'id', id, 'name', v[3], 'created_at', v[4], 'user_id', v[5],
-        'project_id', v[6], 'data', v[7], 'source', v[8], 'fence', fence)
+      redis.call('XADD', KEYS[1], '*', 'id', id, 'name', ARGV[b + 3],
+        'created_at', ARGV[b + 4], 'user_id', ARGV[b + 5], 'project_id', ARGV[b + 6], 'data', ARGV[b + 7],
+        'source', ARGV[b + 8], 'names', names, 'fence', fence)
     end
     if id ~= '' then
       written[id] = true
-      fresh[#fresh + 1] = v[1]
+      fresh[#fresh + 1] = ARGV[b + 1]
       fresh[#fresh + 1] = id
     end
     added = added + 1

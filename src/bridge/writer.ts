@@ -30,21 +30,31 @@ import { matchesQuery, readLogWindows, type LogQuery } from '../kitsu/event-log.
 import { runEventStream } from '../kitsu/event-stream.js';
 import { sleep } from '../core/sleep.js';
 import { secondOf } from '../core/seconds.js';
+import type { NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
 import type { Reporter } from '../output/reporter.js';
-import { entryValues } from './entry.js';
+import { pushEntryArgs } from './entry.js';
 import type { BusKeys } from './keys.js';
 import { describeHolder, Lease } from './lease.js';
 import { fatalRedisError, type RedisLink } from './redis.js';
+import { CallPipeline } from './pipeline.js';
+import { readAhead } from './read-ahead.js';
 import { WRITE_SCRIPT } from './scripts.js';
 import { isUnstoredEvent } from './unstored.js';
 
 /**
- * Entries a script call writes at most. A call blocks Redis while it runs, and measured on
- * Redis 7.0 a call of 1000 entries cost 28 µs an entry against 9 µs for calls of 100 (the
- * script's cost grows faster than its size), which outweighs the extra round trips.
+ * Entries a script call writes at most, and their bytes (`data` mostly). Measured on Redis
+ * 7.0 with plain arguments, a call costs about the same per entry (6-9 µs) from 100 to 1000
+ * entries, but on a busy machine each round trip waits for the scheduler, so fewer, larger
+ * calls went faster (test/bench/bridge.bench.ts). A call blocks Redis while it runs: the
+ * bytes bound keeps that to a few milliseconds whatever the events hold.
  */
-const ENTRIES_PER_CALL = 100;
+const ENTRIES_PER_CALL = 1000;
+const BYTES_PER_CALL = 512 * 1024;
+/** Script calls sent before the first is answered (pipeline.ts). */
+const CALLS_IN_FLIGHT = 4;
+/** Log windows (up to 10,000 rows each) read ahead of the writes (read-ahead.ts). */
+const READ_AHEAD_WINDOWS = 3;
 /** How often the log is read while the event stream is down. */
 const POLL_DOWN_MS = 2_000;
 /**
@@ -54,6 +64,14 @@ const POLL_DOWN_MS = 2_000;
 const POLL_UP_MS = 30_000;
 /** A second read this long after a live event, for a row written just after its emit. */
 const FOLLOW_UP_MS = 400;
+/**
+ * A live event wakes a read of the newest seconds only (from the newest row seen: a page at
+ * most, where a read from the position less the overlap is ten seconds of rows, a thousand at
+ * 100 events a second); the overlap is read again, and the position moved, at most this often
+ * while events flow, and at every poll and follow-up. Measured: p99 latency at 100 events/s
+ * (test/bench/bridge.bench.ts).
+ */
+const FULL_READ_MS = 1_000;
 
 export interface BridgeSettings {
   link: RedisLink;
@@ -73,6 +91,8 @@ export interface BridgeSettings {
   reporter: Reporter;
   signal: AbortSignal;
   clock: Clock;
+  /** --names: each entry gets the names of what its event is about, as JSON. */
+  names?: NameResolver;
 }
 
 export interface BridgeSummary {
@@ -216,10 +236,23 @@ class Bridge {
 
 /** One term of leadership: reads the log on wake-ups and writes what is new. */
 class Pump {
-  private readonly recent = new RecentIds();
+  private recent = new RecentIds();
   private position: number | null = null;
+  /** The sequence number of the next script call (WRITE_SCRIPT checks it). */
+  private seq = 0;
+  private pipeline = new CallPipeline(CALLS_IN_FLIGHT);
+  /**
+   * A write failed: a call whose reply was lost may have run, so the position and ids held
+   * here may be behind Redis's. They are read again before the next read of the log.
+   */
+  private stale = false;
   private start: number | null = null;
   private dirty = true;
+  /** A wake other than a live event's came (a poll, the follow-up, the stream back): read it all. */
+  private fullWanted = true;
+  private lastFullReadAt = 0;
+  /** The second of the newest log row read, where a read for a live event starts. */
+  private newest: number | null = null;
   private wakeUp: (() => void) | null = null;
   private followUpAt: number | null = null;
   private streamUp = false;
@@ -233,9 +266,11 @@ class Pump {
     private readonly on: { written(n: number): void; fatal(error: unknown): void },
   ) {}
 
-  private wake(followUp: boolean): void {
+  /** `live`: for a live event (a read of the newest rows will do); else a full read. */
+  private wake(live: boolean): void {
     this.dirty = true;
-    if (followUp) this.followUpAt = this.s.clock.now() + FOLLOW_UP_MS;
+    if (live) this.followUpAt = this.s.clock.now() + FOLLOW_UP_MS;
+    else this.fullWanted = true;
     this.wakeUp?.();
   }
 
@@ -272,7 +307,10 @@ class Pump {
       while (!this.signal.aborted) {
         if (this.dirty) {
           this.dirty = false;
-          await this.retrying('could not bring the stream up to date', () => this.readOnce());
+          const full =
+            this.fullWanted || this.newest === null || this.s.clock.now() - this.lastFullReadAt >= FULL_READ_MS;
+          this.fullWanted = false;
+          await this.retrying('could not bring the stream up to date', () => this.readOnce(full));
           continue;
         }
         const now = this.s.clock.now();
@@ -289,6 +327,7 @@ class Pump {
         if (this.wakeUp) this.signal.removeEventListener('abort', this.wakeUp);
         this.wakeUp = null;
         if (this.followUpAt !== null && this.s.clock.now() >= this.followUpAt) this.followUpAt = null;
+        if (!this.dirty) this.fullWanted = true; // A poll or the follow-up, not a live event.
         this.dirty = true;
       }
     } finally {
@@ -331,11 +370,21 @@ class Pump {
     }
     await link.call(keys.state, ['HSETNX', keys.state, 'query', this.s.queryId]);
     await link.call(keys.state, ['HSETNX', keys.state, 'start', this.s.since === null ? '' : String(this.s.since)]);
-    const again = pairs((await link.call(keys.state, ['HGETALL', keys.state])) as unknown[]);
-    this.start = again.start === undefined || again.start === '' ? null : Number(again.start);
-    this.position = again.position === undefined ? null : Number(again.position);
+    await this.reload();
+  }
+
+  /** The position, the ids of the last seconds and the call sequence, as Redis has them. */
+  private async reload(): Promise<void> {
+    const { link, keys } = this.s;
+    const state = pairs((await link.call(keys.state, ['HGETALL', keys.state])) as unknown[]);
+    this.start = state.start === undefined || state.start === '' ? null : Number(state.start);
+    this.position = state.position === undefined ? null : Number(state.position);
+    this.seq = state.seq === undefined ? 0 : Number(state.seq);
     const ids = (await link.call(keys.recent, ['ZRANGE', keys.recent, '0', '-1', 'WITHSCORES'])) as unknown[];
+    this.recent = new RecentIds();
     for (let i = 0; i + 1 < ids.length; i += 2) this.recent.add(String(ids[i]), Number(ids[i + 1]));
+    this.pipeline = new CallPipeline(CALLS_IN_FLIGHT);
+    this.stale = false;
   }
 
   private onLive(name: string, payload: unknown, receivedAtMs: number): void {
@@ -346,37 +395,54 @@ class Pump {
     const record = recordFromLive(name, payload, receivedAtMs);
     if (!matchesQuery(record, this.s.query)) return;
     // At most once: one attempt, never repeated (a retry could write it twice).
-    this.write([record], null).catch((error: unknown) => {
-      if (error instanceof LostLease || this.signal.aborted) return;
-      this.s.reporter.warn(
-        `could not write ${name} (an event Kitsu does not store) to Redis: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    });
+    this.send([record], null)
+      .then((applied) => applied)
+      .catch((error: unknown) => {
+        if (error instanceof LostLease || this.signal.aborted) return;
+        this.s.reporter.warn(
+          `could not write ${name} (an event Kitsu does not store) to Redis: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
   }
 
-  /** Reads the log from the position (less the overlap) to now, and writes what is new. */
-  private async readOnce(): Promise<void> {
-    const from = this.position === null ? this.start : Math.max(this.start ?? 0, this.position - OVERLAP_SECONDS);
+  /**
+   * Reads the log to now and writes what is new: `full`, from the position less the overlap,
+   * moving the position; else from the newest second read, leaving the position (and the ids
+   * of the last seconds) for the next full read.
+   */
+  private async readOnce(full: boolean): Promise<void> {
+    if (this.stale || this.pipeline.failed) {
+      await this.reload();
+      full = true;
+    }
+    if (full) this.lastFullReadAt = this.s.clock.now();
+    const from = !full
+      ? this.newest
+      : this.position === null
+        ? this.start
+        : Math.max(this.start ?? 0, this.position - OVERLAP_SECONDS);
     const query: LogQuery = { ...this.s.query };
     if (from !== null) query.since = new Date(from * 1000);
-    let added = 0;
-    // The next window is read while this one is written: a backlog then goes at the pace of
-    // the slower of the two rather than of their sum.
-    const windows = readLogWindows(this.s.session, query, { signal: this.signal });
-    let next = windows.next();
+    const written = this.written;
+    // The log is read ahead (READ_AHEAD_WINDOWS) while what was read is written: a backlog
+    // then goes at the pace of the slower of the two rather than of their sum.
+    const windows = readAhead(readLogWindows(this.s.session, query, { signal: this.signal }), READ_AHEAD_WINDOWS);
     try {
-      for (let current = await next; !current.done; current = await next) {
-        next = windows.next();
-        next.catch(() => undefined); // Seen by the await above, or dropped with the read.
-        const batch = current.value;
-        const fresh = batch.rows.filter((row) => !this.recent.has(row.id!));
-        added += await this.write(fresh, batch.readThrough);
-        this.position = Math.max(this.position ?? 0, batch.readThrough);
+      for await (const batch of windows) {
+        const last = batch.rows[batch.rows.length - 1];
+        if (last) this.newest = Math.max(this.newest ?? 0, secondOf(last));
+        await this.send(
+          batch.rows.filter((row) => !this.recent.has(row.id!)),
+          full ? batch.readThrough : null,
+        );
       }
-    } finally {
-      await next.catch(() => undefined);
-      await windows.return(undefined);
+      await this.pipeline.drain();
+    } catch (error) {
+      this.stale = true;
+      await this.pipeline.drain().catch(() => undefined);
+      throw error;
     }
+    const added = this.written - written;
     if (!this.caughtUp) {
       this.caughtUp = true;
       this.s.reporter.info(
@@ -387,37 +453,88 @@ class Pump {
     }
   }
 
+  /** Entries this term wrote (the replies applied so far). */
+  private written = 0;
+
   /**
-   * Writes `records` (log rows, or one unstored live event) in script calls; the last call
-   * moves the position to `readThrough` when given. Returns how many entries were added.
+   * Sends `records` (log rows, or one unstored live event) in script calls through the
+   * pipeline; the last call moves the position to `readThrough` when given. Resolves once
+   * they are sent, to the last call's `applied` (the pipeline's drain waits for them all).
    */
-  private async write(records: EventRecord[], readThrough: number | null): Promise<number> {
+  private async send(records: EventRecord[], readThrough: number | null): Promise<Promise<void>> {
     const fence = this.lease.fence;
     if (fence === null) throw new LostLease('');
-    let added = 0;
-    for (let i = 0; i === 0 || i < records.length; i += ENTRIES_PER_CALL) {
-      const chunk = records.slice(i, i + ENTRIES_PER_CALL);
-      const last = i + ENTRIES_PER_CALL >= records.length;
-      const args = [
+    const names = this.s.names ? await namesOf(this.s.names, records) : null;
+    let i = 0;
+    let applied: Promise<void> = Promise.resolve();
+    let lastTime = '';
+    let lastSecond = 0;
+    do {
+      const args: string[] = [];
+      const ids: string[] = [];
+      const seconds: number[] = [];
+      let bytes = 0;
+      for (; i < records.length && ids.length < ENTRIES_PER_CALL && bytes < BYTES_PER_CALL; i += 1) {
+        const record = records[i]!;
+        // Rows come several to a second: the time is parsed once for them.
+        if (record.created_at !== lastTime) {
+          lastTime = record.created_at;
+          lastSecond = secondOf(record);
+        }
+        const second = record.id === null ? 0 : lastSecond;
+        const at = args.length;
+        pushEntryArgs(args, record, second, names?.[i] ?? '');
+        for (let k = at; k < args.length; k += 1) bytes += args[k]!.length;
+        ids.push(record.id ?? '');
+        seconds.push(second);
+      }
+      const moves = i >= records.length && readThrough !== null;
+      const header = [
         this.lease.owner,
         fence,
-        last && readThrough !== null ? String(readThrough) : '',
-        last && readThrough !== null ? String(readThrough - OVERLAP_SECONDS) : '',
+        moves ? String(readThrough) : '',
+        moves ? String(readThrough - OVERLAP_SECONDS) : '',
         String(this.s.maxLen),
-        String(chunk.length),
+        String(ids.length),
       ];
-      for (const record of chunk)
-        args.push(JSON.stringify([record.id === null ? 0 : secondOf(record), ...entryValues(record)]));
-      const reply = (await this.s.link.eval(WRITE_SCRIPT, this.keyList, args)) as unknown[];
-      const code = Number(reply[0]);
-      if (code < 0) throw new LostLease(String(reply[1] ?? ''));
-      added += code;
-      for (const record of chunk) if (record.id !== null) this.recent.add(record.id, secondOf(record));
-    }
-    if (readThrough !== null) this.recent.prune(readThrough);
-    this.on.written(added);
-    return added;
+      ({ applied } = await this.pipeline.push(
+        // The sequence number is taken as the call is sent: calls leave in that order.
+        () => this.s.link.eval(WRITE_SCRIPT, this.keyList, [...header, String(this.seq++), ...args]),
+        (reply) => this.applyReply(reply as unknown[], ids, seconds, moves ? readThrough : null),
+      ));
+    } while (i < records.length);
+    return applied;
   }
+
+  /** A script call's reply: what it wrote is now known written. */
+  private applyReply(reply: unknown[], ids: string[], seconds: number[], readThrough: number | null): void {
+    const code = Number(reply[0]);
+    if (code === -1) throw new LostLease(String(reply[1] ?? ''));
+    if (code < 0) throw new Error(`Redis refused a write out of turn (it expected call ${String(reply[1])})`);
+    this.written += code;
+    this.on.written(code);
+    for (let k = 0; k < ids.length; k += 1) if (ids[k] !== '') this.recent.add(ids[k]!, seconds[k]!);
+    if (readThrough !== null) {
+      this.position = Math.max(this.position ?? 0, readThrough);
+      this.recent.prune(readThrough);
+    }
+  }
+}
+
+/**
+ * The names of each record as JSON ('' when it names nothing). Waits for the server at most
+ * the resolver's budget once for them all (prefetch); what is not known by then is a short
+ * id (the look-up goes on, and later events get the name): a slow Kitsu never holds the
+ * bridge longer than that.
+ */
+async function namesOf(resolver: NameResolver, records: readonly EventRecord[]): Promise<string[]> {
+  await resolver.prefetch(records);
+  const out: string[] = [];
+  for (const record of records) {
+    const { names } = resolver.resolveNow(record) ?? (await resolver.resolve(record, { waitMs: 0 }));
+    out.push(Object.keys(names).length > 0 ? JSON.stringify(names) : '');
+  }
+  return out;
 }
 
 function pairs(flat: unknown[]): Record<string, string> {

@@ -16,6 +16,7 @@ export async function run(ctx: Context, plan: BridgePlan): Promise<void> {
   const { runBridge } = await import('../bridge/writer.js');
   const { reporterFor } = await import('../output/reporter.js');
   const { openWhenUp } = await import('../listen/start.js');
+  const { openNameResolver } = await import('../kitsu/names.js');
   const { sleep } = await import('../core/sleep.js');
   const reporter = reporterFor(ctx);
   // A service at boot may start before Kitsu: wait for it with the stream's back-off.
@@ -32,6 +33,7 @@ export async function run(ctx: Context, plan: BridgePlan): Promise<void> {
     const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
     const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
     const link = await connectRedis(plan.target, { reporter, signal: ctx.signal });
+    const names = plan.names ? openNameResolver(ctx.env, session) : undefined;
     try {
       await runBridge({
         link,
@@ -46,8 +48,10 @@ export async function run(ctx: Context, plan: BridgePlan): Promise<void> {
         reporter,
         signal: ctx.signal,
         clock: ctx.clock,
+        ...(names ? { names } : {}),
       });
     } finally {
+      await names?.close();
       await link.close();
     }
     if (ctx.signal.aborted) throw ctx.signal.reason;

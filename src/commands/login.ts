@@ -33,6 +33,7 @@ import { tlsSettingsFor, tlsToSave } from '../kitsu/tls.js';
 import { malformedTokenMessage } from '../kitsu/token-shape.js';
 import type { SessionUser } from '../kitsu/types.js';
 import { chosenProfileName, openStore, type StoredProfile } from '../store/profiles.js';
+import { rememberAtLogin } from '../kitsu/completion-names.js';
 
 /** The login flags, checked: the conflicts between them are found before anything connects. */
 export interface LoginPlan {
@@ -127,6 +128,8 @@ export async function run(ctx: Context, options: LoginPlan): Promise<void> {
         if (!data.defaultProfile || !data.profiles[data.defaultProfile]) data.defaultProfile = profileName;
         return data.defaultProfile === profileName;
       });
+      // For shell completion of --project and patterns, which never asks the server itself.
+      await rememberAtLogin(ctx.env, client, { profileName, token: proven.accessToken, serverVersion });
       if (previous && previous.host !== profile.host)
         reporter.info(`Profile "${profileName}" was for ${previous.host}; it now points at ${profile.host}.`);
       const how = proven.bot ? ', with a bot token' : '';

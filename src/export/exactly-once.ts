@@ -37,9 +37,11 @@ import type { LogRow, LogWindowBatch } from '../kitsu/log-pager.js';
 import { secondOf } from '../core/seconds.js';
 import type { Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
+import { looksLikeCsvHeader } from '../output/formats.js';
 import { formatNdjson } from '../output/writer.js';
 import {
   committedIdsSince,
+  ndjsonRowOf,
   onFile,
   OutputFile,
   readCheckpointFile,
@@ -69,9 +71,38 @@ export interface ExportRequest<R extends LogRow> {
   serverSecond(): Promise<number | null>;
   /** Where records go without --output. */
   writer?: RecordWriter<R>;
+  /** How rows are written to the output file; NDJSON when absent. */
+  fileFormat?: ExportFileFormat<R>;
   reporter: Reporter;
   onRows?: (added: number) => void;
 }
+
+/** The text of the output file: its rows, and the header that starts it (CSV). */
+export interface ExportFileFormat<R> {
+  /** The line a file starts with (CRLF included), written to an empty file; none for NDJSON. */
+  header?: string;
+  /** One row's line(s). */
+  rows(rows: readonly R[]): string;
+  /**
+   * Why a file whose first line is `firstLine` cannot take these rows (another CSV's
+   * header, NDJSON); null when it can.
+   */
+  refuses?(firstLine: string): string | null;
+  /**
+   * The id and second of one line of the file; null when it is not one of its rows. Absent
+   * when the lines cannot say (CSV without a header, or without the id or created_at column).
+   */
+  rowOf?(line: string): { id: string; second: number } | null;
+}
+
+/** NDJSON: one record a line, exactly as the log has it. */
+export const NDJSON_FILE: ExportFileFormat<unknown> = {
+  rows: (rows) => rows.map((row) => formatNdjson(row)).join(''),
+  // A file may start with lines of its own, but not with a CSV header: that file is CSV.
+  refuses: (firstLine) =>
+    looksLikeCsvHeader(firstLine) ? 'it holds CSV (its first line is a header); this run writes NDJSON' : null,
+  rowOf: ndjsonRowOf,
+};
 
 export interface ExportSummary {
   /** Rows this run exported. */
@@ -88,6 +119,7 @@ export async function runCheckpointedExport<R extends LogRow>(
   const outputPath = request.outputPath === null ? null : resolve(request.outputPath);
   const identity: CheckpointIdentity = { ...request.identity, output: outputPath };
   const { reporter } = request;
+  const format = request.fileFormat ?? (NDJSON_FILE as ExportFileFormat<R>);
 
   if (outputPath !== null && (await onFile('--output', outputPath, () => sameFile(checkpointPath, outputPath)))) {
     throw new UsageError(
@@ -119,6 +151,9 @@ export async function runCheckpointedExport<R extends LogRow>(
 
     if (outputPath !== null) {
       output = await atOutput(() => OutputFile.open(outputPath, state ? state.committedBytes : null));
+      const firstLine = output.length > 0 ? await atOutput(() => output!.firstLine()) : null;
+      const refused = firstLine === null ? null : (format.refuses?.(firstLine) ?? null);
+      if (refused !== null) throw new UsageError(`--output ${request.outputPath}: ${refused}`, ANOTHER_FILE);
       if (output.repair.removedBytes > 0) {
         reporter.info(
           `removed ${output.repair.removedBytes} bytes that an interrupted run left uncommitted at the end of ${outputPath}`,
@@ -130,6 +165,8 @@ export async function runCheckpointedExport<R extends LogRow>(
         );
       }
     }
+    // A file that is empty (new, or emptied by a rotation) starts with the header.
+    if (output && output.length === 0 && format.header) await atOutput(() => output!.append(format.header!));
     if (!state) {
       state = newCheckpoint(identity, request.since, output?.length ?? 0, ctx.clock.now());
       // Commit the starting length before appending anything, so that a first run killed
@@ -148,12 +185,17 @@ export async function runCheckpointedExport<R extends LogRow>(
         reporter.warn(
           `the checkpoint's position ${isoSecond(state.position)} is ahead of the server's clock (${isoSecond(server)}): ` +
             `it was edited, or the server's clock was set back; reading again from ${isoSecond(from)}` +
-            (output
-              ? `, skipping the events already in ${outputPath}`
-              : ', so events printed since then may be printed again'),
+            (!output
+              ? ', so events printed since then may be printed again'
+              : format.rowOf
+                ? `, skipping the events already in ${outputPath}`
+                : `, so events already in ${outputPath} may be appended again (its columns hold no id and created_at to skip them by)`),
         );
-        if (output) {
-          for (const { id, second } of await atOutput(() => committedIdsSince(outputPath!, output!.length, from)))
+        const rowOf = format.rowOf;
+        if (output && rowOf) {
+          for (const { id, second } of await atOutput(() =>
+            committedIdsSince(outputPath!, output!.length, from, rowOf),
+          ))
             recent.add(id, second);
         }
         state = { ...state, position: server };
@@ -183,7 +225,7 @@ export async function runCheckpointedExport<R extends LogRow>(
       for await (const batch of request.read(from, request.until)) {
         const fresh = batch.rows.filter((row) => !recent.has(row.id!));
         if (output) {
-          await atOutput(() => output!.append(fresh.map((row) => formatNdjson(row)).join('')));
+          await atOutput(() => output!.append(format.rows(fresh)));
         } else {
           await writeAll(request.writer!, fresh);
         }
@@ -224,6 +266,8 @@ export async function runCheckpointedExport<R extends LogRow>(
     await lock.release();
   }
 }
+
+const ANOTHER_FILE = 'write to another file, or give the same --format and --fields as the runs that wrote it';
 
 const isoSecond = (second: number): string => new Date(second * 1000).toISOString().replace('.000Z', 'Z');
 

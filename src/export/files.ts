@@ -14,6 +14,7 @@ import { lstat, open, readdir, rename, stat, unlink, type FileHandle } from 'nod
 import { basename, dirname, join } from 'node:path';
 import { parseCheckpoint, serializeCheckpoint, type CheckpointState } from '../core/checkpoint.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
+import { firstLineOf } from '../output/file-target.js';
 
 type Flag = '--checkpoint' | '--output';
 
@@ -219,6 +220,7 @@ export interface Repair {
 /** The output file, appended to only past its committed length. */
 export class OutputFile {
   private constructor(
+    private readonly path: string,
     private readonly handle: FileHandle,
     private size: number,
     readonly repair: Repair,
@@ -253,10 +255,23 @@ export class OutputFile {
       } else if (committedBytes !== null && size < committedBytes) {
         repair.shorterThanCommitted = true;
       }
-      return new OutputFile(handle, size, repair);
+      return new OutputFile(path, handle, size, repair);
     } catch (error) {
       await handle.close();
       throw error;
+    }
+  }
+
+  /** The file's first line, without its line end (read from the start, up to 64 KiB). */
+  async firstLine(): Promise<string> {
+    // Opened for appending only; the same file (never through a link) is read from its start.
+    const reader = await open(this.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const buffer = Buffer.alloc(Math.min(64 * 1024, this.size));
+      const { bytesRead } = await reader.read(buffer, 0, buffer.length, 0);
+      return firstLineOf(buffer.subarray(0, bytesRead).toString('utf8'));
+    } finally {
+      await reader.close();
     }
   }
 
@@ -296,6 +311,7 @@ export async function committedIdsSince(
   path: string,
   length: number,
   from: number,
+  rowOf: (line: string) => { id: string; second: number } | null = ndjsonRowOf,
 ): Promise<{ id: string; second: number }[]> {
   const found: { id: string; second: number }[] = [];
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -317,7 +333,7 @@ export async function committedIdsSince(
         const line = buffer.subarray(i + 1, cut).toString('utf8');
         cut = i;
         if (line === '') continue;
-        const record = recordOf(line);
+        const record = rowOf(line);
         if (!record || record.second < from) return found;
         found.push(record);
       }
@@ -330,7 +346,8 @@ export async function committedIdsSince(
   }
 }
 
-function recordOf(line: string): { id: string; second: number } | null {
+/** The id and second of one NDJSON line of an export; null when it is not a record. */
+export function ndjsonRowOf(line: string): { id: string; second: number } | null {
   try {
     const { id, created_at: createdAt } = JSON.parse(line) as { id?: unknown; created_at?: unknown };
     const ms = typeof createdAt === 'string' ? Date.parse(createdAt) : Number.NaN;

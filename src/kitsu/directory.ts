@@ -13,6 +13,8 @@ export interface Directory extends NameDirectory {
   resolveProjects(refs: string[]): Promise<string[]>;
   /** E-mails, full names, desktop logins or ids to person ids; UsageError likewise. */
   resolvePeople(refs: string[]): Promise<string[]>;
+  /** The names of the projects listed (for shell completion of --project). */
+  listedProjectNames(): string[];
 }
 
 interface ProjectRow {
@@ -117,6 +119,10 @@ class ListedDirectory implements Directory {
 
   project(id: string): string | undefined {
     return this.projectNames.get(id);
+  }
+
+  listedProjectNames(): string[] {
+    return [...this.projectNames.values()];
   }
 
   person(id: string): string | undefined {

@@ -10,6 +10,7 @@ import type { ListenOptions } from '../options.js';
 import { toolVersion } from '../version.js';
 import { CliError, ExitCode, IncompleteError, InterruptedError, PermissionError, UsageError } from '../errors.js';
 import { logPermissionError } from '../kitsu/permission.js';
+import { rememberProjects } from '../kitsu/completion-names.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { createNameResolver, openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
@@ -150,6 +151,7 @@ export async function runListen(
   const directory: Directory | undefined = needsDirectory
     ? await loadDirectory(session, { signal: ctx.signal })
     : undefined;
+  if (directory) await rememberProjects(ctx.env, session, directory);
   const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
   const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
 

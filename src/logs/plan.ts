@@ -108,9 +108,18 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
     throw new UsageError('--max-reconnects applies to --follow', 'add --follow, or drop --max-reconnects');
   const output = o.output;
   const format = ctx.globals.format;
-  if (checkpoint !== undefined && output !== undefined && format !== undefined && format !== 'ndjson') {
+  // A JSON array cannot grow (its closing bracket would move with every run), nor a table.
+  if (checkpoint !== undefined && output !== undefined && (format === 'json' || format === 'table')) {
     throw new UsageError(
-      `--checkpoint with --output appends NDJSON; --format ${format} cannot be appended exactly once`,
+      `--checkpoint with --output appends run after run; --format ${format} cannot be appended exactly once`,
+      'give --format ndjson, the default, or --format csv',
+    );
+  }
+  // The table is laid out for the terminal it is shown on (its width, colour, local time).
+  if (output !== undefined && format === 'table') {
+    throw new UsageError(
+      '--format table is laid out for a terminal, not for a file that programs read',
+      'leave out --format for NDJSON, or give --format csv for a spreadsheet',
     );
   }
 
@@ -133,6 +142,12 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
   if (logins && (o.fields !== undefined || o.utc === true))
     throw new UsageError('--fields and --utc apply to the event log, not to --logins');
   const shape = planShape({ fields: o.fields, headers: o.headers, utc: o.utc === true }, format);
+  if (checkpoint !== undefined && output !== undefined && shape.fields?.some((field) => field.root === 'names')) {
+    throw new UsageError(
+      '--fields names.* with --checkpoint --output: an exact export keeps the records as the log has them',
+      'drop the names.* fields, and add names when you read the file',
+    );
+  }
   // A summary with no range covers the last day: the newest 100 events would say little.
   const rangeStart = summary && !since && !all && limitGiven === undefined ? new Date(now - SUMMARY_DEFAULT_MS) : since;
 

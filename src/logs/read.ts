@@ -6,7 +6,7 @@
 import type { Context, OutStream } from '../context.js';
 import { newestFirst } from '../core/newest-first.js';
 import { toSecond } from '../core/seconds.js';
-import { runCheckpointedExport, writeAll } from '../export/exactly-once.js';
+import { runCheckpointedExport, writeAll, type ExportFileFormat } from '../export/exactly-once.js';
 import { serverSecond, type LogRow, type LogWindowBatch, type ReadOptions } from '../kitsu/log-pager.js';
 import type { Session } from '../kitsu/types.js';
 import { createProgress } from '../output/progress.js';
@@ -27,6 +27,8 @@ export interface LogSource<R extends LogRow> {
   windows(from: number | undefined, to: number | undefined, options: ReadOptions): AsyncIterable<LogWindowBatch<R>>;
   newestFirst(options: ReadOptions): AsyncIterable<R>;
   writer(stream: OutStream | undefined): RecordWriter<R>;
+  /** The text of the --checkpoint --output file when it is not NDJSON (--format csv, --fields). */
+  exportFormat?(): ExportFileFormat<R> | undefined;
 }
 
 /** What --follow adds to the history: noting each printed record, then going on live. */
@@ -72,6 +74,7 @@ export async function readLog<R extends LogRow>(
         read: (from, to) => source.windows(from, to, readOptions),
         serverSecond: () => serverSecond(session.http, ctx.signal),
         writer: plan.output === undefined ? source.writer(undefined) : undefined,
+        fileFormat: plan.output === undefined ? undefined : source.exportFormat?.(),
         reporter,
         onRows: (n) => progress.update({ events: (events = n), pages }),
       });
@@ -91,7 +94,14 @@ export async function readLog<R extends LogRow>(
     }
 
     const destination = await destinationFor(plan.output);
-    const writer = source.writer(destination.stream);
+    let writer: RecordWriter<R>;
+    try {
+      // Refuses a file it cannot continue (another CSV header): the file is closed, untouched.
+      writer = source.writer(destination.stream);
+    } catch (error) {
+      await destination.close();
+      throw error;
+    }
     const print = async (record: R): Promise<void> => {
       await writer.write(record);
       continuation?.printed(record);

@@ -11,6 +11,7 @@ import type { EventRecord } from '../core/record.js';
 import { SeamTracker } from '../core/seam.js';
 import { fromSecond } from '../core/seconds.js';
 import { PermissionError } from '../errors.js';
+import { rememberProjects } from '../kitsu/completion-names.js';
 import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { readLogNewestFirst, readLogWindows, type LogQuery } from '../kitsu/event-log.js';
 import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from '../kitsu/login-log.js';
@@ -21,7 +22,9 @@ import { openSession } from '../kitsu/session.js';
 import { openWhenUp } from '../listen/start.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
-import { createLoginWriter, createRecordWriter, resolveFormat } from '../output/writer.js';
+import { csvExportFormat } from '../export/file-format.js';
+import { loginCsvRenderer } from '../output/formats.js';
+import { createLoginWriter, createRecordWriter, eventFileCsv, resolveFormat } from '../output/writer.js';
 import { openShape, shapedFormat, shapeNeedsNames } from '../output/shape.js';
 import { narrowSource, openSearch, serverProjects, type RecordSearch } from '../search/open.js';
 import { needsResolver } from '../search/plan.js';
@@ -77,6 +80,7 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     tableOnStdout(ctx, plan) || plan.summary !== undefined || plan.projects.length > 0 || plan.people.length > 0
       ? await loadDirectory(session, { signal: ctx.signal })
       : undefined;
+  if (directory) await rememberProjects(ctx.env, session, directory);
   const query: LogQuery = {
     since: plan.since,
     until: plan.until,
@@ -167,6 +171,8 @@ async function readEvents(
               : {}),
           }),
   });
+  if (shapedFormat(plan.shape, ctx.globals.format, false) === 'csv')
+    source.exportFormat = () => csvExportFormat(eventFileCsv(ctx, shape));
   if (!plan.follow) {
     await readLog(ctx, session, plan, source, reporter);
     return;
@@ -209,6 +215,7 @@ async function runLogins(ctx: Context, session: Session, plan: LogsPlan, reporte
         readLoginLogWindows(session, { ...query, since: fromSecond(from), until: fromSecond(to) }, options),
       newestFirst: (options) => readLoginLogNewestFirst(session, query, options),
       writer: (stream) => createLoginWriter(ctx, { stream, names: directory }),
+      ...(ctx.globals.format === 'csv' ? { exportFormat: () => csvExportFormat(loginCsvRenderer()) } : {}),
     },
     reporter,
   );

@@ -23,10 +23,11 @@ export function fieldsCsvRenderer(
   options: { headers: boolean; clean?: (text: string) => string },
 ): Renderer<EventRecord> {
   let headerDone = !options.headers;
+  const line = csvLine(fields.map((f) => f.label));
   const header = (): string => {
     if (headerDone) return '';
     headerDone = true;
-    return csvLine(fields.map((f) => f.label));
+    return line;
   };
   return {
     record: (record) =>
@@ -37,6 +38,7 @@ export function fieldsCsvRenderer(
       ),
     end: header,
     closeOnInterrupt: false,
+    ...(options.headers ? { header: line } : {}),
   };
 }
 

@@ -16,6 +16,11 @@ export interface Renderer<R> {
   end(): string;
   /** Whether `end()` must also be written when the command is interrupted (json: to stay valid). */
   readonly closeOnInterrupt: boolean;
+  /**
+   * CSV: the header line it writes before the first record (CRLF included); absent when it
+   * writes none. A file appended to already has one: see continueCsv.
+   */
+  readonly header?: string;
 }
 
 /** One NDJSON line: exactly `JSON.stringify(record)` and a newline. */
@@ -80,16 +85,98 @@ function csvRenderer<R>(
   clean?: (text: string) => string,
 ): Renderer<R> {
   let headerWritten = false;
+  const line = csvLine(columns);
   const header = (): string => {
     if (headerWritten) return '';
     headerWritten = true;
-    return csvLine(columns);
+    return line;
   };
   return {
     record: (record) => header() + csvLine(fields(record), clean),
     end: header,
     closeOnInterrupt: false,
+    header: line,
   };
+}
+
+/** A CSV renderer without its header line (the first line it writes). */
+export function headerless<R>(renderer: Renderer<R>): Renderer<R> {
+  let first = true;
+  const dropHeader = (text: string): string => {
+    if (!first) return text;
+    first = false;
+    // Column names never hold a line break: the header is everything up to the first CRLF.
+    return text.slice(text.indexOf('\r\n') + 2);
+  };
+  return {
+    record: (record) => dropHeader(renderer.record(record)),
+    end: () => (first ? '' : renderer.end()),
+    closeOnInterrupt: renderer.closeOnInterrupt,
+  };
+}
+
+/**
+ * The fields of one CSV line as csvLine writes them (RFC 4180, its line end removed); null
+ * when it is not one (a quote left open: a line break inside a field, or another format).
+ */
+export function parseCsvLine(line: string): string[] | null {
+  const text = line.replace(/\r?\n$/, '');
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (text[i] === '"') {
+      let value = '';
+      i += 1;
+      for (;;) {
+        const close = text.indexOf('"', i);
+        if (close === -1) return null;
+        value += text.slice(i, close);
+        if (text[close + 1] === '"') {
+          value += '"';
+          i = close + 2;
+        } else {
+          i = close + 1;
+          break;
+        }
+      }
+      fields.push(value);
+      if (i === text.length) return fields;
+      if (text[i] !== ',') return null;
+      i += 1;
+    } else {
+      const comma = text.indexOf(',', i);
+      if (comma === -1) {
+        fields.push(text.slice(i));
+        return fields;
+      }
+      fields.push(text.slice(i, comma));
+      i = comma + 1;
+    }
+  }
+}
+
+/** Whether `firstLine` reads as a CSV header (column names such as id,name,data.task_id): then the file is CSV. */
+export function looksLikeCsvHeader(firstLine: string): boolean {
+  const columns = parseCsvLine(firstLine);
+  return columns !== null && columns.length >= 2 && columns.every((c) => /^[A-Za-z_][\w.]*$/.test(c));
+}
+
+/** Why a CSV file whose first line is `firstLine` cannot take more rows under `header`; null when it can. */
+export function csvHeaderMismatch(firstLine: string, header: string): string | null {
+  const wanted = parseCsvLine(header) ?? [];
+  const found = parseCsvLine(firstLine);
+  if (found && found.join('\u0000') === wanted.join('\u0000')) return null;
+  if (!found || found.length < 2 || firstLine.startsWith('{') || firstLine.startsWith('[')) {
+    return 'its first line is not a CSV header like this run writes';
+  }
+  const extra = wanted.filter((column) => !found.includes(column));
+  const missing = found.filter((column) => !wanted.includes(column));
+  if (extra.length === 0 && missing.length === 0) return 'its header has the same columns in another order';
+  const parts = [
+    ...(missing.length > 0 ? [`the file has ${missing.join(', ')}`] : []),
+    ...(extra.length > 0 ? [`this run writes ${extra.join(', ')}`] : []),
+  ];
+  return `its header has other columns: ${parts.join(' and ')}`;
 }
 
 /** The `names.*` columns CSV gets with --names, every one on every line (empty when it does not apply). */

@@ -90,6 +90,11 @@ const EXAMPLES: Record<string, Example[]> = {
     { line: 'kitsu-tail completion zsh > "${fpath[1]}/_kitsu-tail"', says: 'zsh, for good' },
     { line: 'kitsu-tail completion fish > ~/.config/fish/completions/kitsu-tail.fish', says: 'fish' },
   ],
+  // Hidden: what the completion scripts call on TAB.
+  __complete: [
+    { line: 'kitsu-tail __complete profiles', says: 'the saved profiles, one a line' },
+    { line: "kitsu-tail --profile studio __complete events -- 'task:s'", says: 'event names for a pattern' },
+  ],
   bridge: [
     { line: 'kitsu-tail bridge redis://127.0.0.1:6379/0', says: 'every stored event into the stream {kitsu}:events' },
     {

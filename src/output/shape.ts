@@ -9,7 +9,7 @@ import type { EventRecord } from '../core/record.js';
 import { UsageError } from '../errors.js';
 import { clockText, localZone, spansDays, type ClockText } from './clock-text.js';
 import { fieldsCsvRenderer, fieldsTableRenderer } from './fields.js';
-import type { Renderer } from './formats.js';
+import { headerless, type Renderer } from './formats.js';
 import type { TableOptions } from './table.js';
 
 export interface OutputShape {
@@ -94,22 +94,6 @@ interface Factories<R extends EventRecord> {
   /** Async: the live table (and its width tables) loads only when a table is written. */
   table: (options: TableOptions) => Promise<Renderer<R>>;
   csv: (clean?: (text: string) => string) => Renderer<R>;
-}
-
-/** A CSV renderer without its header line (the first line it writes). */
-function headerless<R>(renderer: Renderer<R>): Renderer<R> {
-  let first = true;
-  const dropHeader = (text: string): string => {
-    if (!first) return text;
-    first = false;
-    // Column names never hold a line break: the header is everything up to the first CRLF.
-    return text.slice(text.indexOf('\r\n') + 2);
-  };
-  return {
-    ...renderer,
-    record: (record) => dropHeader(renderer.record(record)),
-    end: () => (first ? '' : renderer.end()),
-  };
 }
 
 /** The table and CSV renderers of an event writer, as the shape wants them. */

@@ -6,19 +6,30 @@
  */
 import type { OutStream } from '../context.js';
 import { CliError, ExitCode, OutputClosedError } from '../errors.js';
+import { fileTargetOf } from './file-target.js';
 
 const CLOSED_CODES = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
 
-function failureOf(error: unknown): CliError {
+/** Write failures a person can act on, in their words: [what happened, what to do]. */
+const WRITE_FAILURES: Record<string, [string, string]> = {
+  ENOSPC: ['no space left on the device', 'free some space, or write to another disk'],
+  EDQUOT: ["this account's disk quota is used up", 'free some space, or write to another disk'],
+  EFBIG: ['the file has grown too large for its file system', 'start another file'],
+  EIO: ['the device reported an input/output error', 'check the disk, or write to another one'],
+  EROFS: ['the file system is read-only', 'write to another disk'],
+};
+
+/** `stream` is what failed: a file named with --output is named in the message. */
+function failureOf(error: unknown, stream?: OutStream): CliError {
   if (error instanceof CliError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code && CLOSED_CODES.has(code)) return new OutputClosedError();
+  const target = stream && fileTargetOf(stream);
+  const what = target ? `cannot write to ${target.flag} ${target.path}` : 'cannot write the output';
+  const known = code ? WRITE_FAILURES[code] : undefined;
+  if (known) return new CliError(`${what}: ${known[0]}`, ExitCode.failure, known[1]);
   const detail = error instanceof Error ? error.message : String(error);
-  return new CliError(
-    `cannot write the output: ${detail}`,
-    ExitCode.failure,
-    'check the disk space and the destination',
-  );
+  return new CliError(`${what}: ${detail}`, ExitCode.failure, 'check the disk space and the destination');
 }
 
 export class StreamSink {
@@ -36,7 +47,7 @@ export class StreamSink {
   }
 
   private readonly onError = (error: unknown): void => {
-    this.failure ??= failureOf(error);
+    this.failure ??= failureOf(error, this.stream);
   };
 
   private readonly onWritten = (error?: Error | null): void => {

@@ -98,7 +98,8 @@ function unknownOption(command: Command, flag: string): UsageError {
 }
 
 function unknownCommand(command: Command, word: string): UsageError {
-  const names = command.commands.map((c) => c.name());
+  // `__complete` is the completion scripts' own: never offered to a person.
+  const names = command.commands.map((c) => c.name()).filter((name) => !name.startsWith('__'));
   const guess = closest(word, names);
   if (guess)
     return new UsageError(`unknown command '${word}'`, `did you mean kitsu-tail ${guess}? ${helpHint(command)}`);

@@ -22,6 +22,7 @@ import {
   type Renderer,
 } from './formats.js';
 import { escapeJsonForTerminal, sanitizeForTerminal } from './sanitize.js';
+import { continueCsv, fileTargetOf, refuseJsonInCsv } from './file-target.js';
 import { StreamSink } from './sink.js';
 // Types only: the table (and the width tables it needs) loads when a table is written, so
 // NDJSON, JSON and CSV never load it.
@@ -71,6 +72,18 @@ export function createRecordWriter(ctx: Context, options: WriterOptions = {}): R
   // Without --names a machine format is left exactly as it was: no look-ups at all.
   if (!namer || (!attach && format !== 'table')) return writer;
   return namedWriter(writer, namer);
+}
+
+/**
+ * The CSV renderer of events that a file gets (no terminal cleaning), with --fields and
+ * --no-headers: for an export that writes the file itself (logs --checkpoint --output).
+ */
+export function eventFileCsv(ctx: Context, shape: OutputShape | undefined): Renderer<NamedEventRecord> {
+  const standard: RendererFactories<NamedEventRecord> = {
+    table: () => Promise.reject(new Error('a file gets no table')),
+    csv: (clean) => eventCsvRenderer(clean),
+  };
+  return (shape ? shapedFactories(ctx, shape, standard) : standard).csv(undefined);
 }
 
 /** How many records may be waiting for their names at once, ahead of the one being written. */
@@ -191,11 +204,13 @@ function writerFor<R>(ctx: Context, options: WriterOptions, factories: RendererF
       });
       break;
     case 'csv':
-      // CSV cannot escape a control character; on a terminal it has to go.
-      renderer = factories.csv(terminal ? sanitizeForTerminal : undefined);
+      // CSV cannot escape a control character; on a terminal it has to go. Appended to a
+      // file that has its header already: no second one (and none of other columns).
+      renderer = continueCsv(factories.csv(terminal ? sanitizeForTerminal : undefined), fileTargetOf(stream));
       break;
     case 'json':
     case 'ndjson': {
+      refuseJsonInCsv(format.toUpperCase(), fileTargetOf(stream));
       const machine = format === 'json' ? jsonArrayRenderer<R>() : ndjsonRenderer<R>();
       // Same JSON, but nothing in it a terminal would act on; a pipe gets JSON.stringify's bytes.
       renderer = terminal ? { ...machine, record: (r) => escapeJsonForTerminal(machine.record(r)) } : machine;

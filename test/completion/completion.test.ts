@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { afterAll, describe, expect, it } from 'vitest';
 import { completionScript, SHELLS, type Shell } from '../../src/output/completion/index.js';
+import { bashCompletions } from '../helpers/bash-completion.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -115,22 +116,13 @@ describe('the bash script', () => {
       ['kitsu-tail logs --output ev', 'events.ndjson'],
       ['kitsu-tail whoami --', '--help --profile --format --json --color --verbose --quiet --insecure --ca-file'],
     ];
-    const driver = [
-      `source ${JSON.stringify(file)}`,
-      'complete_line() {',
-      '  read -ra COMP_WORDS <<< "$1"',
-      '  [[ $1 == *" " ]] && COMP_WORDS+=("")',
-      // bash splits the current line at the = of --flag=value, as COMP_WORDBREAKS says.
-      '  [[ $1 == *= ]] && COMP_WORDS=("${COMP_WORDS[@]:0:${#COMP_WORDS[@]}-1}" "${COMP_WORDS[-1]%=}" "=")',
-      '  COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))',
-      '  COMPREPLY=()',
-      '  _kitsu_tail',
-      '  echo "${COMPREPLY[*]}"',
-      '}',
-      ...cases.map(([line]) => `complete_line ${JSON.stringify(line)}`),
-    ].join('\n');
-    const output = execFileSync('bash', ['--norc', '--noprofile', '-c', driver], { cwd: work, encoding: 'utf8' });
-    expect(output.split('\n').slice(0, cases.length)).toEqual(cases.map(([, expected]) => expected));
+    // A PATH without an installed kitsu-tail: `profiles use` would list that one's profiles.
+    const offered = bashCompletions(
+      file,
+      cases.map(([line]) => line),
+      { cwd: work, env: { PATH: '/usr/bin:/bin', HOME: work } },
+    );
+    expect(offered).toEqual(cases.map(([, expected]) => expected));
   });
 });
 

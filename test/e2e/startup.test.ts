@@ -38,7 +38,7 @@ describe('start-up', () => {
     expect(statSync(bin).mode & 0o111).not.toBe(0);
   });
 
-  for (const args of [['--help'], ['--version'], ['logs', '--help']]) {
+  for (const args of [['--help'], ['--version'], ['logs', '--help'], ['__complete', 'events', '--', 'task:']]) {
     it(`\`${args.join(' ')}\` loads neither socket.io-client, undici nor conf`, async () => {
       const loaded = await modulesLoadedBy(args);
       // The tracer must have seen the program itself, or this test proves nothing.
@@ -51,4 +51,11 @@ describe('start-up', () => {
       expect(heavy).toEqual([]);
     });
   }
+
+  it('`__complete` (run on every TAB) reads local files only: no server code, no engine, no store library', async () => {
+    const loaded = await modulesLoadedBy(['__complete', 'projects', '--', 'Moon']);
+    expect(loaded).toContain('src/commands/complete.ts');
+    expect(loaded.filter((path) => /^src\/(kitsu|listen|logs|export|bridge|sandbox|search)\//.test(path))).toEqual([]);
+    expect(loaded.filter((path) => path.startsWith('node_modules/') && !path.includes('commander'))).toEqual([]);
+  });
 });

@@ -18,8 +18,13 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export function spawnCli(args: string[], env: Record<string, string>, stdin: 'ignore' | 'pipe' = 'ignore'): Child {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+  stdin: 'ignore' | 'pipe' = 'ignore',
+  nodeArgs: string[] = [],
+): Child {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
     env: { ...env, PATH: process.env.PATH ?? '' },
     stdio: [stdin, 'pipe', 'pipe'],
   });

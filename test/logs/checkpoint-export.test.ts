@@ -250,8 +250,8 @@ describe('logs --checkpoint --output', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('takes no --limit, --reverse, --follow or non-NDJSON --format', async () => {
-    for (const extra of [['--limit', '5'], ['--reverse'], ['--follow'], ['--format', 'csv']]) {
+  it('takes no --limit, --reverse, --follow or a --format that cannot be appended to (json, table)', async () => {
+    for (const extra of [['--limit', '5'], ['--reverse'], ['--follow'], ['--format', 'json'], ['--format', 'table']]) {
       const result = await exportRun(...extra);
       expect(result.code, extra.join(' ')).toBe(2);
     }

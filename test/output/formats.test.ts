@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { EventRecord, LoginRecord } from '../../src/core/record.js';
 import {
   csvField,
+  csvHeaderMismatch,
+  csvLine,
   eventCsvRenderer,
+  looksLikeCsvHeader,
+  parseCsvLine,
   formatNdjson,
   jsonArrayRenderer,
   loginCsvRenderer,
@@ -198,5 +202,29 @@ describe('login records', () => {
     ]);
     expect(outputs.table).toMatch(/\d\d:00:01 {2}script {2}Alice Martin {14}10\.0\.0\.1\n/);
     expect(loginCsvRenderer().end()).toBe('id,created_at,person_id,ip_address,origin\r\n');
+  });
+});
+
+describe('CSV read back (appending to a file, an export skipping ids it holds)', () => {
+  it('parseCsvLine reads what csvLine writes, and refuses what it did not', () => {
+    const fields = ['a', 'b,c', 'say "hi"', '', '{"k":"v, w"}', '=1+1'];
+    expect(parseCsvLine(csvLine(fields))).toEqual([...fields.slice(0, 5), "'=1+1"]);
+    expect(parseCsvLine('id,name\r\n')).toEqual(['id', 'name']);
+    expect(parseCsvLine('"open,quote')).toBeNull();
+    expect(parseCsvLine('"a"b,c')).toBeNull();
+  });
+
+  it('csvHeaderMismatch names the columns that differ', () => {
+    expect(csvHeaderMismatch('id,name', 'id,name\r\n')).toBeNull();
+    expect(csvHeaderMismatch('id,name,data', 'id,name,names.project\r\n')).toBe(
+      'its header has other columns: the file has data and this run writes names.project',
+    );
+    expect(csvHeaderMismatch('name,id', 'id,name\r\n')).toBe('its header has the same columns in another order');
+    expect(csvHeaderMismatch('{"id":"x","name":"a,b"}', 'id,name\r\n')).toBe(
+      'its first line is not a CSV header like this run writes',
+    );
+    expect(looksLikeCsvHeader('id,created_at,data.task_id')).toBe(true);
+    expect(looksLikeCsvHeader('{"id":"x","name":"a"}')).toBe(false);
+    expect(looksLikeCsvHeader('just a line')).toBe(false);
   });
 });

@@ -71,6 +71,7 @@ const messages: [string[], string, number][] = [
   [['--format', 'yaml', 'listen'], "kitsu-tail: --format cannot be 'yaml' (use table, ndjson, json or csv)", 2],
   [['--color', 'sometimes', 'logs'], "kitsu-tail: --color cannot be 'sometimes' (use auto, always or never)", 2],
   [['completion', 'tcsh'], "kitsu-tail: completion cannot take 'tcsh' as its shell (use one of bash, zsh, fish)", 2],
+  [['__complete', 'people'], "kitsu-tail: __complete has no kind 'people' (use one of: profiles, events, projects)", 2],
   // commander: missing arguments and values
   [
     ['completion'],
@@ -163,6 +164,22 @@ const messages: [string[], string, number][] = [
   [
     ['logs', '--checkpoint', 'c.json', '--reverse'],
     'kitsu-tail: --checkpoint exports oldest first; it takes no --reverse',
+    2,
+  ],
+  // files
+  [
+    ['logs', '--format', 'table', '--output', 'events.txt'],
+    'kitsu-tail: --format table is laid out for a terminal, not for a file that programs read (leave out --format for NDJSON, or give --format csv for a spreadsheet)',
+    2,
+  ],
+  [
+    ['logs', '--checkpoint', 'c.json', '--output', 'events.json', '--format', 'json'],
+    'kitsu-tail: --checkpoint with --output appends run after run; --format json cannot be appended exactly once (give --format ndjson, the default, or --format csv)',
+    2,
+  ],
+  [
+    ['logs', '--checkpoint', 'c.json', '--output', 'events.csv', '--fields', 'id,names.entity'],
+    'kitsu-tail: --fields names.* with --checkpoint --output: an exact export keeps the records as the log has them (drop the names.* fields, and add names when you read the file)',
     2,
   ],
   [

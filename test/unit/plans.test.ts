@@ -52,8 +52,12 @@ const refusals: [string[], RegExp][] = [
     /--checkpoint ends when it has caught up; run it from cron instead of with --follow/,
   ],
   [
-    ['logs', '--checkpoint', 'c.json', '--output', 'o', '--format', 'csv'],
-    /--checkpoint with --output appends NDJSON; --format csv cannot be appended exactly once/,
+    ['logs', '--checkpoint', 'c.json', '--output', 'o', '--fields', 'id,names.project'],
+    /--fields names.\* with --checkpoint --output: an exact export keeps the records as the log has them/,
+  ],
+  [
+    ['logs', '--format', 'table', '--output', 'o'],
+    /--format table is laid out for a terminal, not for a file that programs read/,
   ],
   [
     ['--format', 'json', 'logs', '--checkpoint', 'c.json', '--output', 'o'],
@@ -199,6 +203,10 @@ const refusals: [string[], RegExp][] = [
   [['profiles', 'use', 'a b'], /profile name "a b" is not allowed/],
   [['profiles', 'remove', '../x'], /profile name "..\/x" is not allowed/],
   [['completion', 'tcsh'], /^kitsu-tail: completion cannot take 'tcsh' as its shell \(use one of bash, zsh, fish\)$/m],
+  [
+    ['__complete', 'people'],
+    /^kitsu-tail: __complete has no kind 'people' \(use one of: profiles, events, projects\)$/m,
+  ],
 ];
 
 describe('argv → usage error (exit 2, one line, nothing run)', () => {
@@ -225,6 +233,13 @@ const plans: [string[], string, Record<string, unknown>][] = [
   [['logs', '--before', '1h'], 'logs', { until: new Date(TABLE_NOW - HOUR), limit: DEFAULT_LIMIT }],
   [['logs', '--checkpoint', 'c.json'], 'logs', { checkpoint: 'c.json', limit: null }],
   [['--json', 'logs', '--checkpoint', 'c.json', '--output', 'o'], 'logs', { checkpoint: 'c.json', output: 'o' }],
+  // CSV appends across the runs of an export too (its header once, at the start of the file).
+  [
+    ['logs', '--checkpoint', 'c.json', '--output', 'o', '--format', 'csv'],
+    'logs',
+    { checkpoint: 'c.json', output: 'o' },
+  ],
+  [['logs', '--format', 'csv', '--output', 'o'], 'logs', { output: 'o', limit: DEFAULT_LIMIT }],
   [['logs', '--follow', '--until', iso(TABLE_NOW + HOUR)], 'logs', { follow: true, until: new Date(TABLE_NOW + HOUR) }],
   [
     ['logs', '--project', 'A', '--project', 'b', '--person', 'x@y.z', '--only-files'],
@@ -315,6 +330,7 @@ const plans: [string[], string, Record<string, unknown>][] = [
       since: null,
       filter: { include: ['task:*'] },
       target: { db: 3 },
+      names: false,
     },
   ],
   [
@@ -322,6 +338,8 @@ const plans: [string[], string, Record<string, unknown>][] = [
     'bridge',
     { maxLen: 1000, since: (TABLE_NOW - 2 * HOUR) / 1000, leaseMs: 3_000, projects: ['P'], onlyFiles: true },
   ],
+  [['bridge', 'redis://h:1', '--names'], 'bridge', { names: true }],
+  [['listen', '--from', 'redis://h:1', '--names'], 'listen', { names: true, bus: { names: true } }],
   // sandbox and demo: their defaults
   [['sandbox'], 'sandbox', { port: 5080, rate: 1, events: 1000, seed: 1 }],
   [
@@ -344,6 +362,8 @@ const plans: [string[], string, Record<string, unknown>][] = [
   // the rest
   [['profiles', 'use', 'prod-bot'], 'use', { name: 'prod-bot' }],
   [['completion', 'zsh'], 'completion', { shell: 'zsh' }],
+  [['__complete', 'events', '--', '!task:s'], '__complete', { kind: 'events', prefix: '!task:s' }],
+  [['__complete', 'profiles'], '__complete', { kind: 'profiles', prefix: '' }],
 ];
 
 describe('argv → Plan', () => {

@@ -22,6 +22,8 @@ function valueCase(flags: string[], kind: ValueKind): string | undefined {
       return `    ${pattern}) COMPREPLY=($(compgen -W "${words(kind.choices)}" -- "$cur")); return ;;`;
     case 'file':
       return `    ${pattern}) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;`;
+    case 'dynamic':
+      return `    ${pattern}) ${FUNCTION}_from ${kind.source}; return ;;`;
     default:
       return undefined;
   }
@@ -45,13 +47,16 @@ export function bashScript(root: CommandSpec, program: string): string {
   const commandCases = commands.map((command) => {
     const options = [...command.options.flatMap(flagsOf), ...(command.path.length > 0 ? globals : [])];
     const positional: string[] = command.commands.map((c) => c.name);
+    let dynamic = '';
     for (const argument of command.arguments) {
       if (argument.value.kind === 'choices') positional.push(...argument.value.choices);
       if (argument.value.kind === 'commands') positional.push(...root.commands.map((c) => c.name));
+      if (argument.value.kind === 'dynamic') dynamic = argument.value.source;
     }
     return [
       `    "${pathKey(command)}")`,
       `      options="${words(options)}"`,
+      ...(dynamic ? [`      dynamic="${dynamic}"`] : []),
       `      positional="${words([...new Set(positional)])}" ;;`,
     ].join('\n');
   });
@@ -61,12 +66,41 @@ export function bashScript(root: CommandSpec, program: string): string {
 # Use it now:        source <(${program} completion bash)
 # Or install it:     ${program} completion bash > ~/.local/share/bash-completion/completions/${program}
 
+# Saved profiles, event names and project names: the program prints them from its local files
+# (never the network). $1 is what to complete; bash splits words at : and = (COMP_WORDBREAKS)
+# and replaces only what follows the last of them, so the value is read whole from COMP_LINE
+# and each reply cut to the part bash replaces.
+${FUNCTION}_from() {
+  local value="$cur" keep="" word
+  local -a profile_flag=()
+  [[ -n $profile ]] && profile_flag=(--profile "$profile")
+  if [[ -n \${COMP_LINE-} ]]; then
+    value="\${COMP_LINE:0:COMP_POINT}"
+    value="\${value##*[[:space:]]}"
+    [[ $value == --*=* ]] && value="\${value#*=}"
+  fi
+  [[ $value == *:* ]] && keep="\${value%"\${value##*:}"}"
+  COMPREPLY=()
+  local IFS=$'\\n'
+  for word in $("\${COMP_WORDS[0]}" "\${profile_flag[@]}" __complete "$1" -- "$value" 2>/dev/null); do
+    word="\${word#"$keep"}"
+    # A project name may hold spaces: quoted, it stays one argument.
+    [[ $1 == projects ]] && word="$(printf '%q' "$word")"
+    COMPREPLY+=("$word")
+  done
+}
+
 ${FUNCTION}() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="" path="" word i
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="" path="" profile="" word i
   # Flags whose next word is their value, not a command.
   local valued=" ${words([...kinds.keys()])} "
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="\${COMP_WORDS[i]}"
+    # The profile whose projects and event names to offer.
+    if [[ $word == --profile ]]; then
+      profile="\${COMP_WORDS[i + 1]}"
+      [[ $profile == "=" ]] && profile="\${COMP_WORDS[i + 2]}"
+    fi
     if [[ $word == -* ]]; then
       [[ $valued == *" $word "* && \${COMP_WORDS[i + 1]} != "=" ]] && ((i++))
       continue
@@ -85,12 +119,14 @@ ${valueCases.join('\n')}
   esac
   [[ $valued == *" $prev "* ]] && return 0
 
-  local options="" positional=""
+  local options="" positional="" dynamic=""
   case "$path" in
 ${commandCases.join('\n')}
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$options" -- "$cur"))
+  elif [[ -n $dynamic ]]; then
+    ${FUNCTION}_from "$dynamic"
   else
     COMPREPLY=($(compgen -W "$positional" -- "$cur"))
   fi

@@ -20,6 +20,8 @@ function valueFlags(kind: ValueKind | null): string {
       return ` -x -a ${quote(kind.choices.join(' '))}`;
     case 'file':
       return ' -r -F';
+    case 'dynamic':
+      return ` -x -a ${quote(`(__kitsu_tail_from ${kind.source})`)}`;
     default:
       return ' -x';
   }
@@ -46,6 +48,12 @@ export function fishScript(root: CommandSpec, program: string): string {
       lines.push(`complete -c ${program} -n ${quote(condition)} -a ${sub.name} -d ${quote(sub.description)}`);
     }
     for (const argument of command.arguments) {
+      if (argument.value.kind === 'dynamic') {
+        lines.push(
+          `complete -c ${program} -n ${quote(condition)} -a ${quote(`(__kitsu_tail_from ${argument.value.source})`)} -d ${quote(argument.description || argument.name)}`,
+        );
+        continue;
+      }
       const choices =
         argument.value.kind === 'choices'
           ? argument.value.choices
@@ -94,6 +102,20 @@ function __kitsu_tail_path
         end
     end
     echo $path
+end
+
+# Saved profiles, event names and project names: the program prints them from its local files
+# (never the network), for the profile named on the line, if any.
+function __kitsu_tail_from
+    set -l tokens (commandline -opc)
+    set -l profile
+    for i in (seq (count $tokens))
+        if test "$tokens[$i]" = --profile; and test $i -lt (count $tokens)
+            set profile --profile $tokens[(math $i + 1)]
+        end
+    end
+    set -l value (string replace -r -- '^--[^=]*=' '' (commandline -ct))
+    ${program} $profile __complete $argv[1] -- "$value" 2>/dev/null
 end
 
 function __kitsu_tail_in

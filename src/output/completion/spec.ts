@@ -6,9 +6,32 @@
  */
 import type { Argument, CommandUnknownOpts as Command, Option } from '@commander-js/extra-typings';
 
+/** Values only this machine's files know: `kitsu-tail __complete <source>` prints them on TAB. */
+export type DynamicSource = 'profiles' | 'events' | 'projects';
+
 /** What the value of an option, or an argument, completes to. */
 export type ValueKind =
-  { kind: 'none' } | { kind: 'file' } | { kind: 'choices'; choices: string[] } | { kind: 'commands' };
+  | { kind: 'none' }
+  | { kind: 'file' }
+  | { kind: 'choices'; choices: string[] }
+  | { kind: 'commands' }
+  | { kind: 'dynamic'; source: DynamicSource };
+
+/**
+ * The options and arguments whose values come from `__complete`, by flag, and by argument
+ * name (`<command path>/<argument>`, or `*` for every command). A test checks that each names
+ * an option or argument the program has.
+ */
+export const DYNAMIC_OPTIONS: Readonly<Record<string, DynamicSource>> = {
+  '--profile': 'profiles',
+  '--project': 'projects',
+  '--exclude': 'events',
+};
+export const DYNAMIC_ARGUMENTS: Readonly<Record<string, DynamicSource>> = {
+  '*/patterns': 'events',
+  'profiles use/name': 'profiles',
+  'profiles remove/name': 'profiles',
+};
 
 export interface OptionSpec {
   long?: string;
@@ -43,8 +66,10 @@ function optionSpec(option: Option): OptionSpec {
   const placeholder = /[<[]([^>\]]+)[>\]]/.exec(option.flags)?.[1];
   const takesValue = option.required || option.optional;
   let value: ValueKind | null = null;
+  const dynamic = option.long ? DYNAMIC_OPTIONS[option.long] : undefined;
   if (takesValue) {
-    if (option.argChoices) value = { kind: 'choices', choices: [...option.argChoices] };
+    if (dynamic) value = { kind: 'dynamic', source: dynamic };
+    else if (option.argChoices) value = { kind: 'choices', choices: [...option.argChoices] };
     else if (placeholder && /file|path|dir/i.test(placeholder)) value = { kind: 'file' };
     else value = { kind: 'none' };
   }
@@ -58,10 +83,13 @@ function optionSpec(option: Option): OptionSpec {
   };
 }
 
-function argumentSpec(argument: Argument, isHelpCommand: boolean): ArgumentSpec {
+function argumentSpec(argument: Argument, path: string[], isHelpCommand: boolean): ArgumentSpec {
   let value: ValueKind = { kind: 'none' };
+  const dynamic =
+    DYNAMIC_ARGUMENTS[`${path.join(' ')}/${argument.name()}`] ?? DYNAMIC_ARGUMENTS[`*/${argument.name()}`];
   if (argument.argChoices) value = { kind: 'choices', choices: [...argument.argChoices] };
   else if (isHelpCommand) value = { kind: 'commands' };
+  else if (dynamic) value = { kind: 'dynamic', source: dynamic };
   return { name: argument.name(), description: argument.description, variadic: argument.variadic, value };
 }
 
@@ -74,7 +102,7 @@ export function commandSpec(program: Command): CommandSpec {
     path,
     description: command.description(),
     options: help.visibleOptions(command).map(optionSpec),
-    arguments: command.registeredArguments.map((argument) => argumentSpec(argument, isHelpCommand)),
+    arguments: command.registeredArguments.map((argument) => argumentSpec(argument, path, isHelpCommand)),
     commands: help
       .visibleCommands(command)
       .map((sub) => walk(sub, [...path, sub.name()], !command.commands.includes(sub))),
