@@ -30,7 +30,7 @@ _kitsu_tail_from() {
 _kitsu_tail() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="" path="" profile="" word i
   # Flags whose next word is their value, not a command.
-  local valued=" --profile --format --color --ca-file --host --event-host --email --token --otp --exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --entity --task-type --status --where --fields --from --stream --group --consumer --reclaim-after --after --before --limit --checkpoint --output --count-by --top --max-len --lease --port --rate --seed --events --emulate --state "
+  local valued=" --profile --format --color --ca-file --host --event-host --email --token --otp --exclude --project --about --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --entity --task-type --status --where --fields --from --stream --group --consumer --reclaim-after --after --before --by --limit --checkpoint --output --count-by --top --max-len --lease --port --rate --seed --events --emulate --state "
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     # The profile whose projects and event names to offer.
@@ -87,22 +87,22 @@ _kitsu_tail() {
       dynamic="profiles"
       positional="" ;;
     "listen")
-      options="--exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --from --stream --group --consumer --reclaim-after --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --project --about --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --from --stream --group --consumer --reclaim-after --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       dynamic="events"
       positional="" ;;
     "logs")
-      options="--exclude --since --after --until --before --only-files --project --person --limit --all --reverse --follow --max-reconnects --checkpoint --output --logins --names --stats --count-by --top --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --since --after --until --before --only-files --project --by --about --limit --all --reverse --follow --max-reconnects --checkpoint --output --logins --names --stats --count-by --top --entity --task-type --status --where --fields --no-headers --utc --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       dynamic="events"
       positional="" ;;
     "bridge")
-      options="--stream --max-len --since --project --person --only-files --names --lease --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--stream --max-len --since --project --by --only-files --names --lease --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       dynamic="events"
       positional="" ;;
     "sandbox")
       options="--port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       positional="" ;;
     "demo")
-      options="--exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
+      options="--exclude --project --about --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --no-backfill --max-reconnects --names --entity --task-type --status --where --fields --no-headers --utc --port --rate --seed --events --emulate --state --help -h --profile --format --json --color --verbose -v --quiet -q --insecure --ca-file"
       dynamic="events"
       positional="" ;;
     "completion")

@@ -16,7 +16,7 @@ function __kitsu_tail_path
         end
         if string match -q -- '-*' $token
             # A flag's value is the next word, unless it came as --flag=value.
-            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --exclude --project --person --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --entity --task-type --status --where --fields --from --stream --group --consumer --reclaim-after --after --before --limit --checkpoint --output --count-by --top --max-len --lease --port --rate --seed --events --emulate --state
+            if contains -- $token --profile --format --color --ca-file --host --event-host --email --token --otp --exclude --project --about --since --count --idle-timeout --until --exec --exec-on-error --forward-to --forward-secret --max-reconnects --entity --task-type --status --where --fields --from --stream --group --consumer --reclaim-after --after --before --by --limit --checkpoint --output --count-by --top --max-len --lease --port --rate --seed --events --emulate --state
                 set skip 1
             end
             continue
@@ -82,7 +82,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'profiles remove\'' -s h -l help -d 
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -a '(__kitsu_tail_from events)' -d 'event-name globs: \'task:*\', \'*:delete\', \'!task:update\' (or --exclude task:update)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l exclude -x -a '(__kitsu_tail_from events)' -d 'leave out events whose name matches this glob (repeatable); the same as the argument \'!PATTERN\', which bash expands as history inside double quotes'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l project -x -a '(__kitsu_tail_from projects)' -d 'only this project, by name or id (repeatable)'
-complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l person -x -d 'only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l about -x -d 'only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable); live events never say who acted (for that: logs --by)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l since -x -d 'print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l count -x -d 'exit after N matching events'
 complete -c kitsu-tail -n '__kitsu_tail_in \'listen\'' -l idle-timeout -x -d 'end after this long without a matching event: 30s, 5m'
@@ -115,7 +115,8 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l until -x -d 'up to this 
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l before -x -d 'same as --until'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l only-files -d 'only events that carry files (previews and thumbnails)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l project -x -a '(__kitsu_tail_from projects)' -d 'only this project, by name or id (repeatable)'
-complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l person -x -d 'only events by this person, who acted (once --follow goes live: the person an event is about, data.person_id, as live events never say who acted): e-mail, name or id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l by -x -d 'only events by this person, who acted: e-mail, name or id (repeatable); not with --follow, as live events never say who acted'
+complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l about -x -d 'only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l limit -x -d 'the newest N events (default 100; with --since, all in range)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l all -d 'every event in range, however many'
 complete -c kitsu-tail -n '__kitsu_tail_in \'logs\'' -l reverse -d 'newest first'
@@ -141,7 +142,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l stream -x -d 'the stre
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l max-len -x -d 'trim the stream to about N entries'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l since -x -d 'where a new stream starts (default: the start of the log): 2h, 2026-11-29'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l project -x -a '(__kitsu_tail_from projects)' -d 'only this project, by name or id (repeatable)'
-complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l person -x -d 'only events by this person, who acted: e-mail, name or id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l by -x -d 'only events by this person, who acted: e-mail, name or id (repeatable)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l only-files -d 'only events that carry files (previews and thumbnails)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l names -d 'add to each entry a names field (JSON): project, person, entity, task_type, task_status…'
 complete -c kitsu-tail -n '__kitsu_tail_in \'bridge\'' -l lease -x -d 'how long the leader holds its lease: a standby takes over that long after it stops (default 10s)'
@@ -156,7 +157,7 @@ complete -c kitsu-tail -n '__kitsu_tail_in \'sandbox\'' -s h -l help -d 'show he
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -a '(__kitsu_tail_from events)' -d 'event-name globs: \'task:*\', \'*:delete\', \'!task:update\' (or --exclude task:update)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l exclude -x -a '(__kitsu_tail_from events)' -d 'leave out events whose name matches this glob (repeatable); the same as the argument \'!PATTERN\', which bash expands as history inside double quotes'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l project -x -a '(__kitsu_tail_from projects)' -d 'only this project, by name or id (repeatable)'
-complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l person -x -d 'only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)'
+complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l about -x -d 'only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable); live events never say who acted (for that: logs --by)'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l since -x -d 'print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l count -x -d 'exit after N matching events'
 complete -c kitsu-tail -n '__kitsu_tail_in \'demo\'' -l idle-timeout -x -d 'end after this long without a matching event: 30s, 5m'

@@ -188,7 +188,7 @@ _kitsu_tail_listen() {
   _arguments -s -S \
     '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern:_kitsu_tail_from events' \
     '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
-    '*--person[only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)]:person: ' \
+    '*--about[only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable); live events never say who acted (for that: logs --by)]:person: ' \
     '--since[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
     '--count[exit after N matching events]:n: ' \
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
@@ -234,7 +234,8 @@ _kitsu_tail_logs() {
     '--before[same as --until]:time: ' \
     '--only-files[only events that carry files (previews and thumbnails)]' \
     '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
-    '*--person[only events by this person, who acted (once --follow goes live: the person an event is about, data.person_id, as live events never say who acted): e-mail, name or id (repeatable)]:person: ' \
+    '*--by[only events by this person, who acted: e-mail, name or id (repeatable); not with --follow, as live events never say who acted]:person: ' \
+    '*--about[only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable)]:person: ' \
     '--limit[the newest N events (default 100; with --since, all in range)]:n: ' \
     '--all[every event in range, however many]' \
     '--reverse[newest first]' \
@@ -273,7 +274,7 @@ _kitsu_tail_bridge() {
     '--max-len[trim the stream to about N entries]:n: ' \
     '--since[where a new stream starts (default: the start of the log): 2h, 2026-11-29]:time: ' \
     '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
-    '*--person[only events by this person, who acted: e-mail, name or id (repeatable)]:person: ' \
+    '*--by[only events by this person, who acted: e-mail, name or id (repeatable)]:person: ' \
     '--only-files[only events that carry files (previews and thumbnails)]' \
     '--names[add to each entry a names field (JSON): project, person, entity, task_type, task_status…]' \
     '--lease[how long the leader holds its lease: a standby takes over that long after it stops (default 10s)]:duration: ' \
@@ -315,7 +316,7 @@ _kitsu_tail_demo() {
   _arguments -s -S \
     '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern:_kitsu_tail_from events' \
     '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
-    '*--person[only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)]:person: ' \
+    '*--about[only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable); live events never say who acted (for that: logs --by)]:person: ' \
     '--since[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
     '--count[exit after N matching events]:n: ' \
     '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \

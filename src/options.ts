@@ -30,6 +30,22 @@ const PATTERNS_HELP = "event-name globs: 'task:*', '*:delete', '!task:update' (o
 const EXCLUDE_HELP =
   "leave out events whose name matches this glob (repeatable); the same as the argument '!PATTERN', which bash expands as history inside double quotes";
 
+/** Who acted (the log's user_id): src/core/person-filter.ts. */
+const BY_HELP = 'only events by this person, who acted: e-mail, name or id (repeatable)';
+/** Who an event is about (its data.person_id): src/core/person-filter.ts. */
+const ABOUT_HELP =
+  'only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable)';
+
+/** `--person`, kept hidden for one release as the alias of what it meant in each command. */
+function deprecatedPerson(now: '--by' | '--about') {
+  return new Option('--person <person>', `deprecated: use ${now}`).hideHelp().argParser(collect);
+}
+
+/** `--by` where only live events flow: declared hidden so that the plan can say why it cannot be. */
+function refusedBy() {
+  return new Option('--by <person>', 'refused: live events never say who acted').hideHelp().argParser(collect);
+}
+
 /** The program with its global options; its subcommands are declared by the functions below. */
 export function declareProgram(version: string) {
   return new Command('kitsu-tail')
@@ -157,7 +173,8 @@ export function declareBridge(program: Program) {
     .option('--max-len <n>', 'trim the stream to about N entries', positiveInt('--max-len'))
     .option('--since <time>', 'where a new stream starts (default: the start of the log): 2h, 2026-11-29')
     .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
-    .option('--person <person>', 'only events by this person, who acted: e-mail, name or id (repeatable)', collect)
+    .option('--by <person>', BY_HELP, collect)
+    .addOption(deprecatedPerson('--by'))
     .option('--only-files', 'only events that carry files (previews and thumbnails)')
     .option('--names', 'add to each entry a names field (JSON): project, person, entity, task_type, task_status…')
     .option(
@@ -183,11 +200,9 @@ export function declareLogs(program: Program) {
     .option('--before <time>', 'same as --until')
     .option('--only-files', 'only events that carry files (previews and thumbnails)')
     .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
-    .option(
-      '--person <person>',
-      'only events by this person, who acted (once --follow goes live: the person an event is about, data.person_id, as live events never say who acted): e-mail, name or id (repeatable)',
-      collect,
-    )
+    .option('--by <person>', `${BY_HELP}; not with --follow, as live events never say who acted`, collect)
+    .option('--about <person>', ABOUT_HELP, collect)
+    .addOption(deprecatedPerson('--by'))
     .option('--limit <n>', 'the newest N events (default 100; with --since, all in range)', positiveInt('--limit'))
     .option('--all', 'every event in range, however many')
     .option('--reverse', 'newest first')
@@ -296,11 +311,9 @@ function withListenOptions<
   const listen = command
     .option('--exclude <pattern>', EXCLUDE_HELP, collect)
     .option('--project <project>', 'only this project, by name or id (repeatable)', collect)
-    .option(
-      '--person <person>',
-      'only events about this person (data.person_id: assignments, status changes; live events never say who acted): e-mail, name or id (repeatable)',
-      collect,
-    )
+    .option('--about <person>', `${ABOUT_HELP}; live events never say who acted (for that: logs --by)`, collect)
+    .addOption(deprecatedPerson('--about'))
+    .addOption(refusedBy())
     .option('--since <time>', 'print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00')
     .option('--count <n>', 'exit after N matching events', positiveInt('--count'))
     .option('--idle-timeout <duration>', 'end after this long without a matching event: 30s, 5m')

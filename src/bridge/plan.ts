@@ -4,6 +4,7 @@
  */
 import { describeQuery } from '../core/checkpoint.js';
 import { parsePatterns, type EventFilter } from '../core/patterns.js';
+import { planPeople, type PersonPlan } from '../core/person-filter.js';
 import { parseDuration, parseTime } from '../core/time.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_STREAM } from './keys.js';
@@ -17,7 +18,8 @@ export interface BridgePlan {
   filter: EventFilter;
   /** Names or ids, resolved once connected to Kitsu. */
   projects: string[];
-  people: string[];
+  /** --by (or the deprecated --person): who acted, the log's user_id (src/core/person-filter.ts). */
+  people: PersonPlan;
   onlyFiles: boolean;
   /** --names: each entry gets the names of what its event is about. */
   names: boolean;
@@ -45,6 +47,7 @@ export interface BridgeFlags {
   maxLen?: number;
   since?: string;
   project?: string[];
+  by?: string[];
   person?: string[];
   onlyFiles?: true;
   names?: true;
@@ -57,7 +60,7 @@ export function planBridge(nowMs: number, url: string, patterns: string[], optio
     stream: streamName(options.stream),
     filter: parsePatterns(patterns),
     projects: options.project ?? [],
-    people: options.person ?? [],
+    people: planPeople('bridge', { by: options.by, person: options.person }),
     onlyFiles: options.onlyFiles === true,
     names: options.names === true,
     since: null,
@@ -101,7 +104,7 @@ export interface BusListenPlan {
   filter: EventFilter;
   /** Project ids (no Kitsu to turn names into ids). */
   projectIds: string[];
-  /** Ids of the person an event is about (`data.person_id`), as listen --person. */
+  /** Ids of the person an event is about (`data.person_id`), as listen --about. */
   personIds: string[];
   sinceMs?: number;
   untilMs?: number;
@@ -131,7 +134,7 @@ export function planBusListen(
   listen: {
     filter: EventFilter;
     projects: string[];
-    people: string[];
+    people: PersonPlan;
     since?: Date;
     until?: Date;
     count?: number;
@@ -158,7 +161,7 @@ export function planBusListen(
     stream: streamName(options.stream),
     filter: listen.filter,
     projectIds: listen.projects,
-    personIds: listen.people,
+    personIds: listen.people.about,
     names: listen.names === true,
   };
   if (options.group !== undefined) {

@@ -18,20 +18,24 @@ export async function run(ctx: Context, plan: BridgePlan): Promise<void> {
   const { openWhenUp } = await import('../listen/start.js');
   const { openNameResolver } = await import('../kitsu/names.js');
   const { sleep } = await import('../core/sleep.js');
+  const { KITSU_NOT_UP, outageReportFor } = await import('../output/outage.js');
   const reporter = reporterFor(ctx);
+  if (plan.people.notice) reporter.warn(plan.people.notice);
   // A service at boot may start before Kitsu: wait for it with the stream's back-off.
   const session = await openWhenUp(() => openSession(ctx, { fresh: true }), {
     reporter,
+    outage: outageReportFor(ctx, reporter, KITSU_NOT_UP),
     sleep: (ms) => sleep(ms, ctx.signal),
     aborted: () => ctx.signal.aborted,
   }).catch((error: unknown) => {
     throw ctx.signal.aborted ? ctx.signal.reason : error;
   });
   try {
-    const needsDirectory = plan.projects.length > 0 || plan.people.length > 0;
+    const needsDirectory = plan.projects.length > 0 || plan.people.by.length > 0;
     const directory = needsDirectory ? await loadDirectory(session, { signal: ctx.signal }) : undefined;
     const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
-    const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
+    const { by, flags } = plan.people;
+    const personIds = by.length > 0 ? await directory!.resolvePeople(by, flags.by) : undefined;
     const link = await connectRedis(plan.target, { reporter, signal: ctx.signal });
     const names = plan.names ? openNameResolver(ctx.env, session) : undefined;
     try {

@@ -17,7 +17,7 @@ export interface DemoPlan {
 
 export function plan(ctx: PlanContext, args: string[], options: DemoOptions): DemoPlan {
   return {
-    listen: planListen(ctx, args, options),
+    listen: planListen(ctx, args, options, 'demo'),
     sandbox: planSandbox(options, DEMO_DEFAULTS),
   };
 }

@@ -15,7 +15,9 @@ import {
   postLogin,
   probeKitsu,
   requestEmailCode,
+  WrongCodeError,
   type Credentials,
+  type LoginAnswer,
   type LoginTokens,
 } from '../kitsu/auth.js';
 import {
@@ -191,17 +193,8 @@ async function prove(run: Run, client: ApiClient, address: KitsuAddress): Promis
   if (password !== 'default') redactor.add(password);
 
   const credentials: Credentials = { email, password };
-  let answer = await postLogin(client, credentials);
-  if (answer.outcome === 'code-needed') {
-    const { preferred, methods } = answer;
-    const code = options.otp ?? (await askForCode(run, client, email, preferred, methods));
-    answer = await postLogin(client, {
-      ...credentials,
-      otp: { field: otpFieldFor(code, preferred, methods), code: code.trim() },
-    });
-    if (answer.outcome === 'code-needed')
-      throw new AuthError('the server still asks for a two-factor code', 'try again with a fresh code');
-  }
+  const first = await postLogin(client, credentials);
+  const answer = first.outcome === 'code-needed' ? await proveCode(run, client, credentials, first) : first;
   const tokens: LoginTokens = answer.tokens;
   if (tokens.twoFactorSetupRequired) {
     reporter.warn(
@@ -235,13 +228,57 @@ async function readPassword({ ctx, options, reader, interactive }: Run): Promise
   throw new UsageError('no password given', 'use --password-stdin, set KITSU_PASSWORD, or run on a terminal');
 }
 
-async function askForCode(
-  { reader, interactive, reporter }: Run,
+/** How many two-factor codes a person may type in one login before it starts over. */
+export const CODE_TRIES = 3;
+
+/**
+ * The two-factor round. A code from --otp is sent once (a script must not guess); a code
+ * typed on a terminal may be mistyped or go stale at a 30 s boundary, so a wrong one is asked
+ * for again, up to CODE_TRIES in all, without typing the password again. Zou counts each
+ * wrong code as a failed login and locks the account for a minute after five, so three tries
+ * leave the account usable.
+ */
+async function proveCode(
+  run: Run,
+  client: ApiClient,
+  credentials: Credentials,
+  needed: { preferred: string | null; methods: string[] },
+): Promise<LoginAnswer & { outcome: 'ok' }> {
+  const { options, reader, reporter } = run;
+  const { preferred, methods } = needed;
+  const typed = options.otp === undefined;
+  const byEmail = typed ? await prepareCodePrompt(run, client, credentials.email, preferred, methods) : false;
+  for (let attempt = 1; ; attempt += 1) {
+    const code = options.otp ?? (await askForCode(reader, byEmail));
+    try {
+      const answer = await postLogin(client, {
+        ...credentials,
+        otp: { field: otpFieldFor(code, preferred, methods), code: code.trim() },
+      });
+      if (answer.outcome === 'code-needed')
+        throw new AuthError('the server still asks for a two-factor code', 'try again with a fresh code');
+      return answer;
+    } catch (error) {
+      if (!(error instanceof WrongCodeError) || !typed || attempt >= CODE_TRIES) throw error;
+      const left = CODE_TRIES - attempt;
+      reporter.warn(
+        `wrong two-factor code; ${byEmail ? 'check the code in the e-mail' : 'use the current code of your authenticator app'} (${left} ${left === 1 ? 'try' : 'tries'} left)`,
+      );
+    }
+  }
+}
+
+/**
+ * Before the first question: refuse what a terminal cannot do, ask Kitsu to e-mail a code when
+ * that is the way, and without a terminal say to pass --otp. True when the code comes by e-mail.
+ */
+async function prepareCodePrompt(
+  { interactive, reporter }: Run,
   client: ApiClient,
   email: string,
   preferred: string | null,
   methods: readonly string[],
-): Promise<string> {
+): Promise<boolean> {
   const canType = methods.some((m) => m === 'totp' || m === 'email_otp');
   if (!canType && preferred === 'fido') {
     throw new AuthError(
@@ -263,6 +300,10 @@ async function askForCode(
         : 'run again with --otp CODE from your authenticator app',
     );
   }
+  return byEmail;
+}
+
+async function askForCode(reader: LineReader, byEmail: boolean): Promise<string> {
   const code = await reader.ask(byEmail ? 'Code from the e-mail' : 'Two-factor code');
   if (!code) throw new AuthError('no two-factor code given', 'run again and type the code');
   return code;

@@ -61,6 +61,7 @@ export function describeQuery(query: {
   onlyFiles?: boolean;
   projectIds?: readonly string[];
   personIds?: readonly string[];
+  aboutIds?: readonly string[];
 }): string {
   const sorted = (values: readonly string[] | undefined) => [...(values ?? [])].sort();
   return JSON.stringify({
@@ -68,7 +69,10 @@ export function describeQuery(query: {
     exclude: sorted(query.exclude),
     onlyFiles: Boolean(query.onlyFiles),
     projects: sorted(query.projectIds),
+    // `people` is --by (who acted), as it was for --person: existing checkpoints still match.
     people: sorted(query.personIds),
+    // Only when given, so that a query without --about reads as it did before there was one.
+    ...(query.aboutIds?.length ? { about: sorted(query.aboutIds) } : {}),
   });
 }
 

@@ -81,6 +81,13 @@ interface LoginBody {
   data?: { errors?: { field?: string; message?: string }[] };
 }
 
+/** Zou answered `wrong_OTP`: the password was right and the code was not, so asking again is worth it. */
+export class WrongCodeError extends AuthError {
+  constructor() {
+    super('wrong two-factor code', 'use the current code (authenticator codes change every 30 s) and try again');
+  }
+}
+
 /** POST auth/login. A two-factor round comes back as `code-needed`; every refusal throws. */
 export async function postLogin(client: ApiClient, credentials: Credentials): Promise<LoginAnswer> {
   const payload: Record<string, string> = { email: credentials.email, password: credentials.password };
@@ -121,12 +128,7 @@ function loginRefusal(status: number, body: LoginBody, host: string): Error {
     );
   }
   if (body.unactive) return new AuthError(`this account is inactive on ${host}`, 'ask a Kitsu admin to reactivate it');
-  if (body.wrong_OTP) {
-    return new AuthError(
-      'wrong two-factor code',
-      'use the current code (authenticator codes change every 30 s) and try again',
-    );
-  }
+  if (body.wrong_OTP) return new WrongCodeError();
   if (body.default_password) {
     return new AuthError(
       'this account still has the default password, which Kitsu does not accept here',

@@ -1,18 +1,22 @@
 /**
  * Projects and people by id, name and e-mail, and task statuses by id: names for the table
- * view, and the ids that `--project` and `--person` stand for. Loaded once a run with three
+ * view, and the ids that `--project`, `--by` and `--about` stand for. Loaded once a run with three
  * list requests made together.
  */
 import { PermissionError, UsageError } from '../errors.js';
 import type { NameDirectory } from '../output/types.js';
 import { RefusedError } from './http.js';
 import type { Session } from './types.js';
+import { closeMatches } from '../core/close-matches.js';
+
+/** Where the search and other callers have long imported it from. */
+export { closeMatches };
 
 export interface Directory extends NameDirectory {
   /** Names or ids to project ids; UsageError for one that matches nothing, naming close ones. */
   resolveProjects(refs: string[]): Promise<string[]>;
-  /** E-mails, full names, desktop logins or ids to person ids; UsageError likewise. */
-  resolvePeople(refs: string[]): Promise<string[]>;
+  /** E-mails, full names, desktop logins or ids to person ids; UsageError likewise, naming `flag`. */
+  resolvePeople(refs: string[], flag: string): Promise<string[]>;
   /** The names of the projects listed (for shell completion of --project). */
   listedProjectNames(): string[];
 }
@@ -146,8 +150,8 @@ class ListedDirectory implements Directory {
     return ids;
   }
 
-  async resolvePeople(refs: string[]): Promise<string[]> {
-    return resolveAll(refs, '--person', 'person', this.people, (p) => [p.email, personName(p), p.desktop_login]);
+  async resolvePeople(refs: string[], flag: string): Promise<string[]> {
+    return resolveAll(refs, flag, 'person', this.people, (p) => [p.email, personName(p), p.desktop_login]);
   }
 }
 
@@ -191,31 +195,4 @@ function resolveOne<T extends { id: string }>(
     `${flag} "${ref}" matches no ${kind} this account can see`,
     close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : `give a ${kind} name or id`,
   );
-}
-
-/** Up to three labels that contain the text or are a few edits away from it. */
-export function closeMatches(text: string, labels: readonly string[]): string[] {
-  const wanted = text.toLowerCase();
-  const scored = [...new Set(labels)]
-    .map((label) => {
-      const l = label.toLowerCase();
-      const contains = l.includes(wanted) || wanted.includes(l);
-      return { label, score: contains ? 0 : editDistance(wanted, l) };
-    })
-    .filter((s) => s.score <= Math.max(2, Math.floor(wanted.length / 3)))
-    .sort((a, b) => a.score - b.score || a.label.localeCompare(b.label));
-  return scored.slice(0, 3).map((s) => s.label);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

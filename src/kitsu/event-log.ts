@@ -20,7 +20,7 @@
 import { capabilitiesOf, type ServerCapabilities } from '../core/capabilities.js';
 import { recordFromLogRow } from '../core/normalize.js';
 import { admitsObject, serverNameFilter, type EventFilter } from '../core/patterns.js';
-import { actedByOneOf } from '../core/person-filter.js';
+import { actedByOneOf, isAboutOneOf } from '../core/person-filter.js';
 import type { EventRecord } from '../core/record.js';
 import { secondOf, toSecond } from '../core/seconds.js';
 import {
@@ -51,7 +51,10 @@ export interface LogQuery {
   filter?: EventFilter;
   onlyFiles?: boolean;
   projectIds?: string[];
+  /** --by: who acted (the row's user_id); the server filters it from 1.0.63 (person_ids). */
   personIds?: string[];
+  /** --about: who the event is about (data.person_id); no server filters it, so only here. */
+  aboutIds?: string[];
 }
 
 export type ReadLogOptions = ReadOptions;
@@ -89,6 +92,7 @@ export function matchesQuery(record: EventRecord, query: LogQuery): boolean {
   if (query.projectIds?.length && !(record.project_id !== null && query.projectIds.includes(record.project_id)))
     return false;
   if (query.personIds?.length && !actedByOneOf(record, query.personIds)) return false;
+  if (query.aboutIds?.length && !isAboutOneOf(record, new Set(query.aboutIds))) return false;
   return true;
 }
 
@@ -98,7 +102,14 @@ export function matchesQuery(record: EventRecord, query: LogQuery): boolean {
  */
 function keepsEveryRow(query: LogQuery): boolean {
   const patterns = query.filter ? query.filter.include.length + query.filter.exclude.length : 0;
-  return patterns === 0 && !query.onlyFiles && !query.projectIds?.length && !query.personIds?.length && !query.since;
+  return (
+    patterns === 0 &&
+    !query.onlyFiles &&
+    !query.projectIds?.length &&
+    !query.personIds?.length &&
+    !query.aboutIds?.length &&
+    !query.since
+  );
 }
 
 function settingsFor(session: Session, query: LogQuery, options: ReadLogOptions): PagerSettings<EventRecord> {

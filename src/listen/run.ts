@@ -6,7 +6,8 @@ import { parsePatterns, withExcludes, type EventFilter } from '../core/patterns.
 import type { EventRecord } from '../core/record.js';
 import { parseDuration, parseTime } from '../core/time.js';
 import type { Context, PlanContext } from '../context.js';
-import type { ListenOptions } from '../options.js';
+import type { DemoOptions, ListenOptions } from '../options.js';
+import { planPeople, type PersonPlan } from '../core/person-filter.js';
 import { toolVersion } from '../version.js';
 import { CliError, ExitCode, IncompleteError, InterruptedError, PermissionError, UsageError } from '../errors.js';
 import { logPermissionError } from '../kitsu/permission.js';
@@ -15,6 +16,9 @@ import { loadDirectory, type Directory } from '../kitsu/directory.js';
 import { createNameResolver, openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import type { Session } from '../kitsu/types.js';
 import { reporterFor } from '../output/reporter.js';
+import { summaryLine as runSummaryLine } from '../output/run-summary.js';
+import { noMatchLine, unknownPatternWarnings } from '../core/pattern-hints.js';
+import { localTimeText } from '../output/time-text.js';
 import { createRecordWriter, resolveFormat } from '../output/writer.js';
 import {
   openShape,
@@ -35,7 +39,8 @@ import { createForwarder, parseForwardUrl, type Forwarder } from './forward.js';
 export interface ListenPlan {
   filter: EventFilter;
   projects: string[];
-  people: string[];
+  /** --about: who an event is about (data.person_id); live events never say who acted, so no --by. */
+  people: PersonPlan;
   since?: Date;
   until?: Date;
   count?: number;
@@ -55,12 +60,23 @@ export interface ListenPlan {
   names: boolean;
 }
 
-export function planListen(ctx: PlanContext, args: string[], options: ListenOptions): ListenPlan {
+export function planListen(
+  ctx: PlanContext,
+  args: string[],
+  options: ListenOptions | DemoOptions,
+  command: 'listen' | 'demo' = 'listen',
+): ListenPlan {
   const now = ctx.clock.now();
+  if (options.by?.length) {
+    throw new UsageError(
+      `--by cannot apply to ${command}: Kitsu never says who acted in a live event`,
+      'use --about PERSON for who an event is about, or kitsu-tail logs --by PERSON to search the stored log by who acted',
+    );
+  }
   const plan: ListenPlan = {
     filter: parsePatterns(withExcludes(args, options.exclude)),
     projects: options.project ?? [],
-    people: options.person ?? [],
+    people: planPeople(command, { about: options.about, person: options.person }),
     backfill: options.backfill,
     search: planSearch({
       where: options.where,
@@ -147,13 +163,17 @@ export async function runListen(
   const now = ctx.clock.now();
   const shape = openShape(plan.shape, ctx.env, { fromMs: plan.since?.getTime() ?? now, toMs: now });
   const format = shapedFormat(shape, ctx.globals.format, ctx.stdout.isTTY === true) ?? resolveFormat(ctx);
-  const needsDirectory = format === 'table' || plan.projects.length > 0 || plan.people.length > 0;
+  if (plan.people.notice) reporter.warn(plan.people.notice);
+  // A typo in a pattern reads as a quiet stream: worth a word even in a pipe.
+  for (const warning of unknownPatternWarnings(plan.filter)) reporter.warn(warning);
+  const { about, flags } = plan.people;
+  const needsDirectory = format === 'table' || plan.projects.length > 0 || about.length > 0;
   const directory: Directory | undefined = needsDirectory
     ? await loadDirectory(session, { signal: ctx.signal })
     : undefined;
   if (directory) await rememberProjects(ctx.env, session, directory);
   const projectIds = plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined;
-  const personIds = plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined;
+  const aboutIds = about.length > 0 ? await directory!.resolvePeople(about, flags.about) : undefined;
 
   // The table always shows names; JSON and CSV only with --names (else no look-ups at all).
   // One resolver for the run, shared with the search.
@@ -170,7 +190,7 @@ export async function runListen(
       format,
       directory,
       projectIds,
-      personIds,
+      aboutIds,
       resolver,
       shape,
     });
@@ -184,7 +204,7 @@ interface ListenSetup {
   format: ReturnType<typeof resolveFormat>;
   directory: Directory | undefined;
   projectIds: string[] | undefined;
-  personIds: string[] | undefined;
+  aboutIds: string[] | undefined;
   resolver: NameResolver | undefined;
   shape: OutputShape;
 }
@@ -195,7 +215,8 @@ async function listenWith(
   plan: ListenPlan,
   setup: ListenSetup,
 ): Promise<FollowSummary> {
-  const { reporter, format, directory, projectIds, personIds, resolver, shape } = setup;
+  const { reporter, format, directory, projectIds, aboutIds, resolver, shape } = setup;
+  const startedAtMs = ctx.clock.now();
   const search = plan.search ? await openSearch(ctx, session, plan.search, projectIds, resolver) : undefined;
   const writer = createRecordWriter(ctx, {
     shape,
@@ -254,7 +275,7 @@ async function listenWith(
   const narrowed = serverProjects(projectIds, search);
   if (narrowed) options.projectIds = narrowed;
   if (search) options.search = search;
-  if (personIds) options.personIds = personIds;
+  if (aboutIds) options.aboutIds = aboutIds;
   if (plan.since) options.since = plan.since;
   if (plan.until) options.until = plan.until;
   if (plan.count !== undefined) options.count = plan.count;
@@ -292,6 +313,17 @@ async function listenWith(
     throw ctx.signal.reason;
   }
   await writer.end();
+  // A run that ended on its own (--until, --idle-timeout) with an empty screen says so.
+  if (summary.events === 0 && ctx.stdout.isTTY === true) {
+    reporter.info(
+      noMatchLine({
+        filter: plan.filter,
+        what: 'events',
+        range: `since ${localTimeText(plan.since?.getTime() ?? startedAtMs, ctx.clock.now())}`,
+        filtered: plan.projects.length > 0 || plan.people.about.length > 0 || plan.search !== undefined,
+      }),
+    );
+  }
   if (
     (summary.endedBy === 'idle' || summary.endedBy === 'until') &&
     plan.count !== undefined &&
@@ -314,14 +346,12 @@ async function listenWith(
   return summary;
 }
 
+/** The listen summary: src/output/run-summary.ts, the words `logs --follow` ends with too. */
 function summaryLine(summary: FollowSummary, failures: string[] = []): string {
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return [
-    `${plural(summary.events, 'event')}`,
-    plural(summary.reconnects, 'reconnect'),
-    `${summary.backfilled} backfilled`,
-    ...failures,
-  ].join(', ');
+  return runSummaryLine(
+    { events: summary.events, live: { reconnects: summary.reconnects, backfilled: summary.backfilled } },
+    failures,
+  );
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -21,7 +21,7 @@ export async function followAfterHistory(
   startedAtMs: number,
   search: RecordSearch | undefined,
   print: (record: EventRecord) => Promise<void>,
-): Promise<void> {
+): Promise<FollowCounts> {
   const { follow } = await import('../listen/follow.js');
   // Nothing printed means nothing matched when the history was read, so any earlier point
   // will do: a minute before covers a server clock behind ours.
@@ -29,11 +29,11 @@ export async function followAfterHistory(
     seam.second !== null
       ? new Date(seam.second * 1000)
       : (query.since ?? new Date(Math.floor(startedAtMs / 1000) * 1000 - 60_000));
-  await follow(ctx, session, {
+  const summary = await follow(ctx, session, {
     filter: plan.filter,
     ...(search ? { search } : {}),
     projectIds: query.projectIds,
-    personIds: query.personIds,
+    aboutIds: query.aboutIds,
     onlyFiles: query.onlyFiles,
     printedBefore: { until, ids: seam.ids },
     backfill: true,
@@ -41,6 +41,12 @@ export async function followAfterHistory(
     until: plan.until !== undefined && plan.until.getTime() > ctx.clock.now() ? plan.until : undefined,
     onRecord: print,
   });
-  // Ctrl-C ends following by design, and the exit code still says so.
-  if (ctx.signal.aborted) throw ctx.signal.reason;
+  // Ctrl-C ends following by design: the caller says how far it got, and the exit code says so.
+  return { reconnects: summary.reconnects, backfilled: summary.backfilled };
+}
+
+/** What the live part of `logs --follow` did, for the summary that ends it (its records are counted as printed). */
+export interface FollowCounts {
+  reconnects: number;
+  backfilled: number;
 }

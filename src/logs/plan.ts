@@ -4,6 +4,7 @@
  */
 import type { PlanContext } from '../context.js';
 import { parsePatterns, withExcludes, type EventFilter } from '../core/patterns.js';
+import { planPeople, type PersonPlan } from '../core/person-filter.js';
 import { localTimeText } from '../output/time-text.js';
 import { parseTime } from '../core/time.js';
 import { UsageError } from '../errors.js';
@@ -23,7 +24,8 @@ export interface LogsPlan {
   until?: Date;
   onlyFiles: boolean;
   projects: string[];
-  people: string[];
+  /** --by: who acted (with --logins: who logged in); --about: who an event is about. */
+  people: PersonPlan;
   /** Null: every event in range. */
   limit: number | null;
   reverse: boolean;
@@ -104,6 +106,22 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
     );
   }
   if (follow && logins) throw new UsageError('--follow applies to the event log, not to --logins');
+  const people = planPeople('logs', { by: o.by, about: o.about, person: o.person });
+  if (follow && o.person?.length) {
+    // It meant who acted in the history and who an event is about once live: neither new flag alone.
+    throw new UsageError(
+      '--person with --follow is gone: it meant who acted in the history but who an event is about once live',
+      'use --about PERSON to follow who events are about; --by PERSON, who acted, works without --follow',
+    );
+  }
+  if (follow && people.by.length > 0) {
+    throw new UsageError(
+      '--by cannot follow live events: Kitsu never says who acted in a live event',
+      'use --about PERSON for who an event is about, or drop --follow to search the log by who acted',
+    );
+  }
+  if (logins && people.about.length > 0)
+    throw new UsageError('--about applies to events, not to --logins', 'use --by PERSON for who logged in');
   if (o.maxReconnects !== undefined && !follow)
     throw new UsageError('--max-reconnects applies to --follow', 'add --follow, or drop --max-reconnects');
   const output = o.output;
@@ -162,7 +180,7 @@ export function planLogs(ctx: PlanContext, args: string[], o: LogsOptions): Logs
     until,
     onlyFiles,
     projects,
-    people: o.person ?? [],
+    people,
     limit,
     reverse,
     follow,

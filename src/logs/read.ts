@@ -12,7 +12,12 @@ import type { Session } from '../kitsu/types.js';
 import { createProgress } from '../output/progress.js';
 import type { Reporter } from '../output/reporter.js';
 import type { RecordWriter } from '../output/types.js';
+import { InterruptedError } from '../errors.js';
+import { summaryLine } from '../output/run-summary.js';
+import { noMatchLine } from '../core/pattern-hints.js';
+import { localTimeText } from '../output/time-text.js';
 import { destinationFor } from './destination.js';
+import type { FollowCounts } from './follow-on.js';
 import type { LogsPlan } from './plan.js';
 
 /** One of the two logs, as reading needs it. */
@@ -34,7 +39,8 @@ export interface LogSource<R extends LogRow> {
 /** What --follow adds to the history: noting each printed record, then going on live. */
 export interface Continuation<R> {
   printed(record: R): void;
-  then(print: (record: R) => Promise<void>): Promise<void>;
+  /** Live events until --until or Ctrl-C; returns what the live part did. */
+  then(print: (record: R) => Promise<void>): Promise<FollowCounts>;
 }
 
 export async function readLog<R extends LogRow>(
@@ -102,15 +108,26 @@ export async function readLog<R extends LogRow>(
       await destination.close();
       throw error;
     }
+    // Records written, history and live: what the summary at the end says.
+    let written = 0;
+    let live: FollowCounts | undefined;
     const print = async (record: R): Promise<void> => {
       await writer.write(record);
+      written += 1;
       continuation?.printed(record);
       progress.update({ events: (events += 1), pages });
     };
+    const summary = () =>
+      summaryLine({
+        events: written,
+        ...(continuation ? { live: live ?? { reconnects: 0, backfilled: 0 } } : {}),
+        ...(plan.output !== undefined ? { output: plan.output } : {}),
+      });
     try {
       if (plan.limit === null && !plan.reverse) {
         for await (const batch of source.windows(toSecond(source.since), toSecond(source.until), readOptions)) {
           await writeAll(writer, batch.rows);
+          written += batch.rows.length;
           for (const record of batch.rows) continuation?.printed(record);
           progress.update({ events: (events += batch.rows.length), pages });
         }
@@ -125,12 +142,61 @@ export async function readLog<R extends LogRow>(
         for (const record of newest) await print(record);
       }
       progress.done();
-      await continuation?.then(print);
-      await writer.end();
+      // Live records go through `print` too, so `written` counts them.
+      if (continuation) live = await continuation.then(print);
+      // Ctrl-C while following ends the run as listen's does: no closing of the output.
+      if (!ctx.signal.aborted) await writer.end();
+    } catch (error) {
+      // Ctrl-C: how far the run got, on a line of its own after the ^C (as listen does). A
+      // closed stdout (`| head`) ends quietly.
+      if (ctx.signal.aborted && ctx.signal.reason instanceof InterruptedError) {
+        progress.done();
+        reporter.afterInterrupt(`stopped: ${summary()}`);
+      }
+      throw error;
     } finally {
       await destination.close();
+    }
+    if (ctx.signal.aborted) {
+      if (ctx.signal.reason instanceof InterruptedError) reporter.afterInterrupt(`stopped: ${summary()}`);
+      throw ctx.signal.reason;
+    }
+    // A file shows nothing on the terminal: say what went into it, as the checkpoint mode does.
+    if (plan.output !== undefined) reporter.info(summary());
+    else if (continuation) reporter.verbose(summary());
+    // An empty screen says nothing: say that nothing matched, and what (not in a pipe, where
+    // empty output is the answer a script expects).
+    if (written === 0 && plan.output === undefined && !plan.summary && ctx.stdout.isTTY === true) {
+      reporter.info(
+        noMatchLine({
+          filter: plan.filter,
+          what: source.log,
+          range: rangeText(plan.since, plan.until, ctx.clock.now(), source.label),
+          filtered: isFiltered(plan),
+        }),
+      );
     }
   } finally {
     progress.done();
   }
+}
+
+/** `since 09:00`, `between 09:00 and 10:00`, `until 10:00`, or `in the event log`: in local time. */
+export function rangeText(since: Date | undefined, until: Date | undefined, nowMs: number, label: string): string {
+  const at = (d: Date) => localTimeText(d.getTime(), nowMs);
+  if (since && until) return `between ${at(since)} and ${at(until)}`;
+  if (since) return `since ${at(since)}`;
+  if (until) return `until ${at(until)}`;
+  return `in the ${label}`;
+}
+
+/** Whether flags other than the patterns narrowed what was read. */
+function isFiltered(plan: LogsPlan): boolean {
+  return (
+    plan.onlyFiles ||
+    plan.projects.length > 0 ||
+    plan.people.by.length > 0 ||
+    plan.people.about.length > 0 ||
+    plan.search !== undefined
+  );
 }

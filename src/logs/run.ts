@@ -18,9 +18,11 @@ import { readLoginLogNewestFirst, readLoginLogWindows, type LoginLogQuery } from
 import { logPermissionError, roleOf } from '../kitsu/permission.js';
 import { openNameResolver, recordNamer, type NameResolver } from '../kitsu/names.js';
 import { sleep } from '../core/sleep.js';
+import { unknownPatternWarnings } from '../core/pattern-hints.js';
 import { openSession } from '../kitsu/session.js';
 import { openWhenUp } from '../listen/start.js';
 import type { Session } from '../kitsu/types.js';
+import { KITSU_NOT_UP, outageReportFor } from '../output/outage.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import { csvExportFormat } from '../export/file-format.js';
 import { loginCsvRenderer } from '../output/formats.js';
@@ -35,11 +37,15 @@ import { readLog, type LogSource } from './read.js';
 
 export async function runLogs(ctx: Context, plan: LogsPlan): Promise<void> {
   const reporter = reporterFor(ctx);
+  if (plan.people.notice) reporter.warn(plan.people.notice);
+  // A typo in a pattern reads as an empty log: worth a word even in a pipe.
+  for (const warning of unknownPatternWarnings(plan.filter)) reporter.warn(warning);
   // Following, it is a service that may start before Kitsu: wait for it as listen does.
   const session = plan.follow
     ? await openWhenUp(() => openSession(ctx, { fresh: true }), {
         ...(plan.maxReconnects !== undefined ? { maxReconnects: plan.maxReconnects } : {}),
         reporter,
+        outage: outageReportFor(ctx, reporter, KITSU_NOT_UP),
         sleep: (ms) => sleep(ms, ctx.signal),
         aborted: () => ctx.signal.aborted,
       }).catch((error: unknown) => {
@@ -77,7 +83,11 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     reporter.info('as a manager you see only the events of your own projects (events with no project are not shown)');
   }
   const directory =
-    tableOnStdout(ctx, plan) || plan.summary !== undefined || plan.projects.length > 0 || plan.people.length > 0
+    tableOnStdout(ctx, plan) ||
+    plan.summary !== undefined ||
+    plan.projects.length > 0 ||
+    plan.people.by.length > 0 ||
+    plan.people.about.length > 0
       ? await loadDirectory(session, { signal: ctx.signal })
       : undefined;
   if (directory) await rememberProjects(ctx.env, session, directory);
@@ -87,7 +97,12 @@ async function runEvents(ctx: Context, session: Session, plan: LogsPlan, reporte
     filter: plan.filter,
     onlyFiles: plan.onlyFiles,
     projectIds: plan.projects.length > 0 ? await directory!.resolveProjects(plan.projects) : undefined,
-    personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
+    personIds:
+      plan.people.by.length > 0 ? await directory!.resolvePeople(plan.people.by, plan.people.flags.by) : undefined,
+    aboutIds:
+      plan.people.about.length > 0
+        ? await directory!.resolvePeople(plan.people.about, plan.people.flags.about)
+        : undefined,
   };
   // One resolver for the run, shared by the table and --names, the search and the summary.
   const resolver =
@@ -134,6 +149,7 @@ async function readEvents(
     onlyFiles: plan.onlyFiles,
     projectIds: query.projectIds,
     personIds: query.personIds,
+    aboutIds: query.aboutIds,
   });
   // The server narrows to the named entities' projects; the search does the rest.
   const serverQuery: LogQuery = { ...query, projectIds: serverProjects(query.projectIds, search) };
@@ -177,12 +193,6 @@ async function readEvents(
     await readLog(ctx, session, plan, source, reporter);
     return;
   }
-  if (query.personIds) {
-    reporter.warn(
-      '--person with --follow: the history shows events by that person, but live events never say who acted, ' +
-        'so from the live part on --person matches the person an event is about (data.person_id)',
-    );
-  }
   const seam = new SeamTracker();
   const startedAtMs = ctx.clock.now();
   await readLog(ctx, session, plan, source, reporter, {
@@ -193,13 +203,14 @@ async function readEvents(
 
 async function runLogins(ctx: Context, session: Session, plan: LogsPlan, reporter: Reporter): Promise<void> {
   const directory =
-    tableOnStdout(ctx, plan) || plan.people.length > 0
+    tableOnStdout(ctx, plan) || plan.people.by.length > 0
       ? await loadDirectory(session, { signal: ctx.signal })
       : undefined;
   const query: LoginLogQuery = {
     since: plan.since,
     until: plan.until,
-    personIds: plan.people.length > 0 ? await directory!.resolvePeople(plan.people) : undefined,
+    personIds:
+      plan.people.by.length > 0 ? await directory!.resolvePeople(plan.people.by, plan.people.flags.by) : undefined,
   };
   await readLog(
     ctx,

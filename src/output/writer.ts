@@ -151,7 +151,10 @@ function namedWriter(writer: RecordWriter<NamedEventRecord>, namer: RecordNamer)
   };
   /** Starts the drain, and waits while too many records wait for their names. */
   const room = async (): Promise<void> => {
-    draining ??= drain();
+    // Not for an empty queue: drain() would then finish before `draining` is set, which would
+    // stay set for good, and end() would wait on it for ever (an empty window of the log,
+    // written as a table with names, hung the run at its end).
+    if (queue.length > 0) draining ??= drain();
     while (queue.length >= NAMES_AHEAD && failure === undefined)
       await new Promise<void>((resolve) => roomWaiters.push(resolve));
     if (failure !== undefined) throw failure;

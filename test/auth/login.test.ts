@@ -186,6 +186,62 @@ describe('two-factor login', () => {
     expect((stored(dir).profiles.default!.user as { email: string }).email).toBe(totp.email);
   });
 
+  /** A six-digit code that is not the account's current one (nor the one before or after). */
+  function wrongCodes(secret: string): string[] {
+    const now = Date.now();
+    return ['000000', '111111', '222222', '333333', '444444', '555555'].filter(
+      (c) => ![-60_000, -30_000, 0, 30_000, 60_000].some((d) => totpCode(secret, now + d) === c),
+    );
+  }
+
+  it('asks again after a wrong code on a terminal, without the password again', async () => {
+    const { totp } = sandbox.users;
+    const dir = configDir();
+    const [wrong] = wrongCodes(totp.totpSecret!);
+    const result = await runCli(['login', '--host', sandbox.url, '--email', totp.email], {
+      env: { KITSU_TAIL_CONFIG_DIR: dir },
+      stdinTTY: true,
+      stdin: `${totp.password}\n${wrong}\n${totpCode(totp.totpSecret!, Date.now())}\n`,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr.split('Two-factor code: ')).toHaveLength(3);
+    expect(result.stderr.split('Password: ')).toHaveLength(2);
+    expect(result.stderr).toContain(
+      'warning: wrong two-factor code; use the current code of your authenticator app (2 tries left)',
+    );
+    expect((stored(dir).profiles.default!.user as { email: string }).email).toBe(totp.email);
+  });
+
+  it('gives up after three wrong codes on a terminal (exit 3), leaving the account unlocked', async () => {
+    const { totp } = sandbox.users;
+    const dir = configDir();
+    const [a, b, c] = wrongCodes(totp.totpSecret!);
+    const result = await runCli(['login', '--host', sandbox.url, '--email', totp.email], {
+      env: { KITSU_TAIL_CONFIG_DIR: dir },
+      stdinTTY: true,
+      stdin: `${totp.password}\n${a}\n${b}\n${c}\n${totpCode(totp.totpSecret!, Date.now())}\n`,
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr.split('Two-factor code: ')).toHaveLength(4);
+    expect(result.stderr).toContain('1 try left');
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(/(^|: )kitsu-tail: wrong two-factor code \(/);
+    // Three failures are under Zou's five: the next login goes through.
+    const again = await runCli(
+      [
+        'login',
+        '--host',
+        sandbox.url,
+        '--email',
+        totp.email,
+        '--password-stdin',
+        '--otp',
+        totpCode(totp.totpSecret!, Date.now()),
+      ],
+      { env: { KITSU_TAIL_CONFIG_DIR: dir }, stdin: `${totp.password}\n` },
+    );
+    expect(again.code, again.stderr).toBe(0);
+  });
+
   it('takes the code from --otp', async () => {
     const { totp } = sandbox.users;
     const result = await runCli(

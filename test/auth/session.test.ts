@@ -129,6 +129,38 @@ describe('renewal', () => {
     expect(result.stderr).toContain('kitsu-tail login');
   });
 
+  it('whoami still shows the saved login when the session is refused (exit 3)', async () => {
+    const s = await sandbox();
+    const dir = configDir();
+    await loginAs(s, s.users.admin, dir);
+    s.control.revokeAllTokens();
+    const result = await runCli(['whoami'], { env: { KITSU_TAIL_CONFIG_DIR: dir } });
+    expect(result.code).toBe(3);
+    expectOneLine(result);
+    expect(result.stdout).toMatch(/^user +Super Admin <admin@example\.com>$/m);
+    expect(result.stdout).toMatch(/^role +admin$/m);
+    expect(result.stdout).toMatch(new RegExp(`^host +${s.url.replace(/[.]/g, '\\.')}$`, 'm'));
+    expect(result.stdout).toMatch(/^session +ends \d{4}-\d\d-\d\d \d\d:\d\d/m);
+    expect(result.stdout).toMatch(/^status +refused by the server$/m);
+    const json = await runCli(['whoami', '--json'], { env: { KITSU_TAIL_CONFIG_DIR: dir } });
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ profile: 'default', status: 'refused', host: s.url });
+  });
+
+  it('whoami still shows the saved login when the host is unreachable (exit 5)', async () => {
+    const s = await sandbox();
+    const dir = configDir();
+    await loginAs(s, s.users.admin, dir);
+    await s.close();
+    const result = await runCli(['whoami'], {
+      env: { KITSU_TAIL_CONFIG_DIR: dir, KITSU_TAIL_REQUEST_TIMEOUT: '5s' },
+    });
+    expect(result.code, result.stderr).toBe(5);
+    expect(result.stdout).toMatch(/^user +Super Admin <admin@example\.com>$/m);
+    expect(result.stdout).toMatch(/^status +not checked: the host cannot be reached$/m);
+    expect(result.stderr).toMatch(/^kitsu-tail: /m);
+  });
+
   it('cannot renew a bot token, and says to get a new one', async () => {
     const s = await sandbox();
     const dir = configDir();

@@ -75,6 +75,21 @@ describe('listen: what is printed', () => {
     suite.sandbox.control.emit('task:assign', { task_id: '3', person_id: artist.id, project_id: project().id });
     expect(await finished(live)).toBe(0);
     expect(live.records().map((r) => r.data.task_id)).toEqual(['3']);
+    // issue 11: --person is the deprecated alias of --about in listen, and says so.
+    expect(live.stderr()).toContain(
+      'warning: --person is deprecated and goes in the next release: in listen it meant who an event is about, now --about (in logs it meant who acted, now --by)',
+    );
+  });
+
+  it('keeps only events about the people given with --about (data.person_id), by name', async () => {
+    const artist = suite.sandbox.users.artist;
+    const live = await listen(['--about', artist.full_name, '--json', '--count', '1']);
+    suite.sandbox.control.emit('task:update', { task_id: '2', project_id: project().id }, { userId: artist.id });
+    suite.sandbox.control.emit('task:assign', { task_id: '4', person_id: suite.sandbox.users.manager.id });
+    suite.sandbox.control.emit('task:assign', { task_id: '5', person_id: artist.id, project_id: project().id });
+    expect(await finished(live)).toBe(0);
+    expect(live.records().map((r) => r.data.task_id)).toEqual(['5']);
+    expect(live.stderr()).not.toContain('deprecated');
   });
 
   it('answers an unknown --project with exit 2 and the close names', async () => {

@@ -141,7 +141,7 @@ describe('logs: what it prints', () => {
     const person = await logs(['--person', 'nobody@nowhere.example']);
     expect(person.code).toBe(2);
     expect(person.stderr).toMatch(/--person "nobody@nowhere.example" matches no person/);
-    for (const flag of ['--person', '--project']) {
+    for (const flag of ['--person', '--by', '--about', '--project']) {
       const empty = await logs([flag, ' ']);
       expect(empty.code).toBe(2);
       expect(empty.stderr).toMatch(
@@ -180,7 +180,8 @@ describe('logs: what it prints', () => {
     const onTty = await logs(['--all', '--output', file], admin, { tty: true });
     expect(onTty.stderr).toMatch(/reading the event log: [\d,]+ events/);
     const piped = await logs(['--all', '--output', file]);
-    expect(piped.stderr).toBe('');
+    // No progress in a pipe: only the summary that ends every --output run (issue 11).
+    expect(piped.stderr).toBe(`appended ${storedIds(sandbox).length} events to ${file}\n`);
   });
 });
 
@@ -275,25 +276,85 @@ describe('logs: refusals', () => {
   });
 });
 
-describe('logs --follow --person', () => {
-  it('says, in --help and when it runs, that the live part matches the person an event is about', async () => {
-    const help = await runCli(['logs', '--help']);
-    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
-      'once --follow goes live: the person an event is about, data.person_id, as live events never say who acted',
+describe('logs --by and --about (issue 11: one meaning per flag)', () => {
+  const personIdsAsked = async (argv: string[]) => {
+    const before = sandbox.control.requests().length;
+    const result = await logs(argv);
+    const asked = sandbox.control
+      .requests()
+      .slice(before)
+      .filter((r) => r.path === 'data/events/last')
+      .map((r) => r.query.getAll('person_ids'));
+    return { result, asked };
+  };
+
+  it('--by is who acted, filtered by the server (person_ids); --about who an event is about (data.person_id)', async () => {
+    const artist = sandbox.users.artist;
+    const { result: by, asked } = await personIdsAsked(['--all', '--by', artist.email]);
+    expect(by.code, by.stderr).toBe(0);
+    expect(idsOfNdjson(by.stdout)).toEqual(storedIds(sandbox, (e) => e.user_id === artist.id));
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((ids) => ids.length === 1 && ids[0] === artist.id)).toBe(true);
+
+    const aboutExpected = storedIds(sandbox, (e) => e.data.person_id === artist.id);
+    expect(aboutExpected.length).toBeGreaterThan(0);
+    // Events about the artist that someone else made: the two flags really differ.
+    expect(aboutExpected.some((id) => !storedIds(sandbox, (e) => e.user_id === artist.id).includes(id))).toBe(true);
+    const { result: about, asked: aboutAsked } = await personIdsAsked(['--all', '--about', artist.full_name]);
+    expect(about.code, about.stderr).toBe(0);
+    expect(idsOfNdjson(about.stdout)).toEqual(aboutExpected);
+    // No server filters data.person_id: nothing is sent that would narrow by who acted.
+    expect(aboutAsked.every((ids) => ids.length === 0)).toBe(true);
+
+    const both = await logs(['--all', '--by', artist.id, '--about', artist.email]);
+    expect(idsOfNdjson(both.stdout)).toEqual(
+      storedIds(sandbox, (e) => e.user_id === artist.id && e.data.person_id === artist.id),
     );
-    const result = await logs([
-      '--follow',
-      '--limit',
-      '1',
-      '--person',
-      sandbox.users.artist.email,
-      '--until',
-      new Date(Date.now() + 2000).toISOString(),
-    ]);
+  });
+
+  it('--person still works for one release as --by, saying so on stderr', async () => {
+    const artist = sandbox.users.artist;
+    const result = await logs(['--all', '--person', artist.email]);
     expect(result.code).toBe(0);
+    expect(idsOfNdjson(result.stdout)).toEqual(storedIds(sandbox, (e) => e.user_id === artist.id));
     expect(result.stderr).toContain(
-      'warning: --person with --follow: the history shows events by that person, but live events never say who acted, so from the live part on --person matches the person an event is about (data.person_id)\n',
+      'warning: --person is deprecated and goes in the next release: in logs it meant who acted, now --by (in listen it meant who an event is about, now --about)\n',
     );
+    const help = await runCli(['logs', '--help']);
+    expect(help.stdout).toContain('--by <person>');
+    expect(help.stdout).toContain('--about <person>');
+    expect(help.stdout).not.toContain('--person');
+  });
+
+  it('a name that matches no one: exit 2 naming the flag as typed, with close names', async () => {
+    const artist = sandbox.users.artist;
+    const typo = artist.full_name.slice(0, -1);
+    for (const flag of ['--by', '--about']) {
+      const result = await logs([flag, typo]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^kitsu-tail: ${flag} "${typo}" matches no person this account can see \\(did you mean .*"${artist.full_name}"\\?\\)\n$`,
+        ),
+      );
+    }
+  });
+
+  it('logs --follow --about follows who events are about, history and live alike', async () => {
+    const artist = sandbox.users.artist;
+    const live = logs(['--follow', '--limit', '1', '--about', artist.email, '--until', '+3s']);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    sandbox.control.emit('task:assign', { task_id: 'live-other', person_id: sandbox.users.manager.id });
+    sandbox.control.emit('task:assign', { task_id: 'live-mine', person_id: artist.id });
+    const result = await live;
+    expect(result.code, result.stderr).toBe(0);
+    const records = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { data: { person_id?: string; task_id?: string } });
+    expect(records.every((r) => r.data.person_id === artist.id)).toBe(true);
+    expect(records.map((r) => r.data.task_id)).not.toContain('live-other');
+    expect(result.stderr).not.toContain('--person');
   });
 });
 

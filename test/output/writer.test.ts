@@ -30,6 +30,26 @@ describe('resolveFormat', () => {
   });
 });
 
+describe('the table with names', () => {
+  it('ends after an empty window (writeMany of no records), and still writes what comes after', async () => {
+    const stdout = captureStream({ tty: true, columns: 200 });
+    const writer = createRecordWriter(testContext({ stdout, globals: { color: 'never' } }), {
+      namer: { names: async () => ({}) },
+    });
+    await writer.writeMany!([]);
+    // Before the fix end() never settled: it awaited, in an endless chain of microtasks, a
+    // drain that had finished before it was recorded (the whole run hung, timers included).
+    await writer.end();
+    const again = createRecordWriter(testContext({ stdout, globals: { color: 'never' } }), {
+      namer: { names: async () => ({}) },
+    });
+    await again.writeMany!([]);
+    await again.writeMany!([sampleRecord()]);
+    await again.end();
+    expect(stdout.text()).toMatch(/task:status-changed/);
+  });
+});
+
 describe('the table on a terminal of unknown width', () => {
   // A pty whose size was never set (`script -qc … /dev/null`) reports 0 columns.
   it.each([0, undefined])('prints whole lines when the terminal reports %s columns', async (columns) => {

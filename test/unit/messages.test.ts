@@ -159,6 +159,32 @@ const messages: [string[], string, number][] = [
     'kitsu-tail: event patterns do not apply to --logins (drop the patterns, or --logins)',
     2,
   ],
+  // --by (who acted) and --about (who an event is about): one meaning each
+  [
+    ['listen', '--by', 'jane@example.com'],
+    'kitsu-tail: --by cannot apply to listen: Kitsu never says who acted in a live event (use --about PERSON for who an event is about, or kitsu-tail logs --by PERSON to search the stored log by who acted)',
+    2,
+  ],
+  [
+    ['logs', '--follow', '--by', 'jane@example.com'],
+    'kitsu-tail: --by cannot follow live events: Kitsu never says who acted in a live event (use --about PERSON for who an event is about, or drop --follow to search the log by who acted)',
+    2,
+  ],
+  [
+    ['logs', '--follow', '--person', 'jane@example.com'],
+    'kitsu-tail: --person with --follow is gone: it meant who acted in the history but who an event is about once live (use --about PERSON to follow who events are about; --by PERSON, who acted, works without --follow)',
+    2,
+  ],
+  [
+    ['logs', '--logins', '--about', 'jane@example.com'],
+    'kitsu-tail: --about applies to events, not to --logins (use --by PERSON for who logged in)',
+    2,
+  ],
+  [
+    ['logs', '--about'],
+    'kitsu-tail: --about needs a value (write it as --about <person>; see kitsu-tail logs --help)',
+    2,
+  ],
   // flags that contradict each other
   [['logs', '--limit', '3', '--all'], 'kitsu-tail: --limit and --all contradict each other; give one of them', 2],
   [

@@ -40,6 +40,15 @@ const refusals: [string[], RegExp][] = [
     ['logs', '--names', '--checkpoint', 'c.json', '--output', 'o'],
     /--names with --checkpoint --output: an exact export keeps the records as the log has them/,
   ],
+  // issue 11: --by is who acted, which only the stored log knows
+  [
+    ['logs', '--follow', '--by', 'a@b.c'],
+    /^kitsu-tail: --by cannot follow live events: Kitsu never says who acted in a live event \(use --about PERSON/,
+  ],
+  [['logs', '--follow', '--person', 'a@b.c'], /^kitsu-tail: --person with --follow is gone: it meant who acted/],
+  [['logs', '--logins', '--about', 'a@b.c'], /--about applies to events, not to --logins \(use --by PERSON/],
+  [['listen', '--by', 'a@b.c'], /^kitsu-tail: --by cannot apply to listen: Kitsu never says who acted/],
+  [['demo', '--by', 'a@b.c'], /^kitsu-tail: --by cannot apply to demo: /],
   // logs: how many
   [['logs', '--limit', '3', '--all'], /--limit and --all contradict each other; give one of them/],
   [['logs', '--limit', '0'], /--limit takes a whole number of 1 or more/],
@@ -225,7 +234,18 @@ describe('argv → usage error (exit 2, one line, nothing run)', () => {
 /** argv, then the command and the fields of the plan it must give. */
 const plans: [string[], string, Record<string, unknown>][] = [
   // logs: how many, and in which order
-  [['logs'], 'logs', { limit: DEFAULT_LIMIT, reverse: false, follow: false, logins: false, projects: [], people: [] }],
+  [
+    ['logs'],
+    'logs',
+    {
+      limit: DEFAULT_LIMIT,
+      reverse: false,
+      follow: false,
+      logins: false,
+      projects: [],
+      people: { by: [], about: [], flags: { by: '--by', about: '--about' } },
+    },
+  ],
   [['logs', '--limit', '5', '--reverse'], 'logs', { limit: 5, reverse: true }],
   [['logs', '--all'], 'logs', { limit: null }],
   [['logs', '--since', '2h'], 'logs', { limit: null, since: new Date(TABLE_NOW - 2 * HOUR) }],
@@ -244,9 +264,52 @@ const plans: [string[], string, Record<string, unknown>][] = [
   [
     ['logs', '--project', 'A', '--project', 'b', '--person', 'x@y.z', '--only-files'],
     'logs',
-    { projects: ['A', 'b'], people: ['x@y.z'], onlyFiles: true },
+    {
+      projects: ['A', 'b'],
+      people: { by: ['x@y.z'], about: [], flags: { by: '--person' } },
+      onlyFiles: true,
+    },
   ],
-  [['logs', '--logins', '--person', 'x@y.z'], 'logs', { logins: true, people: ['x@y.z'] }],
+  [['logs', '--logins', '--person', 'x@y.z'], 'logs', { logins: true, people: { by: ['x@y.z'] } }],
+  // issue 11: --by (who acted) and --about (who an event is about); --person the deprecated alias of --by in logs
+  [
+    ['logs', '--by', 'a@b.c', '--about', 'Jane Doe', '--about', 'x'],
+    'logs',
+    { people: { by: ['a@b.c'], about: ['Jane Doe', 'x'], flags: { by: '--by', about: '--about' } } },
+  ],
+  [
+    ['logs', '--person', 'a@b.c'],
+    'logs',
+    {
+      people: {
+        by: ['a@b.c'],
+        notice:
+          '--person is deprecated and goes in the next release: in logs it meant who acted, now --by (in listen it meant who an event is about, now --about)',
+      },
+    },
+  ],
+  [['logs', '--follow', '--about', 'a@b.c'], 'logs', { follow: true, people: { by: [], about: ['a@b.c'] } }],
+  [['logs', '--logins', '--by', 'a@b.c'], 'logs', { logins: true, people: { by: ['a@b.c'] } }],
+  [['listen', '--about', 'a@b.c'], 'listen', { people: { by: [], about: ['a@b.c'] } }],
+  [
+    ['listen', '--person', 'a@b.c'],
+    'listen',
+    {
+      people: {
+        about: ['a@b.c'],
+        flags: { about: '--person' },
+        notice:
+          '--person is deprecated and goes in the next release: in listen it meant who an event is about, now --about (in logs it meant who acted, now --by)',
+      },
+    },
+  ],
+  [
+    ['demo', '--person', 'a@b.c'],
+    'demo',
+    { listen: { people: { about: ['a@b.c'], notice: /in demo it meant who an event is about/ } } },
+  ],
+  [['bridge', 'redis://h:1', '--by', 'a@b.c'], 'bridge', { people: { by: ['a@b.c'], about: [] } }],
+  [['bridge', 'redis://h:1', '--person', 'a@b.c'], 'bridge', { people: { by: ['a@b.c'], flags: { by: '--person' } } }],
   [['logs', 'task:*', '!task:update'], 'logs', { filter: { include: ['task:*'], exclude: ['task:update'] } }],
   // logs and listen: search, summary, shaping (C2)
   [['logs', '--stats'], 'logs', { summary: {}, since: new Date(TABLE_NOW - 24 * HOUR), limit: null }],
@@ -273,7 +336,7 @@ const plans: [string[], string, Record<string, unknown>][] = [
     { search: { entities: [] }, shape: { headers: true, utc: false } },
   ],
   // listen
-  [['listen'], 'listen', { backfill: true, projects: [], people: [], names: false }],
+  [['listen'], 'listen', { backfill: true, projects: [], people: { by: [], about: [] }, names: false }],
   [['listen', '--names'], 'listen', { names: true }],
   [['logs', '--names', '--follow'], 'logs', { names: true, follow: true }],
   [
