@@ -23,7 +23,11 @@
  * and live event of a stretch cut cleanly at both ends: src/core/reconcile.ts counts them, and
  * the follow engine leaves such rows to it.
  */
+import { canonicalJson } from './canonical-json.js';
+import { keyOf, LiveWindow, type LiveEvent } from './live-window.js';
 import type { EventRecord } from './record.js';
+
+export { canonicalJson };
 
 export interface LedgerOptions {
   /** Clock skew and delivery lag allowed either way when pairing. Default 3 s. */
@@ -32,19 +36,18 @@ export interface LedgerOptions {
   absorbGraceMs?: number;
   /** At most this many live events are remembered; the oldest are forgotten first. */
   maxLiveEntries?: number;
+  /**
+   * The live events, when shared with the reconciler (src/core/live-window.ts); the caller then
+   * adds each to it and asks `absorbs` first. Default: the ledger's own, fed by `noteLive`.
+   */
+  window?: LiveWindow;
 }
 
-/** A live event the ledger remembers. `paired` turns true when a log row turns out to be it. */
-export interface LiveMark {
-  readonly key: string;
-  readonly receivedAtMs: number;
-  paired: boolean;
-  /**
-   * Held back, not printed yet (the `--since` seam buffers live events while the history is
-   * read): a row that pairs with it is printed in its place. Clear it once the event is printed.
-   */
-  held: boolean;
-}
+/**
+ * A live event the ledger remembers. `paired` turns true when a log row turns out to be it;
+ * `held` is cleared once a held event is printed.
+ */
+export type LiveMark = LiveEvent;
 
 interface RowMark {
   key: string;
@@ -66,38 +69,9 @@ export const DEFAULT_TOLERANCE_MS = 3_000;
 export const DEFAULT_ABSORB_GRACE_MS = 3_000;
 const SECOND_MS = 1_000;
 
-/**
- * JSON with object keys sorted at every level, so equal data gives equal text whatever the
- * key order (the log's JSONB reorders keys). Written out by hand: a JSON.stringify replacer
- * that builds sorted copies costs twice as much, and this runs for every live event.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value))
-    return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-  const object = value as Record<string, unknown>;
-  if (typeof (object as { toJSON?: unknown }).toJSON === 'function')
-    return canonicalJson(JSON.parse(JSON.stringify(object)));
-  let out = '';
-  for (const key of Object.keys(object).sort()) {
-    const item = object[key];
-    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-    out += `${out ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(item)}`;
-  }
-  return `{${out}}`;
-}
-
-// The ledger and the reconciler both key every live event they are shown: once a record.
-const keyOfRecord = new WeakMap<object, string>();
-
-/** What identifies an event when there is no id: its name and its data. */
+/** What identifies an event when there is no id: its name and its data (src/core/live-window.ts). */
 export function eventKey(record: Pick<EventRecord, 'name' | 'data'>): string {
-  let key = keyOfRecord.get(record);
-  if (key === undefined) {
-    key = `${record.name}\u0000${canonicalJson(record.data)}`;
-    keyOfRecord.set(record, key);
-  }
-  return key;
+  return keyOf(record.name, record.data);
 }
 
 /** The row's second, in ms since the epoch (log rows are whole seconds, UTC). */
@@ -113,21 +87,21 @@ function secondOf(record: EventRecord): number {
 export class BackfillLedger {
   private readonly toleranceMs: number;
   private readonly absorbGraceMs: number;
-  private readonly maxLiveEntries: number;
-  /** Live marks by key, oldest first. */
-  private readonly liveByKey = new Map<string, LiveMark[]>();
-  /** Every live mark, oldest first, for pruning. */
-  private liveInOrder: LiveMark[] = [];
-  private liveHead = 0;
+  private readonly live: LiveWindow;
+  /** Live events received before this are no longer the ledger's (the window may keep them for others). */
+  private liveFromMs = Number.NEGATIVE_INFINITY;
   /** Printed rows that paired with no live event, by key, oldest first. */
   private readonly rowsByKey = new Map<string, RowMark[]>();
+  /** No row may absorb a live twin received after this. */
+  private absorbOpenUntilMs = Number.NEGATIVE_INFINITY;
   /** Ids printed or paired, with their second, for skipping overlapping reads. */
   private readonly seenIds = new Map<string, number>();
 
   constructor(options: LedgerOptions = {}) {
     this.toleranceMs = options.toleranceMs ?? DEFAULT_TOLERANCE_MS;
     this.absorbGraceMs = options.absorbGraceMs ?? DEFAULT_ABSORB_GRACE_MS;
-    this.maxLiveEntries = options.maxLiveEntries ?? 200_000;
+    this.live = options.window ?? new LiveWindow(options.maxLiveEntries ?? 200_000);
+    this.live.share(this);
   }
 
   /** How far before a gap a read must start so that its rows can pair with what was seen. */
@@ -141,27 +115,24 @@ export class BackfillLedger {
    * with it sets `paired`, which tells a caller that buffered the record to drop it.
    */
   noteLive(record: EventRecord, receivedAtMs: number, options: { held?: boolean } = {}): LiveMark | null {
-    const key = eventKey(record);
-    const rows = this.rowsByKey.get(key);
-    if (rows) {
-      const twin = rows.find(
-        (row) => !row.paired && receivedAtMs <= row.absorbUntilMs && this.pairs(row.secondMs, receivedAtMs),
-      );
-      if (twin) {
-        twin.paired = true;
-        return null;
-      }
-    }
-    const mark: LiveMark = { key, receivedAtMs, paired: false, held: options.held ?? false };
-    let list = this.liveByKey.get(key);
-    if (!list) {
-      list = [];
-      this.liveByKey.set(key, list);
-    }
-    list.push(mark);
-    this.liveInOrder.push(mark);
-    if (this.liveInOrder.length - this.liveHead > this.maxLiveEntries) this.dropOldestLive();
-    return mark;
+    if (this.absorbs(record, receivedAtMs)) return null;
+    return this.live.add(record, receivedAtMs, { held: options.held ?? false });
+  }
+
+  /**
+   * Whether a live event is the twin of a row printed a moment ago (then that row takes it:
+   * do not print it). Cheap when no row was printed in the last few seconds, which is nearly
+   * always: the event is not even keyed then.
+   */
+  absorbs(record: Pick<EventRecord, 'name' | 'data'>, receivedAtMs: number): boolean {
+    if (receivedAtMs > this.absorbOpenUntilMs) return false;
+    const rows = this.rowsByKey.get(keyOf(record.name, record.data));
+    const twin = rows?.find(
+      (row) => !row.paired && receivedAtMs <= row.absorbUntilMs && this.pairs(row.secondMs, receivedAtMs),
+    );
+    if (!twin) return false;
+    twin.paired = true;
+    return true;
   }
 
   /**
@@ -170,13 +141,14 @@ export class BackfillLedger {
    * the stream is down): only rows recent enough to have been published to it may absorb a
    * live twin that is still on its way.
    */
-  noteRow(record: EventRecord, readAtMs: number, liveSinceMs?: number): RowVerdict {
+  noteRow(record: EventRecord, readAtMs: number, liveSinceMs?: number, key = eventKey(record)): RowVerdict {
     const id = record.id;
     if (id !== null && this.seenIds.has(id)) return 'seen';
     const secondMs = secondOf(record);
     if (id !== null) this.seenIds.set(id, secondMs);
-    const key = eventKey(record);
-    const live = this.liveByKey.get(key)?.find((mark) => !mark.paired && this.pairs(secondMs, mark.receivedAtMs));
+    const live = this.live
+      .byKey(key)
+      .find((mark) => !mark.paired && mark.atMs >= this.liveFromMs && this.pairs(secondMs, mark.atMs));
     if (live) {
       live.paired = true;
       return live.held ? 'print' : 'paired';
@@ -188,7 +160,9 @@ export class BackfillLedger {
         list = [];
         this.rowsByKey.set(key, list);
       }
-      list.push({ key, secondMs, absorbUntilMs: readAtMs + this.absorbGraceMs, paired: false });
+      const absorbUntilMs = readAtMs + this.absorbGraceMs;
+      list.push({ key, secondMs, absorbUntilMs, paired: false });
+      this.absorbOpenUntilMs = Math.max(this.absorbOpenUntilMs, absorbUntilMs);
     }
     return 'print';
   }
@@ -203,11 +177,8 @@ export class BackfillLedger {
    * the earliest time any future read may start from, minus `toleranceWindowMs`.
    */
   prune(beforeMs: number): void {
-    while (this.liveHead < this.liveInOrder.length) {
-      const mark = this.liveInOrder[this.liveHead]!;
-      if (mark.receivedAtMs >= beforeMs) break;
-      this.dropOldestLive();
-    }
+    this.liveFromMs = Math.max(this.liveFromMs, beforeMs);
+    this.live.release(this, beforeMs);
     for (const [key, rows] of this.rowsByKey) {
       const kept = rows.filter((row) => row.secondMs >= beforeMs - SECOND_MS);
       if (kept.length === 0) this.rowsByKey.delete(key);
@@ -222,26 +193,10 @@ export class BackfillLedger {
   get size(): { live: number; rows: number; ids: number } {
     let rows = 0;
     for (const list of this.rowsByKey.values()) rows += list.length;
-    return { live: this.liveInOrder.length - this.liveHead, rows, ids: this.seenIds.size };
+    return { live: this.live.length, rows, ids: this.seenIds.size };
   }
 
   private pairs(rowSecondMs: number, receivedAtMs: number): boolean {
     return receivedAtMs >= rowSecondMs - this.toleranceMs && receivedAtMs <= rowSecondMs + SECOND_MS + this.toleranceMs;
-  }
-
-  private dropOldestLive(): void {
-    const mark = this.liveInOrder[this.liveHead]!;
-    this.liveHead += 1;
-    const list = this.liveByKey.get(mark.key);
-    if (list) {
-      const index = list.indexOf(mark);
-      if (index >= 0) list.splice(index, 1);
-      if (list.length === 0) this.liveByKey.delete(mark.key);
-    }
-    // Compact now and then so the array does not grow for ever.
-    if (this.liveHead > 1024 && this.liveHead * 2 > this.liveInOrder.length) {
-      this.liveInOrder = this.liveInOrder.slice(this.liveHead);
-      this.liveHead = 0;
-    }
   }
 }

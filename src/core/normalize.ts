@@ -78,6 +78,30 @@ export function recordFromLogRow(row: unknown): EventRecord {
   return { id, name, created_at, user_id, project_id, data, source: 'log' };
 }
 
+// The time of receipt as ISO text, for every live event: consecutive events share the second
+// (often the millisecond), so its text is built once a second instead of through a Date each.
+let lastMs = Number.NaN;
+let lastIso = '';
+let lastSecond = Number.NaN;
+let secondPrefix = '';
+/** Years 0000-9999 have a fixed-width ISO form; the rest take the long way. */
+const FIXED_WIDTH_UNTIL_MS = 253_402_300_800_000;
+
+/** `new Date(ms).toISOString()`, cheaper when called again within the same second. */
+export function isoOfReceipt(ms: number): string {
+  if (ms === lastMs) return lastIso;
+  if (!(ms >= 0 && ms < FIXED_WIDTH_UNTIL_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    secondPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const milli = ms - second * 1000;
+  lastMs = ms;
+  lastIso = `${secondPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  return lastIso;
+}
+
 /**
  * A live event → a record with source 'live'. The socket carries only the name and the flat
  * payload: no id, no author, no time, so created_at is the time of receipt (with ms).
@@ -92,7 +116,7 @@ export function recordFromLive(name: string, payload: unknown, receivedAtMs: num
   return {
     id: null,
     name,
-    created_at: new Date(receivedAtMs).toISOString(),
+    created_at: isoOfReceipt(receivedAtMs),
     user_id: null,
     project_id: typeof data.project_id === 'string' ? data.project_id : null,
     data,

@@ -33,6 +33,7 @@
  * corrects it within the retention.
  */
 import { eventKey } from './backfill.js';
+import { LiveWindow, type LiveEvent } from './live-window.js';
 import type { EventRecord } from './record.js';
 
 export interface ReconcilerOptions {
@@ -42,17 +43,15 @@ export interface ReconcilerOptions {
   commitMarginMs?: number;
   /** A gap no cut has closed after this long is given up (the fast path's result stands). */
   giveUpMs?: number;
+  /**
+   * The live events, when shared with the ledger (src/core/live-window.ts); the caller then adds
+   * each to it and passes it to `noteLiveEvent`. Default: the reconciler's own, fed by `noteLive`.
+   */
+  window?: LiveWindow;
 }
 
-/** A live event as the reconciler counts it. */
-export interface LiveEntry {
-  readonly key: string;
-  readonly atMs: number;
-  /** Arrival order: events of one connection arrive in the order they were published. */
-  readonly seq: number;
-  /** Printed (not absorbed by a row printed in its place, nor still held back). */
-  printed: boolean;
-}
+/** A live event as the reconciler counts it: `printed` is what it reads. */
+export type LiveEntry = LiveEvent;
 
 interface RowEntry {
   readonly id: string;
@@ -61,7 +60,8 @@ interface RowEntry {
   /** Position in the log's order (oldest first); fractional when a late row is slotted in. */
   readonly ord: number;
   printed: boolean;
-  readonly record: EventRecord;
+  /** What to print should the count find it owed; let go once it is printed (rows are kept for minutes). */
+  record: EventRecord | null;
 }
 
 /** Rows at or before (secondMs, ord) and live events at or before `seq` are before the cut. */
@@ -110,11 +110,8 @@ export class Reconciler {
   private readonly commitMarginMs: number;
   private readonly giveUpMs: number;
 
-  /** Every live event kept, in arrival order. */
-  private live: LiveEntry[] = [];
-  /** The same, by key. */
-  private liveByKey = new Map<string, LiveEntry[]>();
-  private nextSeq = 1;
+  /** Every live event kept, in arrival order (indexed by key when asked). */
+  private readonly live: LiveWindow;
   /** Rows kept, in the log's order. */
   private rows: RowEntry[] = [];
   private readonly rowsById = new Map<string, RowEntry>();
@@ -132,6 +129,8 @@ export class Reconciler {
     this.toleranceMs = options.toleranceMs ?? 3_000;
     this.commitMarginMs = options.commitMarginMs ?? DEFAULT_COMMIT_MARGIN_MS;
     this.giveUpMs = options.giveUpMs ?? DEFAULT_GIVE_UP_MS;
+    this.live = options.window ?? new LiveWindow(Number.POSITIVE_INFINITY);
+    this.live.share(this);
   }
 
   // ---- what happened -----------------------------------------------------------------------
@@ -147,7 +146,7 @@ export class Reconciler {
   /** The stream went down (or never came up) at `fromMs`: events from then on may be missed. */
   down(fromMs: number): void {
     if (this.openGap) return;
-    this.openGap = { fromMs, toMs: null, seqAtStart: this.nextSeq - 1 };
+    this.openGap = { fromMs, toMs: null, seqAtStart: this.live.lastSeq };
     this.gaps.push(this.openGap);
   }
 
@@ -163,40 +162,41 @@ export class Reconciler {
    * `held` back (the `--since` seam) is marked printed when it is.
    */
   noteLive(record: EventRecord, atMs: number, printed: boolean, options: { held?: boolean } = {}): LiveEntry {
-    const entry: LiveEntry = { key: eventKey(record), atMs, seq: this.nextSeq, printed };
-    this.nextSeq += 1;
-    this.live.push(entry);
-    const list = this.liveByKey.get(entry.key);
-    if (list) list.push(entry);
-    else this.liveByKey.set(entry.key, [entry]);
+    const entry = this.live.add(record, atMs, { printed, held: options.held ?? false });
+    this.noteLiveEvent(entry);
+    return entry;
+  }
+
+  /** A live event the caller added to the shared window itself. */
+  noteLiveEvent(entry: LiveEvent): void {
     // Taken for the twin of a row printed a moment ago: if it was a new event, its row is owed,
     // so the stretch around it is counted like a gap.
-    if (!printed && !options.held && !this.openGap)
-      this.gaps.push({ fromMs: atMs, toMs: atMs, seqAtStart: entry.seq - 1 });
-    return entry;
+    if (!entry.printed && !entry.held && !this.openGap)
+      this.gaps.push({ fromMs: entry.atMs, toMs: entry.atMs, seqAtStart: entry.seq - 1 });
   }
 
   /**
    * A row that passed the filters, from a read that began at `readAtMs` covering the seconds
    * from `readFromMs`. Rows come oldest first; a row read before is skipped.
    */
-  noteRow(record: EventRecord, printed = false): void {
+  noteRow(record: EventRecord, printed = false, key = eventKey(record)): void {
     const id = record.id;
     if (id === null || this.rowsById.has(id)) {
-      if (printed && id !== null) this.rowsById.get(id)!.printed = true;
+      if (printed && id !== null) this.rowPrinted(id);
       return;
     }
+    const kept = printed ? null : record;
     const secondMs = floorSecond(Date.parse(record.created_at));
     const last = this.rows[this.rows.length - 1];
     let entry: RowEntry;
     if (!last || last.secondMs <= secondMs) {
-      entry = { id, key: eventKey(record), secondMs, ord: last ? last.ord + 1 : 0, printed, record };
+      entry = { id, key, secondMs, ord: last ? last.ord + 1 : 0, printed, record: kept };
       this.rows.push(entry);
     } else {
       // A row written late into a second already read: after the rows of its second known.
       const at = lowerBound(this.rows, secondMs + SECOND_MS, (r) => r.secondMs);
       const before = this.rows[at - 1]?.ord ?? this.rows[0]!.ord - 1;
-      entry = { id, key: eventKey(record), secondMs, ord: (before + this.rows[at]!.ord) / 2, printed, record };
+      entry = { id, key, secondMs, ord: (before + this.rows[at]!.ord) / 2, printed, record: kept };
       this.rows.splice(at, 0, entry);
     }
     this.rowsById.set(id, entry);
@@ -226,7 +226,7 @@ export class Reconciler {
     const reach = 2 * this.toleranceMs + SECOND_MS;
     const rows = this.rowsByKey.get(row.key) ?? [];
     if (rows.some((other) => other !== row && Math.abs(other.secondMs - row.secondMs) <= reach)) return true;
-    const lives = this.liveByKey.get(row.key) ?? [];
+    const lives = this.live.byKey(row.key);
     let near = 0;
     for (const entry of lives) {
       if (entry.atMs >= row.secondMs - this.toleranceMs && entry.atMs <= row.secondMs + SECOND_MS + this.toleranceMs)
@@ -238,7 +238,10 @@ export class Reconciler {
   /** A row was printed (by the fast path, the history, or before the run). */
   rowPrinted(id: string): void {
     const row = this.rowsById.get(id);
-    if (row) row.printed = true;
+    if (row) {
+      row.printed = true;
+      row.record = null;
+    }
   }
 
   /** A read that began at `readAtMs` returned every row from second `fromMs` on. */
@@ -294,9 +297,14 @@ export class Reconciler {
    * Decides the gaps that can be decided now: the rows they still owe, in log order (each row
    * once), and the ids of every row of the segments decided, which no later read may print.
    */
-  decide(nowMs: number): { print: EventRecord[]; settledIds: string[] } {
+  decide(nowMs: number): {
+    print: EventRecord[];
+    settledIds: string[];
+    givenUp: { fromMs: number; toMs: number; why: string }[];
+  } {
     const out: RowEntry[] = [];
     const settled: string[] = [];
+    const givenUp: { fromMs: number; toMs: number; why: string }[] = [];
     while (this.gaps.length > 0) {
       const gap = this.gaps[0]!;
       if (gap.toMs === null) break;
@@ -306,6 +314,8 @@ export class Reconciler {
         if (nowMs - gap.toMs > this.giveUpMs) {
           this.gaps.shift();
           this.given += 1;
+          const why = start ? 'no cut after it' : 'no cut before it';
+          givenUp.push({ fromMs: gap.fromMs, toMs: gap.toMs, why });
           continue;
         }
         break;
@@ -318,8 +328,9 @@ export class Reconciler {
       this.lastCut = end;
     }
     out.sort((a, b) => a.ord - b.ord);
-    for (const row of out) row.printed = true;
-    return { print: out.map((row) => row.record), settledIds: settled };
+    const print = out.map((row) => row.record!);
+    for (const row of out) this.rowPrinted(row.id);
+    return { print, settledIds: settled, givenUp };
   }
 
   /** Forget what no pending decision needs; `keepLiveFromMs`: live events a future gap may count. */
@@ -337,17 +348,8 @@ export class Reconciler {
     } else if (this.lastCut && this.lastCut.atMs < liveFrom) {
       this.lastCut = null;
     }
-    const cutLive = lowerBound(this.live, liveFrom, (e) => e.atMs);
-    if (cutLive > 0) {
-      this.live = this.live.slice(cutLive);
-      this.liveByKey = new Map();
-      for (const entry of this.live) {
-        const list = this.liveByKey.get(entry.key);
-        if (list) list.push(entry);
-        else this.liveByKey.set(entry.key, [entry]);
-      }
-      this.liveKeptFromMs = Math.max(this.liveKeptFromMs, liveFrom);
-    }
+    if (this.live.indexOfTime(liveFrom) > 0) this.liveKeptFromMs = Math.max(this.liveKeptFromMs, liveFrom);
+    this.live.release(this, liveFrom);
     const cutRows = lowerBound(this.rows, floorSecond(rowsFromMs), (r) => r.secondMs);
     if (cutRows > 0) {
       for (const row of this.rows.slice(0, cutRows)) {
@@ -374,6 +376,11 @@ export class Reconciler {
 
   // ---- inside ----------------------------------------------------------------------------------
 
+  /** Live events before this were forgotten (by this reconciler, or by the window it shares). */
+  private get keptFromMs(): number {
+    return Math.max(this.liveKeptFromMs, this.live.keptFromMs);
+  }
+
   private stretchAround(secondMs: number): Stretch | undefined {
     return this.stretches.find((s) => s.fromMs <= secondMs && secondMs < s.toMs);
   }
@@ -390,10 +397,10 @@ export class Reconciler {
 
   /** The cut that live event `entry` makes, if it is an anchor. */
   private anchorAt(entry: LiveEntry): Cut | null {
-    if (entry.atMs < this.liveKeptFromMs) return null;
+    if (entry.atMs < this.keptFromMs) return null;
     const [from, to] = this.windowOf(entry.atMs);
     if (!this.covered(from, to)) return null;
-    const rows = this.rowsByKey.get(entry.key);
+    const rows = this.rowsByKey.get(this.live.keyOf(entry));
     if (!rows) return null;
     let found: RowEntry | null = null;
     for (const row of rows) {
@@ -421,9 +428,9 @@ export class Reconciler {
         const start = row && row.secondMs < stretch.toMs ? row.secondMs : stretch.toMs;
         if (start - prevEnd >= span) {
           const middle = floorSecond(prevEnd + (start - prevEnd) / 2);
-          if (middle >= fromMs && middle <= toMs && middle >= this.liveKeptFromMs) {
-            const i = lowerBound(this.live, middle, (e) => e.atMs);
-            const seq = i > 0 ? this.live[i - 1]!.seq : (this.live[0]?.seq ?? this.nextSeq) - 1;
+          if (middle >= fromMs && middle <= toMs && middle >= this.keptFromMs) {
+            const i = this.live.indexOfTime(middle);
+            const seq = i > 0 ? this.live.at(i - 1)!.seq : this.live.firstSeq - 1;
             candidates.push({ secondMs: middle, ord: prevOrd, seq, atMs: middle });
           }
         }
@@ -439,13 +446,15 @@ export class Reconciler {
 
   /** The latest cut at or before the gap's start. */
   private cutBefore(gap: Gap): Cut | null {
+    const cut = this.lastCut;
+    // Every live event after a cut must still be kept for counting from it.
     let best: Cut | null =
-      this.lastCut && this.lastCut.seq <= gap.seqAtStart && this.lastCut.atMs <= gap.fromMs ? this.lastCut : null;
+      cut && cut.seq <= gap.seqAtStart && cut.atMs <= gap.fromMs && cut.seq >= this.live.firstSeq - 1 ? cut : null;
     const quiet = this.quietCut(best?.atMs ?? Number.NEGATIVE_INFINITY, gap.fromMs, true);
     if (quiet && (!best || quiet.atMs > best.atMs)) best = quiet;
-    const startIndex = lowerBound(this.live, gap.seqAtStart + 1, (e) => e.seq);
+    const startIndex = this.live.indexOfSeq(gap.seqAtStart + 1);
     for (let i = startIndex - 1; i >= 0; i -= 1) {
-      const entry = this.live[i]!;
+      const entry = this.live.at(i)!;
       if (best && entry.atMs <= best.atMs) break;
       const cut = this.anchorAt(entry);
       if (cut) return cut;
@@ -457,9 +466,9 @@ export class Reconciler {
   private cutAfter(gap: Gap, start: Cut): Cut | null {
     const endMs = gap.toMs!;
     let best = this.quietCut(endMs, Number.POSITIVE_INFINITY, false);
-    const first = lowerBound(this.live, gap.seqAtStart + 1, (e) => e.seq);
+    const first = this.live.indexOfSeq(gap.seqAtStart + 1);
     for (let i = first; i < this.live.length; i += 1) {
-      const entry = this.live[i]!;
+      const entry = this.live.at(i)!;
       if (best && entry.atMs >= best.atMs) break;
       if (entry.atMs < endMs) continue;
       const cut = this.anchorAt(entry);
@@ -495,11 +504,11 @@ export class Reconciler {
       else entry.rows.push(row);
       entry.count += 1;
     }
-    for (const entry of this.live) {
-      if (entry.seq <= start.seq) continue;
+    for (let i = this.live.indexOfSeq(start.seq + 1); i < this.live.length; i += 1) {
+      const entry = this.live.at(i)!;
       if (entry.seq > end.seq) break;
       if (!entry.printed) continue;
-      const key = owed.get(entry.key);
+      const key = owed.get(this.live.keyOf(entry));
       if (key) key.count -= 1;
     }
     const out: RowEntry[] = [];

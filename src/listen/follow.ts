@@ -12,7 +12,8 @@
  * - While the stream cannot be reached at all, the log is polled instead, until it is back.
  */
 import { plainDisconnectReason } from '../output/plain-words.js';
-import { BackfillLedger } from '../core/backfill.js';
+import { BackfillLedger, eventKey } from '../core/backfill.js';
+import { LiveWindow } from '../core/live-window.js';
 import { Reconciler } from '../core/reconcile.js';
 import { recordFromLive } from '../core/normalize.js';
 import type { EventFilter } from '../core/patterns.js';
@@ -134,8 +135,10 @@ class Follower {
   private holdTimer: NodeJS.Timeout | undefined;
   /** The last read of the log failed (said once, until one succeeds). */
   private logReadFailing = false;
-  private readonly ledger = new BackfillLedger({ absorbGraceMs: ABSORB_GRACE_MS });
-  private readonly reconciler = new Reconciler();
+  /** The live events kept for pairing and counting: one window for the ledger and the reconciler. */
+  private readonly live = new LiveWindow();
+  private readonly ledger = new BackfillLedger({ absorbGraceMs: ABSORB_GRACE_MS, window: this.live });
+  private readonly reconciler = new Reconciler({ window: this.live });
   private readonly catchUp: CatchUpScheduler;
   private readonly stop = new AbortController();
   private readonly output: SerialQueue<EventRecord>;
@@ -166,6 +169,8 @@ class Follower {
   private seam: Seam<EventRecord> | null = null;
   private logReadable: boolean;
   private polling = false;
+  /** Where each read of the log running now started: its rows may still pair with live events from there. */
+  private readonly readingFrom: number[] = [];
   /** Start of the newest successful read: the log is covered up to there. */
   private coveredSinceMs: number | null = null;
   private idleTimer: LongTimeout | undefined;
@@ -377,24 +382,26 @@ class Follower {
     const record = recordFromLive(name, payload, receivedAtMs);
     if (!this.passes(record)) return;
     if (this.seam?.holding) {
-      const mark = this.ledger.noteLive(record, receivedAtMs, { held: true });
-      const entry = this.reconciler.noteLive(record, receivedAtMs, false, { held: true });
-      if (mark) {
+      // A row printed a moment ago that was it stands in its place; else it waits for the history.
+      const absorbed = this.ledger.absorbs(record, receivedAtMs);
+      const event = this.live.add(record, receivedAtMs, { held: true, paired: absorbed });
+      this.reconciler.noteLiveEvent(event);
+      if (!absorbed) {
         this.seam.hold({
           record,
-          replaced: () => mark.paired,
+          replaced: () => event.paired,
           released: () => {
-            mark.held = false;
-            entry.printed = true;
+            event.held = false;
+            event.printed = true;
           },
         });
       }
       return;
     }
     if (this.logReadable) {
-      const printed = this.ledger.noteLive(record, receivedAtMs) !== null;
-      this.reconciler.noteLive(record, receivedAtMs, printed);
-      if (!printed) return;
+      const absorbed = this.ledger.absorbs(record, receivedAtMs);
+      this.reconciler.noteLiveEvent(this.live.add(record, receivedAtMs, { printed: !absorbed, paired: absorbed }));
+      if (absorbed) return;
     }
     if (this.heldLive) {
       // Noted as printed above (it will be, once the catch-up read is out): the read skips its row.
@@ -602,6 +609,15 @@ class Follower {
    * counted are, and what they still owe is queued. Returns how many records were queued.
    */
   private async read(sinceMs: number, kind: 'history' | 'baseline' | ReadKind): Promise<number> {
+    this.readingFrom.push(sinceMs);
+    try {
+      return await this.readNow(sinceMs, kind);
+    } finally {
+      this.readingFrom.splice(this.readingFrom.indexOf(sinceMs), 1);
+    }
+  }
+
+  private async readNow(sinceMs: number, kind: 'history' | 'baseline' | ReadKind): Promise<number> {
     const startedAtMs = this.ctx.clock.now();
     const query: LogQuery = { since: new Date(sinceMs), filter: this.options.filter };
     if (this.options.onlyFiles) query.onlyFiles = true;
@@ -623,13 +639,14 @@ class Follower {
         continue;
       }
       // What `logs` printed before following is printed, for the count as for the ledger.
-      this.reconciler.noteRow(row, this.options.printedBefore?.ids.has(row.id!) ?? false);
+      const key = eventKey(row);
+      this.reconciler.noteRow(row, this.options.printedBefore?.ids.has(row.id!) ?? false, key);
       // Identical events near each other are left to the count (src/core/reconcile.ts): pairing
       // them by time is what lost or doubled one now and then. Not while the stream is down:
       // the count waits for it to come back, and polling must print the rows meanwhile.
       if (kind === 'count' || (kind === 'backfill' && this.streamUp && this.reconciler.ambiguous(row))) continue;
       const liveSinceMs = this.streamUp ? this.connectedAtMs : undefined;
-      const verdict = this.ledger.noteRow(row, this.ctx.clock.now(), liveSinceMs);
+      const verdict = this.ledger.noteRow(row, this.ctx.clock.now(), liveSinceMs, key);
       if (verdict !== 'print') continue;
       this.reconciler.rowPrinted(row.id!);
       await queue({ ...row, source });
@@ -638,7 +655,12 @@ class Follower {
     this.reconciler.readDone(sinceMs, startedAtMs);
     if (!this.streamUp && kind === 'backfill') this.coveredSinceMs = Math.max(this.coveredSinceMs ?? 0, startedAtMs);
     if (kind !== 'baseline') {
-      const { print, settledIds } = this.reconciler.decide(this.ctx.clock.now());
+      const { print, settledIds, givenUp } = this.reconciler.decide(this.ctx.clock.now());
+      for (const gap of givenUp) {
+        this.reporter.verbose(
+          `could not count the gap of ${clockTime(gap.fromMs)}-${clockTime(gap.toMs)} exactly (${gap.why}); identical events in it rest on pairing by time`,
+        );
+      }
       for (const id of settledIds) this.ledger.markSeen([id], Math.floor(startedAtMs / 1000) * 1000);
       for (const row of print) await queue({ ...row, source: 'backfill' });
       this.countLater();
@@ -660,12 +682,19 @@ class Follower {
     // Held live events must wait for the history row that may be them, however long it takes.
     if (this.seam?.holding) return;
     const now = this.ctx.clock.now();
+    // A read that is running counts too: one slow enough to outlast a disconnect once lost the
+    // live events its first rows pair with, and printed those rows twice (seen in the soak).
     const earliestRead = Math.min(
       this.catchUp.earliestPendingMs,
+      ...this.readingFrom,
       this.streamUp ? now - LIVE_RETENTION_MS : this.gapStartMs(),
     );
     this.ledger.prune(earliestRead - this.ledger.toleranceWindowMs);
-    this.reconciler.prune(now - LIVE_RETENTION_MS);
+    this.reconciler.prune(Math.min(now - LIVE_RETENTION_MS, ...this.readingFrom));
+    // Between gaps nothing looks events up by key: the keys go until the next read needs them.
+    const quiet =
+      this.readingFrom.length === 0 && this.reconciler.pending === 0 && this.catchUp.earliestPendingMs === Infinity;
+    if (quiet && this.streamUp && !this.polling) this.live.forgetKeys();
   }
 }
 

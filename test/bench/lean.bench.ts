@@ -19,8 +19,10 @@ import { loginWithToken } from '../helpers/login.js';
 import { BARE_SOCKET_CLIENT, BIN, waitUntil } from '../helpers/listen.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
 
-// KITSU_TAIL_BIN measures another build, for before/after comparisons.
+// KITSU_TAIL_BIN measures another build instead of this one; KITSU_TAIL_BEFORE measures another
+// build beside this one in the same run (listen only), for before/after comparisons on a noisy machine.
 const KITSU_TAIL = process.env.KITSU_TAIL_BIN ?? BIN;
+const BEFORE = process.env.KITSU_TAIL_BEFORE;
 const RUNS = 15;
 const BURST = 40_000;
 const REPORT_RSS = join(import.meta.dirname, 'report-rss.mjs');
@@ -120,13 +122,13 @@ interface ListenFigures {
   cpuPerEventUs: number;
 }
 
-async function measureListen(sandbox: Sandbox, kind: 'ours' | 'bare'): Promise<ListenFigures> {
+async function measureListen(sandbox: Sandbox, kind: 'ours' | 'bare' | 'before'): Promise<ListenFigures> {
   const bot = sandbox.control.createBot('admin');
   const env = { ...process.env, KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token, NO_COLOR: '1' };
   const child =
-    kind === 'ours'
-      ? spawn(process.execPath, [KITSU_TAIL, 'listen', '--json'], { env, stdio: 'pipe' })
-      : spawn(process.execPath, ['--input-type=module', '-e', BARE_SOCKET_CLIENT], { env, stdio: 'pipe' });
+    kind === 'bare'
+      ? spawn(process.execPath, ['--input-type=module', '-e', BARE_SOCKET_CLIENT], { env, stdio: 'pipe' })
+      : spawn(process.execPath, [kind === 'ours' ? KITSU_TAIL : BEFORE!, 'listen', '--json'], { env, stdio: 'pipe' });
   child.stdin.end();
   let err = '';
   let lines = 0;
@@ -162,14 +164,22 @@ it('listen --json against a bare socket.io-client: idle RSS, peak RSS and CPU pe
   const sandbox = await startSandbox({ seed: 1 });
   try {
     const bare = await measureListen(sandbox, 'bare');
+    const before = BEFORE ? await measureListen(sandbox, 'before') : undefined;
     const ours = await measureListen(sandbox, 'ours');
     const mib = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`;
+    const beside = before
+      ? [
+          `  before (${BEFORE}): idle ${mib(before.idleRss)}  peak ${mib(before.peakRss)}  CPU per event ${before.cpuPerEventUs.toFixed(1)} µs`,
+          `  ours over before: idle ${ratio(ours.idleRss, before.idleRss)}  peak ${ratio(ours.peakRss, before.peakRss)}  CPU per event ${ratio(ours.cpuPerEventUs, before.cpuPerEventUs)}`,
+        ]
+      : [];
     console.log(
       [
         `listen against a bare socket.io-client (burst of ${BURST} events):`,
         `  idle RSS      bare ${mib(bare.idleRss)}  ours ${mib(ours.idleRss)}  ratio ${ratio(ours.idleRss, bare.idleRss)}  (target ≤ 1.3)`,
         `  peak RSS      bare ${mib(bare.peakRss)}  ours ${mib(ours.peakRss)}  ratio ${ratio(ours.peakRss, bare.peakRss)}  (target ≤ 1.5)`,
         `  CPU per event bare ${bare.cpuPerEventUs.toFixed(1)} µs  ours ${ours.cpuPerEventUs.toFixed(1)} µs  ratio ${ratio(ours.cpuPerEventUs, bare.cpuPerEventUs)}  (target ≤ 1.2)`,
+        ...beside,
       ].join('\n'),
     );
   } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loginRecordFromRow, recordFromLive, recordFromLogRow } from '../../src/core/normalize.js';
+import { isoOfReceipt, loginRecordFromRow, recordFromLive, recordFromLogRow } from '../../src/core/normalize.js';
 import { ServerError } from '../../src/errors.js';
 
 const KEYS = ['id', 'name', 'created_at', 'user_id', 'project_id', 'data', 'source'];
@@ -106,6 +106,13 @@ describe('recordFromLive', () => {
     expect(recordFromLive('x:y', 'text', 0).data).toEqual({ value: 'text' });
     expect(recordFromLive('x:y', [1, 2], 0).data).toEqual({ value: [1, 2] });
     expect(recordFromLive('x:y', { project_id: 5 }, 0).project_id).toBeNull();
+  });
+
+  it('writes the receipt time exactly as Date does, within a second, across seconds and out of range', () => {
+    const base = Date.UTC(2026, 11, 31, 23, 59, 58, 990);
+    const times = [base, base, base + 1, base + 9, base + 10, base + 99, base + 1010, base + 1010, base + 2000];
+    times.push(0, 5, -1, 1.5, 8.64e15, Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(10000, 0, 1), base);
+    for (const ms of times) expect(isoOfReceipt(ms), String(ms)).toBe(new Date(ms).toISOString());
   });
 });
 
