@@ -1,7 +1,8 @@
 /**
  * Runs a generated zsh completion script through zsh's own completion system, for the
  * completion tests. For each line, a `zsh -f -i` on a pseudo-terminal (zsh/zpty) loads
- * compinit with the script installed on fpath as `_kitsu-tail` (as the README installs it),
+ * compinit with the script installed on fpath as `_kitsu-tail` (or, with `sourced`, the script
+ * sourced after compinit: the README's two ways),
  * gets the line typed followed by TAB, and reports what the completion functions handed to
  * `compadd` (wrapped to record its matches, which zsh has already filtered by what is typed),
  * then exits. Nothing waits on a clock: each step reads the terminal until a marker appears or
@@ -17,8 +18,9 @@ const LINE_END = '<<line-end>>';
 /** Set up in the zsh on the pseudo-terminal: completion, and a compadd that reports matches. */
 const INIT = `
 PROMPT='' RPROMPT=''
-fpath=("$KT_FPATH" $fpath)
+[[ -n $KT_FPATH ]] && fpath=("$KT_FPATH" $fpath)
 autoload -U compinit && compinit -u -D
+[[ -n $KT_SOURCE ]] && source "$KT_SOURCE"
 bindkey '^I' complete-word
 zstyle ':completion:*' insert-tab false
 # The whole TAB happens inside one widget: end the shell when the completion functions are done.
@@ -53,17 +55,22 @@ done
 export function zshCompletions(
   script: string,
   lines: readonly string[],
-  options: { work: string; env: NodeJS.ProcessEnv },
+  options: { work: string; env: NodeJS.ProcessEnv; sourced?: boolean },
 ): string[][] {
-  const fpath = join(options.work, 'zsh-functions');
-  mkdirSync(fpath, { recursive: true });
-  copyFileSync(script, join(fpath, '_kitsu-tail'));
+  const installed: NodeJS.ProcessEnv = { KT_SOURCE: script };
+  if (!options.sourced) {
+    const fpath = join(options.work, 'zsh-functions');
+    mkdirSync(fpath, { recursive: true });
+    copyFileSync(script, join(fpath, '_kitsu-tail'));
+    installed.KT_FPATH = fpath;
+    installed.KT_SOURCE = '';
+  }
   const init = join(options.work, 'zsh-init.zsh');
   writeFileSync(init, INIT);
   const output = execFileSync('zsh', ['-f', '-c', DRIVER, 'zsh', ...lines], {
     cwd: options.work,
     encoding: 'utf8',
-    env: { ...options.env, KT_FPATH: fpath, KT_INIT: init },
+    env: { ...options.env, ...installed, KT_INIT: init },
     // Only a hung shell gets near this; it is not a claim about speed.
     timeout: 120_000,
   });
