@@ -36,7 +36,7 @@ compadd() {
   (( $#kt_matches )) && print -rl -- "${CANDIDATE}"\${^kt_matches}
   builtin compadd "$@"
 }
-print -r -- READY
+print -r -- '==kt-ready=='
 `;
 
 const DRIVER = `
@@ -44,7 +44,7 @@ zmodload zsh/zpty || exit 3
 for line in "$@"; do
   zpty kt zsh -f -i
   zpty -w kt "source \${(q)KT_INIT}"
-  zpty -r kt ignored '*READY*' || exit 4
+  zpty -r kt ignored '*==kt-ready==*' || exit 4
   zpty -w -n kt "$line"$'\\t'
   while zpty -r kt; do :; done
   zpty -d kt
