@@ -18,11 +18,13 @@ export async function run(ctx: Context, plan: BridgePlan): Promise<void> {
   const { openWhenUp } = await import('../listen/start.js');
   const { openNameResolver } = await import('../kitsu/names.js');
   const { sleep } = await import('../core/sleep.js');
+  const { KITSU_NOT_UP, outageReportFor } = await import('../output/outage.js');
   const reporter = reporterFor(ctx);
   if (plan.people.notice) reporter.warn(plan.people.notice);
   // A service at boot may start before Kitsu: wait for it with the stream's back-off.
   const session = await openWhenUp(() => openSession(ctx, { fresh: true }), {
     reporter,
+    outage: outageReportFor(ctx, reporter, KITSU_NOT_UP),
     sleep: (ms) => sleep(ms, ctx.signal),
     aborted: () => ctx.signal.aborted,
   }).catch((error: unknown) => {

@@ -10,6 +10,7 @@ import { sleep } from '../core/sleep.js';
 import { planListen, runListen, type ListenPlan } from '../listen/run.js';
 import { openWhenUp } from '../listen/start.js';
 import type { ListenOptions } from '../options.js';
+import { KITSU_NOT_UP, outageReportFor } from '../output/outage.js';
 import { reporterFor } from '../output/reporter.js';
 
 /** The listen plan, and with --from the bus to read instead of Kitsu. */
@@ -32,7 +33,7 @@ export async function run(ctx: Context, plan: ListenCommandPlan): Promise<void> 
   // Started before Kitsu is up (a service at boot): wait for it as for a reconnect.
   const session = await openWhenUp(() => openSession(ctx, { fresh: true }), {
     ...(plan.maxReconnects !== undefined ? { maxReconnects: plan.maxReconnects } : {}),
-    reporter: reporterFor(ctx),
+    ...waitReporting(ctx),
     sleep: (ms) => sleep(ms, ctx.signal),
     aborted: () => ctx.signal.aborted,
   }).catch((error: unknown) => {
@@ -44,4 +45,10 @@ export async function run(ctx: Context, plan: ListenCommandPlan): Promise<void> 
   } finally {
     await session.close();
   }
+}
+
+/** How the wait for Kitsu at the start is told: one line when it is not up, one when it is. */
+function waitReporting(ctx: Context) {
+  const reporter = reporterFor(ctx);
+  return { reporter, outage: outageReportFor(ctx, reporter, KITSU_NOT_UP) };
 }

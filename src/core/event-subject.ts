@@ -57,10 +57,14 @@ export interface EventNames {
   previous_task_status?: string;
 }
 
+const UUID_LOWER = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The value when it is a UUID, in lower case (Zou's are: then it is the value itself, no copy). */
 function id(value: unknown): string | undefined {
-  return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : undefined;
+  if (typeof value !== 'string' || value.length !== 36) return undefined;
+  if (UUID_LOWER.test(value)) return value;
+  return UUID.test(value) ? value.toLowerCase() : undefined;
 }
 
 // Events whose data.person_id is the person who acted (a live event has no user_id).
@@ -74,20 +78,21 @@ export function eventRefs(record: EventRecord): EventRefs {
   const kind = name.slice(0, colon < 0 ? name.length : colon);
   const action = colon < 0 ? '' : name.slice(colon + 1);
   const refs: EventRefs = { deleted: false };
-  const set = <K extends keyof EventRefs>(key: K, value: EventRefs[K] | undefined): void => {
-    if (value !== undefined) refs[key] = value;
-  };
-  set('project_id', id(record.project_id) ?? id(data.project_id));
+  // Only the keys that apply (no `key: undefined`): plain assignments, no closure an event.
+  let value = id(record.project_id) ?? id(data.project_id);
+  if (value !== undefined) refs.project_id = value;
   const dataPerson = id(data.person_id);
-  set('actor_id', id(record.user_id) ?? (ACTOR_PERSON.test(name) ? dataPerson : undefined));
-  if (kind === 'task' && (action === 'assign' || action === 'unassign')) set('assignee_id', dataPerson);
-  if (kind === 'person') set('person_id', dataPerson);
-  set('task_id', id(data.task_id));
-  set('comment_id', id(data.comment_id));
-  set('preview_file_id', id(data.preview_file_id));
-  set('task_type_id', id(data.task_type_id));
-  set('task_status_id', id(data.new_task_status_id) ?? id(data.task_status_id));
-  set('previous_task_status_id', id(data.previous_task_status_id));
+  value = id(record.user_id) ?? (ACTOR_PERSON.test(name) ? dataPerson : undefined);
+  if (value !== undefined) refs.actor_id = value;
+  if (dataPerson !== undefined && kind === 'task' && (action === 'assign' || action === 'unassign'))
+    refs.assignee_id = dataPerson;
+  if (dataPerson !== undefined && kind === 'person') refs.person_id = dataPerson;
+  if ((value = id(data.task_id)) !== undefined) refs.task_id = value;
+  if ((value = id(data.comment_id)) !== undefined) refs.comment_id = value;
+  if ((value = id(data.preview_file_id)) !== undefined) refs.preview_file_id = value;
+  if ((value = id(data.task_type_id)) !== undefined) refs.task_type_id = value;
+  if ((value = id(data.new_task_status_id) ?? id(data.task_status_id)) !== undefined) refs.task_status_id = value;
+  if ((value = id(data.previous_task_status_id)) !== undefined) refs.previous_task_status_id = value;
   if ((ENTITY_KINDS as readonly string[]).includes(kind)) {
     const entityKind = kind as EntityKindKey;
     const own = id(data[`${entityKind}_id`]);
@@ -96,8 +101,8 @@ export function eventRefs(record: EventRecord): EventRefs {
       refs.entity_kind = entityKind;
     }
   }
-  if (!refs.entity_id) set('entity_id', id(data.entity_id));
-  set('asset_type_id', id(data.asset_type_id) ?? id(data.asset_type));
+  if (!refs.entity_id && (value = id(data.entity_id)) !== undefined) refs.entity_id = value;
+  if ((value = id(data.asset_type_id) ?? id(data.asset_type)) !== undefined) refs.asset_type_id = value;
   refs.deleted = action === 'delete' && (kind === 'task' || refs.entity_kind !== undefined);
   return refs;
 }

@@ -43,33 +43,81 @@ interface Stored {
 
 const FILE_VERSION = 1;
 
+/** Entries are flat: the same keys with the same values are the same entry. */
+function sameEntry(a: CacheEntry, b: CacheEntry): boolean {
+  const keysA = Object.keys(a);
+  if (keysA.length !== Object.keys(b).length) return false;
+  for (const key of keysA)
+    if ((a as Record<string, unknown>)[key] !== (b as Record<string, unknown>)[key]) return false;
+  return true;
+}
+
 export class NameCache {
-  private readonly entries = new Map<string, Stored>();
+  /**
+   * By kind (`task`, `entity`…), then id: the resolver reads a dozen entries an event, and an
+   * id from the event is hashed once for all of them, where `task:<id>` would be a new string
+   * to hash at every read. The file keeps `<kind>:<id>` keys.
+   */
+  private readonly kinds = new Map<string, Map<string, Stored>>();
   private dirty = false;
+  /**
+   * Told when what a key says changed or went (an overwrite with other values, an expiry),
+   * not when a key is learned for the first time: names built from known keys stay true
+   * until then, so a resolver may keep them.
+   */
+  onChange: ((key: string) => void) | undefined;
 
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number,
   ) {}
 
+  /** `<kind>:<id>`. */
   get(key: string): CacheEntry | undefined {
-    const stored = this.entries.get(key);
+    const colon = key.indexOf(':');
+    return this.getIn(key.slice(0, colon), key.slice(colon + 1));
+  }
+
+  getIn(kind: string, id: string): CacheEntry | undefined {
+    const ids = this.kinds.get(kind);
+    const stored = ids?.get(id);
     if (!stored) return undefined;
     // Entries live for hours: a clock a few dozen gets old is as good.
     if (stored.t <= this.coarseNow()) {
-      this.entries.delete(key);
+      ids!.delete(id);
+      this.onChange?.(`${kind}:${id}`);
       return undefined;
     }
     return stored.v;
   }
 
+  /** `<kind>:<id>`. */
   set(key: string, value: CacheEntry): void {
-    this.entries.set(key, { v: value, t: this.now() + this.ttlMs });
+    const colon = key.indexOf(':');
+    this.setIn(key.slice(0, colon), key.slice(colon + 1), value);
+  }
+
+  setIn(kind: string, id: string, value: CacheEntry): void {
+    const ids = this.idsOf(kind);
+    const before = ids.get(id);
+    ids.set(id, { v: value, t: this.now() + this.ttlMs });
     this.dirty = true;
+    if (before && !sameEntry(before.v, value)) this.onChange?.(`${kind}:${id}`);
+  }
+
+  private idsOf(kind: string): Map<string, Stored> {
+    let ids = this.kinds.get(kind);
+    if (!ids) this.kinds.set(kind, (ids = new Map()));
+    return ids;
   }
 
   private clockMs = 0;
   private getsSinceClock = Infinity;
+
+  /** Reads the clock afresh at the next get (a caller that reads few keys for a while). */
+  refreshClock(): void {
+    this.getsSinceClock = Infinity;
+  }
 
   /** The time, read afresh every 64 gets: a get is on every event's path. */
   private coarseNow(): number {
@@ -82,7 +130,9 @@ export class NameCache {
   }
 
   get size(): number {
-    return this.entries.size;
+    let size = 0;
+    for (const ids of this.kinds.values()) size += ids.size;
+    return size;
   }
 
   /** Loads the file's unexpired entries under what is already known. */
@@ -104,9 +154,11 @@ export class NameCache {
           stored.t > now &&
           stored.v &&
           typeof stored.v === 'object' &&
-          !this.entries.has(key)
+          key.includes(':')
         ) {
-          this.entries.set(key, stored);
+          const colon = key.indexOf(':');
+          const ids = this.idsOf(key.slice(0, colon));
+          if (!ids.has(key.slice(colon + 1))) ids.set(key.slice(colon + 1), stored);
         }
       }
     } catch {
@@ -119,7 +171,8 @@ export class NameCache {
     if (!this.dirty) return;
     const now = this.now();
     const entries: Record<string, Stored> = {};
-    for (const [key, stored] of this.entries) if (stored.t > now) entries[key] = stored;
+    for (const [kind, ids] of this.kinds)
+      for (const [id, stored] of ids) if (stored.t > now) entries[`${kind}:${id}`] = stored;
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     const temporary = `${file}.${process.pid}.tmp`;
     await writeFile(temporary, JSON.stringify({ version: FILE_VERSION, entries }), { mode: 0o600 });

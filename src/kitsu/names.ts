@@ -74,6 +74,12 @@ export interface NameResolver {
   resolveNow(record: EventRecord): Resolution | undefined;
   /** Starts the look-ups of many records at once (a window of the log) and waits for them (up to the budget). */
   prefetch(records: readonly EventRecord[], options?: ResolveOptions): Promise<void>;
+  /**
+   * resolve() of each record of a window, in one pass: the look-ups of all of them start at
+   * once (as prefetch), and a record whose names are known is read once, not once to see
+   * whether it needs a look-up and again to name it.
+   */
+  resolveAll(records: readonly EventRecord[], options?: ResolveOptions): Promise<Resolution[]>;
   /** Every asset, shot, sequence and episode of these projects (all readable ones when none). */
   entities(projectIds?: readonly string[]): Promise<EntityInfo[]>;
   taskTypes(): Promise<NamedRow[]>;
@@ -112,6 +118,16 @@ const AUTOSAVE_MS = 60_000;
 const CLOSE_GRACE_MS = 1_000;
 /** How long a lone comment or preview waits for the next events to name its task. */
 const LEARN_WAIT_MS = 50;
+/** Kept entity paths are built afresh at least this often (their entries expire unseen). */
+const PATHS_KEPT_MS = 60_000;
+
+/** An entity's path and what it says, as build() reads it (shared while the cache is unchanged). */
+interface EntityPath {
+  path: string;
+  ids: readonly string[];
+  kind?: string;
+  assetType?: string;
+}
 
 /** A look-up an event needs: its cache key, and how to run it (shared while in flight). */
 interface Fetch {
@@ -211,6 +227,9 @@ class CachedNameResolver implements NameResolver {
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.cache = new NameCache(options.ttlMs ?? DEFAULT_TTL_MS, this.now);
+    this.cache.onChange = (key) => {
+      if (key.startsWith('entity:') || key.startsWith('asset_type:')) this.forgetPaths();
+    };
     this.loaded = (options.cacheFile ? this.cache.load(options.cacheFile) : Promise.resolve()).then(() => {
       this.isLoaded = true;
     });
@@ -230,36 +249,62 @@ class CachedNameResolver implements NameResolver {
     if (!this.isLoaded) return undefined;
     const refs = eventRefs(record);
     this.learn(record, refs);
-    return this.pending(refs).length === 0 ? this.build(refs, true) : undefined;
+    return this.known(refs);
   }
 
   async resolve(record: EventRecord, options: ResolveOptions = {}): Promise<Resolution> {
     await this.loaded;
     const refs = eventRefs(record);
     this.learn(record, refs);
+    return this.known(refs) ?? this.lookUp(refs, options.waitMs ?? this.budgetMs);
+  }
+
+  /** What resolve() does once known() said a look-up is needed. */
+  private async lookUp(refs: EventRefs, waitMs: number): Promise<Resolution> {
     const pending = this.pending(refs);
     if (pending.length === 0) return this.build(refs, true);
-    const complete = await this.within(this.walk(refs), this.waitFor(pending, options.waitMs ?? this.budgetMs));
+    const complete = await this.within(this.walk(refs), this.waitFor(pending, waitMs));
     return this.build(refs, complete && this.pending(refs).length === 0);
   }
 
   async prefetch(records: readonly EventRecord[], options: ResolveOptions = {}): Promise<void> {
+    await this.resolveAll(records, options);
+  }
+
+  async resolveAll(records: readonly EventRecord[], options: ResolveOptions = {}): Promise<Resolution[]> {
     await this.loaded;
+    const waitMs = options.waitMs ?? this.budgetMs;
+    const resolved: Resolution[] = new Array<Resolution>(records.length);
+    // Every record is learned from before any is named, as resolving them one by one after a
+    // prefetch of the window did.
+    const refsOf = records.map((record) => {
+      const refs = eventRefs(record);
+      this.learn(record, refs);
+      return refs;
+    });
     // Tasks first: tasks/<id>/full brings their entities too, which entity events then need
     // not ask for.
     const byTask: EventRefs[] = [];
     const others: EventRefs[] = [];
-    for (const record of records) {
-      const refs = eventRefs(record);
-      this.learn(record, refs);
-      if (this.pending(refs).length > 0) (refs.task_id ? byTask : others).push(refs);
+    const waiting: number[] = [];
+    for (const [i, refs] of refsOf.entries()) {
+      const known = this.known(refs);
+      if (known) resolved[i] = known;
+      else {
+        waiting.push(i);
+        if (this.pending(refs).length > 0) (refs.task_id ? byTask : others).push(refs);
+      }
     }
-    if (byTask.length + others.length === 0) return;
-    const work = (async () => {
-      await Promise.all(byTask.map((refs) => this.walk(refs)));
-      await Promise.all(others.map((refs) => this.walk(refs)));
-    })();
-    await this.within(work, options.waitMs ?? this.budgetMs);
+    if (waiting.length === 0) return resolved;
+    if (byTask.length + others.length > 0) {
+      const work = (async () => {
+        await Promise.all(byTask.map((refs) => this.walk(refs)));
+        await Promise.all(others.map((refs) => this.walk(refs)));
+      })();
+      await this.within(work, waitMs);
+    }
+    for (const i of waiting) resolved[i] = this.known(refsOf[i]!) ?? (await this.lookUp(refsOf[i]!, waitMs));
+    return resolved;
   }
 
   async save(): Promise<void> {
@@ -292,24 +337,24 @@ class CachedNameResolver implements NameResolver {
   /** What an event says outright: a comment's or preview's task, a task's new status, a deletion. */
   private learn(record: EventRecord, refs: EventRefs): void {
     if (refs.task_id) {
-      if (refs.comment_id && !this.cache.get(`comment:${refs.comment_id}`))
-        this.cache.set(`comment:${refs.comment_id}`, { k: 'comment', task_id: refs.task_id });
-      if (refs.preview_file_id && !this.cache.get(`preview:${refs.preview_file_id}`))
-        this.cache.set(`preview:${refs.preview_file_id}`, { k: 'preview', task_id: refs.task_id });
-      const task = this.cache.get(`task:${refs.task_id}`);
+      if (refs.comment_id && !this.cache.getIn('comment', refs.comment_id))
+        this.cache.setIn('comment', refs.comment_id, { k: 'comment', task_id: refs.task_id });
+      if (refs.preview_file_id && !this.cache.getIn('preview', refs.preview_file_id))
+        this.cache.setIn('preview', refs.preview_file_id, { k: 'preview', task_id: refs.task_id });
+      const task = this.cache.getIn('task', refs.task_id);
       if (task?.k === 'task') {
         if (
           record.name === 'task:status-changed' &&
           refs.task_status_id &&
           task.task_status_id !== refs.task_status_id
         ) {
-          this.cache.set(`task:${refs.task_id}`, { ...task, task_status_id: refs.task_status_id });
+          this.cache.setIn('task', refs.task_id, { ...task, task_status_id: refs.task_status_id });
         }
         if (refs.deleted && record.name === 'task:delete')
-          this.cache.set(`task:${refs.task_id}`, { ...task, deleted: true });
+          this.cache.setIn('task', refs.task_id, { ...task, deleted: true });
       } else if (record.name === 'task:delete' && refs.entity_id && refs.task_type_id) {
         // The row is gone, but the event names its entity and type: enough for its name.
-        this.cache.set(`task:${refs.task_id}`, {
+        this.cache.setIn('task', refs.task_id, {
           k: 'task',
           entity_id: refs.entity_id,
           task_type_id: refs.task_type_id,
@@ -319,9 +364,9 @@ class CachedNameResolver implements NameResolver {
       }
     }
     if (refs.deleted && refs.entity_kind && refs.entity_id) {
-      const entity = this.cache.get(`entity:${refs.entity_id}`);
-      if (entity?.k === 'entity') this.cache.set(`entity:${refs.entity_id}`, { ...entity, deleted: true });
-      else this.cache.set(`entity:${refs.entity_id}`, { k: 'gone' });
+      const entity = this.cache.getIn('entity', refs.entity_id);
+      if (entity?.k === 'entity') this.cache.setIn('entity', refs.entity_id, { ...entity, deleted: true });
+      else this.cache.setIn('entity', refs.entity_id, { k: 'gone' });
     }
   }
 
@@ -330,13 +375,10 @@ class CachedNameResolver implements NameResolver {
   /** The task an event is about: named, or through its comment or preview. */
   private taskOf(refs: EventRefs): string | undefined {
     if (refs.task_id) return refs.task_id;
-    for (const key of [
-      refs.comment_id && `comment:${refs.comment_id}`,
-      refs.preview_file_id && `preview:${refs.preview_file_id}`,
-    ]) {
-      const entry = key ? this.cache.get(key) : undefined;
-      if (entry && (entry.k === 'comment' || entry.k === 'preview')) return entry.task_id;
-    }
+    const comment = refs.comment_id ? this.cache.getIn('comment', refs.comment_id) : undefined;
+    if (comment?.k === 'comment') return comment.task_id;
+    const preview = refs.preview_file_id ? this.cache.getIn('preview', refs.preview_file_id) : undefined;
+    if (preview?.k === 'preview') return preview.task_id;
     return undefined;
   }
 
@@ -363,7 +405,7 @@ class CachedNameResolver implements NameResolver {
     let kind = refs.entity_kind;
     let taskTypeId = refs.task_type_id;
     if (taskId) {
-      const task = this.cache.get(`task:${taskId}`);
+      const task = this.cache.getIn('task', taskId);
       if (task?.k === 'task') {
         entityId = task.entity_id;
         kind = undefined;
@@ -373,7 +415,7 @@ class CachedNameResolver implements NameResolver {
     if (taskTypeId) need(`task_type:${taskTypeId}`, () => this.fromList('task-types', taskTypeId!));
     // The entity and its parents, as far as they are known.
     for (let depth = 0; entityId && depth < 4; depth += 1) {
-      const entity = this.cache.get(`entity:${entityId}`);
+      const entity = this.cache.getIn('entity', entityId);
       if (entity?.k !== 'entity') {
         const id = entityId;
         const hint = kind;
@@ -417,9 +459,10 @@ class CachedNameResolver implements NameResolver {
   private async within(work: Promise<void>, ms: number): Promise<boolean> {
     if (ms <= 0) return false;
     let timer: NodeJS.Timeout | undefined;
+    // A ref'd timer (cleared below): someone awaits it, and when nothing else holds the event
+    // loop (no request in flight) an unref'd one would let the process exit, 13, mid-await.
     const late = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), ms);
-      timer.unref?.();
     });
     try {
       return await Promise.race([work.then(() => true as const), late]);
@@ -521,7 +564,7 @@ class CachedNameResolver implements NameResolver {
     const name = str(r.name);
     if (!id || !name) return;
     const kind = kindName ?? str(r.type) ?? 'Entity';
-    this.cache.set(`entity:${id}`, {
+    this.cache.setIn('entity', id, {
       k: 'entity',
       name,
       kind,
@@ -554,7 +597,7 @@ class CachedNameResolver implements NameResolver {
     const entityId = lower(full.entity_id);
     const taskTypeId = lower(full.task_type_id);
     if (!entityId || !taskTypeId) return;
-    this.cache.set(`task:${id}`, {
+    this.cache.setIn('task', id, {
       k: 'task',
       entity_id: entityId,
       task_type_id: taskTypeId,
@@ -573,7 +616,7 @@ class CachedNameResolver implements NameResolver {
       let kind = hint ? KIND_NAME[hint] : undefined;
       if (!kind && typeId) {
         await this.once(`entity_type:${typeId}`, () => this.fetchEntityType(typeId));
-        const type = this.cache.get(`entity_type:${typeId}`);
+        const type = this.cache.getIn('entity_type', typeId);
         if (type?.k === 'entity_type') kind = type.asset ? 'Asset' : type.name;
       }
       this.putEntity(row, kind);
@@ -587,11 +630,11 @@ class CachedNameResolver implements NameResolver {
     if (kind === 'Asset') {
       const typeId = lower(row.asset_type_id) ?? lower(row.entity_type_id);
       if (typeId && str(row.asset_type_name))
-        this.cache.set(`asset_type:${typeId}`, { k: 'asset_type', name: str(row.asset_type_name)! });
+        this.cache.setIn('asset_type', typeId, { k: 'asset_type', name: str(row.asset_type_name)! });
     }
     const episodeId = lower(row.episode_id);
     if (kind === 'Shot' && lower(row.sequence_id) && str(row.sequence_name)) {
-      this.cache.set(`entity:${lower(row.sequence_id)}`, {
+      this.cache.setIn('entity', lower(row.sequence_id)!, {
         k: 'entity',
         name: str(row.sequence_name)!,
         kind: 'Sequence',
@@ -600,7 +643,7 @@ class CachedNameResolver implements NameResolver {
       });
     }
     if ((kind === 'Shot' || kind === 'Sequence') && episodeId && str(row.episode_name)) {
-      this.cache.set(`entity:${episodeId}`, {
+      this.cache.setIn('entity', episodeId, {
         k: 'entity',
         name: str(row.episode_name)!,
         kind: 'Episode',
@@ -609,15 +652,15 @@ class CachedNameResolver implements NameResolver {
       });
     }
     if (str(row.project_name) && lower(row.project_id))
-      this.cache.set(`project:${lower(row.project_id)}`, { k: 'project', name: str(row.project_name)! });
+      this.cache.setIn('project', lower(row.project_id)!, { k: 'project', name: str(row.project_name)! });
     // get_full_asset and get_full_shot list the entity's tasks: their task:new events then
     // need no look-up of their own.
     if (Array.isArray(row.tasks)) {
       for (const task of row.tasks as Row[]) {
         const taskId = lower(task?.id);
         const taskTypeId = lower(task?.task_type_id);
-        if (!taskId || !taskTypeId || this.cache.get(`task:${taskId}`)) continue;
-        this.cache.set(`task:${taskId}`, {
+        if (!taskId || !taskTypeId || this.cache.getIn('task', taskId)) continue;
+        this.cache.setIn('task', taskId, {
           k: 'task',
           entity_id: id,
           task_type_id: taskTypeId,
@@ -632,8 +675,8 @@ class CachedNameResolver implements NameResolver {
     const row = (await this.get(`data/entity-types/${id}`)) as Row;
     if (!row || typeof row !== 'object' || !str(row.name)) return;
     const asset = row.type === 'AssetType';
-    if (asset) this.cache.set(`asset_type:${id}`, { k: 'asset_type', name: str(row.name)! });
-    this.cache.set(`entity_type:${id}`, { k: 'entity_type', name: str(row.name)!, asset });
+    if (asset) this.cache.setIn('asset_type', id, { k: 'asset_type', name: str(row.name)! });
+    this.cache.setIn('entity_type', id, { k: 'entity_type', name: str(row.name)!, asset });
   }
 
   private async fetchAssetType(id: string): Promise<void> {
@@ -646,7 +689,8 @@ class CachedNameResolver implements NameResolver {
    * it before asking the server.
    */
   private async learnedSoon(key: string): Promise<boolean> {
-    await new Promise((resolve) => setTimeout(resolve, LEARN_WAIT_MS).unref());
+    // Ref'd, as within()'s: a command waiting on this look-up must not exit under it.
+    await new Promise((resolve) => setTimeout(resolve, LEARN_WAIT_MS));
     return this.cache.get(key) !== undefined;
   }
 
@@ -654,32 +698,72 @@ class CachedNameResolver implements NameResolver {
     if (await this.learnedSoon(`comment:${id}`)) return;
     const row = (await this.get(`data/comments/${id}`)) as Row;
     const task = lower(row?.object_id);
-    if (task) this.cache.set(`comment:${id}`, { k: 'comment', task_id: task });
+    if (task) this.cache.setIn('comment', id, { k: 'comment', task_id: task });
   }
 
   private async fetchPreview(id: string): Promise<void> {
     if (await this.learnedSoon(`preview:${id}`)) return;
     const row = (await this.get(`data/preview-files/${id}`)) as Row;
     const task = lower(row?.task_id);
-    if (task) this.cache.set(`preview:${id}`, { k: 'preview', task_id: task });
+    if (task) this.cache.setIn('preview', id, { k: 'preview', task_id: task });
   }
 
   // ---- names from what is known ----
 
-  private named(key: string): string | undefined {
-    const entry = this.cache.get(key);
+  /**
+   * The resolution when nothing it needs is missing from the cache, else undefined: one pass
+   * over the keys the names are built from (pending() is only asked when some key is absent,
+   * to tell a look-up still to make from one that failed lately).
+   */
+  private known(refs: EventRefs): Resolution | undefined {
+    const resolution = this.build(refs, true);
+    if (!this.missing) return resolution;
+    return this.pending(refs).length === 0 ? resolution : undefined;
+  }
+
+  /** Set by build() when a key it read is not in the cache (a look-up may be needed). */
+  private missing = false;
+
+  /** A cache entry build() reads; an absent one marks the build as missing something. */
+  private entry(kind: string, id: string): CacheEntry | undefined {
+    const entry = this.cache.getIn(kind, id);
+    if (entry === undefined) this.missing = true;
+    return entry;
+  }
+
+  private named(kind: string, id: string): string | undefined {
+    const entry = this.entry(kind, id);
     return entry && 'name' in entry ? entry.name : undefined;
   }
 
   /** The name, else the short id, marked when the server said it is gone. */
-  private label(key: string, id: string): string {
-    const entry = this.cache.get(key);
+  private label(kind: string, id: string): string {
+    const entry = this.entry(kind, id);
     if (entry && 'name' in entry) return entry.name;
     return entry?.k === 'gone' ? `${shortId(id)} (deleted)` : shortId(id);
   }
 
+  /**
+   * Entity paths built from known entries only, by entity id: the same shot's path is the
+   * same frozen object for every event about it. Forgotten when an entity or asset type
+   * entry changes or expires (NameCache.onChange), and once a minute in any case.
+   */
+  private readonly paths = new Map<string, EntityPath>();
+  private pathsClearedAt = 0;
+
+  private forgetPaths(): void {
+    this.paths.clear();
+    this.pathsClearedAt = this.now();
+    // Kept paths read no entry: the cache's clock may be long behind.
+    this.cache.refreshClock();
+  }
+
   /** `E01 / SQ010 / SH010` or `Character / Fox`, and the entity ids outward. */
-  private entityPath(id: string): { path: string; ids: string[]; kind?: string; assetType?: string } {
+  private entityPath(id: string): EntityPath {
+    const kept = this.paths.get(id);
+    if (kept) return kept;
+    const missingBefore = this.missing;
+    this.missing = false;
     const parts: string[] = [];
     const ids: string[] = [];
     let kind: string | undefined;
@@ -687,38 +771,56 @@ class CachedNameResolver implements NameResolver {
     let current: string | null = id;
     for (let depth = 0; current && depth < 4; depth += 1) {
       ids.push(current);
-      const entry = this.cache.get(`entity:${current}`);
+      const entry = this.cache.getIn('entity', current);
       if (entry?.k !== 'entity') {
-        parts.unshift(this.label(`entity:${current}`, current));
+        parts.unshift(this.label('entity', current));
         break;
       }
       kind ??= entry.kind;
       parts.unshift(entry.name);
       if (entry.asset_type_id) {
-        assetType = this.named(`asset_type:${entry.asset_type_id}`);
+        assetType = this.named('asset_type', entry.asset_type_id);
         if (depth === 0) parts.unshift(assetType ?? shortId(entry.asset_type_id));
       }
       current = entry.parent_id;
     }
-    return { path: parts.join(' / '), ids, ...(kind ? { kind } : {}), ...(assetType ? { assetType } : {}) };
+    const path: EntityPath = Object.freeze({
+      path: parts.join(' / '),
+      ids: Object.freeze(ids),
+      ...(kind ? { kind } : {}),
+      ...(assetType ? { assetType } : {}),
+    });
+    // Only what is wholly known is kept: a short id stands until its look-up answers.
+    if (!this.missing) this.paths.set(id, path);
+    this.missing ||= missingBefore;
+    return path;
   }
 
   private build(refs: EventRefs, complete: boolean): Resolution {
+    this.missing = false;
+    if (this.now() - this.pathsClearedAt > PATHS_KEPT_MS) this.forgetPaths();
     const names: EventNames = {};
     const subject: EventSubject = { entity_ids: [] };
     if (refs.project_id) {
       subject.project_id = refs.project_id;
-      names.project = this.label(`project:${refs.project_id}`, refs.project_id);
+      names.project = this.label('project', refs.project_id);
     }
-    if (refs.actor_id) names.person = this.label(`person:${refs.actor_id}`, refs.actor_id);
-    else if (refs.person_id) names.person = this.label(`person:${refs.person_id}`, refs.person_id);
-    if (refs.assignee_id) names.assignee = this.label(`person:${refs.assignee_id}`, refs.assignee_id);
+    if (refs.actor_id) {
+      names.person = this.label('person', refs.actor_id);
+      // Not named, but looked up all the same (pending()): missing it is missing something.
+      if (refs.person_id) this.entry('person', refs.person_id);
+    } else if (refs.person_id) names.person = this.label('person', refs.person_id);
+    if (refs.assignee_id) names.assignee = this.label('person', refs.assignee_id);
     const taskId = this.taskOf(refs);
+    if (!taskId) {
+      if (refs.comment_id) this.entry('comment', refs.comment_id);
+      else if (refs.preview_file_id) this.entry('preview', refs.preview_file_id);
+    }
     let entityId = refs.entity_id;
     let taskTypeId = refs.task_type_id;
     if (taskId) {
       subject.task_id = taskId;
-      const task = this.cache.get(`task:${taskId}`);
+      const task = this.entry('task', taskId);
       if (task?.k === 'task') {
         entityId = task.entity_id;
         taskTypeId = task.task_type_id;
@@ -731,22 +833,23 @@ class CachedNameResolver implements NameResolver {
     if (entityId) {
       const { path, ids, kind, assetType } = this.entityPath(entityId);
       names.entity = path;
-      subject.entity_ids = ids;
+      subject.entity_ids = ids as string[];
       if (kind) names.entity_type = kind;
       if (assetType) names.asset_type = assetType;
     }
-    if (refs.asset_type_id && !names.asset_type)
-      names.asset_type = this.label(`asset_type:${refs.asset_type_id}`, refs.asset_type_id);
+    if (refs.asset_type_id) {
+      const label = this.label('asset_type', refs.asset_type_id);
+      names.asset_type ??= label;
+    }
     if (taskTypeId) {
       subject.task_type_id = taskTypeId;
-      names.task_type = this.label(`task_type:${taskTypeId}`, taskTypeId);
+      names.task_type = this.label('task_type', taskTypeId);
     }
     if (refs.task_status_id) {
       subject.task_status_id = refs.task_status_id;
-      names.task_status = this.label(`status:${refs.task_status_id}`, refs.task_status_id);
+      names.task_status = this.label('status', refs.task_status_id);
     }
-    if (refs.previous_task_status_id)
-      names.previous_task_status = this.label(`status:${refs.previous_task_status_id}`, refs.previous_task_status_id);
+    if (refs.previous_task_status_id) names.previous_task_status = this.label('status', refs.previous_task_status_id);
     return { names, subject, complete };
   }
 
@@ -797,7 +900,7 @@ class CachedNameResolver implements NameResolver {
           for (const row of rows as Row[]) {
             this.putEntity(row, kind);
             if (kind === 'Asset' && lower(row.asset_type_id) && str(row.asset_type_name)) {
-              this.cache.set(`asset_type:${lower(row.asset_type_id)}`, {
+              this.cache.setIn('asset_type', lower(row.asset_type_id)!, {
                 k: 'asset_type',
                 name: str(row.asset_type_name)!,
               });
@@ -810,13 +913,13 @@ class CachedNameResolver implements NameResolver {
     );
     const missingTypes = new Set<string>();
     for (const id of found) {
-      const e = this.cache.get(`entity:${id}`);
-      if (e?.k === 'entity' && e.asset_type_id && !this.cache.get(`asset_type:${e.asset_type_id}`))
+      const e = this.cache.getIn('entity', id);
+      if (e?.k === 'entity' && e.asset_type_id && !this.cache.getIn('asset_type', e.asset_type_id))
         missingTypes.add(e.asset_type_id);
     }
     await Promise.all([...missingTypes].map((t) => this.once(`asset_type:${t}`, () => this.fetchAssetType(t))));
     return found.flatMap((id) => {
-      const e = this.cache.get(`entity:${id}`);
+      const e = this.cache.getIn('entity', id);
       if (e?.k !== 'entity') return [];
       return [
         {

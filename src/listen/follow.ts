@@ -24,6 +24,7 @@ import { PermissionError } from '../errors.js';
 import { ONLY_FILES_EVENTS, readLog, type LogQuery } from '../kitsu/event-log.js';
 import { runEventStream, type RetryInfo } from '../kitsu/event-stream.js';
 import type { Session } from '../kitsu/types.js';
+import { outageReportFor, STREAM_OUTAGE, seconds as formatSeconds, type OutageReport } from '../output/outage.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import { CatchUpScheduler, type ReadKind } from './catch-up.js';
 import { Seam } from './seam.js';
@@ -100,6 +101,15 @@ const CATCH_UP_RETRY_MS = 5_000;
 const ABSORB_GRACE_MS = 3_000;
 /** How often the log is polled while the stream cannot be reached. */
 const POLL_INTERVAL_MS = 5_000;
+/**
+ * After a reconnect, live events wait at most this long for the catch-up read, so that what it
+ * recovers (older) is printed before them, in log order. A read slower than this lets them go
+ * (the rest of the recovered then follows them, marked as backfill): live output is never held
+ * for long.
+ */
+const CATCH_UP_HOLD_MS = 3_000;
+/** …and at most this many: a burst lets them go at once rather than pile up. */
+const CATCH_UP_HOLD_LIMIT = 10_000;
 
 type Ending = FollowSummary['endedBy'];
 
@@ -109,6 +119,21 @@ export async function follow(ctx: Context, session: Session, options: FollowOpti
 
 class Follower {
   private readonly reporter: Reporter;
+  /** Down, still down, back: told, not shouted (src/output/outage.ts). */
+  private readonly outage: OutageReport;
+  /** Records the log gave back since the current outage began. */
+  private recovered = 0;
+  /** The read that accounts for the current outage is still to finish. */
+  private awaitingCatchUp = false;
+  /** The stream came back while the history of the seam was still to be printed: it covers the outage. */
+  private historyCoversOutage = false;
+  /** A connection was lost at least once: live events may have been missed. */
+  private droppedOnce = false;
+  /** Live events held while the catch-up read after a reconnect runs (null when none runs). */
+  private heldLive: EventRecord[] | null = null;
+  private holdTimer: NodeJS.Timeout | undefined;
+  /** The last read of the log failed (said once, until one succeeds). */
+  private logReadFailing = false;
   private readonly ledger = new BackfillLedger({ absorbGraceMs: ABSORB_GRACE_MS });
   private readonly reconciler = new Reconciler();
   private readonly catchUp: CatchUpScheduler;
@@ -152,6 +177,7 @@ class Follower {
     private readonly options: FollowOptions,
   ) {
     this.reporter = reporterFor(ctx);
+    this.outage = outageReportFor(ctx, this.reporter, STREAM_OUTAGE);
     this.projectIds = options.projectIds?.length ? new Set(options.projectIds) : null;
     this.aboutIds = options.aboutIds?.length ? new Set(options.aboutIds) : null;
     this.onlyFiles = options.onlyFiles ? new Set(ONLY_FILES_EVENTS) : null;
@@ -175,19 +201,34 @@ class Follower {
       read: (sinceMs, kind) => this.read(sinceMs, kind),
       active: () => !this.stop.signal.aborted && this.logReadable,
       onRead: ({ kind, sinceMs, queued, announced }) => {
-        // After a reconnect, say so even for none: it tells that the gap was looked at.
-        if (queued > 0 || (announced && !this.polling) || (kind === 'backfill' && this.reporter.options.verbose)) {
-          this.reporter.info(
+        this.logReadFailing = false;
+        // The detail of each read; a person hears of it in the one line that ends the outage.
+        if (queued > 0 || kind === 'backfill') {
+          this.reporter.verbose(
             `backfilled ${queued} event${queued === 1 ? '' : 's'} from the log (since ${clockTime(sinceMs)})`,
           );
         }
+        // Another reconnect may have asked for one more announced read meanwhile: that one ends it.
+        if (announced && !this.catchUp.announcing) {
+          this.awaitingCatchUp = false;
+          // What the read recovered is queued: the live events received meanwhile go after it.
+          this.releaseLive();
+          this.outageOverIfAccounted();
+        }
       },
       onError: (error) => {
-        if (this.stop.signal.aborted || this.forbidden(error)) return null;
+        this.releaseLive();
+        if (this.stop.signal.aborted || this.forbidden(error)) {
+          this.awaitingCatchUp = false;
+          this.outageOverIfAccounted();
+          return null;
+        }
         const message = error instanceof Error ? error.message : String(error);
-        this.reporter.warn(
-          `could not read the event log to backfill (${message}); trying again in ${formatSeconds(CATCH_UP_RETRY_MS)}`,
-        );
+        const line = `could not read the event log to backfill (${message}); trying again in ${formatSeconds(CATCH_UP_RETRY_MS)}`;
+        // Once, until a read succeeds: a log that stays unreadable is not a warning every 5 s.
+        if (this.logReadFailing) this.reporter.verbose(line);
+        else this.reporter.warn(line);
+        this.logReadFailing = true;
         return CATCH_UP_RETRY_MS;
       },
       sleep: (ms) => sleep(ms, this.stop.signal),
@@ -236,6 +277,9 @@ class Follower {
     }
 
     await this.settled;
+    // Ended by --until or --idle-timeout: what was held was received before the end.
+    this.releaseLive();
+    this.outage.close();
     ctx.signal.removeEventListener('abort', onSignal);
     for (const timer of this.timers) clearTimeout(timer);
     this.catchUp.stop();
@@ -294,8 +338,8 @@ class Follower {
     this.idleTimer?.clear();
     // Records waiting for a slow reader, or the history of --since still to read or print, are
     // not idleness: on a loaded server the connection or one page of the log can take longer
-    // than a short --idle-timeout.
-    const busy = () => this.output.waiting > 0 || this.seam?.holding === true;
+    // than a short --idle-timeout. Nor are live events held for the catch-up read of a reconnect.
+    const busy = () => this.output.waiting > 0 || this.seam?.holding === true || (this.heldLive?.length ?? 0) > 0;
     this.idleTimer = setLongTimeout(() => (busy() ? this.resetIdle() : this.end('idle')), ms);
   }
 
@@ -352,7 +396,31 @@ class Follower {
       this.reconciler.noteLive(record, receivedAtMs, printed);
       if (!printed) return;
     }
+    if (this.heldLive) {
+      // Noted as printed above (it will be, once the catch-up read is out): the read skips its row.
+      this.heldLive.push(record);
+      this.resetIdle();
+      if (this.heldLive.length >= CATCH_UP_HOLD_LIMIT) this.releaseLive();
+      return;
+    }
     this.emit(record);
+  }
+
+  /** Holds live events until the catch-up read that just started is done, or for a bounded while. */
+  private holdLive(): void {
+    if (this.heldLive) return;
+    this.heldLive = [];
+    this.holdTimer = setTimeout(() => this.releaseLive(), CATCH_UP_HOLD_MS);
+    this.holdTimer.unref();
+  }
+
+  /** Lets the held live events go to the output, in order of receipt. */
+  private releaseLive(): void {
+    clearTimeout(this.holdTimer);
+    const held = this.heldLive;
+    this.heldLive = null;
+    if (!held || !this.delivering || this.failure !== null) return;
+    for (const record of held) this.output.push(record);
   }
 
   // ---- the stream's ups and downs --------------------------------------------------------
@@ -363,20 +431,38 @@ class Follower {
     this.connectedAtMs = now;
     this.reconciler.up(now);
     const where = `${this.session.eventUrl}${this.session.socketPath}`;
+    this.outage.up();
+    if (this.outage.recovering && this.seam?.holding) this.historyCoversOutage = true;
     if (!reconnect) {
       this.reporter.info(`connected to ${where} (${transport}); press Ctrl-C to stop`);
     } else {
       this.reconnects += 1;
       const down = this.downSinceMs === null ? '' : ` after ${formatSeconds(now - this.downSinceMs)}`;
-      this.reporter.info(`reconnected (${transport})${down}`);
+      this.reporter.verbose(`reconnected (${transport})${down}`);
     }
     if (this.polling) {
       this.polling = false;
-      this.reporter.info('the event stream is back; stopped polling the log');
+      this.reporter.verbose('the event stream is back; stopped polling the log');
     }
     // During the seam the history read covers the gap; it settles it when done.
     if (!this.seam?.holding) this.settleGap();
     this.seam?.streamUp();
+    this.outageOverIfAccounted();
+  }
+
+  /**
+   * Ends the outage in its one line once what it missed is accounted for: the catch-up read
+   * after the reconnect is done (or cannot be made), and no history read of the seam covers it.
+   */
+  private outageOverIfAccounted(): void {
+    if (!this.outage.recovering || this.awaitingCatchUp || this.seam?.holding) return;
+    let recovered: number | string = this.recovered;
+    if (this.historyCoversOutage) recovered = 'what it missed is in the history printed';
+    else if (!this.options.backfill) recovered = 'events sent meanwhile were not read from the log: --no-backfill';
+    else if (!this.logReadable) recovered = 'events sent meanwhile could not be read from the log';
+    this.outage.over(recovered);
+    this.recovered = 0;
+    this.historyCoversOutage = false;
   }
 
   private onDisconnected(reason: string, lastAliveAtMs: number): void {
@@ -384,29 +470,38 @@ class Follower {
     this.owed = true;
     this.downSinceMs = lastAliveAtMs;
     this.reconciler.down(lastAliveAtMs);
-    this.reporter.info(`disconnected (${plainDisconnectReason(reason)})`);
-    if (this.options.backfill && this.logReadable) {
-      this.reporter.warnOnce(
-        'unrecoverable',
-        'notifications and chat events are never stored by Kitsu, so those sent while disconnected cannot be recovered',
-      );
-    }
+    this.droppedOnce = true;
+    if (!this.outage.active) this.recovered = 0;
+    this.outage.down(lastAliveAtMs, plainDisconnectReason(reason));
+    this.reporter.verbose(`disconnected (${plainDisconnectReason(reason)})`);
   }
 
   private onRetry(info: RetryInfo): void {
     const why =
       info.attempt > 1 || info.unreachable ? ` (attempt ${info.attempt}: ${plainDisconnectReason(info.reason)})` : '';
-    this.reporter.info(`reconnecting in ${formatSeconds(info.delayMs)}${why}`);
+    this.reporter.verbose(`reconnecting in ${formatSeconds(info.delayMs)}${why}`);
+    if (!this.outage.active) this.recovered = 0;
+    // The delay shown is the one the stream's scheduler waits.
+    this.outage.retrying(info.delayMs, plainDisconnectReason(info.reason));
+    // After the line that says it is down (it needs the delay, which comes with the retry).
+    if (this.droppedOnce) this.warnUnrecoverable();
     // A first connection that failed leaves a gap from the start of the run.
     this.owed = true;
     this.downSinceMs ??= this.ctx.clock.now();
     this.reconciler.down(this.downSinceMs);
     if (info.unreachable && !this.polling && this.options.backfill && this.logReadable) {
       this.polling = true;
-      this.reporter.warn(
-        `the event stream is unreachable (${plainDisconnectReason(info.reason)}); polling the log every ${formatSeconds(POLL_INTERVAL_MS)} until it is back`,
-      );
+      this.outage.polling(POLL_INTERVAL_MS);
       void this.poll();
+    }
+  }
+
+  private warnUnrecoverable(): void {
+    if (this.options.backfill && this.logReadable) {
+      this.reporter.warnOnce(
+        'unrecoverable',
+        'notifications and chat events are never stored by Kitsu, so those sent while disconnected cannot be recovered',
+      );
     }
   }
 
@@ -419,7 +514,11 @@ class Follower {
 
   /** The stream is up: fetch what the gap (if any) held, and start a new page. */
   private settleGap(): void {
-    if (this.owed && this.options.backfill && this.logReadable) this.catchUp.backfillFrom(this.gapStartMs());
+    if (this.owed && this.options.backfill && this.logReadable) {
+      this.catchUp.backfillFrom(this.gapStartMs());
+      this.awaitingCatchUp = true;
+      if (this.streamUp) this.holdLive();
+    }
     this.owed = false;
     this.downSinceMs = null;
     this.coveredSinceMs = null;
@@ -461,6 +560,7 @@ class Follower {
     // A held event that a history row turned out to be was printed as that row.
     for (const record of this.seam?.release() ?? []) this.emit(record);
     if (this.streamUp) this.settleGap();
+    this.outageOverIfAccounted();
   }
 
   /**
@@ -511,6 +611,7 @@ class Follower {
     const queue = async (record: EventRecord) => {
       this.emit(record);
       printed += 1;
+      if (record.source === 'backfill' && this.outage.active) this.recovered += 1;
       if (this.output.waiting > READ_AHEAD) await Promise.race([this.output.waitUntilAtMost(READ_AHEAD), this.settled]);
     };
     const source: EventSource = kind === 'history' ? 'log' : 'backfill';
@@ -566,11 +667,6 @@ class Follower {
     this.ledger.prune(earliestRead - this.ledger.toleranceWindowMs);
     this.reconciler.prune(now - LIVE_RETENTION_MS);
   }
-}
-
-function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
 }
 
 function clockTime(ms: number): string {

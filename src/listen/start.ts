@@ -7,6 +7,7 @@
  */
 import { backoffDelay } from '../core/backoff.js';
 import { NetworkError, ServerError } from '../errors.js';
+import type { OutageReport } from '../output/outage.js';
 import type { Reporter } from '../output/reporter.js';
 
 /** Whether waiting may help: the host is there, Kitsu (or the way to it) is not up yet. */
@@ -23,6 +24,8 @@ export function worthRetrying(error: unknown): boolean {
 export interface StartOptions {
   maxReconnects?: number;
   reporter: Reporter;
+  /** How the wait reaches a person: one line when Kitsu is not up, one when it is (src/output/outage.ts). */
+  outage: OutageReport;
   /** Waits `ms` (ends early when the run is interrupted). */
   sleep(ms: number): Promise<void>;
   aborted(): boolean;
@@ -31,23 +34,36 @@ export interface StartOptions {
 /** `open()` until it succeeds, waiting with back-off while the server is not up. */
 export async function openWhenUp<T>(open: () => Promise<T>, options: StartOptions): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
+    let session: T;
     try {
-      return await open();
+      session = await open();
     } catch (error) {
-      if (!worthRetrying(error) || options.aborted()) throw error;
+      if (!worthRetrying(error) || options.aborted()) {
+        options.outage.close();
+        throw error;
+      }
       const message = (error as Error).message.replace(/\.$/, '');
       if (options.maxReconnects !== undefined && attempt > options.maxReconnects) {
+        options.outage.close();
         throw new NetworkError(
           `Kitsu is not up (${message}) and --max-reconnects ${options.maxReconnects} allows no more attempts`,
           'check that Kitsu is running and reachable, or raise --max-reconnects',
         );
       }
       const delayMs = backoffDelay(attempt - 1);
-      options.reporter.info(
+      options.reporter.verbose(
         `Kitsu is not up yet (${message}); trying again in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1})`,
       );
+      options.outage.retrying(delayMs, message);
       await options.sleep(delayMs);
-      if (options.aborted()) throw error;
+      if (options.aborted()) {
+        options.outage.close();
+        throw error;
+      }
+      continue;
     }
+    // Said only when there was a wait: `Kitsu up after 42 s (waited 07:58:02 to 07:58:44)`.
+    options.outage.over(null);
+    return session;
   }
 }

@@ -22,6 +22,7 @@ import { unknownPatternWarnings } from '../core/pattern-hints.js';
 import { openSession } from '../kitsu/session.js';
 import { openWhenUp } from '../listen/start.js';
 import type { Session } from '../kitsu/types.js';
+import { KITSU_NOT_UP, outageReportFor } from '../output/outage.js';
 import { reporterFor, type Reporter } from '../output/reporter.js';
 import { csvExportFormat } from '../export/file-format.js';
 import { loginCsvRenderer } from '../output/formats.js';
@@ -44,6 +45,7 @@ export async function runLogs(ctx: Context, plan: LogsPlan): Promise<void> {
     ? await openWhenUp(() => openSession(ctx, { fresh: true }), {
         ...(plan.maxReconnects !== undefined ? { maxReconnects: plan.maxReconnects } : {}),
         reporter,
+        outage: outageReportFor(ctx, reporter, KITSU_NOT_UP),
         sleep: (ms) => sleep(ms, ctx.signal),
         aborted: () => ctx.signal.aborted,
       }).catch((error: unknown) => {

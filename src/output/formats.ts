@@ -28,8 +28,13 @@ export function formatNdjson(record: unknown): string {
   return `${JSON.stringify(record)}\n`;
 }
 
-export function ndjsonRenderer<R>(): Renderer<R> {
-  return { record: formatNdjson, end: () => '', closeOnInterrupt: false };
+/** `stringify`: the record's JSON text, when it is not JSON.stringify's (a record named by its pre-serialised names). */
+export function ndjsonRenderer<R>(stringify?: (record: R) => string): Renderer<R> {
+  return {
+    record: stringify ? (record) => `${stringify(record)}\n` : formatNdjson,
+    end: () => '',
+    closeOnInterrupt: false,
+  };
 }
 
 /**
@@ -37,12 +42,12 @@ export function ndjsonRenderer<R>(): Renderer<R> {
  * the output is `[]` for no record, and appending `]` at any record boundary (which end()
  * does, also on Ctrl-C) always leaves valid JSON. One record per line for `grep` and `jq`.
  */
-export function jsonArrayRenderer<R>(): Renderer<R> {
+export function jsonArrayRenderer<R>(stringify: (record: R) => string = JSON.stringify): Renderer<R> {
   let count = 0;
   return {
     record(record) {
       count += 1;
-      return `${count === 1 ? '[\n' : ',\n'}${JSON.stringify(record)}`;
+      return `${count === 1 ? '[\n' : ',\n'}${stringify(record)}`;
     },
     end: () => (count === 0 ? '[]\n' : '\n]\n'),
     closeOnInterrupt: true,

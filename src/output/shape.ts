@@ -113,7 +113,12 @@ export function shapedFactories<R extends EventRecord>(
             columns: options.columns,
             now: () => ctx.clock.now(),
           })
-        : standard.table({ ...options, zone: shape.clock.zone }),
+        : standard.table({
+            ...options,
+            zone: shape.clock.zone,
+            // The table's zone line stands for the header the --fields table has: --no-headers drops it.
+            ...(shape.headers ? { zoneLabel: (atMs: number) => shape.clock.zoneLabel(atMs) } : {}),
+          }),
     csv: (clean) =>
       shape.fields
         ? fieldsCsvRenderer(shape.fields, { headers: shape.headers, clean })

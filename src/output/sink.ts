@@ -7,6 +7,7 @@
 import type { OutStream } from '../context.js';
 import { CliError, ExitCode, OutputClosedError } from '../errors.js';
 import { fileTargetOf } from './file-target.js';
+import { aroundStatusLine } from './status-line.js';
 
 const CLOSED_CODES = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
 
@@ -76,9 +77,12 @@ export class StreamSink {
     const blocked = this.blocker();
     if (blocked) return Promise.reject(blocked);
     this.pending += 1;
-    let roomLeft: boolean;
+    let roomLeft = true;
     try {
-      roomLeft = this.stream.write(text, this.onWritten);
+      // A status line on the same terminal (an outage, src/output/outage.ts) steps aside first.
+      aroundStatusLine(this.stream, () => {
+        roomLeft = this.stream.write(text, this.onWritten);
+      });
     } catch (error) {
       this.pending -= 1;
       this.onError(error);

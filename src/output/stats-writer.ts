@@ -75,8 +75,8 @@ export interface StatsRequest {
    * its shot or asset. `key` is `kind:id` (see entityKeyOf).
    */
   entities?: {
-    prefetch(records: readonly EventRecord[]): Promise<void>;
-    entityOf(record: EventRecord): Promise<{ key: string | null; name?: string }>;
+    /** The entity of each record, in order: a window of the log at once. */
+    entitiesOf(records: readonly EventRecord[]): Promise<{ key: string | null; name?: string }[]>;
   };
 }
 
@@ -142,9 +142,9 @@ export function createStatsWriter(
       }
       return;
     }
-    await entities.prefetch(records);
-    for (const record of records) {
-      const { key, name } = await entities.entityOf(record);
+    const found = await entities.entitiesOf(records);
+    for (const [i, record] of records.entries()) {
+      const { key, name } = found[i]!;
       if (key !== null && name !== undefined) entityNames.set(key, name);
       if (stats) stats.add(record, key);
       else counter!.addKey(key);

@@ -20,8 +20,10 @@
  * the project, the episode, the person's last name, the time, the person, the sequence;
  * only then is the line cut with `…`. Records without names keep the id layout above.
  *
- * Local time; the date appears as a separator line when the events are not from today and
- * whenever the day changes, and `── live ──` marks where stored history gives way to the
+ * Local time, the zone said once in the first line (`── times in UTC+01:00 Europe/Paris ──`,
+ * or with the first date: `── Sat 2026-11-28 · times in UTC ──`, with --utc); the date
+ * appears as a separator line when the events are not from today and whenever the day
+ * changes (so a range over several days shows each day's date in full), and `── live ──` marks where stored history gives way to the
  * live stream. Backfilled events (caught up from the log after a reconnect) are dimmed and
  * marked ↺. Names replace ids where the NameDirectory knows them, else the first 8
  * characters of the id. Every text from the server is sanitised before it reaches the terminal.
@@ -42,6 +44,11 @@ export interface TableOptions {
   names?: NameDirectory;
   /** Local time for the time column; default: the runtime's zone. */
   zone?: TimeZone;
+  /**
+   * The zone's name as a person reads it (`UTC+01:00 Europe/Paris`, `UTC`): said once, in the
+   * table's first line, with the first date when it has one. None: not said.
+   */
+  zoneLabel?: (atMs: number) => string;
   /** The clock, to know what "today" is. */
   now: () => number;
 }
@@ -187,10 +194,15 @@ class Timeline {
     }
     const today = toLocalFields(this.options.now(), zone);
     const isToday = day === `${today.year}-${pad2(today.month)}-${pad2(today.day)}`;
-    if (this.lastDay === undefined ? !isToday : day !== this.lastDay) {
+    const first = this.lastDay === undefined;
+    const zoneText =
+      first && this.options.zoneLabel
+        ? `times in ${this.options.zoneLabel(Number.isNaN(ms) ? this.options.now() : ms)}`
+        : undefined;
+    if (first ? !isToday : day !== this.lastDay) {
       const weekday = WEEKDAYS[new Date(Date.UTC(f.year, f.month - 1, f.day)).getUTCDay()];
-      before += this.separator(`${weekday} ${day}`);
-    }
+      before += this.separator(zoneText ? `${weekday} ${day} · ${zoneText}` : `${weekday} ${day}`);
+    } else if (zoneText) before += this.separator(zoneText);
     this.lastDay = day;
     if (source !== 'backfill') this.lastSource = source;
     return { before, time: `${pad2(f.hour)}:${pad2(f.minute)}:${pad2(f.second)}` };

@@ -10,6 +10,7 @@
  * if end() is never reached; writes after that reject with the abort reason.
  */
 import type { Context, Format, OutStream } from '../context.js';
+import type { EventNames } from '../core/event-subject.js';
 import type { EventRecord } from '../core/record.js';
 import { OutputClosedError } from '../errors.js';
 import { shouldColor } from './color.js';
@@ -63,15 +64,72 @@ export function createRecordWriter(ctx: Context, options: WriterOptions = {}): R
     table: async (table) => (await import('./table.js')).eventTableRenderer(table),
     csv: (clean) => eventCsvRenderer(clean, { names: attach }),
   };
+  const namer = options.namer;
+  if (namer && attach && (format === 'json' || format === 'ndjson')) {
+    // JSON gets each record's own text with the names' text appended: no copy of the record
+    // to add a key to, and the names of a production are a few strings that recur.
+    const withNames = (r: Renderer<NamedEventRecord>): Renderer<RecordAndNames> => ({
+      ...r,
+      record: ({ record, names }) => r.record({ ...record, names }),
+    });
+    const json = writerFor<RecordAndNames>(
+      ctx,
+      { ...options, format },
+      // writerFor asks these for a table or CSV only, which this is not; given for the types' sake.
+      {
+        table: async (table) => withNames(await standard.table(table)),
+        csv: (clean) => withNames(standard.csv(clean)),
+      },
+      namedJsonText(),
+    );
+    return namedWriter(json, namer, (record, names) => ({ record, names }));
+  }
   const writer = writerFor<NamedEventRecord>(
     ctx,
     { ...options, format },
     options.shape ? shapedFactories(ctx, options.shape, standard) : standard,
   );
-  const namer = options.namer;
   // Without --names a machine format is left exactly as it was: no look-ups at all.
   if (!namer || (!attach && format !== 'table')) return writer;
-  return namedWriter(writer, namer);
+  return namedWriter(writer, namer, (record, names) => ({ ...record, names }));
+}
+
+interface RecordAndNames {
+  record: EventRecord;
+  names: EventNames;
+}
+
+/** How many distinct name texts the JSON writer keeps (a production has far fewer). */
+const KEPT_NAME_TEXTS = 20_000;
+
+/**
+ * `JSON.stringify({ ...record, names })`, the same bytes, made from the record's own JSON and
+ * the names' texts: each name's JSON text is kept, so a shot's path is escaped once a run.
+ */
+function namedJsonText(): (item: RecordAndNames) => string {
+  const texts = new Map<string, string>();
+  const textOf = (value: string): string => {
+    let text = texts.get(value);
+    if (text === undefined) {
+      if (texts.size >= KEPT_NAME_TEXTS) texts.clear();
+      texts.set(value, (text = JSON.stringify(value)));
+    }
+    return text;
+  };
+  return ({ record, names }) => {
+    const own = JSON.stringify(record);
+    // A record that has a names key of its own (none of ours do), or no key: the plain way.
+    if ('names' in record || own.length < 3) return JSON.stringify({ ...record, names });
+    let text = '';
+    for (const key in names) {
+      const value = names[key as keyof EventNames];
+      if (value === undefined) continue;
+      if (typeof value !== 'string') return JSON.stringify({ ...record, names });
+      // EventNames' keys are plain words: no escaping to do.
+      text += `${text === '' ? '"' : ',"'}${key}":${textOf(value)}`;
+    }
+    return `${own.slice(0, -1)},"names":{${text}}}`;
+  };
 }
 
 /**
@@ -95,13 +153,17 @@ const NAMES_AHEAD = 512;
  * the look-ups of the records behind it run while it waits for its own. Only the oldest
  * record holds the output back, and for no longer than the namer's budget.
  */
-function namedWriter(writer: RecordWriter<NamedEventRecord>, namer: RecordNamer): RecordWriter<EventRecord> {
+function namedWriter<T>(
+  writer: RecordWriter<T>,
+  namer: RecordNamer,
+  named: (record: EventRecord, names: EventNames) => T,
+): RecordWriter<EventRecord> {
   interface Queued {
     record: EventRecord;
     /** Absent when the names were known at once. */
-    names?: Promise<NamedEventRecord['names']>;
+    names?: Promise<EventNames>;
     /** Set once the names have come: such records are written together, in one chunk. */
-    named?: NamedEventRecord;
+    named?: T;
   }
   const queue: Queued[] = [];
   let draining: Promise<void> | undefined;
@@ -115,7 +177,7 @@ function namedWriter(writer: RecordWriter<NamedEventRecord>, namer: RecordNamer)
         // The head and every record behind it whose names are in already: one write.
         let ready = 0;
         while (ready < queue.length && queue[ready]!.named) ready += 1;
-        const batch = queue.slice(0, Math.max(1, ready)).map((q) => q.named ?? { ...q.record });
+        const batch = queue.slice(0, Math.max(1, ready)).map((q) => q.named ?? named(q.record, {}));
         if (batch.length === 1 || !writer.writeMany) await writer.write(batch[0]!);
         else await writer.writeMany(batch);
         queue.splice(0, batch.length);
@@ -139,13 +201,13 @@ function namedWriter(writer: RecordWriter<NamedEventRecord>, namer: RecordNamer)
   const push = (record: EventRecord): void => {
     const known = namer.namesNow?.(record);
     if (known) {
-      queue.push({ record, named: { ...record, names: known } });
+      queue.push({ record, named: named(record, known) });
       return;
     }
     const entry: Queued = { record };
     entry.names = namer.names(record).then(
-      (names) => ((entry.named = { ...record, names }), names),
-      () => ((entry.named = { ...record, names: {} }), {}),
+      (names) => ((entry.named = named(record, names)), names),
+      () => ((entry.named = named(record, {})), {}),
     );
     queue.push(entry);
   };
@@ -192,7 +254,13 @@ export interface RendererFactories<R> {
   csv: (clean?: (text: string) => string) => Renderer<R>;
 }
 
-function writerFor<R>(ctx: Context, options: WriterOptions, factories: RendererFactories<R>): RecordWriter<R> {
+/** `jsonText`: the JSON text of a record for json and ndjson, when it is not JSON.stringify's. */
+function writerFor<R>(
+  ctx: Context,
+  options: WriterOptions,
+  factories: RendererFactories<R>,
+  jsonText?: (record: R) => string,
+): RecordWriter<R> {
   const stream = options.stream ?? ctx.stdout;
   const format = options.format ?? resolveFormat(ctx, stream);
   const terminal = stream.isTTY === true;
@@ -214,7 +282,7 @@ function writerFor<R>(ctx: Context, options: WriterOptions, factories: RendererF
     case 'json':
     case 'ndjson': {
       refuseJsonInCsv(format.toUpperCase(), fileTargetOf(stream));
-      const machine = format === 'json' ? jsonArrayRenderer<R>() : ndjsonRenderer<R>();
+      const machine = format === 'json' ? jsonArrayRenderer<R>(jsonText) : ndjsonRenderer<R>(jsonText);
       // Same JSON, but nothing in it a terminal would act on; a pipe gets JSON.stringify's bytes.
       renderer = terminal ? { ...machine, record: (r) => escapeJsonForTerminal(machine.record(r)) } : machine;
       break;

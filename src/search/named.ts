@@ -83,12 +83,8 @@ export async function openNamedSearch(
         if (!needsLookUp) return records.filter((_, i) => verdicts[i] === true);
         const candidates = records.filter((_, i) => verdicts[i] !== false);
         if (candidates.length === 0) return [];
-        await resolver.prefetch(candidates, { waitMs: FILTER_WAIT_MS });
-        const kept: EventRecord[] = [];
-        for (const record of candidates) {
-          if (matchesResolved(record, await resolver.resolve(record, { waitMs: FILTER_WAIT_MS }))) kept.push(record);
-        }
-        return kept;
+        const resolved = await resolver.resolveAll(candidates, { waitMs: FILTER_WAIT_MS });
+        return candidates.filter((record, i) => matchesResolved(record, resolved[i]!));
       },
       describe: () => describePlan(plan),
       close: async () => {

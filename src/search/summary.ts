@@ -65,13 +65,14 @@ const SUMMARY_WAIT_MS = 60_000;
 
 function entitiesFrom(resolver: NameResolver) {
   return {
-    prefetch: (records: readonly EventRecord[]) => resolver.prefetch(records, { waitMs: SUMMARY_WAIT_MS }),
-    async entityOf(record: EventRecord): Promise<{ key: string | null; name?: string }> {
-      const { subject, names } = await resolver.resolve(record, { waitMs: SUMMARY_WAIT_MS });
-      const id = subject.entity_ids[0];
-      if (id) return { key: `${(names.entity_type ?? 'entity').toLowerCase()}:${id}`, name: names.entity };
-      if (subject.task_id) return { key: `task:${subject.task_id}`, name: names.entity };
-      return { key: null };
+    async entitiesOf(records: readonly EventRecord[]): Promise<{ key: string | null; name?: string }[]> {
+      const resolved = await resolver.resolveAll(records, { waitMs: SUMMARY_WAIT_MS });
+      return resolved.map(({ subject, names }) => {
+        const id = subject.entity_ids[0];
+        if (id) return { key: `${(names.entity_type ?? 'entity').toLowerCase()}:${id}`, name: names.entity };
+        if (subject.task_id) return { key: `task:${subject.task_id}`, name: names.entity };
+        return { key: null };
+      });
     },
   };
 }

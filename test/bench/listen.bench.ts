@@ -7,12 +7,12 @@
  * The bare client prints `{"name","data"}` per event and does nothing else: the ratio is the
  * cost of records, filters, the backfill ledger and the writer. Run with `npm run bench`.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { BARE_SOCKET_CLIENT, BIN, waitUntil } from '../helpers/listen.js';
+import { startLineClient, type LineClient } from '../helpers/line-client.js';
 
 const BURST = 20_000;
 const LATENCY_EVENTS = 400;
@@ -20,45 +20,11 @@ const LATENCY_GAP_MS = 10;
 const ROUNDS = 3;
 const WARM_UP = 5_000;
 
-interface Client {
-  child: ChildProcessWithoutNullStreams;
-  /** Called with each stdout line as it arrives. */
-  onLine: (line: string) => void;
-  stop(): Promise<void>;
-}
-
-async function startClient(sandbox: Sandbox, kind: 'ours' | 'bare'): Promise<Client> {
+async function startClient(sandbox: Sandbox, kind: 'ours' | 'bare'): Promise<LineClient> {
   const bot = sandbox.control.createBot('admin');
   const env = { ...process.env, KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token, NO_COLOR: '1' };
-  const child =
-    kind === 'ours'
-      ? spawn(process.execPath, [BIN, 'listen', '--json'], { env, stdio: 'pipe' })
-      : spawn(process.execPath, ['--input-type=module', '-e', BARE_SOCKET_CLIENT], { env, stdio: 'pipe' });
-  child.stdin.end();
-  let err = '';
-  let partial = '';
-  const client: Client = {
-    child,
-    onLine: () => undefined,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.on('close', resolve));
-      child.kill('SIGINT');
-      await exited;
-    },
-  };
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  child.stdout.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) client.onLine(line);
-  });
-  await waitUntil(
-    () => /connected to/.test(err),
-    `${kind} to connect`,
-    30_000,
-    () => err,
-  );
-  await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket');
+  const args = kind === 'ours' ? [BIN, 'listen', '--json'] : ['--input-type=module', '-e', BARE_SOCKET_CLIENT];
+  const client = await startLineClient(sandbox, args, env, kind);
   // Warm up, so that neither is measured while its code is still being compiled.
   let warm = 0;
   client.onLine = () => (warm += 1);

@@ -8,37 +8,17 @@
  * Run with `npm run bench` (which builds first). KITSU_TAIL_BIN=path/to/bin/kitsu-tail.js
  * measures another build instead, to compare before and after a change.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { botEnv } from '../helpers/logs.js';
+import { measureChild, type ChildCost } from '../helpers/child-memory.js';
 
 const BIN = process.env.KITSU_TAIL_BIN ?? join(import.meta.dirname, '..', '..', 'bin', 'kitsu-tail.js');
 const REPEATS = 3;
-
-/**
- * Preloaded into the child: writes its peak RSS (kB) and the largest heap it kept after a
- * full garbage collection (bytes: what it really holds, free of V8's heap sizing) to
- * $RSS_FILE as it exits.
- */
-const RECORD_MEMORY =
-  'data:text/javascript,' +
-  encodeURIComponent(`
-    import { writeFileSync } from 'node:fs';
-    import { PerformanceObserver } from 'node:perf_hooks';
-    import v8 from 'node:v8';
-    let live = 0;
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        if (entry.detail?.kind === 4) live = Math.max(live, v8.getHeapStatistics().used_heap_size);
-      }
-    }).observe({ entryTypes: ['gc'] });
-    process.on('exit', () => writeFileSync(process.env.RSS_FILE, JSON.stringify({ rss: process.resourceUsage().maxRSS, live })));
-  `);
 
 /** The simplest correct reader: newest first by cursor, one JSON line a row. Prints its count on stderr. */
 const FETCH_LOOP = `
@@ -58,33 +38,7 @@ for (;;) {
 process.stderr.write(String(rows));
 `;
 
-interface Measured {
-  ms: number;
-  peakRssKb: number;
-  liveHeapBytes: number;
-  stderr: string;
-}
-
-function measure(args: string[], env: Record<string, string>, dir: string): Promise<Measured> {
-  const rssFile = join(dir, `rss-${Math.random().toString(36).slice(2)}`);
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--import', RECORD_MEMORY, ...args], {
-    env: { ...env, RSS_FILE: rssFile },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      const ms = performance.now() - started;
-      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
-      else {
-        const memory = JSON.parse(readFileSync(rssFile, 'utf8')) as { rss: number; live: number };
-        resolve({ ms, peakRssKb: memory.rss, liveHeapBytes: memory.live, stderr });
-      }
-    });
-  });
-}
+const measure = measureChild;
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const perSecond = (events: number, ms: number): string =>
@@ -132,15 +86,15 @@ it('logs --all: overhead over a plain fetch loop, and peak memory over 100k and 
   );
 
   type Peak = { peakRssKb: number; liveHeapBytes: number; ms: number };
-  const summarize = (runs: Measured[]): Peak => ({
+  const summarize = (runs: ChildCost[]): Peak => ({
     peakRssKb: median(runs.map((r) => r.peakRssKb)),
     liveHeapBytes: median(runs.map((r) => r.liveHeapBytes)),
     ms: median(runs.map((r) => r.ms)),
   });
   const peak = async (events: number) =>
     withSandbox(events, async (_sandbox, env, dir) => {
-      const all: Measured[] = [];
-      const exported: Measured[] = [];
+      const all: ChildCost[] = [];
+      const exported: ChildCost[] = [];
       for (let i = 0; i < 2; i += 1) {
         all.push(await measure([BIN, 'logs', '--all', '--json'], env, dir));
         const output = join(dir, `export-${i}`);

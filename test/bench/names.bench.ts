@@ -7,9 +7,10 @@
  *     the disk cache the one before left, as a second `listen` would;
  * (b) growing: fresh generated activity, which keeps adding assets, shots and their tasks, so
  *     that some look-ups are of objects nobody has seen yet.
+ * (c) in one process, without the socket and the pipe: what --names adds to writing a record
+ *     (look-up of known names and their JSON), warm, against writing it without names.
  * Run with `npm run bench`.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,18 +19,19 @@ import { it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { BIN, waitUntil } from '../helpers/listen.js';
+import { startLineClient, type LineClient } from '../helpers/line-client.js';
+import { Writable } from 'node:stream';
+import type { EventRecord } from '../../src/core/record.js';
+import { createNameResolver, recordNamer } from '../../src/kitsu/names.js';
+import { openSession } from '../../src/kitsu/session.js';
+import { createRecordWriter } from '../../src/output/writer.js';
+import { testContext } from '../helpers/context.js';
 
 const BURST = 10_000;
 const WARM_UP = 2_000;
 const ROUNDS = 3;
 
 type Kind = 'plain' | 'names';
-
-interface Client {
-  child: ChildProcessWithoutNullStreams;
-  onLine: (line: string) => void;
-  stop(): Promise<void>;
-}
 
 /** What a burst sends: the stored history again (known objects), or new generated activity. */
 type Feed = 'history' | 'growing';
@@ -44,34 +46,9 @@ function send(sandbox: Sandbox, feed: Feed, count: number): void {
   }
 }
 
-async function startClient(sandbox: Sandbox, kind: Kind, env: Record<string, string>, feed: Feed): Promise<Client> {
+async function startClient(sandbox: Sandbox, kind: Kind, env: Record<string, string>, feed: Feed): Promise<LineClient> {
   const args = [BIN, 'listen', '--json', '--no-backfill', ...(kind === 'names' ? ['--names'] : [])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'pipe' });
-  child.stdin.end();
-  let err = '';
-  let partial = '';
-  const client: Client = {
-    child,
-    onLine: () => undefined,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.on('close', resolve));
-      child.kill('SIGINT');
-      await exited;
-    },
-  };
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  child.stdout.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) client.onLine(line);
-  });
-  await waitUntil(
-    () => /connected to/.test(err),
-    `${kind} to connect`,
-    30_000,
-    () => err,
-  );
-  await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket');
+  const client = await startLineClient(sandbox, args, { ...process.env, ...env }, kind);
   // Warm up on the same kind of activity: compiled code, and for --names a warm cache.
   let warm = 0;
   client.onLine = () => (warm += 1);
@@ -151,5 +128,54 @@ it('listen --names --json against listen --json: throughput ratio and look-ups p
   } finally {
     await sandbox.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('in one process: the cost of --names per record written, warm, against none', async () => {
+  const sandbox = await startSandbox({ seed: 1, events: BURST });
+  try {
+    const bot = sandbox.control.createBot('admin');
+    const stdout = Object.assign(new Writable({ write: (_chunk, _encoding, done) => done() }), { isTTY: false });
+    const ctx = testContext({
+      env: { KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token },
+      stdout: stdout as never,
+      globals: { color: 'never', format: 'ndjson' },
+    });
+    const session = await openSession(ctx);
+    const resolver = createNameResolver(session);
+    // Live records, as listen makes them: no id or author.
+    const records: EventRecord[] = sandbox.control.log().map((e) => ({
+      id: null,
+      name: e.name,
+      created_at: '2026-12-03T10:00:00Z',
+      user_id: null,
+      project_id: typeof e.data.project_id === 'string' ? e.data.project_id : null,
+      data: e.data as Record<string, unknown>,
+      source: 'live',
+    }));
+    for (const record of records) await resolver.resolve(record, { waitMs: 60_000 });
+    const asked = resolver.requestCount();
+    const perRecord = async (names: boolean): Promise<number> => {
+      const writer = createRecordWriter(ctx, names ? { namer: recordNamer(resolver), attachNames: true } : {});
+      const start = performance.now();
+      // Windows of 100, as the live stream hands them over under load.
+      for (let i = 0; i < records.length; i += 100) await writer.writeMany!(records.slice(i, i + 100));
+      await writer.end();
+      return ((performance.now() - start) * 1000) / records.length;
+    };
+    const times: Record<Kind, number[]> = { plain: [], names: [] };
+    for (let round = 0; round < 8; round += 1)
+      for (const kind of ['plain', 'names'] as const) times[kind].push(await perRecord(kind === 'names'));
+    const best = (xs: number[]) => Math.min(...xs);
+    console.log(
+      [
+        `(c) in one process, ${records.length} records written to a null stream (best of 8):`,
+        `  without names: ${best(times.plain).toFixed(2)} µs a record; with --names: ${best(times.names).toFixed(2)} µs (+${(best(times.names) - best(times.plain)).toFixed(2)} µs); look-ups while writing: ${resolver.requestCount() - asked}`,
+      ].join('\n'),
+    );
+    await resolver.close();
+    await session.close();
+  } finally {
+    await sandbox.close();
   }
 });

@@ -1,7 +1,8 @@
 /**
  * `logs --stats` and `logs --count-by` against the sandbox, in one run, as ratios (no duration
  * is asserted): the memory they keep over 10k and over 100k events of the same range, and what
- * a summary costs over printing the same events as NDJSON.
+ * a summary costs over printing the same events as NDJSON (its duration, and its CPU time, which
+ * a loaded machine disturbs less).
  *
  * --count-by name keeps a count a name: its kept heap should not grow with the events (ratio
  * ~1.0). --stats also keeps a count an entity and person, and the name resolver's cache of the
@@ -9,57 +10,21 @@
  * history), not with the number of events read.
  * Run with `npm run bench` (which builds first).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { botEnv } from '../helpers/logs.js';
+import { measureChild, type ChildCost } from '../helpers/child-memory.js';
 
 const BIN = process.env.KITSU_TAIL_BIN ?? join(import.meta.dirname, '..', '..', 'bin', 'kitsu-tail.js');
 
-/** Preloaded into the child: its peak RSS and the largest heap kept after a full GC, written at exit. */
-const RECORD_MEMORY =
-  'data:text/javascript,' +
-  encodeURIComponent(`
-    import { writeFileSync } from 'node:fs';
-    import { PerformanceObserver } from 'node:perf_hooks';
-    import v8 from 'node:v8';
-    let live = 0;
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        if (entry.detail?.kind === 4) live = Math.max(live, v8.getHeapStatistics().used_heap_size);
-      }
-    }).observe({ entryTypes: ['gc'] });
-    process.on('exit', () => writeFileSync(process.env.RSS_FILE, JSON.stringify({ rss: process.resourceUsage().maxRSS, live })));
-  `);
-
-interface Measured {
-  ms: number;
-  rssKb: number;
-  liveBytes: number;
+function measure(args: string[], env: Record<string, string>, dir: string): Promise<ChildCost> {
+  return measureChild([BIN, ...args], env, dir);
 }
 
-function measure(args: string[], env: Record<string, string>, dir: string): Promise<Measured> {
-  const rssFile = join(dir, `rss-${Math.random().toString(36).slice(2)}`);
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--import', RECORD_MEMORY, BIN, ...args], {
-    env: { ...env, RSS_FILE: rssFile },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
-      const memory = JSON.parse(readFileSync(rssFile, 'utf8')) as { rss: number; live: number };
-      resolve({ ms: performance.now() - started, rssKb: memory.rss, liveBytes: memory.live });
-    });
-  });
-}
-
-async function run(events: number): Promise<Record<string, Measured>> {
+async function run(events: number): Promise<Record<string, ChildCost>> {
   const sandbox = await startSandbox({ seed: 1, events, historySpan: 30 * 86_400 });
   const dir = mkdtempSync(join(tmpdir(), 'kitsu-tail-bench-'));
   try {
@@ -82,8 +47,8 @@ it('logs --stats / --count-by: kept memory over 10k and 100k events, and cost ov
   const large = await run(100_000);
   const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   const row = (label: string, key: string) =>
-    `    ${label.padEnd(26)} kept heap ${mb(small[key]!.liveBytes)} → ${mb(large[key]!.liveBytes)} (ratio ${(large[key]!.liveBytes / small[key]!.liveBytes).toFixed(2)}), ` +
-    `time vs --json at 100k ${(large[key]!.ms / large.json!.ms).toFixed(2)}`;
+    `    ${label.padEnd(26)} kept heap ${mb(small[key]!.liveHeapBytes)} → ${mb(large[key]!.liveHeapBytes)} (ratio ${(large[key]!.liveHeapBytes / small[key]!.liveHeapBytes).toFixed(2)}), ` +
+    `time vs --json at 100k ${(large[key]!.ms / large.json!.ms).toFixed(2)}, CPU ${(large[key]!.cpuMs / large.json!.cpuMs).toFixed(2)}`;
   console.log(
     [
       'logs over 10k → 100k events (kept heap: largest heap after a full GC):',

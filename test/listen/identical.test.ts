@@ -145,7 +145,7 @@ describe('listen with steady runs of identical events across reconnects', () => 
       30_000,
     );
     sandbox.control.resumeStream();
-    await live.waitForStderr('the event stream is back', 45_000);
+    await live.waitForStderr(/^back after \d+ s, 5 events recovered \(down [\d:]+ to [\d:]+\)$/m, 45_000);
     await sleep(3_000);
     expect(live.records().filter((r) => r.data.task_id === 'while-down')).toHaveLength(5);
   }, 120_000);

@@ -90,11 +90,16 @@ async function startNoUpgradeProxy(
   };
 }
 
-const reconnections = (live: LiveRun) =>
+/** Each reconnect ends in one line: `back after N s, M events recovered` (or why none could be). */
+const backLines = (live: LiveRun) =>
   live
     .stderr()
     .split('\n')
-    .filter((l) => l.startsWith('reconnected')).length;
+    .filter((l) => l.startsWith('back after'));
+const reconnections = (live: LiveRun) => backLines(live).length;
+/** The M of each `back after N s, M events recovered`. */
+const recoveredCounts = (live: LiveRun) =>
+  backLines(live).map((l) => Number(/, (\d+) events? recovered \(down /.exec(l)?.[1] ?? NaN));
 
 describe('listen across reconnects', () => {
   it('prints every stored event exactly once (live + backfill) while the stream restarts 10 times', async () => {
@@ -113,7 +118,14 @@ describe('listen across reconnects', () => {
     const sources = new Set(live.records().map((r) => r.source));
     // The restarts lost events live, which only the backfill can have brought back.
     expect(sources).toEqual(new Set(['live', 'backfill']));
-    expect(live.stderr()).toMatch(/backfilled \d+ events? from the log/);
+    // One line a reconnect, each saying how many records the log gave back: together, what was
+    // printed as backfill (the quiet counting reads that may follow a reconnect add to it).
+    const recovered = recoveredCounts(live);
+    expect(recovered).toHaveLength(10);
+    const total = recovered.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThanOrEqual(live.records().filter((r) => r.source === 'backfill').length);
+    expect(live.stderr()).not.toMatch(/^(disconnected|reconnecting|reconnected|backfilled)/m);
     expect(live.stderr().match(/notifications and chat events are never stored/g)).toHaveLength(1);
     live.interrupt();
     expect(await live.exit).toBe(130);
@@ -129,7 +141,7 @@ describe('listen across reconnects', () => {
     await sandbox.control.restartStream();
     // Made while the listener is away: only the backfill can bring it.
     sandbox.control.emit('task:update', same);
-    await live.waitForStderr(/backfilled 1 event from the log/);
+    await live.waitForStderr(/^back after \d+ s, 1 event recovered \(down [\d:]+ to [\d:]+\)$/m);
     await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
     // The same name and data again, live, a moment after the backfill printed the first one:
     // by name, data and time it could be that row's own live twin; by count it is not.
@@ -147,7 +159,7 @@ describe('listen across reconnects', () => {
     const printed = () => live.records().filter((r) => r.data.task_id === 'same-task').length;
     await sandbox.control.restartStream();
     sandbox.control.emit('task:update', same);
-    await live.waitForStderr(/backfilled 1 event from the log/);
+    await live.waitForStderr(/^back after \d+ s, 1 event recovered \(down [\d:]+ to [\d:]+\)$/m);
     await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
     // Early in a second, so that the next one still falls within this one's tolerance.
     await waitUntil(() => Date.now() % 1000 < 200, 'the start of a second');
@@ -193,8 +205,10 @@ describe('listen across reconnects', () => {
     sandbox.control.silenceStream();
     const quiet = sandbox.control.generate(5);
     // issue 11: socket.io's 'ping timeout' reaches people in words
-    await live.waitForStderr(/disconnected \((the server stopped answering pings|no ping from the server for \d+ s)\)/);
-    await live.waitForStderr('reconnected');
+    await live.waitForStderr(
+      /event stream down since [\d:]+ \((the server stopped answering pings|no ping from the server for \d+ s)\)/,
+    );
+    await live.waitForStderr(/^back after \d+ s, 5 events recovered \(down [\d:]+ to [\d:]+\)$/m);
     sandbox.control.generate(5);
     await expectEveryStoredEventOnce(live, sandbox, from);
     const backfilled = live.records().filter((r) => r.source === 'backfill');
@@ -217,8 +231,10 @@ describe('the watchdog', () => {
     });
     await live.waitForStderr('connected to');
     jump = 60_000;
-    await live.waitForStderr(/disconnected \(no ping from the server for 6\d s\)/, 15_000);
-    await live.waitForStderr('reconnected');
+    await live.waitForStderr(/event stream down since [\d:]+ \(no ping from the server for 6\d s\)/, 15_000);
+    await live.waitForStderr(
+      /^back after \d+ s \(down [\d:]+ to [\d:]+; events sent meanwhile were not read from the log: --no-backfill\)$/m,
+    );
     await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket: the old one closed, the new one up');
     sandbox.control.emit('task:update', { task_id: 'awake' });
     await live.waitFor(
@@ -252,14 +268,17 @@ describe('listen when the stream is down or refuses', () => {
     await live.waitForStderr('connected to');
     const from = sandbox.control.log().length;
     await sandbox.control.stopStream();
-    await live.waitForStderr(/the event stream is unreachable \(HTTP 502\); polling the log/);
+    await live.waitForStderr(
+      /event stream still down \(since [\d:]+; HTTP 502\); polling the log every 5 s until it is back/,
+    );
     const whileDown = sandbox.control.generate(4);
     await live.waitFor(
       () => whileDown.every((e) => live.records().some((r) => r.id === e.id && r.source === 'backfill')),
       'the events made while the stream was down, from polling',
     );
     sandbox.control.resumeStream();
-    await live.waitForStderr('the event stream is back', 45_000);
+    // The four came back by polling while it was down; the one line that ends the outage counts them.
+    await live.waitForStderr(/^back after \d+ s, 4 events recovered \(down [\d:]+ to [\d:]+\)$/m, 45_000);
     await waitUntil(() => sandbox.control.connectedSockets() >= 1, 'the socket to be counted');
     sandbox.control.emit('task:update', { task_id: 'after', project_id: sandbox.projects[0]!.id });
     await live.waitFor(

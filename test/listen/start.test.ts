@@ -40,7 +40,7 @@ describe('listen started before Kitsu is up', () => {
     const { dir, port } = await loggedInThenDown();
     const live = start(['--json', '--count', '1'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
     await live.waitForStderr(
-      /Kitsu is not up yet \(cannot reach .*connection refused.*\); trying again in [\d.]+ s \(attempt 2\)/,
+      /^Kitsu not up since [\d:]+ \(cannot reach .*connection refused.*\); next try in [\d.]+ s$/m,
     );
     const sandbox = await startSandbox({ seed: 31, port });
     cleanups.push(() => sandbox.close());
@@ -49,14 +49,23 @@ describe('listen started before Kitsu is up', () => {
     sandbox.control.emit('task:update', { task_id: 'up', project_id: sandbox.projects[0]!.id });
     expect(await live.exit).toBe(0);
     expect(live.records().map((r) => r.data.task_id)).toEqual(['up']);
+    // Told, not shouted: one line when it was not up, one when it is, however many tries between.
+    const lines = live.stderr().split('\n');
+    expect(lines.filter((l) => l.startsWith('Kitsu not up'))).toHaveLength(1);
+    expect(lines.filter((l) => /^Kitsu up after \d+ s \(waited [\d:]+ to [\d:]+\)$/.test(l))).toHaveLength(1);
+    expect(lines.findIndex((l) => l.startsWith('Kitsu up after'))).toBeLessThan(
+      lines.findIndex((l) => l.startsWith('connected to')),
+    );
   }, 90_000);
 
   it('gives up with exit 5 after --max-reconnects tries', async () => {
     const { dir } = await loggedInThenDown();
-    const live = start(['--json', '--max-reconnects', '2'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
+    const live = start(['--json', '--max-reconnects', '2', '--verbose'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
     expect(await live.exit).toBe(5);
     const err = live.stderr();
-    expect(err.match(/Kitsu is not up yet/g)).toHaveLength(2);
+    // Two tries after the first, each in the --verbose detail; one line for a person.
+    expect(err.match(/Kitsu is not up yet \(.*\); trying again in [\d.]+ s \(attempt [23]\)/g)).toHaveLength(2);
+    expect(err.match(/^Kitsu not up since/gm)).toHaveLength(1);
     expect(err).toMatch(/Kitsu is not up \(.*connection refused.*\) and --max-reconnects 2 allows no more attempts/);
   }, 60_000);
 
@@ -70,7 +79,7 @@ describe('listen started before Kitsu is up', () => {
     expect((notKitsu.address() as AddressInfo).port).toBe(port);
     const live = start(['--json'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
     expect(await live.exit).toBe(6);
-    expect(live.stderr()).not.toMatch(/not up yet/);
+    expect(live.stderr()).not.toMatch(/not up/);
   });
 
   it('logs --follow waits the same way, bounded by its own --max-reconnects', async () => {
@@ -80,15 +89,19 @@ describe('listen started before Kitsu is up', () => {
       NO_COLOR: '1',
     });
     expect(await bounded.exit).toBe(5);
-    expect(bounded.stderr().match(/Kitsu is not up yet/g)).toHaveLength(1);
+    expect(
+      bounded.stderr().match(/^Kitsu not up since [\d:]+ \(.*connection refused.*\); next try in [\d.]+ s$/gm),
+    ).toHaveLength(1);
+    expect(bounded.stderr()).toMatch(/--max-reconnects 1 allows no more attempts/);
     const live = startInProcess(['logs', '--follow', '--json'], { KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' });
     cleanups.push(async () => {
       live.interrupt();
       await live.exit;
     });
-    await live.waitForStderr(/Kitsu is not up yet/);
+    await live.waitForStderr(/^Kitsu not up since/m);
     const sandbox = await startSandbox({ seed: 31, port });
     cleanups.push(() => sandbox.close());
     await live.waitForStderr('connected to', 60_000);
+    expect(live.stderr()).toMatch(/^Kitsu up after \d+ s \(waited [\d:]+ to [\d:]+\)$/m);
   }, 90_000);
 });

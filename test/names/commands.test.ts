@@ -3,13 +3,15 @@
  * changed (and nothing asked) without it, the one-shot disk cache, and a stream that goes on
  * when look-ups are slow or the rows are gone.
  */
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/core/record.js';
 import type { EventNames } from '../../src/core/event-subject.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { botEnv, startInProcess, waitUntil } from '../helpers/listen.js';
+import { BIN, botEnv, startInProcess, waitUntil } from '../helpers/listen.js';
 import { configDirs, loginAs } from '../helpers/login.js';
 import { runCli } from '../helpers/run-cli.js';
 import { call, withSandbox } from '../helpers/sandbox.js';
@@ -162,5 +164,26 @@ describe('listen --names', () => {
     const change = sb.control.log().find((e) => e.name === 'task:update')!;
     for (const r of records) expect(r.names!.entity).toBe((change.data.task_id as string).slice(0, 8));
     expect(records[0]!.names!.project).toBe(sb.projects.find((p) => p.id === change.project_id)!.name);
+  });
+});
+
+describe('the program as a process, with a cold name cache', () => {
+  // In-process runs keep the event loop alive for the resolver; a process ends when nothing
+  // holds it, and a look-up's wait must hold it (it exited 13, its answer unprinted).
+  // preview-file:new names its preview alone: its look-up first waits a moment for the next
+  // event to name the task.
+  it.each([
+    ['--stats', '--json'],
+    ['--names', '--json'],
+    ['--count-by', 'entity', '--json'],
+  ])('logs --limit 5 preview-file:new %s %s prints its answer and exits 0', async (...flags) => {
+    const dir = newDir();
+    await loginAs(sb, sb.users.admin, dir);
+    const argv = [BIN, 'logs', '--limit', '5', 'preview-file:new', ...flags];
+    const { stdout } = await promisify(execFile)(process.execPath, argv, {
+      env: { ...process.env, KITSU_TAIL_CONFIG_DIR: dir, NO_COLOR: '1' },
+    });
+    expect(stdout.trim()).not.toBe('');
+    for (const line of stdout.trim().split('\n')) JSON.parse(line);
   });
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/core/record.js';
 import { openSession } from '../../src/kitsu/session.js';
 import type { Session } from '../../src/kitsu/types.js';
-import { createNameResolver, nameCacheFile, type NameResolver } from '../../src/kitsu/names.js';
+import { createNameResolver, nameCacheFile, type NameResolver, type Resolution } from '../../src/kitsu/names.js';
 import type { Sandbox, StoredEvent } from '../../src/sandbox/types.js';
 import { configDirs, contextFor, loginAs } from '../helpers/login.js';
 import { call, withSandbox } from '../helpers/sandbox.js';
@@ -344,6 +344,61 @@ describe('the cache', () => {
     const { names } = await later.resolve(record(change), { waitMs: 10_000 });
     expect(later.requestCount()).toBeGreaterThan(0);
     expect(names.entity).toBe((await expectedTask(change.data.task_id as string)).entity);
+  });
+});
+
+describe('a window at once', () => {
+  it('resolveAll names each record as resolve() does one by one, looking each thing up once', async () => {
+    const window = sb.control
+      .log()
+      .slice(2000, 2400)
+      .map((e) => record(e));
+    const together = resolver();
+    const all = await together.resolveAll(window, { waitMs: 60_000 });
+    const oneByOne = resolver();
+    await oneByOne.prefetch(window, { waitMs: 60_000 });
+    const each = [];
+    for (const e of window) each.push(await oneByOne.resolve(e, { waitMs: 60_000 }));
+    // current_task_status_id is the task's status as last heard of (documented as possibly
+    // stale): learned once per record here, where prefetch-then-resolve heard each twice.
+    const settled = (r: Resolution) => ({ ...r, subject: { ...r.subject, current_task_status_id: undefined } });
+    expect(all.map(settled)).toEqual(each.map(settled));
+    expect(all.every((r) => r.complete)).toBe(true);
+    expect(together.requestCount()).toBe(oneByOne.requestCount());
+  });
+});
+
+describe('kept names', () => {
+  it('one resolver asks again for an entity whose entry expired, though it named it before (kept paths expire too)', async () => {
+    let now = Date.now();
+    // Only the asset: no project or asset type whose own expiry would have it read again.
+    const update = { name: 'asset:update', data: { asset_id: events('asset:update')[0]!.data.asset_id } };
+    const assetRoute = `data/assets/${update.data.asset_id as string}`;
+    const assetAsked = () => sb.control.requests().filter((q) => q.path === assetRoute).length;
+    const r = resolver({ ttlMs: 600_000, now: () => now });
+    const first = await r.resolve(record(update), { waitMs: 10_000 });
+    expect(first.complete).toBe(true);
+    const asked = assetAsked();
+    expect(asked).toBeGreaterThan(0);
+    for (let i = 0; i < 100; i += 1) expect((await r.resolve(record(update))).names).toEqual(first.names);
+    expect(assetAsked()).toBe(asked);
+    now += 700_000;
+    // The cache reads its clock every few dozen reads: enough events for it to see the time.
+    for (let i = 0; i < 100; i += 1) await r.resolve(record(update), { waitMs: 10_000 });
+    expect(assetAsked()).toBeGreaterThan(asked);
+    expect((await r.resolve(record(update))).names).toEqual(first.names);
+  });
+
+  it("events about the same task share one entity path, and a frozen one: a caller cannot change the next event's", async () => {
+    const changes = events('task:status-changed');
+    const a = changes.find((e) => changes.filter((o) => o.data.task_id === e.data.task_id).length > 1)!;
+    const sameTask = changes.filter((e) => e.data.task_id === a.data.task_id);
+    const r = resolver();
+    const first = await r.resolve(record(sameTask[0]!), { waitMs: 10_000 });
+    const second = await r.resolve(record(sameTask[1]!), { waitMs: 10_000 });
+    expect(second.subject.entity_ids).toBe(first.subject.entity_ids);
+    expect(Object.isFrozen(first.subject.entity_ids)).toBe(true);
+    expect(second.names.entity).toBe(first.names.entity);
   });
 });
 

@@ -105,7 +105,8 @@ function render(records: NamedEventRecord[], columns: number | undefined, option
 
 describe('the table with names', () => {
   it.each([60, 100, 200])('at %i columns (snapshot)', (columns) => {
-    const text = render(MORNING, columns);
+    const text = render(MORNING, columns, { zoneLabel: () => 'UTC+01:00 Europe/Paris' });
+    expect(text.split('\n')[0]).toBe('── times in UTC+01:00 Europe/Paris ──');
     expect(text).toMatchSnapshot();
     for (const line of text.split('\n').filter(Boolean)) expect(displayWidth(line), line).toBeLessThanOrEqual(columns);
   });

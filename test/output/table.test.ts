@@ -114,6 +114,42 @@ describe('the event table', () => {
     ]);
   });
 
+  it('says the zone once, in its first line: alone for today, with the first date otherwise', () => {
+    const zoneLabel = (ms: number) =>
+      ms === Date.parse('2026-11-27T23:59:59Z') ? 'UTC-05:00 America/New_York' : 'UTC';
+    const days = renderAll(
+      [
+        sampleRecord({ created_at: '2026-11-27T23:59:59Z' }),
+        sampleRecord({ created_at: '2026-11-28T10:00:00Z' }),
+        sampleRecord({ created_at: '2026-11-29T08:00:01Z' }),
+      ],
+      { zoneLabel },
+    );
+    // The zone at the first event's time (daylight saving), and every day's date in full.
+    expect(
+      days
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.slice(0, 20).trimEnd()),
+    ).toEqual([
+      '── Fri 2026-11-27 ·',
+      '23:59:59   task:stat',
+      '── Sat 2026-11-28 ──',
+      '10:00:00   task:stat',
+      '── Sun 2026-11-29 ──',
+      '08:00:01   task:stat',
+    ]);
+    expect(days.split('\n')[0]).toBe('── Fri 2026-11-27 · times in UTC-05:00 America/New_York ──');
+    const today = renderAll([sampleRecord(), sampleRecord()], { zoneLabel }).split('\n');
+    expect(today[0]).toBe('── times in UTC ──');
+    expect(today.filter((l) => l.includes('times in'))).toHaveLength(1);
+    expect(today).toHaveLength(4);
+    // A record whose time cannot be read is shown as it is; the zone is the one of now.
+    expect(renderAll([sampleRecord({ created_at: 'not a time' })], { zoneLabel }).split('\n')[0]).toContain(
+      'times in UTC',
+    );
+  });
+
   it("prints no date for today's events", () => {
     expect(renderAll([sampleRecord(), sampleRecord()]).split('\n')).toHaveLength(3);
   });

@@ -247,3 +247,41 @@ describe('a reader that goes away', () => {
     expect(failure).toMatchObject({ exitCode: 1, message: expect.stringContaining('no space left') });
   });
 });
+
+describe('--names in JSON', () => {
+  // The names are appended to the record's own JSON text: the bytes must be those of
+  // JSON.stringify({ ...record, names }), escapes and all, in a pipe and on a terminal.
+  const names = [
+    { project: 'Moonlit Harbor', person: 'Jane "JD" Doe', entity: 'E01 / SQ010 / SH010', task_type: 'Animation' },
+    { entity: 'Prop / Lamp\u0007\n\u2028', entity_type: 'Asset', asset_type: 'Prop', task_status: 'wip' },
+    {},
+    { person: '12345678 (deleted)', assignee: 'Émile Zola 🦊', previous_task_status: 'wfa' },
+  ];
+  const records = names.map((_, i) => ({ ...sampleRecord(), id: `e${i}`, data: { i, text: 'a"b\\c' } }));
+  const namer = {
+    names: async (record: { id: string | null }) => names[Number(record.id!.slice(1))]!,
+    namesNow: (record: { id: string | null }) => (record.id === 'e1' ? undefined : names[Number(record.id!.slice(1))]),
+  };
+
+  it.each([
+    ['ndjson', false],
+    ['json', false],
+    ['ndjson', true],
+  ] as const)('%s (terminal: %s): the same bytes as the record with its names spread in', async (format, tty) => {
+    const expected = captureStream({ tty });
+    const plain = createRecordWriter(testContext({ stdout: expected, globals: { format, color: 'never' } }));
+    for (const [i, record] of records.entries()) await plain.write({ ...record, names: names[i]! } as never);
+    await plain.end();
+
+    const stdout = captureStream({ tty });
+    const writer = createRecordWriter(testContext({ stdout, globals: { format, color: 'never' } }), {
+      namer,
+      attachNames: true,
+    });
+    await writer.writeMany!(records.slice(0, 2));
+    for (const record of records.slice(2)) await writer.write(record);
+    await writer.end();
+    expect(stdout.text()).toBe(expected.text());
+    if (!tty) expect(stdout.text()).toContain('"names":{}');
+  });
+});

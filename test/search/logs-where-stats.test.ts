@@ -293,6 +293,28 @@ describe('output shaping', () => {
     expect(days.stdout.split('\n')[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}/);
   });
 
+  it('the event table says its zone once, first: local with its name, UTC with --utc, none with --no-headers; dates over days', async () => {
+    const log = sandbox.control.log();
+    const lastSecond = secondOfStored(log[log.length - 1]!);
+    // Events of two days and more ago, over a day and a half: none from today.
+    const since = ['--since', iso(lastSecond - 3.5 * 86_400), '--until', iso(lastSecond - 2 * 86_400)];
+    const local = await logs(since, { tty: true, env: { ...admin, TZ: 'Asia/Kolkata' } });
+    expect(local.code, local.stderr).toBe(0);
+    const lines = local.stdout.trimEnd().split('\n');
+    // The range spans days: the first line is the first day's date, with the zone.
+    expect(lines[0]).toMatch(/^── \w{3} \d{4}-\d\d-\d\d · times in UTC\+05:30 Asia\/Kolkata ──$/);
+    expect(local.stdout.match(/times in/g)).toHaveLength(1);
+    expect(lines.filter((l) => /^── \w{3} \d{4}-\d\d-\d\d/.test(l)).length).toBeGreaterThan(1);
+    const utc = await logs([...since, '--utc'], { tty: true, env: { ...admin, TZ: 'Asia/Kolkata' } });
+    expect(utc.stdout.split('\n')[0]).toMatch(/^── \w{3} \d{4}-\d\d-\d\d · times in UTC ──$/);
+    const bare = await logs([...since, '--no-headers'], { tty: true, env: { ...admin, TZ: 'Asia/Kolkata' } });
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stdout).not.toContain('times in');
+    expect(bare.stdout.split('\n')[0]).toMatch(/^── \w{3} \d{4}-\d\d-\d\d ──$/);
+    // A pipe gets records, no zone line.
+    expect((await logs(since, { env: { ...admin, TZ: 'Asia/Kolkata' } })).stdout).not.toContain('times in');
+  });
+
   it('--fields with JSON, and a bad field, are usage errors', async () => {
     const json = await logs(['--fields', 'name', '--json']);
     expect(json.code).toBe(2);
