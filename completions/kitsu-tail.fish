@@ -37,9 +37,13 @@ function __kitsu_tail_from
     for i in (seq (count $tokens))
         if test "$tokens[$i]" = --profile; and test $i -lt (count $tokens)
             set profile --profile $tokens[(math $i + 1)]
+        else if string match -q -- '--profile=*' $tokens[$i]
+            set profile $tokens[$i]
         end
     end
     set -l value (string replace -r -- '^--[^=]*=' '' (commandline -ct))
+    # Not installed on PATH (a script sourced by hand): offer nothing rather than fish's error.
+    command -q kitsu-tail; or return
     kitsu-tail $profile __complete $argv[1] -- "$value" 2>/dev/null
 end
 

@@ -6,13 +6,19 @@
 
 # Saved profiles, event names and project names: the program prints them from its local files
 # (never the network), for the profile named on the line, if any.
+# _arguments calls an action with its compadd options (-J group, -X message, ...) before the
+# action's own words: the source is the last argument, and the rest go on to compadd.
 _kitsu_tail_from() {
-  local -a items
+  local source=${@[-1]}
+  local -a items expl
+  expl=("${@[1,-2]}")
   local profile=''
   # opt_args is _arguments' associative array; subscripting anything else would do arithmetic.
   [[ ${(t)opt_args} == association* ]] && profile=${opt_args[--profile]}
-  items=(${(f)"$(kitsu-tail ${profile:+--profile} ${profile:+$profile} __complete $1 -- "$PREFIX" 2>/dev/null)"})
-  compadd -a items
+  # Else one given before the subcommand (kept by the function that dispatched to it).
+  profile=${profile:-$_kitsu_tail_profile}
+  items=(${(f)"$(kitsu-tail ${profile:+--profile} ${profile:+$profile} __complete $source -- "$PREFIX" 2>/dev/null)"})
+  compadd "${expl[@]}" -a items
 }
 
 _kitsu_tail() {
@@ -20,19 +26,20 @@ _kitsu_tail() {
   typeset -A opt_args
   _arguments -C -s -S \
     '(--version -V)'{--version,-V}'[print the version]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
     '1: :_kitsu_tail_commands' \
     '*:: :->command' \
     && ret=0
   if [[ $state == command ]]; then
+    local _kitsu_tail_profile=${opt_args[--profile]:-$_kitsu_tail_profile}
     curcontext="${curcontext%:*:*}:kitsu-tail-$words[1]:"
     case $words[1] in
       login) _kitsu_tail_login && ret=0 ;;
@@ -73,49 +80,49 @@ _kitsu_tail_commands() {
 
 _kitsu_tail_login() {
   _arguments -s -S \
-    '--host[Kitsu address: kitsu.studio.com, https://kitsu.studio.com/api … (env KITSU_HOST)]:url: ' \
-    '--event-host[event stream address when it is not the site root (env KITSU_EVENT_HOST)]:url: ' \
-    '--email[e-mail or desktop login (env KITSU_EMAIL)]:addr: ' \
+    '--host=[Kitsu address: kitsu.studio.com, https://kitsu.studio.com/api … (env KITSU_HOST)]:url: ' \
+    '--event-host=[event stream address when it is not the site root (env KITSU_EVENT_HOST)]:url: ' \
+    '--email=[e-mail or desktop login (env KITSU_EMAIL)]:addr: ' \
     '--password-stdin[read the password from stdin (env KITSU_PASSWORD also works)]' \
-    '--token[log in with a bot or API token instead of a password (env KITSU_TOKEN)]:token: ' \
-    '--otp[two-factor code (TOTP, e-mail code or recovery code)]:code: ' \
+    '--token=[log in with a bot or API token instead of a password (env KITSU_TOKEN)]:token: ' \
+    '--otp=[two-factor code (TOTP, e-mail code or recovery code)]:code: ' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     && return 0
 }
 
 _kitsu_tail_logout() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     && return 0
 }
 
 _kitsu_tail_whoami() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     && return 0
 }
 
@@ -124,18 +131,19 @@ _kitsu_tail_profiles() {
   typeset -A opt_args
   _arguments -C -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1: :_kitsu_tail_profiles_commands' \
     '*:: :->command' \
     && ret=0
   if [[ $state == command ]]; then
+    local _kitsu_tail_profile=${opt_args[--profile]:-$_kitsu_tail_profile}
     curcontext="${curcontext%:*:*}:kitsu-tail-$words[1]:"
     case $words[1] in
       use) _kitsu_tail_profiles_use && ret=0 ;;
@@ -157,14 +165,14 @@ _kitsu_tail_profiles_commands() {
 _kitsu_tail_profiles_use() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:name:_kitsu_tail_from profiles' \
     && return 0
 }
@@ -172,121 +180,121 @@ _kitsu_tail_profiles_use() {
 _kitsu_tail_profiles_remove() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:name:_kitsu_tail_from profiles' \
     && return 0
 }
 
 _kitsu_tail_listen() {
   _arguments -s -S \
-    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern:_kitsu_tail_from events' \
-    '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
-    '*--about[only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable); live events never say who acted (for that: logs --by)]:person: ' \
-    '--since[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
-    '--count[exit after N matching events]:n: ' \
-    '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
-    '--until[end at this time: 18:00, '\''in 2h'\'' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)]:time: ' \
-    '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
-    '--exec-on-error[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
-    '--forward-to[POST each record as JSON to this local web hook]:url: ' \
-    '--forward-secret[sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET]:secret: ' \
+    '*--exclude=[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern:_kitsu_tail_from events' \
+    '*--project=[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
+    '*--about=[only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable); live events never say who acted (for that: logs --by)]:person: ' \
+    '--since=[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
+    '--count=[exit after N matching events]:n: ' \
+    '--idle-timeout=[end after this long without a matching event: 30s, 5m]:duration: ' \
+    '--until=[end at this time: 18:00, '\''in 2h'\'' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)]:time: ' \
+    '--exec=[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
+    '--exec-on-error=[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
+    '--forward-to=[POST each record as JSON to this local web hook]:url: ' \
+    '--forward-secret=[sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET]:secret: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
-    '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
+    '--max-reconnects=[give up after N failed reconnects (exit 5)]:n: ' \
     '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
-    '*--entity[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
-    '*--task-type[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
-    '*--status[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
-    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
-    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '*--entity=[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
+    '*--task-type=[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
+    '*--status=[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
+    '*--where=[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields=[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
     '--no-headers[no header line in the table and CSV views]' \
     '--utc[times in UTC instead of local time]' \
-    '--from[read the Redis stream that `kitsu-tail bridge` fills instead of Kitsu (no login needed): redis://HOST:PORT/DB]:redis-url: ' \
-    '--stream[with --from: the stream key (default {kitsu}:events)]:key: ' \
-    '--group[with --from: share the entries with the other readers of this consumer group; each is acknowledged once handled]:name: ' \
-    '--consumer[with --group: this reader'\''s name in the group (default HOST-PID)]:name: ' \
-    '--reclaim-after[with --group: take over entries another reader left unacknowledged this long (default 1m)]:duration: ' \
+    '--from=[read the Redis stream that `kitsu-tail bridge` fills instead of Kitsu (no login needed): redis://HOST:PORT/DB]:redis-url: ' \
+    '--stream=[with --from: the stream key (default {kitsu}:events)]:key: ' \
+    '--group=[with --from: share the entries with the other readers of this consumer group; each is acknowledged once handled]:name: ' \
+    '--consumer=[with --group: this reader'\''s name in the group (default HOST-PID)]:name: ' \
+    '--reclaim-after=[with --group: take over entries another reader left unacknowledged this long (default 1m)]:duration: ' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '*:patterns:_kitsu_tail_from events' \
     && return 0
 }
 
 _kitsu_tail_logs() {
   _arguments -s -S \
-    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern:_kitsu_tail_from events' \
-    '--since[from this time on: 2h (ago), 1h30m, 3d, yesterday, today, 08:00, 2026-11-29T08:00, 2026-11-29]:time: ' \
-    '--after[same as --since]:time: ' \
-    '--until[up to this time (same forms as --since)]:time: ' \
-    '--before[same as --until]:time: ' \
+    '*--exclude=[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern:_kitsu_tail_from events' \
+    '--since=[from this time on: 2h (ago), 1h30m, 3d, yesterday, today, 08:00, 2026-11-29T08:00, 2026-11-29]:time: ' \
+    '--after=[same as --since]:time: ' \
+    '--until=[up to this time (same forms as --since)]:time: ' \
+    '--before=[same as --until]:time: ' \
     '--only-files[only events that carry files (previews and thumbnails)]' \
-    '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
-    '*--by[only events by this person, who acted: e-mail, name or id (repeatable); not with --follow, as live events never say who acted]:person: ' \
-    '*--about[only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable)]:person: ' \
-    '--limit[the newest N events (default 100; with --since, all in range)]:n: ' \
+    '*--project=[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
+    '*--by=[only events by this person, who acted: e-mail, name or id (repeatable); not with --follow, as live events never say who acted]:person: ' \
+    '*--about=[only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable)]:person: ' \
+    '--limit=[the newest N events (default 100; with --since, all in range)]:n: ' \
     '--all[every event in range, however many]' \
     '--reverse[newest first]' \
     '--follow[after the history, keep printing live events]' \
-    '--max-reconnects[with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)]:n: ' \
-    '--checkpoint[resume from this state file and record where this run stopped]:file:_files' \
-    '--output[append records to this file (exactly once with --checkpoint)]:file:_files' \
+    '--max-reconnects=[with --follow: give up after N failed reconnects, or N tries while Kitsu is not up (exit 5)]:n: ' \
+    '--checkpoint=[resume from this state file and record where this run stopped]:file:_files' \
+    '--output=[append records to this file (exactly once with --checkpoint)]:file:_files' \
     '--logins[page the login log instead of the event log (admin only)]' \
     '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
     '--stats[a summary instead of the events: counts by event, project, person and entity, and activity over time (default range: the last 24 hours)]' \
-    '--count-by[count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id]:key: ' \
-    '--top[rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)]:n: ' \
-    '*--entity[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
-    '*--task-type[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
-    '*--status[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
-    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
-    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '--count-by=[count the events by one key instead of printing them: name, project, person, entity or a field such as data.task_status_id]:key: ' \
+    '--top=[rows of each count of --stats and --count-by (default: 10 for --stats, all for --count-by)]:n: ' \
+    '*--entity=[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
+    '*--task-type=[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
+    '*--status=[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
+    '*--where=[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields=[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
     '--no-headers[no header line in the table and CSV views]' \
     '--utc[times in UTC instead of local time]' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '*:patterns:_kitsu_tail_from events' \
     && return 0
 }
 
 _kitsu_tail_bridge() {
   _arguments -s -S \
-    '--stream[the stream key (default {kitsu}:events; the braces keep its keys in one Redis Cluster slot)]:key: ' \
-    '--max-len[trim the stream to about N entries]:n: ' \
-    '--since[where a new stream starts (default: the start of the log): 2h, 2026-11-29]:time: ' \
-    '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
-    '*--by[only events by this person, who acted: e-mail, name or id (repeatable)]:person: ' \
+    '--stream=[the stream key (default {kitsu}:events; the braces keep its keys in one Redis Cluster slot)]:key: ' \
+    '--max-len=[trim the stream to about N entries]:n: ' \
+    '--since=[where a new stream starts (default: the start of the log): 2h, 2026-11-29]:time: ' \
+    '*--project=[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
+    '*--by=[only events by this person, who acted: e-mail, name or id (repeatable)]:person: ' \
     '--only-files[only events that carry files (previews and thumbnails)]' \
     '--names[add to each entry a names field (JSON): project, person, entity, task_type, task_status…]' \
-    '--lease[how long the leader holds its lease: a standby takes over that long after it stops (default 10s)]:duration: ' \
+    '--lease=[how long the leader holds its lease: a standby takes over that long after it stops (default 10s)]:duration: ' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:redis-url: ' \
     '*:patterns:_kitsu_tail_from events' \
     && return 0
@@ -294,62 +302,62 @@ _kitsu_tail_bridge() {
 
 _kitsu_tail_sandbox() {
   _arguments -s -S \
-    '--port[port on 127.0.0.1, 0 picks a free one (default: 5080)]:n: ' \
-    '--rate[live events a second (default: 1)]:n: ' \
-    '--seed[seed of the generated production (default: 1)]:n: ' \
-    '--events[events of history to generate, 0 to 1000000 (default: 1000)]:n: ' \
-    '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
-    '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
+    '--port=[port on 127.0.0.1, 0 picks a free one (default: 5080)]:n: ' \
+    '--rate=[live events a second (default: 1)]:n: ' \
+    '--seed=[seed of the generated production (default: 1)]:n: ' \
+    '--events=[events of history to generate, 0 to 1000000 (default: 1000)]:n: ' \
+    '--emulate=[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
+    '--state=[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     && return 0
 }
 
 _kitsu_tail_demo() {
   _arguments -s -S \
-    '*--exclude[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern:_kitsu_tail_from events' \
-    '*--project[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
-    '*--about[only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable); live events never say who acted (for that: logs --by)]:person: ' \
-    '--since[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
-    '--count[exit after N matching events]:n: ' \
-    '--idle-timeout[end after this long without a matching event: 30s, 5m]:duration: ' \
-    '--until[end at this time: 18:00, '\''in 2h'\'' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)]:time: ' \
-    '--exec[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
-    '--exec-on-error[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
-    '--forward-to[POST each record as JSON to this local web hook]:url: ' \
-    '--forward-secret[sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET]:secret: ' \
+    '*--exclude=[leave out events whose name matches this glob (repeatable); the same as the argument '\''!PATTERN'\'', which bash expands as history inside double quotes]:pattern:_kitsu_tail_from events' \
+    '*--project=[only this project, by name or id (repeatable)]:project:_kitsu_tail_from projects' \
+    '*--about=[only events about this person (data.person_id: assignments, status changes): e-mail, name or id (repeatable); live events never say who acted (for that: logs --by)]:person: ' \
+    '--since=[print stored events from this time first: 2h (ago), today, 08:00, 2026-11-29T08:00]:time: ' \
+    '--count=[exit after N matching events]:n: ' \
+    '--idle-timeout=[end after this long without a matching event: 30s, 5m]:duration: ' \
+    '--until=[end at this time: 18:00, '\''in 2h'\'' or +2h, 2026-11-29T18:00 (a bare 2h is two hours ago, as everywhere)]:time: ' \
+    '--exec=[run a shell command for each event, in order: record as JSON on its stdin, KITSU_EVENT_NAME, KITSU_EVENT_PROJECT_ID, KITSU_EVENT_DATA in its environment (which is ours but for KITSU_PASSWORD), its output on stderr]:command: ' \
+    '--exec-on-error=[when a command fails: continue (the default; counted in the summary) or stop (end the run, exit 1)]:policy: ' \
+    '--forward-to=[POST each record as JSON to this local web hook]:url: ' \
+    '--forward-secret=[sign each --forward-to delivery (Kitsu-Tail-Signature: t=…,v1=HMAC-SHA256 of "t.body"); or KITSU_TAIL_FORWARD_SECRET]:secret: ' \
     '--no-backfill[do not fetch from the log what was missed during a reconnect (nor poll it while the stream is down)]' \
-    '--max-reconnects[give up after N failed reconnects (exit 5)]:n: ' \
+    '--max-reconnects=[give up after N failed reconnects (exit 5)]:n: ' \
     '--names[add to each JSON record a names object: project, person, entity (SQ010 / SH010), task_type, task_status…; CSV gets names.* columns]' \
-    '*--entity[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
-    '*--task-type[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
-    '*--status[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
-    '*--where[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
-    '--fields[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
+    '*--entity=[only events about this asset, shot, sequence or episode: its own, its tasks'\'', and the comments and previews on them; a name (SH010), a path (SQ01 / SH010) or an id (repeatable)]:name|id: ' \
+    '*--task-type=[only events about tasks of this type: Animation, Modeling … (repeatable)]:name|id: ' \
+    '*--status=[only events that name this task status: a status change'\''s new status, the status a comment set: wfa, wip, done … (repeatable)]:name|id: ' \
+    '*--where=[only events whose field matches: name, project_id, data.<key>, names.<key>; globs in the value (* and ?), != excludes, an empty value means none (repeatable: the same field any of them, different fields all)]:field=value: ' \
+    '--fields=[the columns of the table and CSV views: record fields, data.<key>, names.<key>, data.* (a column per payload key)]:list: ' \
     '--no-headers[no header line in the table and CSV views]' \
     '--utc[times in UTC instead of local time]' \
-    '--port[port on 127.0.0.1, 0 picks a free one (default: 0)]:n: ' \
-    '--rate[live events a second (default: 2)]:n: ' \
-    '--seed[seed of the generated production (default: 1)]:n: ' \
-    '--events[events of history to generate, 0 to 1000000 (default: 200)]:n: ' \
-    '--emulate[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
-    '--state[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
+    '--port=[port on 127.0.0.1, 0 picks a free one (default: 0)]:n: ' \
+    '--rate=[live events a second (default: 2)]:n: ' \
+    '--seed=[seed of the generated production (default: 1)]:n: ' \
+    '--events=[events of history to generate, 0 to 1000000 (default: 200)]:n: ' \
+    '--emulate=[behave as this Zou version, e.g. 0.19.60, 1.0.3, 1.0.62]:version: ' \
+    '--state=[keep the token signing key in this folder, so that sessions survive a restart (without it: the same --seed keeps them)]:dir:_files' \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '*:patterns:_kitsu_tail_from events' \
     && return 0
 }
@@ -357,14 +365,14 @@ _kitsu_tail_demo() {
 _kitsu_tail_completion() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:shell:(bash zsh fish)' \
     && return 0
 }
@@ -372,27 +380,27 @@ _kitsu_tail_completion() {
 _kitsu_tail_version() {
   _arguments -s -S \
     '(--help -h)'{--help,-h}'[show help]' \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     && return 0
 }
 
 _kitsu_tail_help() {
   _arguments -s -S \
-    '--profile[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
-    '--format[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
+    '--profile=[use this saved login (env KITSU_PROFILE)]:name:_kitsu_tail_from profiles' \
+    '--format=[output: table on a terminal, ndjson in a pipe]:format:(table ndjson json csv)' \
     '--json[short for --format ndjson (whoami: one JSON object)]' \
-    '--color[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
+    '--color=[colour the output (NO_COLOR and FORCE_COLOR are honoured)]:when:(auto always never)' \
     '(--verbose -v)'{--verbose,-v}'[log requests and reconnects on stderr, tokens redacted]' \
     '(--quiet -q)'{--quiet,-q}'[print nothing on stderr but errors and warnings]' \
     '--insecure[do not verify TLS certificates (warns on every run; login saves it for the profile)]' \
-    '--ca-file[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
+    '--ca-file=[trust this PEM certificate authority as well as the public ones (a studio'\''s own CA; login saves it for the profile)]:file:_files' \
     '1:command:_kitsu_tail_commands' \
     && return 0
 }

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,9 @@ import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-ty
 import { afterAll, describe, expect, it } from 'vitest';
 import { completionScript, SHELLS, type Shell } from '../../src/output/completion/index.js';
 import { bashCompletions } from '../helpers/bash-completion.js';
+import { fishCompletions } from '../helpers/fish-completion.js';
+import { hasShell as has } from '../helpers/shells.js';
+import { zshCompletions } from '../helpers/zsh-completion.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -13,10 +16,6 @@ const committed = (shell: Shell) => join(root, 'completions', `kitsu-tail.${shel
 const REGENERATE = 'UPDATE_COMPLETIONS=1 npx vitest run test/completion';
 const work = mkdtempSync(join(tmpdir(), 'kitsu-tail-completion-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function has(shell: string): boolean {
-  return spawnSync(shell, ['--version'], { stdio: 'ignore' }).status === 0;
-}
 
 async function generated(shell: Shell): Promise<string> {
   const result = await runCli(['completion', shell]);
@@ -129,28 +128,75 @@ describe('the bash script', () => {
 });
 
 describe.skipIf(!has('zsh'))('the zsh script (zsh is installed here)', () => {
-  it('parses (zsh -n)', async () => {
+  it('parses (zsh -n), the committed copy and the generated one', async () => {
+    execFileSync('zsh', ['-n', committed('zsh')]);
     execFileSync('zsh', ['-n', await scriptFile('zsh')]);
+  });
+
+  it('completes commands, options and their values through compinit', async () => {
+    const file = await scriptFile('zsh');
+    writeFileSync(join(work, 'events.ndjson'), '');
+    // [command line typed so far, what zsh offers]
+    const cases: Array<[string, string[]]> = [
+      ['kitsu-tail lo', ['login', 'logout', 'logs']],
+      ['kitsu-tail logs --si', ['--since']],
+      ['kitsu-tail logs --format ', ['csv', 'json', 'ndjson', 'table']],
+      ['kitsu-tail logs --format=', ['csv', 'json', 'ndjson', 'table']],
+      ['kitsu-tail --color a', ['always', 'auto']],
+      ['kitsu-tail --format json log', ['login', 'logout', 'logs']],
+      ['kitsu-tail profiles ', ['remove', 'use']],
+      ['kitsu-tail completion ', ['bash', 'fish', 'zsh']],
+      ['kitsu-tail logs task:new --pro', ['--profile', '--project']],
+      ['kitsu-tail listen --no-b', ['--no-backfill']],
+      ['kitsu-tail logs --output ev', ['events.ndjson']],
+    ];
+    const offered = zshCompletions(
+      file,
+      cases.map(([line]) => line),
+      // A PATH without an installed kitsu-tail: `profiles use` would list that one's profiles.
+      { work, env: { PATH: '/usr/bin:/bin', HOME: work } },
+    );
+    expect(Object.fromEntries(cases.map(([line], i) => [line, offered[i]]))).toEqual(Object.fromEntries(cases));
+  });
+
+  it('also works sourced after compinit (source <(kitsu-tail completion zsh))', async () => {
+    const file = await scriptFile('zsh');
+    const cases: Array<[string, string[]]> = [
+      ['kitsu-tail lo', ['login', 'logout', 'logs']],
+      ['kitsu-tail logs --format ', ['csv', 'json', 'ndjson', 'table']],
+    ];
+    const offered = zshCompletions(
+      file,
+      cases.map(([line]) => line),
+      { work, env: { PATH: '/usr/bin:/bin', HOME: work }, sourced: true },
+    );
+    expect(offered).toEqual(cases.map(([, expected]) => expected));
   });
 });
 
 describe.skipIf(!has('fish'))('the fish script (fish is installed here)', () => {
-  it('parses and completes commands, options and their values', async () => {
+  it('parses (fish --no-execute), the committed copy and the generated one', async () => {
+    execFileSync('fish', ['--no-execute', committed('fish')]);
+    execFileSync('fish', ['--no-execute', await scriptFile('fish')]);
+  });
+
+  it('completes commands, options and their values', async () => {
     const file = await scriptFile('fish');
-    execFileSync('fish', ['--no-execute', file]);
-    const complete = (line: string): string[] =>
-      execFileSync('fish', ['--no-config', '-c', `source ${file}; complete -C ${JSON.stringify(line)}`], {
-        encoding: 'utf8',
-      })
-        .split('\n')
-        .filter(Boolean)
-        .map((entry) => entry.split('\t')[0]!)
-        .sort();
-    expect(complete('kitsu-tail lo')).toEqual(['login', 'logout', 'logs']);
-    expect(complete('kitsu-tail logs --format ')).toEqual(['csv', 'json', 'ndjson', 'table']);
-    expect(complete('kitsu-tail --profile logs lo')).toEqual(['login', 'logout', 'logs']);
-    expect(complete('kitsu-tail profiles ')).toEqual(['remove', 'use']);
-    expect(complete('kitsu-tail logs --pro')).toEqual(['--profile', '--project']);
-    expect(complete('kitsu-tail completion ')).toEqual(['bash', 'fish', 'zsh']);
+    const cases: Array<[string, string[]]> = [
+      ['kitsu-tail lo', ['login', 'logout', 'logs']],
+      ['kitsu-tail logs --format ', ['csv', 'json', 'ndjson', 'table']],
+      ['kitsu-tail --profile logs lo', ['login', 'logout', 'logs']],
+      ['kitsu-tail profiles ', ['remove', 'use']],
+      ['kitsu-tail logs --pro', ['--profile', '--project']],
+      ['kitsu-tail completion ', ['bash', 'fish', 'zsh']],
+      // Not on PATH here: nothing to offer, and no error on the terminal.
+      ['kitsu-tail profiles use ', []],
+    ];
+    const offered = fishCompletions(
+      file,
+      cases.map(([line]) => line),
+      { cwd: work, env: { PATH: '/usr/bin:/bin', HOME: work } },
+    );
+    expect(Object.fromEntries(cases.map(([line], i) => [line, offered[i]]))).toEqual(Object.fromEntries(cases));
   });
 });

@@ -18,6 +18,9 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { completionCacheFile, readCompletionNames } from '../../src/store/completion-cache.js';
 import { bashCompletions } from '../helpers/bash-completion.js';
+import { fishCompletions } from '../helpers/fish-completion.js';
+import { hasShell as has } from '../helpers/shells.js';
+import { zshCompletions } from '../helpers/zsh-completion.js';
 import { testContext } from '../helpers/context.js';
 import { loginAs } from '../helpers/login.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
@@ -138,20 +141,34 @@ describe('kitsu-tail __complete (what the scripts call)', () => {
   });
 });
 
+/**
+ * A `kitsu-tail` on PATH that runs the built program (as an installed one would), and the
+ * environment a shell completes in: that PATH, the test profiles, a HOME of its own.
+ */
+function shellEnvironment(): NodeJS.ProcessEnv {
+  const bin = join(work, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const program = join(bin, 'kitsu-tail');
+  writeFileSync(
+    program,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, 'bin', 'kitsu-tail.js'))} "$@"\n`,
+  );
+  chmodSync(program, 0o755);
+  expect(existsSync(join(root, 'dist', 'main.js'))).toBe(true);
+  return { PATH: `${bin}:/usr/bin:/bin`, KITSU_TAIL_CONFIG_DIR: config.dir, HOME: work };
+}
+
+/** A project whose name has a space, if the sandbox has one, and its first word. */
+function spacedProject(): { name: string; firstWord: string } {
+  const name = projects.find((project) => project.includes(' ')) ?? projects[0]!;
+  return { name, firstWord: name.split(' ')[0]! };
+}
+
 describe('bash, through the generated script and the built program (no network)', () => {
   it('completes profiles, event names across the : bash splits at, and projects', () => {
-    const bin = join(work, 'bin');
-    mkdirSync(bin, { recursive: true });
-    const program = join(bin, 'kitsu-tail');
-    writeFileSync(
-      program,
-      `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, 'bin', 'kitsu-tail.js'))} "$@"\n`,
-    );
-    chmodSync(program, 0o755);
+    const env = shellEnvironment();
     const script = join(root, 'completions', 'kitsu-tail.bash');
-    expect(existsSync(join(root, 'dist', 'main.js'))).toBe(true);
-    const first = projects.find((name) => name.includes(' ')) ?? projects[0]!;
-    const firstWord = first.split(' ')[0]!;
+    const { name: first, firstWord } = spacedProject();
 
     // [command line typed so far, what COMPREPLY should hold (what bash puts in place of the last word)]
     const cases: Array<[string, string]> = [
@@ -175,7 +192,7 @@ describe('bash, through the generated script and the built program (no network)'
     const offered = bashCompletions(
       script,
       cases.map(([line]) => line),
-      { cwd: work, env: { PATH: `${bin}:/usr/bin:/bin`, KITSU_TAIL_CONFIG_DIR: config.dir, HOME: work } },
+      { cwd: work, env },
     );
     expect(offered).toEqual(cases.map(([, expected]) => expected));
     expect(connections).toBe(0);
@@ -184,5 +201,78 @@ describe('bash, through the generated script and the built program (no network)'
   it('the cache file is private to the account (project names are the studio’s)', () => {
     expect(statSync(completionCacheFile(config.dir, 'default')).mode & 0o077).toBe(0);
     expect(ZOU_EVENT_NAMES).toContain('task:status-changed');
+  });
+});
+
+/** The event names __complete offers for a prefix (asserted above), to compare the shells with. */
+async function eventNames(prefix: string): Promise<string[]> {
+  const result = await runCli(['__complete', 'events', '--', prefix], { env: { KITSU_TAIL_CONFIG_DIR: config.dir } });
+  return result.stdout.split('\n').filter(Boolean).sort();
+}
+
+/** [command line typed so far, the candidates the shell should offer (sorted)], for fish and zsh. */
+async function dynamicCases(shell: 'fish' | 'zsh'): Promise<Array<[string, string[]]>> {
+  const { name: first, firstWord } = spacedProject();
+  const task = await eventNames('task:');
+  const notTask = await eventNames('!task:');
+  expect(task).toContain('task:status-changed');
+  expect(notTask).toContain('!task:status-changed');
+  return [
+    ['kitsu-tail profiles use ', ['default', 'studio-artist']],
+    ['kitsu-tail profiles remove st', ['studio-artist']],
+    ['kitsu-tail logs --profile ', ['default', 'studio-artist']],
+    ['kitsu-tail --profile d', ['default']],
+    // fish offers the whole word back; zsh what goes after the =.
+    ['kitsu-tail logs --profile=stu', [shell === 'fish' ? '--profile=studio-artist' : 'studio-artist']],
+    ['kitsu-tail logs task:', task],
+    // In an interactive zsh an unquoted ! starts a history expansion (zsh completes its
+    // modifiers there), so a zsh user quotes it; fish gives ! no meaning inside a word.
+    [shell === 'zsh' ? "kitsu-tail listen '!task:" : 'kitsu-tail listen !task:', notTask],
+    ['kitsu-tail logs task:st', ['task:status-changed']],
+    ["kitsu-tail logs 'task:*' --exclude task:to", ['task:to-review']],
+    ['kitsu-tail logs render', ['render-farm:*', 'render-farm:job-done']],
+    // That profile's server gave no names of its own: Zou's only.
+    ['kitsu-tail --profile studio-artist logs render', []],
+    ['kitsu-tail --profile=studio-artist listen render', []],
+    ['kitsu-tail logs --profile studio-artist render', []],
+    [`kitsu-tail logs --project ${firstWord}`, [first]],
+    ['kitsu-tail logs --project zzz-none', []],
+    // Static completion works beside it.
+    ['kitsu-tail logs --form', ['--format']],
+    ['kitsu-tail logs --format ', ['csv', 'json', 'ndjson', 'table']],
+  ];
+}
+
+describe.skipIf(!has('fish'))('fish, through the committed script and the built program (no network)', () => {
+  it('completes profiles, event names (after task: and !task:), projects with spaces, and options', async () => {
+    const env = shellEnvironment();
+    const cases = await dynamicCases('fish');
+    const offered = fishCompletions(
+      join(root, 'completions', 'kitsu-tail.fish'),
+      cases.map(([line]) => line),
+      { cwd: work, env },
+    );
+    expect(Object.fromEntries(cases.map(([line], i) => [line, offered[i]]))).toEqual(Object.fromEntries(cases));
+    expect(connections).toBe(0);
+  });
+});
+
+describe.skipIf(!has('zsh'))('zsh, through compinit, the committed script and the built program (no network)', () => {
+  it('completes profiles, event names (after task: and !task:), projects with spaces, and options', async () => {
+    const env = shellEnvironment();
+    const cases = await dynamicCases('zsh');
+    const offered = zshCompletions(
+      join(root, 'completions', 'kitsu-tail.zsh'),
+      cases.map(([line]) => line),
+      { work, env },
+    );
+    // The helper reports what zsh puts on the line: a space or a * outside quotes is escaped,
+    // so the program gets `Moonlit Harbor` as one word and `task:*` unglobbed.
+    const inserted = cases.map(([line, names]): [string, string[]] => [
+      line,
+      line.includes("'") ? names : names.map((name) => name.replace(/[ *]/g, '\\$&')),
+    ]);
+    expect(Object.fromEntries(cases.map(([line], i) => [line, offered[i]]))).toEqual(Object.fromEntries(inserted));
+    expect(connections).toBe(0);
   });
 });

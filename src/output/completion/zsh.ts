@@ -38,15 +38,25 @@ function action(value: ValueKind, root: CommandSpec): string {
   }
 }
 
+/**
+ * How _arguments should find a flag's value: like commander, a long flag's in the next word
+ * or after `=` (`--profile=`), a short flag's in the next word or joined to it (`-p+`).
+ */
+function flagSpec(flag: string, takesValue: boolean): string {
+  if (!takesValue) return flag;
+  return flag.startsWith('--') ? `${flag}=` : `${flag}+`;
+}
+
 function optionSpecs(option: OptionSpec, root: CommandSpec): string[] {
   const flags = [option.long, option.short].filter((f): f is string => Boolean(f));
+  const specs = flags.map((flag) => flagSpec(flag, option.value !== null));
   const value = option.value ? `:${colonSafe(option.valueName ?? 'value')}:${action(option.value, root)}` : '';
   const description = `[${bracketed(option.description)}]`;
   const repeat = option.repeatable ? '*' : '';
-  if (flags.length === 1) return [quote(`${repeat}${flags[0]}${description}${value}`)];
+  if (flags.length === 1) return [quote(`${repeat}${specs[0]}${description}${value}`)];
   // -v and --verbose exclude each other; zsh's brace expansion writes the spec for both.
   const exclusion = option.repeatable ? '*' : `(${flags.join(' ')})`;
-  return [`${quote(exclusion)}{${flags.join(',')}}${quote(`${description}${value}`)}`];
+  return [`${quote(exclusion)}{${specs.join(',')}}${quote(`${description}${value}`)}`];
 }
 
 function argumentSpecs(argument: ArgumentSpec, position: number, root: CommandSpec): string {
@@ -72,6 +82,8 @@ function commandFunction(command: CommandSpec, root: CommandSpec, globals: Optio
       ...specs.map((s) => `    ${s} \\`),
       '    && ret=0',
       '  if [[ $state == command ]]; then',
+      // The subcommand's _arguments starts a new opt_args: keep a --profile given before it.
+      '    local _kitsu_tail_profile=${opt_args[--profile]:-$_kitsu_tail_profile}',
       '    curcontext="${curcontext%:*:*}:kitsu-tail-$words[1]:"',
       '    case $words[1] in',
       ...command.commands.map((sub) => `      ${sub.name}) ${functionName(sub)} && ret=0 ;;`),
@@ -102,13 +114,19 @@ export function zshScript(root: CommandSpec, program: string): string {
 
 # Saved profiles, event names and project names: the program prints them from its local files
 # (never the network), for the profile named on the line, if any.
+# _arguments calls an action with its compadd options (-J group, -X message, ...) before the
+# action's own words: the source is the last argument, and the rest go on to compadd.
 ${functionName(root)}_from() {
-  local -a items
+  local source=\${@[-1]}
+  local -a items expl
+  expl=("\${@[1,-2]}")
   local profile=''
   # opt_args is _arguments' associative array; subscripting anything else would do arithmetic.
   [[ \${(t)opt_args} == association* ]] && profile=\${opt_args[--profile]}
-  items=(\${(f)"$(${program} \${profile:+--profile} \${profile:+$profile} __complete $1 -- "$PREFIX" 2>/dev/null)"})
-  compadd -a items
+  # Else one given before the subcommand (kept by the function that dispatched to it).
+  profile=\${profile:-$_kitsu_tail_profile}
+  items=(\${(f)"$(${program} \${profile:+--profile} \${profile:+$profile} __complete $source -- "$PREFIX" 2>/dev/null)"})
+  compadd "\${expl[@]}" -a items
 }
 
 ${body.join('\n').trimEnd()}
