@@ -91,6 +91,9 @@ it('writes the backlog and then live events once each, in log order', { timeout:
   const standby = await bridge('{kitsu}:events');
   try {
     await waitFor(() => running.stderr().includes('caught up'), 'the backlog');
+    // The notification below is never stored: only a leader whose live stream is up can see it
+    // (the backlog may be caught up before the stream connects; the standby opens none).
+    await waitFor(() => sandbox.control.connectedSockets() >= 1, 'the live stream');
     sandbox.control.generate(150);
     sandbox.control.emit('notification:new', { notification_id: 'n1', person_id: 'p1' });
     const expected = () => storedIds(sandbox);
