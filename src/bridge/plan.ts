@@ -7,6 +7,7 @@ import { parsePatterns, type EventFilter } from '../core/patterns.js';
 import { planPeople, type PersonPlan } from '../core/person-filter.js';
 import { parseDuration, parseTime } from '../core/time.js';
 import { UsageError } from '../errors.js';
+import type { ListenPlan } from '../listen/run.js';
 import { DEFAULT_STREAM } from './keys.js';
 import { parseRedisUrl, type RedisTarget } from './redis.js';
 
@@ -131,17 +132,10 @@ export interface BusListenFlags {
  */
 export function planBusListen(
   options: BusListenFlags,
-  listen: {
-    filter: EventFilter;
-    projects: string[];
-    people: PersonPlan;
-    since?: Date;
-    until?: Date;
-    count?: number;
-    idleTimeoutMs?: number;
-    exec?: string;
-    names?: boolean;
-  },
+  listen: Pick<
+    ListenPlan,
+    'filter' | 'projects' | 'people' | 'since' | 'until' | 'count' | 'idleTimeoutMs' | 'exec' | 'names'
+  >,
 ): BusListenPlan | undefined {
   if (options.from === undefined) {
     const stray = (['stream', 'group', 'consumer', 'reclaimAfter'] as const).find((key) => options[key] !== undefined);
