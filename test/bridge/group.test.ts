@@ -9,35 +9,20 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSandbox } from '../../src/sandbox/index.js';
-import type { Sandbox } from '../../src/sandbox/types.js';
 import { sleepMs, spawnCli, untilComplete, type Child } from '../helpers/bus.js';
 import { botEnv, storedIds } from '../helpers/logs.js';
-import { plainClient, startRedis, type PlainClient, type TestRedis } from '../helpers/redis.js';
-import { tempConfigDir } from '../helpers/run-cli.js';
+import { busSuite } from '../helpers/bus-suite.js';
 
 const STREAM = '{kitsu}:events';
 
-let sandbox: Sandbox;
-let redis: TestRedis;
-let client: PlainClient;
-let config: ReturnType<typeof tempConfigDir>;
+const bus = busSuite({ seed: 14, events: 500, historySpan: 86_400 });
 let dir: string;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 14, events: 500, historySpan: 86_400 });
-  redis = await startRedis();
-  client = await plainClient(redis.url);
-  config = tempConfigDir();
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kitsu-tail-group-'));
 });
 
-afterAll(async () => {
-  sandbox?.control.setRate(0);
-  await client?.close();
-  await redis?.stop();
-  await sandbox?.close();
-  config?.cleanup();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -50,14 +35,14 @@ it(
   'shares the entries among three members and hands a killed member’s pending ones to the others',
   { timeout: 180_000 },
   async () => {
-    const env = botEnv(sandbox, 'admin', config.dir);
-    const bridge = spawnCli(['bridge', redis.url, '--lease', '2s'], env);
+    const env = botEnv(bus.sandbox, 'admin', bus.config.dir);
+    const bridge = spawnCli(['bridge', bus.redis.url, '--lease', '2s'], env);
     const member = (n: number): Child =>
       spawnCli(
         [
           'listen',
           '--from',
-          redis.url,
+          bus.redis.url,
           '--since',
           '1d',
           '--group',
@@ -75,12 +60,12 @@ it(
             n === 2 ? `[ "$(wc -l < ${join(dir, 'm2.txt')})" -lt 20 ] || sleep 10` : 'true'
           }; }`,
         ],
-        { NO_COLOR: '1', KITSU_TAIL_CONFIG_DIR: config.dir },
+        { NO_COLOR: '1', KITSU_TAIL_CONFIG_DIR: bus.config.dir },
       );
     const members = [member(1), member(2), member(3)];
     try {
       while (!bridge.stderr().includes('caught up')) await sleepMs(20);
-      sandbox.control.setRate(30);
+      bus.sandbox.control.setRate(30);
       const deadline = Date.now() + 60_000;
       // It wrote its 20th event down and dwells: its command runs, the entry is unacknowledged.
       while (handled(2).length < 20 && Date.now() < deadline) await sleepMs(5);
@@ -88,10 +73,10 @@ it(
       await members[1]!.exited;
       const killedHandled = new Set(handled(2));
       await sleepMs(2_000);
-      sandbox.control.setRate(0);
+      bus.sandbox.control.setRate(0);
       await sleepMs(50);
-      const expected = storedIds(sandbox);
-      expect(await untilComplete(client, STREAM, sandbox)).toEqual(expected);
+      const expected = storedIds(bus.sandbox);
+      expect(await untilComplete(bus.client, STREAM, bus.sandbox)).toEqual(expected);
       const all = () => [...handled(1), ...handled(2), ...handled(3)];
       const until = Date.now() + 60_000;
       while (new Set(all()).size < expected.length && Date.now() < until) await sleepMs(100);
@@ -113,7 +98,7 @@ it(
       while (!/took over \d+ entr/.test(others()) && Date.now() < claimBy) await sleepMs(100);
       expect(others()).toMatch(/took over \d+ entr/);
       // A claimed entry stays pending while its new member runs the command, until the ack.
-      const pending = async () => Number(((await client.sendCommand(['XPENDING', STREAM, 'g'])) as unknown[])[0]);
+      const pending = async () => Number(((await bus.client.sendCommand(['XPENDING', STREAM, 'g'])) as unknown[])[0]);
       const ackBy = Date.now() + 30_000;
       while ((await pending()) > 0 && Date.now() < ackBy) await sleepMs(100);
       expect(await pending()).toBe(0);

@@ -4,36 +4,15 @@
  * second). A last bridge runs until the stream holds the log. The stream must then equal the
  * log id by id: every stored event once, in the log's order. Needs `npm run build` first.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSandbox } from '../../src/sandbox/index.js';
-import type { Sandbox } from '../../src/sandbox/types.js';
+import { expect, it } from 'vitest';
 import { spawnCli, untilComplete, sleepMs } from '../helpers/bus.js';
 import { botEnv, seeded, storedIds } from '../helpers/logs.js';
-import { plainClient, startRedis, type PlainClient, type TestRedis } from '../helpers/redis.js';
-import { tempConfigDir } from '../helpers/run-cli.js';
+import { busSuite } from '../helpers/bus-suite.js';
 
 const KILLS = 32;
 const STREAM = '{kitsu}:events';
 
-let sandbox: Sandbox;
-let redis: TestRedis;
-let client: PlainClient;
-let config: ReturnType<typeof tempConfigDir>;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 11, events: 5_000, historySpan: 86_400 });
-  redis = await startRedis();
-  client = await plainClient(redis.url);
-  config = tempConfigDir();
-});
-
-afterAll(async () => {
-  sandbox?.control.setRate(0);
-  await client?.close();
-  await redis?.stop();
-  await sandbox?.close();
-  config?.cleanup();
-});
+const bus = busSuite({ seed: 11, events: 5_000, historySpan: 86_400 });
 
 it(
   'writes every stored event exactly once, in order, though killed with SIGKILL again and again',
@@ -41,14 +20,14 @@ it(
   async () => {
     const seed = Number(process.env.KILL_TEST_SEED ?? Date.now() % 100_000);
     const random = seeded(seed);
-    const env = botEnv(sandbox, 'admin', config.dir);
-    const args = ['bridge', redis.url, '--lease', '500ms'];
-    sandbox.control.setRate(150);
+    const env = botEnv(bus.sandbox, 'admin', bus.config.dir);
+    const args = ['bridge', bus.redis.url, '--lease', '500ms'];
+    bus.sandbox.control.setRate(150);
     let kills = 0;
     let leading = 0;
     const failures: string[] = [];
     while (kills < KILLS) {
-      if (random() < 0.2) sandbox.control.generate(1200 + Math.floor(random() * 800));
+      if (random() < 0.2) bus.sandbox.control.generate(1200 + Math.floor(random() * 800));
       const bridge = spawnCli(args, env);
       // A quarter of the kills at any moment from the start (waiting for the lease, reading
       // the backlog); the rest once it leads, when it writes at every wake-up.
@@ -69,17 +48,17 @@ it(
       await bridge.exited;
       kills += 1;
     }
-    sandbox.control.setRate(0);
+    bus.sandbox.control.setRate(0);
     await sleepMs(50);
     const last = spawnCli(args, env);
-    const ids = await untilComplete(client, STREAM, sandbox);
+    const ids = await untilComplete(bus.client, STREAM, bus.sandbox);
     // Ctrl-C once it runs (before that, Node's default handler would end it by the signal).
     while (!last.stderr().includes('caught up') && last.process.exitCode === null) await sleepMs(20);
     last.process.kill('SIGINT');
     expect(await last.exited, last.stderr()).toBe(130);
 
     expect(failures, `seed ${seed}`).toEqual([]);
-    const expected = storedIds(sandbox);
+    const expected = storedIds(bus.sandbox);
     expect(new Set(ids).size, `seed ${seed}: repeated events`).toBe(ids.length);
     expect(ids.length, `seed ${seed}`).toBe(expected.length);
     expect(ids, `seed ${seed}`).toEqual(expected);

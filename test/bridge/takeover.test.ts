@@ -6,37 +6,17 @@
  * writing term never goes down (a write of the old term after the new one would). At the end
  * the stream equals the log id by id. Needs `npm run build` first.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSandbox } from '../../src/sandbox/index.js';
-import type { Sandbox } from '../../src/sandbox/types.js';
+import { expect, it } from 'vitest';
 import { spawnCli, untilComplete, sleepMs, type Child } from '../helpers/bus.js';
 import { botEnv, storedIds } from '../helpers/logs.js';
-import { plainClient, readStream, startRedis, type PlainClient, type TestRedis } from '../helpers/redis.js';
-import { tempConfigDir } from '../helpers/run-cli.js';
+import { readStream } from '../helpers/redis.js';
+import { busSuite } from '../helpers/bus-suite.js';
 
 const ROUNDS = 12;
 const STREAM = '{kitsu}:events';
 const LEASE_KEY = '{kitsu}:events:lease';
 
-let sandbox: Sandbox;
-let redis: TestRedis;
-let client: PlainClient;
-let config: ReturnType<typeof tempConfigDir>;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 12, events: 2_000, historySpan: 86_400 });
-  redis = await startRedis();
-  client = await plainClient(redis.url);
-  config = tempConfigDir();
-});
-
-afterAll(async () => {
-  sandbox?.control.setRate(0);
-  await client?.close();
-  await redis?.stop();
-  await sandbox?.close();
-  config?.cleanup();
-});
+const bus = busSuite({ seed: 12, events: 2_000, historySpan: 86_400 });
 
 async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -48,7 +28,7 @@ async function until(condition: () => Promise<boolean> | boolean, what: string, 
 
 /** The pid and fence in the lease, or null when nobody holds it. */
 async function leaseHolder(): Promise<{ pid: number; fence: number } | null> {
-  const value = (await client.sendCommand(['GET', LEASE_KEY])) as string | null;
+  const value = (await bus.client.sendCommand(['GET', LEASE_KEY])) as string | null;
   if (!value) return null;
   const match = /:(\d+):[0-9a-f]+\/(\d+)$/.exec(value);
   return match ? { pid: Number(match[1]), fence: Number(match[2]) } : null;
@@ -58,10 +38,10 @@ it(
   'a standby takes over from a stopped or killed leader, and a resumed stale leader writes nothing',
   { timeout: 240_000 },
   async () => {
-    const env = botEnv(sandbox, 'admin', config.dir);
-    const args = ['bridge', redis.url, '--lease', '1s'];
+    const env = botEnv(bus.sandbox, 'admin', bus.config.dir);
+    const args = ['bridge', bus.redis.url, '--lease', '1s'];
     const bridges: Child[] = [spawnCli(args, env), spawnCli(args, env)];
-    sandbox.control.setRate(100);
+    bus.sandbox.control.setRate(100);
     let stops = 0;
     let kills = 0;
     const losses = (child: Child) => child.stderr().split('lost the lease').length - 1;
@@ -96,13 +76,13 @@ it(
           kills += 1;
         }
       }
-      sandbox.control.setRate(0);
+      bus.sandbox.control.setRate(0);
       await sleepMs(50);
-      const ids = await untilComplete(client, STREAM, sandbox);
-      const expected = storedIds(sandbox);
+      const ids = await untilComplete(bus.client, STREAM, bus.sandbox);
+      const expected = storedIds(bus.sandbox);
       expect(new Set(ids).size, 'repeated events').toBe(ids.length);
       expect(ids).toEqual(expected);
-      const fences = (await readStream(client, STREAM)).map((e) => Number(e.fields.fence));
+      const fences = (await readStream(bus.client, STREAM)).map((e) => Number(e.fields.fence));
       const backwards = fences.findIndex((f, i) => i > 0 && f < fences[i - 1]!);
       expect(backwards, 'an entry written by an older term after a newer one').toBe(-1);
       // Many terms wrote (under load a short one may find nothing new before it is stopped).
