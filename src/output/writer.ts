@@ -231,7 +231,20 @@ function namedWriter<T>(
     // A window at once: every look-up starts now, and the records are written in runs.
     async writeMany(records) {
       if (failure !== undefined) throw failure;
-      for (const record of records) push(record);
+      let from = 0;
+      if (queue.length === 0 && draining === undefined && namer.namesNow && writer.writeMany) {
+        // Nothing waits ahead: the records whose names are known at once (all of them, once
+        // the cache is warm) go straight to the writer, without the queue.
+        const ready: T[] = [];
+        for (; from < records.length; from += 1) {
+          const known = namer.namesNow(records[from]!);
+          if (!known) break;
+          ready.push(named(records[from]!, known));
+        }
+        if (from === records.length) return writer.writeMany(ready);
+        for (const [i, item] of ready.entries()) queue.push({ record: records[i]!, named: item });
+      }
+      for (let i = from; i < records.length; i += 1) push(records[i]!);
       await room();
     },
     async end() {
