@@ -799,7 +799,19 @@ class CachedNameResolver implements NameResolver {
   private build(refs: EventRefs, complete: boolean): Resolution {
     this.missing = false;
     if (this.now() - this.pathsClearedAt > PATHS_KEPT_MS) this.forgetPaths();
-    const names: EventNames = {};
+    // Every key, in the order JSON shows them, absent ones undefined (JSON leaves them out): one
+    // shape of object for every event's names, whose readers then stay monomorphic.
+    const names: EventNames = {
+      project: undefined,
+      person: undefined,
+      assignee: undefined,
+      entity: undefined,
+      entity_type: undefined,
+      asset_type: undefined,
+      task_type: undefined,
+      task_status: undefined,
+      previous_task_status: undefined,
+    };
     const subject: EventSubject = { entity_ids: [] };
     if (refs.project_id) {
       subject.project_id = refs.project_id;
