@@ -75,8 +75,7 @@ const ACTOR_PERSON = /^(task:status-changed|task:to-review|chat:new-message|comm
  *
  * Every key is set, absent ones to undefined, in one order: every event's references are then
  * one shape of object, and the many reads of them (the name resolver's, the filters') stay
- * monomorphic. With only the keys that apply they came in dozens of shapes, and reading them
- * was most of the resolver's time an event.
+ * monomorphic, where with only the keys that apply they came in dozens of shapes.
  */
 export function eventRefs(record: EventRecord): EventRefs {
   const data = record.data;

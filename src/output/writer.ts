@@ -101,9 +101,9 @@ interface RecordAndNames {
 
 /**
  * `JSON.stringify({ ...record, names })`, the same bytes, made from the record's own JSON and
- * the names' own: no copy of the record to add a key to. Names are serialized natively, as
- * one object: a loop over their keys in JavaScript cost more than all the rest of a record
- * (names objects come in a dozen shapes, and the loop met them all).
+ * the names' own: no copy of the record to add a key to. The names are serialized natively,
+ * as one object: a loop over their keys in JavaScript, with each name's text kept, cost
+ * `listen --names` more than all the rest of the record.
  */
 function namedJsonText(): (item: RecordAndNames) => string {
   return ({ record, names }) => {
