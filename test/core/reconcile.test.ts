@@ -152,6 +152,30 @@ describe('Reconciler', () => {
     expect(reconciler.decide(T0 + 20_000).print.map((r) => r.id)).toEqual(['s2']);
   });
 
+  it('owes every twin taken wrongly in the millisecond of a cut, the ones received after it too', () => {
+    // At hundreds of events a second many arrive in one millisecond. Two live events are taken
+    // for the twins of rows printed a moment ago (one-a, two-a), and a unique event comes between
+    // them in the same millisecond: it cuts the segment of the first, and the second, after it
+    // in arrival order, must not be counted as decided by that segment (it was: lost).
+    const one = { name: 'task:update', data: { task_id: 'one', project_id: 'p' } };
+    const two = { name: 'task:update', data: { task_id: 'two', project_id: 'p' } };
+    const events: Published[] = [
+      unique('u0', T0 + 100),
+      { id: 'one-a', ...one, atMs: T0 + 1_000 },
+      { id: 'two-a', ...two, atMs: T0 + 1_001 },
+      { id: 'one-b', ...one, atMs: T0 + 2_000 },
+      unique('u1', T0 + 2_000),
+      { id: 'two-b', ...two, atMs: T0 + 2_000 },
+      unique('u2', T0 + 5_000),
+    ];
+    const reconciler = new Reconciler();
+    const at = (e: Published) => Math.floor(e.atMs / 100) * 100 + 5;
+    for (const e of events) reconciler.noteLive(liveOf(e, at(e)), at(e), !e.id.endsWith('-b'));
+    readAll(reconciler, events, T0 - 5_000, T0 + 20_000);
+    expect(reconciler.decide(T0 + 20_000).print.map((r) => r.id)).toEqual(['one-b', 'two-b']);
+    expect(reconciler.pending).toBe(0);
+  });
+
   it('tells identical company from a row alone', () => {
     const events = [...steady(T0, T0 + 1_000, 300), unique('u1', T0 + 4_000)];
     const reconciler = new Reconciler();
