@@ -71,6 +71,7 @@ export class LiveWindow {
   /** From when on each user still needs events. */
   private readonly needs = new Map<object, number>();
   private forgottenBeforeMs = Number.NEGATIVE_INFINITY;
+  private newestMs: number | null = null;
 
   constructor(private readonly maxEvents = 200_000) {}
 
@@ -95,6 +96,7 @@ export class LiveWindow {
       key: undefined,
     };
     this.nextSeq += 1;
+    this.newestMs = atMs;
     this.events.push(event);
     if (this.length > this.maxEvents) this.dropOldest();
     return event;
@@ -108,6 +110,11 @@ export class LiveWindow {
   /** The i-th kept event, oldest first. */
   at(i: number): LiveEvent | undefined {
     return this.events[this.head + i];
+  }
+
+  /** When the newest event so far was received (kept or not; null before the first). */
+  get newestAtMs(): number | null {
+    return this.newestMs;
   }
 
   /** The seq of the newest event so far (0 before the first). */

@@ -277,6 +277,14 @@ export class Reconciler {
 
   // ---- deciding ------------------------------------------------------------------------------
 
+  /**
+   * How far before a gap's start the count may look at live events: for a cut before it, up to
+   * the search's reach and the tolerance (`readFromMs`). A caller keeps at least these.
+   */
+  get reachBeforeGapMs(): number {
+    return this.toleranceMs + SEARCH_BACK_MS + SECOND_MS;
+  }
+
   /** Gaps not decided yet. */
   get pending(): number {
     return this.gaps.filter((g) => g.toMs !== null).length + (this.openGap ? 1 : 0);
@@ -353,7 +361,7 @@ export class Reconciler {
     let liveFrom = keepLiveFromMs;
     let rowsFromMs = keepLiveFromMs - this.toleranceMs - 2 * SECOND_MS;
     if (firstPending) {
-      liveFrom = Math.min(liveFrom, firstPending.fromMs - 60 * SECOND_MS);
+      liveFrom = Math.min(liveFrom, firstPending.fromMs - this.reachBeforeGapMs);
       rowsFromMs = Math.min(rowsFromMs, liveFrom - this.toleranceMs - 2 * SECOND_MS);
     }
     if (this.lastCut && this.lastCut.atMs >= liveFrom) {
