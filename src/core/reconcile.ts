@@ -306,7 +306,15 @@ export class Reconciler {
     if (!start) {
       const cut = this.lastCut && this.lastCut.atMs <= gap.fromMs ? this.lastCut.secondMs : Number.NEGATIVE_INFINITY;
       const want = Math.max(cut, floorSecond(gap.fromMs - this.toleranceMs - SEARCH_BACK_MS));
-      if (!this.covered(want, floorSecond(gap.fromMs))) return want;
+      // The events of the last seconds before the gap become anchors once the seconds around
+      // them are read, which the catch-up read made just after the reconnect cannot have done:
+      // read on forward until they are, and further back only if none of them is one. (Going
+      // back first read 30 s of the log after every reconnect: at 500 events a second, 17,000
+      // rows, most of what the listener held after it.)
+      const [nearFrom] = this.windowOf(gap.fromMs - this.toleranceMs - SECOND_MS);
+      const [, nearTo] = this.windowOf(gap.fromMs);
+      const nearDecidable = this.covered(Math.max(want, nearFrom), nearTo);
+      if (nearDecidable && !this.covered(want, floorSecond(gap.fromMs))) return want;
     }
     // Go on from where the stretch around the gap ends.
     const stretch = this.stretchAround(floorSecond(gap.fromMs));

@@ -176,6 +176,30 @@ describe('Reconciler', () => {
     expect(reconciler.pending).toBe(0);
   });
 
+  it('reads on forward from a gap for a cut before it, and not 30 s back at once', () => {
+    const events = Array.from({ length: 300 }, (_, i) => unique(`u${i}`, T0 + i * 100));
+    const { reconciler, missed } = scenario(events, [[T0 + 20_020, T0 + 20_480]]);
+    /** A read from `fromMs` that began at `readAtMs`: the rows written by then. */
+    const read = (fromMs: number, readAtMs: number) => {
+      for (const e of events)
+        if (e.atMs >= Math.floor(fromMs / 1000) * 1000 && e.atMs < readAtMs) reconciler.noteRow(rowOf(e));
+      reconciler.readDone(fromMs, readAtMs);
+    };
+    // The catch-up read just after the reconnect, 10 s back; then counting reads 2.5 s apart.
+    read(T0 + 10_000, T0 + 21_000);
+    const froms: number[] = [];
+    const printed: string[] = [];
+    for (let now = T0 + 23_500; reconciler.pending > 0 && now < T0 + 60_000; now += 2_500) {
+      const from = reconciler.readFromMs()!;
+      froms.push(from);
+      read(from, now);
+      printed.push(...reconciler.decide(now).print.map((r) => r.id!));
+    }
+    expect(reconciler.pending).toBe(0);
+    expect(printed).toEqual(missed.map((e) => e.id));
+    expect(Math.min(...froms)).toBeGreaterThanOrEqual(T0 + 10_000);
+  });
+
   it('tells identical company from a row alone', () => {
     const events = [...steady(T0, T0 + 1_000, 300), unique('u1', T0 + 4_000)];
     const reconciler = new Reconciler();
