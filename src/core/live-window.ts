@@ -71,7 +71,8 @@ export class LiveWindow {
   /** From when on each user still needs events. */
   private readonly needs = new Map<object, number>();
   private forgottenBeforeMs = Number.NEGATIVE_INFINITY;
-  private newestMs: number | null = null;
+  /** A number from the start (not null): a field that has held only numbers is updated in place, with no allocation per event. */
+  private newestMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly maxEvents = 200_000) {}
 
@@ -114,7 +115,7 @@ export class LiveWindow {
 
   /** When the newest event so far was received (kept or not; null before the first). */
   get newestAtMs(): number | null {
-    return this.newestMs;
+    return this.newestMs === Number.NEGATIVE_INFINITY ? null : this.newestMs;
   }
 
   /** The seq of the newest event so far (0 before the first). */
