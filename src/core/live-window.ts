@@ -71,8 +71,6 @@ export class LiveWindow {
   /** From when on each user still needs events. */
   private readonly needs = new Map<object, number>();
   private forgottenBeforeMs = Number.NEGATIVE_INFINITY;
-  /** A number from the start (not null): a field that has held only numbers is updated in place, with no allocation per event. */
-  private newestMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly maxEvents = 200_000) {}
 
@@ -97,7 +95,6 @@ export class LiveWindow {
       key: undefined,
     };
     this.nextSeq += 1;
-    this.newestMs = atMs;
     this.events.push(event);
     if (this.length > this.maxEvents) this.dropOldest();
     return event;
@@ -113,9 +110,13 @@ export class LiveWindow {
     return this.events[this.head + i];
   }
 
-  /** When the newest event so far was received (kept or not; null before the first). */
+  /**
+   * When the newest kept event was received (null when none is kept). Read from the window, not
+   * noted per event: the listener's hot path stays as it was. A user that keeps events from some
+   * time before the newest one never lets the newest go.
+   */
   get newestAtMs(): number | null {
-    return this.newestMs === Number.NEGATIVE_INFINITY ? null : this.newestMs;
+    return this.events.length > this.head ? this.events[this.events.length - 1]!.atMs : null;
   }
 
   /** The seq of the newest event so far (0 before the first). */
