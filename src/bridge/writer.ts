@@ -532,7 +532,8 @@ async function namesOf(resolver: NameResolver, records: readonly EventRecord[]):
   const out: string[] = [];
   for (const record of records) {
     const { names } = resolver.resolveNow(record) ?? (await resolver.resolve(record, { waitMs: 0 }));
-    out.push(Object.keys(names).length > 0 ? JSON.stringify(names) : '');
+    const text = JSON.stringify(names);
+    out.push(text === '{}' ? '' : text);
   }
   return out;
 }

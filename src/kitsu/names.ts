@@ -120,6 +120,8 @@ const CLOSE_GRACE_MS = 1_000;
 const LEARN_WAIT_MS = 50;
 /** Kept entity paths are built afresh at least this often (their entries expire unseen). */
 const PATHS_KEPT_MS = 60_000;
+/** The entity ids of an event about no entity: one array for all of them. */
+const NO_IDS: string[] = Object.freeze([]) as unknown as string[];
 
 /** An entity's path and what it says, as build() reads it (shared while the cache is unchanged). */
 interface EntityPath {
@@ -341,32 +343,33 @@ class CachedNameResolver implements NameResolver {
         this.cache.setIn('comment', refs.comment_id, { k: 'comment', task_id: refs.task_id });
       if (refs.preview_file_id && !this.cache.getIn('preview', refs.preview_file_id))
         this.cache.setIn('preview', refs.preview_file_id, { k: 'preview', task_id: refs.task_id });
-      const task = this.cache.getIn('task', refs.task_id);
-      if (task?.k === 'task') {
-        if (
-          record.name === 'task:status-changed' &&
-          refs.task_status_id &&
-          task.task_status_id !== refs.task_status_id
-        ) {
-          this.cache.setIn('task', refs.task_id, { ...task, task_status_id: refs.task_status_id });
-        }
-        if (refs.deleted && record.name === 'task:delete')
-          this.cache.setIn('task', refs.task_id, { ...task, deleted: true });
-      } else if (record.name === 'task:delete' && refs.entity_id && refs.task_type_id) {
-        // The row is gone, but the event names its entity and type: enough for its name.
-        this.cache.setIn('task', refs.task_id, {
-          k: 'task',
-          entity_id: refs.entity_id,
-          task_type_id: refs.task_type_id,
-          project_id: refs.project_id ?? null,
-          deleted: true,
-        });
-      }
+      // Only these two change what is known of the task itself.
+      if (record.name === 'task:status-changed' || record.name === 'task:delete')
+        this.learnTask(record, refs, refs.task_id);
     }
     if (refs.deleted && refs.entity_kind && refs.entity_id) {
       const entity = this.cache.getIn('entity', refs.entity_id);
       if (entity?.k === 'entity') this.cache.setIn('entity', refs.entity_id, { ...entity, deleted: true });
       else this.cache.setIn('entity', refs.entity_id, { k: 'gone' });
+    }
+  }
+
+  /** A task's new status, or its deletion. */
+  private learnTask(record: EventRecord, refs: EventRefs, taskId: string): void {
+    const task = this.cache.getIn('task', taskId);
+    if (task?.k === 'task') {
+      if (record.name === 'task:status-changed' && refs.task_status_id && task.task_status_id !== refs.task_status_id)
+        this.cache.setIn('task', taskId, { ...task, task_status_id: refs.task_status_id });
+      if (refs.deleted && record.name === 'task:delete') this.cache.setIn('task', taskId, { ...task, deleted: true });
+    } else if (record.name === 'task:delete' && refs.entity_id && refs.task_type_id) {
+      // The row is gone, but the event names its entity and type: enough for its name.
+      this.cache.setIn('task', taskId, {
+        k: 'task',
+        entity_id: refs.entity_id,
+        task_type_id: refs.task_type_id,
+        project_id: refs.project_id ?? null,
+        deleted: true,
+      });
     }
   }
 
@@ -799,8 +802,27 @@ class CachedNameResolver implements NameResolver {
   private build(refs: EventRefs, complete: boolean): Resolution {
     this.missing = false;
     if (this.now() - this.pathsClearedAt > PATHS_KEPT_MS) this.forgetPaths();
-    const names: EventNames = {};
-    const subject: EventSubject = { entity_ids: [] };
+    // Every key, in the order JSON shows them, absent ones undefined (JSON leaves them out): one
+    // shape of object for every event's names, whose readers then stay monomorphic.
+    const names: EventNames = {
+      project: undefined,
+      person: undefined,
+      assignee: undefined,
+      entity: undefined,
+      entity_type: undefined,
+      asset_type: undefined,
+      task_type: undefined,
+      task_status: undefined,
+      previous_task_status: undefined,
+    };
+    const subject: EventSubject = {
+      project_id: undefined,
+      task_id: undefined,
+      entity_ids: NO_IDS,
+      task_type_id: undefined,
+      task_status_id: undefined,
+      current_task_status_id: undefined,
+    };
     if (refs.project_id) {
       subject.project_id = refs.project_id;
       names.project = this.label('project', refs.project_id);

@@ -24,7 +24,8 @@ export function offsetText(minutes: number): string {
 
 /**
  * The local zone of a run: the TZ of its environment when that names a zone (the same zone
- * the runtime itself took from TZ when the environment is the process's), else the runtime's.
+ * the runtime itself took from TZ when the environment is the process's), else the runtime's,
+ * whose name clockText() asks the runtime for only when a label shows it.
  */
 export function localZone(env: Record<string, string | undefined>): { zone: TimeZone; name?: string } {
   const tz = env.TZ?.replace(/^:/, '');
@@ -35,17 +36,28 @@ export function localZone(env: Record<string, string | undefined>): { zone: Time
       // Not a zone Intl knows (a POSIX rule such as EST5EDT,M3.2.0): the runtime's reading of it.
     }
   }
-  return { zone: systemTimeZone, name: runtimeZoneName() };
+  return { zone: systemTimeZone };
 }
 
 /** The clock of a run: UTC when asked, else the given zone (default the runtime's). */
 export function clockText(options: { utc?: boolean; zone?: TimeZone; zoneName?: string } = {}): ClockText {
   const zone = options.utc ? utcTimeZone : (options.zone ?? systemTimeZone);
-  const name = options.utc ? undefined : (options.zoneName ?? (options.zone ? undefined : runtimeZoneName()));
+  // The runtime's zone name costs its time-zone data (tens of ms at start-up): asked for only
+  // when a label shows it, which JSON output never does.
+  let name: string | undefined;
+  let named = false;
+  const zoneName = (): string | undefined => {
+    if (!named) {
+      name = options.zoneName ?? (zone === systemTimeZone ? runtimeZoneName() : undefined);
+      named = true;
+    }
+    return name;
+  };
   return {
     zone,
     zoneLabel(atMs) {
       if (options.utc) return 'UTC';
+      const name = zoneName();
       const offset = zone.offsetAt(atMs);
       const base = offset === 0 ? 'UTC' : `UTC${offsetText(offset)}`;
       return name && name !== 'UTC' ? `${base} ${name}` : base;

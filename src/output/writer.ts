@@ -99,36 +99,18 @@ interface RecordAndNames {
   names: EventNames;
 }
 
-/** How many distinct name texts the JSON writer keeps (a production has far fewer). */
-const KEPT_NAME_TEXTS = 20_000;
-
 /**
  * `JSON.stringify({ ...record, names })`, the same bytes, made from the record's own JSON and
- * the names' texts: each name's JSON text is kept, so a shot's path is escaped once a run.
+ * the names' own: no copy of the record to add a key to. The names are serialized natively,
+ * as one object: a loop over their keys in JavaScript, with each name's text kept, cost
+ * `listen --names` more than all the rest of the record.
  */
 function namedJsonText(): (item: RecordAndNames) => string {
-  const texts = new Map<string, string>();
-  const textOf = (value: string): string => {
-    let text = texts.get(value);
-    if (text === undefined) {
-      if (texts.size >= KEPT_NAME_TEXTS) texts.clear();
-      texts.set(value, (text = JSON.stringify(value)));
-    }
-    return text;
-  };
   return ({ record, names }) => {
     const own = JSON.stringify(record);
     // A record that has a names key of its own (none of ours do), or no key: the plain way.
     if ('names' in record || own.length < 3) return JSON.stringify({ ...record, names });
-    let text = '';
-    for (const key in names) {
-      const value = names[key as keyof EventNames];
-      if (value === undefined) continue;
-      if (typeof value !== 'string') return JSON.stringify({ ...record, names });
-      // EventNames' keys are plain words: no escaping to do.
-      text += `${text === '' ? '"' : ',"'}${key}":${textOf(value)}`;
-    }
-    return `${own.slice(0, -1)},"names":{${text}}}`;
+    return `${own.slice(0, -1)},"names":${JSON.stringify(names)}}`;
   };
 }
 
@@ -231,7 +213,20 @@ function namedWriter<T>(
     // A window at once: every look-up starts now, and the records are written in runs.
     async writeMany(records) {
       if (failure !== undefined) throw failure;
-      for (const record of records) push(record);
+      let from = 0;
+      if (queue.length === 0 && draining === undefined && namer.namesNow && writer.writeMany) {
+        // Nothing waits ahead: the records whose names are known at once (all of them, once
+        // the cache is warm) go straight to the writer, without the queue.
+        const ready: T[] = [];
+        for (; from < records.length; from += 1) {
+          const known = namer.namesNow(records[from]!);
+          if (!known) break;
+          ready.push(named(records[from]!, known));
+        }
+        if (from === records.length) return writer.writeMany(ready);
+        for (const [i, item] of ready.entries()) queue.push({ record: records[i]!, named: item });
+      }
+      for (let i = from; i < records.length; i += 1) push(records[i]!);
       await room();
     },
     async end() {

@@ -11,12 +11,12 @@
  * `npm run build && npx vitest run --config vitest.bench.config.ts test/bench/bridge.bench.ts`.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { BIN, sleepMs, spawnCli } from '../helpers/bus.js';
 import { botEnv } from '../helpers/logs.js';
+import { processCpuMs } from '../helpers/proc-cpu.js';
 import { plainClient, startRedis, type PlainClient } from '../helpers/redis.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
 
@@ -27,13 +27,8 @@ const PROFILE_DIR = process.env.BRIDGE_BENCH_PROFILE;
 
 /** CPU seconds (user + system) a process has used so far, from /proc; null elsewhere. */
 function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
+  const ms = processCpuMs(pid);
+  return ms === null ? null : ms / 1000;
 }
 
 /** CPU seconds of this process (the sandbox serves from here). */

@@ -17,6 +17,7 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { loginWithToken } from '../helpers/login.js';
 import { BARE_SOCKET_CLIENT, BIN, waitUntil } from '../helpers/listen.js';
+import { processCpuMs } from '../helpers/proc-cpu.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
 
 // KITSU_TAIL_BIN measures another build instead of this one; KITSU_TAIL_BEFORE measures another
@@ -111,9 +112,9 @@ function procStatus(pid: number): ProcStatus {
 
 /** User plus system CPU time of a process so far, in ms. */
 function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat, counted from 1 with pid and comm first.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  const ms = processCpuMs(pid);
+  if (ms === null) throw new Error(`no CPU figure for process ${pid}`);
+  return ms;
 }
 
 interface ListenFigures {

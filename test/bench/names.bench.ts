@@ -19,6 +19,7 @@ import { it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { BIN, waitUntil } from '../helpers/listen.js';
+import { processCpuMs } from '../helpers/proc-cpu.js';
 import { startLineClient, type LineClient } from '../helpers/line-client.js';
 import { Writable } from 'node:stream';
 import type { EventRecord } from '../../src/core/record.js';
@@ -27,9 +28,11 @@ import { openSession } from '../../src/kitsu/session.js';
 import { createRecordWriter } from '../../src/output/writer.js';
 import { testContext } from '../helpers/context.js';
 
-const BURST = 10_000;
+const BURST = 20_000;
+// Extra node flags for the listeners, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where time goes.
+const NODE_FLAGS = (process.env.NAMES_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const WARM_UP = 2_000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 type Kind = 'plain' | 'names';
 
@@ -47,7 +50,7 @@ function send(sandbox: Sandbox, feed: Feed, count: number): void {
 }
 
 async function startClient(sandbox: Sandbox, kind: Kind, env: Record<string, string>, feed: Feed): Promise<LineClient> {
-  const args = [BIN, 'listen', '--json', '--no-backfill', ...(kind === 'names' ? ['--names'] : [])];
+  const args = [...NODE_FLAGS, BIN, 'listen', '--json', '--no-backfill', ...(kind === 'names' ? ['--names'] : [])];
   const client = await startLineClient(sandbox, args, { ...process.env, ...env }, kind);
   // Warm up on the same kind of activity: compiled code, and for --names a warm cache.
   let warm = 0;
@@ -63,7 +66,7 @@ async function burst(
   kind: Kind,
   env: Record<string, string>,
   feed: Feed,
-): Promise<{ rate: number; lookUps: number }> {
+): Promise<{ rate: number; lookUps: number; cpuUs: number }> {
   const client = await startClient(sandbox, kind, env, feed);
   try {
     let received = 0;
@@ -74,15 +77,17 @@ async function burst(
       if (received === BURST) done();
     };
     const requestsBefore = sandbox.control.requests().length;
+    const cpuBefore = processCpuMs(client.child.pid)!;
     const start = performance.now();
     send(sandbox, feed, BURST);
     await all;
     const rate = BURST / ((performance.now() - start) / 1000);
+    const cpuUs = ((processCpuMs(client.child.pid)! - cpuBefore) * 1000) / BURST;
     const lookUps = sandbox.control
       .requests()
       .slice(requestsBefore)
       .filter((r) => r.path.startsWith('data/') && !r.path.startsWith('data/events')).length;
-    return { rate, lookUps };
+    return { rate, lookUps, cpuUs };
   } finally {
     await client.stop();
   }
@@ -104,23 +109,28 @@ it('listen --names --json against listen --json: throughput ratio and look-ups p
       do warming.push((await burst(sandbox, 'names', env, feed)).lookUps);
       while (feed === 'history' && warming.at(-1)! > 0 && warming.length < 5);
       const rates: Record<Kind, number[]> = { plain: [], names: [] };
+      // The listener's own CPU an event: what the ratio of rates also holds the sender's share of.
+      const cpu: Record<Kind, number[]> = { plain: [], names: [] };
       const lookUps: number[] = [];
       // Alternate, so that the machine's noise falls on both alike.
       for (let round = 0; round < ROUNDS; round += 1) {
         for (const kind of ['plain', 'names'] as const) {
           const result = await burst(sandbox, kind, env, feed);
           rates[kind].push(result.rate);
+          cpu[kind].push(result.cpuUs);
           if (kind === 'names') lookUps.push(result.lookUps);
           if (kind === 'plain' && result.lookUps !== 0)
             throw new Error(`listen --json looked ${result.lookUps} names up`);
         }
       }
       const best = (xs: number[]) => Math.max(...xs);
+      const least = (xs: number[]) => Math.min(...xs);
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
       const perThousand = (n: number) => ((n / BURST) * 1000).toFixed(1);
       lines.push(
         `${feed === 'history' ? '(a) known objects (the history again)' : '(b) growing production (new assets, shots, tasks)'}, burst of ${BURST} (best of ${ROUNDS}):`,
-        `  listen --json:          ${Math.round(best(rates.plain))} events/s`,
-        `  listen --names --json:  ${Math.round(best(rates.names))} events/s  ratio ${(best(rates.names) / best(rates.plain)).toFixed(2)}`,
+        `  listen --json:          ${Math.round(best(rates.plain))} events/s, CPU ${least(cpu.plain).toFixed(1)} µs an event`,
+        `  listen --names --json:  ${Math.round(best(rates.names))} events/s, CPU ${least(cpu.names).toFixed(1)} µs an event  ratio ${(best(rates.names) / best(rates.plain)).toFixed(2)} (median of the rounds' ratios ${median(rates.names.map((r, i) => r / rates.plain[i]!)).toFixed(2)}), CPU ratio ${(least(cpu.names) / least(cpu.plain)).toFixed(2)}`,
         `  look-ups per 1000 events: warming runs ${warming.map(perThousand).join(', ')}; measured rounds ${lookUps.map(perThousand).join(', ')}`,
       );
     }

@@ -248,6 +248,38 @@ describe('a reader that goes away', () => {
   });
 });
 
+describe('--names: records in order', () => {
+  // Names known at once go straight to the writer only while nothing waits ahead of them.
+  it('a window behind a record still waiting for its names waits too, whatever it knows', async () => {
+    const records = Array.from({ length: 6 }, (_, i) => ({ ...sampleRecord(), id: `e${i}` }));
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const namer = {
+      names: async (record: { id: string | null }) => {
+        await slow;
+        return { entity: record.id! };
+      },
+      namesNow: (record: { id: string | null }) => (record.id === 'e1' ? undefined : { entity: record.id! }),
+    };
+    const stdout = captureStream({ tty: false });
+    const writer = createRecordWriter(testContext({ stdout, globals: { format: 'ndjson', color: 'never' } }), {
+      namer,
+      attachNames: true,
+    });
+    await writer.writeMany!(records.slice(0, 3));
+    await writer.writeMany!(records.slice(3, 5));
+    setTimeout(release, 20);
+    await writer.writeMany!(records.slice(5));
+    await writer.end();
+    const written = stdout
+      .text()
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { id: string; names: { entity: string } }).names.entity);
+    expect(written).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
+  });
+});
+
 describe('--names in JSON', () => {
   // The names are appended to the record's own JSON text: the bytes must be those of
   // JSON.stringify({ ...record, names }), escapes and all, in a pipe and on a terminal.
