@@ -110,6 +110,15 @@ export class LiveWindow {
     return this.events[this.head + i];
   }
 
+  /**
+   * When the newest kept event was received (null when none is kept). Read from the window, not
+   * noted per event: the listener's hot path stays as it was. A user that keeps events from some
+   * time before the newest one never lets the newest go.
+   */
+  get newestAtMs(): number | null {
+    return this.events.length > this.head ? this.events[this.events.length - 1]!.atMs : null;
+  }
+
   /** The seq of the newest event so far (0 before the first). */
   get lastSeq(): number {
     return this.nextSeq - 1;

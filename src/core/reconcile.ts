@@ -77,6 +77,14 @@ interface Gap {
   toMs: number | null;
   /** The first live event after the gap has a seq greater than this. */
   readonly seqAtStart: number;
+  /**
+   * Every live event the gap may have missed or misplaced has a seq up to this: the last one
+   * received before the stream came back (null while it is down), or the event taken for a
+   * row's twin. A cut decides the gap only if it is past it in seq, not only in time: at
+   * hundreds of events a second many arrive in the same millisecond, and a twin taken in the
+   * millisecond of a cut, after it, was dropped uncounted (the soak's losses at a reconnect).
+   */
+  seqAtEnd: number | null;
 }
 
 /** Server seconds [fromMs, toMs) whose rows were all read. */
@@ -92,6 +100,11 @@ const SECOND_MS = 1_000;
 const SEARCH_BACK_MS = 30_000;
 
 const floorSecond = (ms: number) => Math.floor(ms / SECOND_MS) * SECOND_MS;
+
+/** Whether a segment ending at `end` holds all of a closed gap. */
+function spannedBy(gap: Gap, end: Cut): boolean {
+  return gap.toMs !== null && gap.seqAtEnd !== null && gap.toMs <= end.atMs && gap.seqAtEnd <= end.seq;
+}
 
 /** Index of the first item whose value is ≥ `value` in a list sorted by it. */
 function lowerBound<T>(sorted: readonly T[], value: number, of: (item: T) => number): number {
@@ -146,7 +159,7 @@ export class Reconciler {
   /** The stream went down (or never came up) at `fromMs`: events from then on may be missed. */
   down(fromMs: number): void {
     if (this.openGap) return;
-    this.openGap = { fromMs, toMs: null, seqAtStart: this.live.lastSeq };
+    this.openGap = { fromMs, toMs: null, seqAtStart: this.live.lastSeq, seqAtEnd: null };
     this.gaps.push(this.openGap);
   }
 
@@ -154,6 +167,7 @@ export class Reconciler {
   up(atMs: number): void {
     if (!this.openGap) return;
     this.openGap.toMs = atMs;
+    this.openGap.seqAtEnd = this.live.lastSeq;
     this.openGap = null;
   }
 
@@ -172,7 +186,7 @@ export class Reconciler {
     // Taken for the twin of a row printed a moment ago: if it was a new event, its row is owed,
     // so the stretch around it is counted like a gap.
     if (!entry.printed && !entry.held && !this.openGap)
-      this.gaps.push({ fromMs: entry.atMs, toMs: entry.atMs, seqAtStart: entry.seq - 1 });
+      this.gaps.push({ fromMs: entry.atMs, toMs: entry.atMs, seqAtStart: entry.seq - 1, seqAtEnd: entry.seq });
   }
 
   /**
@@ -263,6 +277,14 @@ export class Reconciler {
 
   // ---- deciding ------------------------------------------------------------------------------
 
+  /**
+   * How far before a gap's start the count may look at live events: for a cut before it, up to
+   * the search's reach and the tolerance (`readFromMs`). A caller keeps at least these.
+   */
+  get reachBeforeGapMs(): number {
+    return this.toleranceMs + SEARCH_BACK_MS + SECOND_MS;
+  }
+
   /** Gaps not decided yet. */
   get pending(): number {
     return this.gaps.filter((g) => g.toMs !== null).length + (this.openGap ? 1 : 0);
@@ -284,7 +306,15 @@ export class Reconciler {
     if (!start) {
       const cut = this.lastCut && this.lastCut.atMs <= gap.fromMs ? this.lastCut.secondMs : Number.NEGATIVE_INFINITY;
       const want = Math.max(cut, floorSecond(gap.fromMs - this.toleranceMs - SEARCH_BACK_MS));
-      if (!this.covered(want, floorSecond(gap.fromMs))) return want;
+      // The events of the last seconds before the gap become anchors once the seconds around
+      // them are read, which the catch-up read made just after the reconnect cannot have done:
+      // read on forward until they are, and further back only if none of them is one. (Going
+      // back first read 30 s of the log after every reconnect: at 500 events a second, 17,000
+      // rows, most of what the listener held after it.)
+      const [nearFrom] = this.windowOf(gap.fromMs - this.toleranceMs - SECOND_MS);
+      const [, nearTo] = this.windowOf(gap.fromMs);
+      const nearDecidable = this.covered(Math.max(want, nearFrom), nearTo);
+      if (nearDecidable && !this.covered(want, floorSecond(gap.fromMs))) return want;
     }
     // Go on from where the stretch around the gap ends.
     const stretch = this.stretchAround(floorSecond(gap.fromMs));
@@ -320,9 +350,9 @@ export class Reconciler {
         }
         break;
       }
-      // Every gap the segment spans is decided by it.
+      // Every gap the segment spans is decided by it: in time and in arrival order alike.
       const owed = this.owedBetween(start, end);
-      while (this.gaps.length > 0 && this.gaps[0]!.toMs !== null && this.gaps[0]!.toMs! <= end.atMs) this.gaps.shift();
+      while (this.gaps.length > 0 && spannedBy(this.gaps[0]!, end)) this.gaps.shift();
       out.push(...owed.print);
       settled.push(...owed.settled);
       this.lastCut = end;
@@ -339,7 +369,7 @@ export class Reconciler {
     let liveFrom = keepLiveFromMs;
     let rowsFromMs = keepLiveFromMs - this.toleranceMs - 2 * SECOND_MS;
     if (firstPending) {
-      liveFrom = Math.min(liveFrom, firstPending.fromMs - 60 * SECOND_MS);
+      liveFrom = Math.min(liveFrom, firstPending.fromMs - this.reachBeforeGapMs);
       rowsFromMs = Math.min(rowsFromMs, liveFrom - this.toleranceMs - 2 * SECOND_MS);
     }
     if (this.lastCut && this.lastCut.atMs >= liveFrom) {
@@ -466,6 +496,8 @@ export class Reconciler {
   private cutAfter(gap: Gap, start: Cut): Cut | null {
     const endMs = gap.toMs!;
     let best = this.quietCut(endMs, Number.POSITIVE_INFINITY, false);
+    // A quiet middle in the very millisecond the gap ended may fall before its last event.
+    if (best && !spannedBy(gap, best)) best = this.quietCut(endMs + 1, Number.POSITIVE_INFINITY, false);
     const first = this.live.indexOfSeq(gap.seqAtStart + 1);
     for (let i = first; i < this.live.length; i += 1) {
       const entry = this.live.at(i)!;
@@ -477,7 +509,7 @@ export class Reconciler {
         break;
       }
     }
-    if (!best) return null;
+    if (!best || !spannedBy(gap, best)) return null;
     // Both ends must split the log alike in one read stretch.
     if (best.secondMs < start.secondMs || (best.secondMs === start.secondMs && best.ord < start.ord)) return null;
     if (!this.covered(start.secondMs, best.secondMs + SECOND_MS)) return null;
@@ -527,6 +559,6 @@ export class Reconciler {
 
   private gapsIn(fromMs: number, toMs: number): Gap[] {
     const inside = this.gaps.filter((g) => g.fromMs <= toMs && (g.toMs ?? Infinity) >= fromMs);
-    return inside.length > 0 ? inside : [{ fromMs, toMs, seqAtStart: 0 }];
+    return inside.length > 0 ? inside : [{ fromMs, toMs, seqAtStart: 0, seqAtEnd: null }];
   }
 }

@@ -87,8 +87,11 @@ export interface FollowSummary {
 const COUNT_EVERY_MS = 2_500;
 /** How far before a gap the catch-up read starts: clock skew, second truncation, lag. */
 const READ_MARGIN_MS = 10_000;
-/** Live events kept for pairing while the stream is up (covers a connection gone quiet). */
-const LIVE_RETENTION_MS = 120_000;
+/**
+ * Live events are kept, while the stream is up, from this long before the newest one (beyond
+ * what a gap needs of the events before it: see `liveReachMs`).
+ */
+const LIVE_REACH_MARGIN_MS = 5_000;
 /** At most this many records wait for the output; more means the reader has stalled. */
 const OUTPUT_QUEUE_LIMIT = 100_000;
 /** Most records handed to onRecords at once. */
@@ -139,6 +142,20 @@ class Follower {
   private readonly live = new LiveWindow();
   private readonly ledger = new BackfillLedger({ absorbGraceMs: ABSORB_GRACE_MS, window: this.live });
   private readonly reconciler = new Reconciler({ window: this.live });
+  /**
+   * How far back from the newest live event the live events are kept while the stream is up.
+   * A gap starts no earlier than the newest event received before it: a connection that goes
+   * quiet delivers nothing more, and its gap is dated from its last packet. What a gap needs of
+   * the events before its start is bounded: the catch-up read starts READ_MARGIN_MS before it
+   * and its rows pair with events up to the ledger's tolerance window before that; the count
+   * looks for a cut up to the reconciler's reach before it. So keeping from the newest event,
+   * not from now, keeps all a silent drop needs however long it takes to notice (the server's
+   * pingInterval + pingTimeout, 45 s for Zou, or a laptop's sleep), and nothing more on a
+   * steady stream: 39 s, where a flat two minutes held 60,000 events at 500 a second, most
+   * of the listener's memory (test/bench/soak.bench.ts).
+   */
+  private readonly liveReachMs =
+    Math.max(READ_MARGIN_MS + this.ledger.toleranceWindowMs, this.reconciler.reachBeforeGapMs) + LIVE_REACH_MARGIN_MS;
   private readonly catchUp: CatchUpScheduler;
   private readonly stop = new AbortController();
   private readonly output: SerialQueue<EventRecord>;
@@ -682,15 +699,16 @@ class Follower {
     // Held live events must wait for the history row that may be them, however long it takes.
     if (this.seam?.holding) return;
     const now = this.ctx.clock.now();
+    const keepFromMs = Math.min(now, this.live.newestAtMs ?? now) - this.liveReachMs;
     // A read that is running counts too: one slow enough to outlast a disconnect once lost the
     // live events its first rows pair with, and printed those rows twice (seen in the soak).
     const earliestRead = Math.min(
       this.catchUp.earliestPendingMs,
       ...this.readingFrom,
-      this.streamUp ? now - LIVE_RETENTION_MS : this.gapStartMs(),
+      this.streamUp ? keepFromMs : this.gapStartMs(),
     );
     this.ledger.prune(earliestRead - this.ledger.toleranceWindowMs);
-    this.reconciler.prune(Math.min(now - LIVE_RETENTION_MS, ...this.readingFrom));
+    this.reconciler.prune(Math.min(keepFromMs, ...this.readingFrom));
     // Between gaps nothing looks events up by key: the keys go until the next read needs them.
     const quiet =
       this.readingFrom.length === 0 && this.reconciler.pending === 0 && this.catchUp.earliestPendingMs === Infinity;

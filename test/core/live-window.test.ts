@@ -100,6 +100,19 @@ describe('LiveWindow', () => {
     expect(window.keptFromMs).toBe(T0 + 1001);
     expect(window.lastSeq).toBe(5);
   });
+
+  it('tells when the newest kept event came', () => {
+    const window = new LiveWindow();
+    const user = {};
+    window.share(user);
+    expect(window.newestAtMs).toBeNull();
+    window.add(live('e:v', { i: 1 }), T0);
+    window.add(live('e:v', { i: 2 }), T0 + 40_000);
+    window.release(user, T0 + 1);
+    expect(window.newestAtMs).toBe(T0 + 40_000);
+    window.release(user, T0 + 50_000);
+    expect(window.newestAtMs).toBeNull();
+  });
 });
 
 describe('one window shared by the ledger and the reconciler', () => {

@@ -244,6 +244,38 @@ describe('the watchdog', () => {
   });
 });
 
+describe('the live events kept for pairing', () => {
+  it('still pair an event received just before a connection went silent, however long the silence took to notice', async () => {
+    // A connection that goes quiet is noticed only after the server's pingInterval + pingTimeout
+    // (here 120 s), or later after a laptop's sleep. Live events are kept for a while back from
+    // the newest one, not from now: the one received just before the silence must still pair
+    // with its row when the log is read after the reconnect, or that row is printed twice.
+    const { sandbox, dir } = await sandboxFor({ pingInterval: 60_000, pingTimeout: 60_000 });
+    let jump = 0;
+    const live = startInProcess(['listen', '--json'], botEnv(sandbox, dir), { now: () => Date.now() + jump });
+    cleanups.push(async () => {
+      live.interrupt();
+      await live.exit;
+    });
+    await live.waitForStderr('connected to');
+    const from = sandbox.control.log().length;
+    sandbox.control.emit('task:update', { task_id: 'before-the-silence' });
+    await live.waitFor(() => live.records().some((r) => r.data.task_id === 'before-the-silence'), 'the live event');
+    sandbox.control.silenceStream();
+    sandbox.control.emit('task:update', { task_id: 'during-the-silence' });
+    // 100 s of silence, not yet noticed; a prune (every 10 s) passes meanwhile.
+    jump = 100_000;
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    jump = 130_000;
+    await live.waitForStderr(/event stream down since [\d:]+ \(no ping from the server for 1\d\d s\)/, 15_000);
+    await live.waitForStderr(/^back after /m);
+    await expectEveryStoredEventOnce(live, sandbox, from);
+    expect(live.stderr()).toMatch(/^back after [^,]+, 1 event recovered/m);
+    const sources = Object.fromEntries(live.records().map((r) => [r.data.task_id, r.source]));
+    expect(sources).toEqual({ 'before-the-silence': 'live', 'during-the-silence': 'backfill' });
+  }, 60_000);
+});
+
 describe('listen --since', () => {
   it('prints the history, then live, with events made during the seam neither missed nor repeated', async () => {
     const { sandbox, dir } = await sandboxFor({ events: 300, historySpan: 60 });
