@@ -79,27 +79,62 @@ const ACTOR_PERSON = /^(task:status-changed|task:to-review|chat:new-message|comm
  */
 export function eventRefs(record: EventRecord): EventRefs {
   const data = record.data;
-  const name = record.name;
-  const colon = name.indexOf(':');
-  const kind = name.slice(0, colon < 0 ? name.length : colon);
-  const action = colon < 0 ? '' : name.slice(colon + 1);
+  const shape = nameShape(record.name);
   const dataPerson = id(data.person_id);
-  const entityKind = (ENTITY_KINDS as readonly string[]).includes(kind) ? (kind as EntityKindKey) : undefined;
-  const own = entityKind ? id(data[`${entityKind}_id`]) : undefined;
+  const own = shape.entityKey !== undefined ? id(data[shape.entityKey]) : undefined;
   return {
     project_id: id(record.project_id) ?? id(data.project_id),
-    actor_id: id(record.user_id) ?? (ACTOR_PERSON.test(name) ? dataPerson : undefined),
-    assignee_id: kind === 'task' && (action === 'assign' || action === 'unassign') ? dataPerson : undefined,
+    actor_id: id(record.user_id) ?? (shape.actorPerson ? dataPerson : undefined),
+    assignee_id: shape.assignee ? dataPerson : undefined,
     task_id: id(data.task_id),
     entity_id: own ?? id(data.entity_id),
-    entity_kind: own !== undefined ? entityKind : undefined,
+    entity_kind: own !== undefined ? shape.entityKind : undefined,
     comment_id: id(data.comment_id),
     preview_file_id: id(data.preview_file_id),
     task_type_id: id(data.task_type_id),
     task_status_id: id(data.new_task_status_id) ?? id(data.task_status_id),
     previous_task_status_id: id(data.previous_task_status_id),
     asset_type_id: id(data.asset_type_id) ?? id(data.asset_type),
-    person_id: kind === 'person' ? dataPerson : undefined,
-    deleted: action === 'delete' && (kind === 'task' || own !== undefined),
+    person_id: shape.aboutPerson ? dataPerson : undefined,
+    deleted: shape.deletesTask || (shape.deletesEntity && own !== undefined),
   };
+}
+
+/** What an event's name says about reading its payload. */
+interface NameShape {
+  /** data.person_id is who acted. */
+  actorPerson: boolean;
+  /** data.person_id is whom a task is (un)assigned to. */
+  assignee: boolean;
+  /** data.person_id is the person a person:* event is about. */
+  aboutPerson: boolean;
+  /** `shot_id` for shot:*: the key of the entity the event is about, by its kind. */
+  entityKey: string | undefined;
+  entityKind: EntityKindKey | undefined;
+  deletesTask: boolean;
+  deletesEntity: boolean;
+}
+
+/** By event name: a stream has a few dozen, each read once rather than at every event. */
+const shapes = new Map<string, NameShape>();
+
+function nameShape(name: string): NameShape {
+  let shape = shapes.get(name);
+  if (shape) return shape;
+  const colon = name.indexOf(':');
+  const kind = name.slice(0, colon < 0 ? name.length : colon);
+  const action = colon < 0 ? '' : name.slice(colon + 1);
+  const entityKind = (ENTITY_KINDS as readonly string[]).includes(kind) ? (kind as EntityKindKey) : undefined;
+  shape = {
+    actorPerson: ACTOR_PERSON.test(name),
+    assignee: kind === 'task' && (action === 'assign' || action === 'unassign'),
+    aboutPerson: kind === 'person',
+    entityKey: entityKind ? `${entityKind}_id` : undefined,
+    entityKind,
+    deletesTask: kind === 'task' && action === 'delete',
+    deletesEntity: entityKind !== undefined && action === 'delete',
+  };
+  // Names come from the server: one that made up new ones for ever is not remembered past this.
+  if (shapes.size < 1000) shapes.set(name, shape);
+  return shape;
 }
