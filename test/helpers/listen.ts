@@ -74,13 +74,15 @@ function makeLive(outText: () => string, errText: () => string, interrupt: () =>
 }
 
 /**
- * Runs `argv` in-process with its own streams; `env` is the whole environment it sees, and
- * `clock` (default: the real one) what it reads the time from.
+ * Runs `argv` in-process with its own streams; `env` is the whole environment it sees,
+ * `clock` (default: the real one) what it reads the time from, and `terminal` makes its
+ * stdout and stderr 120-column terminals rather than pipes.
  */
 export function startInProcess(
   argv: string[],
   env: Record<string, string | undefined>,
   clock: Clock = { now: () => Date.now() },
+  options: { terminal?: boolean } = {},
 ): LiveRun {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -90,6 +92,7 @@ export function startInProcess(
   let err = '';
   stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  if (options.terminal) for (const stream of [stdout, stderr]) Object.assign(stream, { isTTY: true, columns: 120 });
   const controller = new AbortController();
   const exit = run(argv, {
     stdout,

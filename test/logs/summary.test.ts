@@ -6,13 +6,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli.js';
-import { InterruptedError } from '../../src/errors.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
-import { waitUntil } from '../helpers/listen.js';
+import { startInProcess, waitUntil, type LiveRun } from '../helpers/listen.js';
 import { botEnv } from '../helpers/logs.js';
 import { runCli, tempConfigDir } from '../helpers/run-cli.js';
 
@@ -35,29 +32,8 @@ afterAll(async () => {
 });
 
 /** `logs` in-process with stdout and stderr as terminals (or pipes), and Ctrl-C at hand. */
-function start(argv: string[], tty: boolean) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const stdin = new PassThrough();
-  stdin.end();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-  if (tty) {
-    Object.assign(stdout, { isTTY: true, columns: 120 });
-    Object.assign(stderr, { isTTY: true, columns: 120 });
-  }
-  const controller = new AbortController();
-  const exit = run(['logs', ...argv], {
-    stdout,
-    stderr,
-    stdin,
-    env,
-    clock: { now: () => Date.now() },
-    signal: controller.signal,
-  });
-  return { out: () => out, err: () => err, exit, interrupt: () => controller.abort(new InterruptedError()) };
+function start(argv: string[], terminal: boolean): LiveRun {
+  return startInProcess(['logs', ...argv], env, undefined, { terminal });
 }
 
 describe('logs --output: says what went into the file', () => {
@@ -78,20 +54,20 @@ describe('logs --follow: a summary like listen', () => {
   it('Ctrl-C prints "stopped: N events, R reconnects, B backfilled" on a line of its own, exit 130', async () => {
     const history = sandbox.control.log().length;
     const live = start(['--follow', '--all', '--json'], true);
-    await waitUntil(() => live.err().includes('press Ctrl-C'), 'the live part', 30_000, live.err);
+    await waitUntil(() => live.stderr().includes('press Ctrl-C'), 'the live part', 30_000, live.stderr);
     sandbox.control.emit('task:update', { task_id: 'after-history' });
-    await waitUntil(() => live.out().includes('after-history'), 'the live record', 30_000, live.err);
+    await waitUntil(() => live.stdout().includes('after-history'), 'the live record', 30_000, live.stderr);
     live.interrupt();
     expect(await live.exit).toBe(130);
-    expect(live.err()).toMatch(new RegExp(`\\n\\nstopped: ${history + 1} events, 0 reconnects, 0 backfilled\\n$`));
+    expect(live.stderr()).toMatch(new RegExp(`\\n\\nstopped: ${history + 1} events, 0 reconnects, 0 backfilled\\n$`));
   });
 
   it('in a pipe the summary after Ctrl-C has no blank line before it', async () => {
     const live = start(['--follow', '--limit', '2', '--json'], false);
-    await waitUntil(() => live.err().includes('press Ctrl-C'), 'the live part', 30_000, live.err);
+    await waitUntil(() => live.stderr().includes('press Ctrl-C'), 'the live part', 30_000, live.stderr);
     live.interrupt();
     expect(await live.exit).toBe(130);
-    expect(live.err()).toMatch(/Ctrl-C to stop\nstopped: 2 events, 0 reconnects, 0 backfilled\n$/);
+    expect(live.stderr()).toMatch(/Ctrl-C to stop\nstopped: 2 events, 0 reconnects, 0 backfilled\n$/);
   });
 
   it('logs --follow --output FILE ends at --until with the summary of the file', async () => {
