@@ -17,6 +17,7 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { loginWithToken } from '../helpers/login.js';
 import { BARE_SOCKET_CLIENT, BIN, waitUntil } from '../helpers/listen.js';
+import { startLineClient } from '../helpers/line-client.js';
 import { processCpuMs } from '../helpers/proc-cpu.js';
 import { tempConfigDir } from '../helpers/run-cli.js';
 
@@ -126,25 +127,15 @@ interface ListenFigures {
 async function measureListen(sandbox: Sandbox, kind: 'ours' | 'bare' | 'before'): Promise<ListenFigures> {
   const bot = sandbox.control.createBot('admin');
   const env = { ...process.env, KITSU_HOST: sandbox.url, KITSU_TOKEN: bot.token, NO_COLOR: '1' };
-  const child =
+  const args =
     kind === 'bare'
-      ? spawn(process.execPath, ['--input-type=module', '-e', BARE_SOCKET_CLIENT], { env, stdio: 'pipe' })
-      : spawn(process.execPath, [kind === 'ours' ? KITSU_TAIL : BEFORE!, 'listen', '--json'], { env, stdio: 'pipe' });
-  child.stdin.end();
-  let err = '';
+      ? ['--input-type=module', '-e', BARE_SOCKET_CLIENT]
+      : [kind === 'ours' ? KITSU_TAIL : BEFORE!, 'listen', '--json'];
+  const client = await startLineClient(sandbox, args, env, kind);
+  const child = client.child;
   let lines = 0;
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  child.stdout.on('data', (chunk: Buffer) => {
-    for (const byte of chunk) if (byte === 10) lines += 1;
-  });
+  client.onLine = () => (lines += 1);
   try {
-    await waitUntil(
-      () => /connected to/.test(err),
-      `${kind} to connect`,
-      30_000,
-      () => err,
-    );
-    await waitUntil(() => sandbox.control.connectedSockets() === 1, 'one socket');
     // Idle: what it holds once connected and settled.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const idleRss = procStatus(child.pid!).rss;
@@ -155,9 +146,7 @@ async function measureListen(sandbox: Sandbox, kind: 'ours' | 'bare' | 'before')
     const cpu = cpuMs(child.pid!) - cpuBefore;
     return { idleRss, peakRss: procStatus(child.pid!).hwm, cpuPerEventUs: (cpu * 1000) / BURST };
   } finally {
-    const exited = new Promise((resolve) => child.on('close', resolve));
-    child.kill('SIGINT');
-    await exited;
+    await client.stop();
   }
 }
 
