@@ -54,7 +54,7 @@ async function startClient(sandbox: Sandbox, kind: Kind, env: Record<string, str
   const client = await startLineClient(sandbox, args, { ...process.env, ...env }, kind);
   // Warm up on the same kind of activity: compiled code, and for --names a warm cache.
   let warm = 0;
-  client.onLine = () => (warm += 1);
+  client.onLines = (count) => (warm += count);
   send(sandbox, feed, WARM_UP);
   await waitUntil(() => warm >= WARM_UP, `${kind} to warm up`, 120_000);
   return client;
@@ -72,9 +72,9 @@ async function burst(
     let received = 0;
     let done!: () => void;
     const all = new Promise<void>((resolve) => (done = resolve));
-    client.onLine = () => {
-      received += 1;
-      if (received === BURST) done();
+    client.onLines = (count) => {
+      received += count;
+      if (received >= BURST) done();
     };
     const requestsBefore = sandbox.control.requests().length;
     const cpuBefore = processCpuMs(client.child.pid)!;
