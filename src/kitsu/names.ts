@@ -72,6 +72,12 @@ export interface NameResolver {
    * wait: the common case once the cache is warm); undefined when a look-up is needed.
    */
   resolveNow(record: EventRecord): Resolution | undefined;
+  /**
+   * `JSON.stringify(resolveNow(record).names)`, the same bytes, made without the names object
+   * where the names are kept as text (the common case once warm); undefined when a look-up is
+   * needed.
+   */
+  namesJsonNow(record: EventRecord): string | undefined;
   /** Starts the look-ups of many records at once (a window of the log) and waits for them (up to the budget). */
   prefetch(records: readonly EventRecord[], options?: ResolveOptions): Promise<void>;
   /**
@@ -118,8 +124,8 @@ const AUTOSAVE_MS = 60_000;
 const CLOSE_GRACE_MS = 1_000;
 /** How long a lone comment or preview waits for the next events to name its task. */
 const LEARN_WAIT_MS = 50;
-/** Kept entity paths are built afresh at least this often (their entries expire unseen). */
-const PATHS_KEPT_MS = 60_000;
+/** Kept entity paths and JSON texts are built afresh at least this often (their entries expire unseen). */
+const KEPT_MS = 60_000;
 /** The entity ids of an event about no entity: one array for all of them. */
 const NO_IDS: string[] = Object.freeze([]) as unknown as string[];
 
@@ -129,7 +135,35 @@ interface EntityPath {
   ids: readonly string[];
   kind?: string;
   assetType?: string;
+  /** Its part of the names' JSON: `,"entity":…` then `,"entity_type":…` and `,"asset_type":…` when known. */
+  json: string;
+  /** `json` and the task type's field, by task type id: what a task's names hold between person and status. */
+  withTaskType: Map<string, string>;
 }
+
+/** The keys of the names' JSON that keptJson() writes from kept texts, and the cache kind of each. */
+const KEPT_FIELDS = {
+  project: 'project',
+  person: 'person',
+  assignee: 'person',
+  asset_type: 'asset_type',
+  task_type: 'task_type',
+  task_status: 'status',
+  previous_task_status: 'status',
+} as const;
+type KeptField = keyof typeof KEPT_FIELDS;
+
+/**
+ * One flat string: a kept text goes into every record written, and copying one piece is
+ * cheaper than walking the pieces that concatenation leaves (join() makes a flat string).
+ */
+const flat = (...pieces: string[]): string => pieces.join('');
+
+/**
+ * `json` (from its `{`) and a kept field, which comes with a comma before it: none right after
+ * the `{`. (The field's own text, sliced; slicing the whole at the end would copy it.)
+ */
+const withField = (json: string, field: string): string => json + (json.length === 1 ? field.slice(1) : field);
 
 /** A look-up an event needs: its cache key, and how to run it (shared while in flight). */
 interface Fetch {
@@ -196,6 +230,7 @@ export function recordNamer(resolver: NameResolver): RecordNamer {
   return {
     names: async (record) => (await resolver.resolve(record)).names,
     namesNow: (record) => resolver.resolveNow(record)?.names,
+    namesJsonNow: (record) => resolver.namesJsonNow(record),
     prefetch: (records) => resolver.prefetch(records),
   };
 }
@@ -230,7 +265,10 @@ class CachedNameResolver implements NameResolver {
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.cache = new NameCache(options.ttlMs ?? DEFAULT_TTL_MS, this.now);
     this.cache.onChange = (key) => {
-      if (key.startsWith('entity:') || key.startsWith('asset_type:')) this.forgetPaths();
+      // A task's entry changes with its status, which its names do not show; what the kept
+      // texts are made of (names, entities) changes seldom: then they are all made afresh.
+      const kind = key.slice(0, key.indexOf(':'));
+      if (kind !== 'task' && kind !== 'comment' && kind !== 'preview') this.forgetKept();
     };
     this.loaded = (options.cacheFile ? this.cache.load(options.cacheFile) : Promise.resolve()).then(() => {
       this.isLoaded = true;
@@ -252,6 +290,16 @@ class CachedNameResolver implements NameResolver {
     const refs = eventRefs(record);
     this.learn(record, refs);
     return this.known(refs);
+  }
+
+  namesJsonNow(record: EventRecord): string | undefined {
+    if (!this.isLoaded) return undefined;
+    const refs = eventRefs(record);
+    this.learn(record, refs);
+    const kept = this.keptJson(refs);
+    if (kept !== undefined) return kept;
+    const known = this.known(refs);
+    return known && JSON.stringify(known.names);
   }
 
   async resolve(record: EventRecord, options: ResolveOptions = {}): Promise<Resolution> {
@@ -748,17 +796,35 @@ class CachedNameResolver implements NameResolver {
 
   /**
    * Entity paths built from known entries only, by entity id: the same shot's path is the
-   * same frozen object for every event about it. Forgotten when an entity or asset type
-   * entry changes or expires (NameCache.onChange), and once a minute in any case.
+   * same frozen object for every event about it. Forgotten, with the kept JSON fields, when
+   * an entry they may be made of changes or expires (NameCache.onChange), and once a minute
+   * in any case.
    */
   private readonly paths = new Map<string, EntityPath>();
-  private pathsClearedAt = 0;
+  /** Fields of the names' JSON (`,"person":"Jane Doe"`), by key then id, for keptJson(). */
+  private readonly fields: Record<KeptField, Map<string, string>> = {
+    project: new Map(),
+    person: new Map(),
+    assignee: new Map(),
+    asset_type: new Map(),
+    task_type: new Map(),
+    task_status: new Map(),
+    previous_task_status: new Map(),
+  };
+  private keptClearedAt = 0;
 
-  private forgetPaths(): void {
+  /** Forgets the kept paths and JSON strings: they are built afresh from the cache. */
+  private forgetKept(): void {
     this.paths.clear();
-    this.pathsClearedAt = this.now();
-    // Kept paths read no entry: the cache's clock may be long behind.
+    for (const kept of Object.values(this.fields)) kept.clear();
+    this.keptClearedAt = this.now();
+    // Kept texts read no entry: the cache's clock may be long behind.
     this.cache.refreshClock();
+  }
+
+  /** Once a minute the kept texts go, so that an entry that expired behind them is noticed. */
+  private forgetKeptWhenOld(): void {
+    if (this.now() - this.keptClearedAt > KEPT_MS) this.forgetKept();
   }
 
   /** `E01 / SQ010 / SH010` or `Character / Fox`, and the entity ids outward. */
@@ -787,11 +853,19 @@ class CachedNameResolver implements NameResolver {
       }
       current = entry.parent_id;
     }
+    const text = parts.join(' / ');
     const path: EntityPath = Object.freeze({
-      path: parts.join(' / '),
+      path: text,
       ids: Object.freeze(ids),
       ...(kind ? { kind } : {}),
       ...(assetType ? { assetType } : {}),
+      // The keys in build()'s order.
+      json: flat(
+        `,"entity":${JSON.stringify(text)}`,
+        kind ? `,"entity_type":${JSON.stringify(kind)}` : '',
+        assetType ? `,"asset_type":${JSON.stringify(assetType)}` : '',
+      ),
+      withTaskType: new Map<string, string>(),
     });
     // Only what is wholly known is kept: a short id stands until its look-up answers.
     if (!this.missing) this.paths.set(id, path);
@@ -799,9 +873,92 @@ class CachedNameResolver implements NameResolver {
     return path;
   }
 
+  /** A field of the names' JSON (`,"person":"Jane Doe"`), kept; undefined when the cache has no name for the id. */
+  private field(key: KeptField, id: string): string | undefined {
+    const kept = this.fields[key];
+    let text = kept.get(id);
+    if (text === undefined) {
+      const entry = this.cache.getIn(KEPT_FIELDS[key], id);
+      if (entry === undefined || !('name' in entry)) return undefined;
+      text = flat(`,"${key}":`, JSON.stringify(entry.name));
+      kept.set(id, text);
+    }
+    return text;
+  }
+
+  /**
+   * `JSON.stringify(build(refs, true).names)`, the same bytes, written from kept texts when
+   * every name it needs is known as a name (no short id, no missing entry); else undefined,
+   * and build() is asked. It reads what build() reads, so that it answers only where build()
+   * would find nothing missing. Serializing each event's names object was most of what
+   * --names cost a JSON stream.
+   */
+  private keptJson(refs: EventRefs): string | undefined {
+    this.forgetKeptWhenOld();
+    let json = '{';
+    let text: string | undefined;
+    if (refs.project_id) {
+      if ((text = this.field('project', refs.project_id)) === undefined) return undefined;
+      json = withField(json, text);
+    }
+    const person = refs.actor_id ?? refs.person_id;
+    if (person) {
+      if ((text = this.field('person', person)) === undefined) return undefined;
+      json = withField(json, text);
+      // build() reads the person of person:* events too, when an actor is named.
+      if (refs.actor_id && refs.person_id && this.field('person', refs.person_id) === undefined) return undefined;
+    }
+    if (refs.assignee_id) {
+      if ((text = this.field('assignee', refs.assignee_id)) === undefined) return undefined;
+      json = withField(json, text);
+    }
+    const taskId = this.taskOf(refs);
+    // A comment or preview whose task is not known yet: build() tells a look-up from a failure.
+    if (!taskId && (refs.comment_id || refs.preview_file_id)) return undefined;
+    let entityId = refs.entity_id;
+    let taskTypeId = refs.task_type_id;
+    if (taskId) {
+      const task = this.cache.getIn('task', taskId);
+      if (task?.k !== 'task') return undefined;
+      entityId = task.entity_id;
+      taskTypeId = task.task_type_id;
+    }
+    const path = entityId ? (this.paths.get(entityId) ?? this.entityPath(entityId)) : undefined;
+    // Only a wholly known path is kept (entityPath()).
+    if (entityId && this.paths.get(entityId) !== path) return undefined;
+    if (path && taskTypeId && !refs.asset_type_id) {
+      // A task's usual case: its entity and type in one kept piece.
+      if ((text = path.withTaskType.get(taskTypeId)) === undefined) {
+        const taskType = this.field('task_type', taskTypeId);
+        if (taskType === undefined) return undefined;
+        path.withTaskType.set(taskTypeId, (text = flat(path.json, taskType)));
+      }
+      json = withField(json, text);
+    } else {
+      if (path) json = withField(json, path.json);
+      if (refs.asset_type_id) {
+        if ((text = this.field('asset_type', refs.asset_type_id)) === undefined) return undefined;
+        if (path?.assetType === undefined) json = withField(json, text);
+      }
+      if (taskTypeId) {
+        if ((text = this.field('task_type', taskTypeId)) === undefined) return undefined;
+        json = withField(json, text);
+      }
+    }
+    if (refs.task_status_id) {
+      if ((text = this.field('task_status', refs.task_status_id)) === undefined) return undefined;
+      json = withField(json, text);
+    }
+    if (refs.previous_task_status_id) {
+      if ((text = this.field('previous_task_status', refs.previous_task_status_id)) === undefined) return undefined;
+      json = withField(json, text);
+    }
+    return `${json}}`;
+  }
+
   private build(refs: EventRefs, complete: boolean): Resolution {
     this.missing = false;
-    if (this.now() - this.pathsClearedAt > PATHS_KEPT_MS) this.forgetPaths();
+    this.forgetKeptWhenOld();
     // Every key, in the order JSON shows them, absent ones undefined (JSON leaves them out): one
     // shape of object for every event's names, whose readers then stay monomorphic.
     const names: EventNames = {

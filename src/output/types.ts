@@ -16,6 +16,8 @@ export interface RecordNamer {
   names(record: EventRecord): Promise<EventNames>;
   /** The names at once when no look-up is needed; undefined otherwise (then ask `names`). */
   namesNow?(record: EventRecord): EventNames | undefined;
+  /** `JSON.stringify(namesNow(record))`, made more cheaply where the namer can. */
+  namesJsonNow?(record: EventRecord): string | undefined;
   /** Starts the look-ups of records that are all at hand, and waits a little for them. */
   prefetch?(records: readonly EventRecord[]): Promise<void>;
 }

@@ -67,10 +67,10 @@ export function createRecordWriter(ctx: Context, options: WriterOptions = {}): R
   const namer = options.namer;
   if (namer && attach && (format === 'json' || format === 'ndjson')) {
     // JSON gets each record's own text with the names' text appended: no copy of the record
-    // to add a key to, and the names of a production are a few strings that recur.
+    // to add a key to, and no names object where the namer keeps their text.
     const withNames = (r: Renderer<NamedEventRecord>): Renderer<RecordAndNames> => ({
       ...r,
-      record: ({ record, names }) => r.record({ ...record, names }),
+      record: ({ record, namesJson }) => r.record({ ...record, names: JSON.parse(namesJson) as EventNames }),
     });
     const json = writerFor<RecordAndNames>(
       ctx,
@@ -82,7 +82,7 @@ export function createRecordWriter(ctx: Context, options: WriterOptions = {}): R
       },
       namedJsonText(),
     );
-    return namedWriter(json, namer, (record, names) => ({ record, names }));
+    return namedWriter(json, namesJsonOf(namer), (record, namesJson) => ({ record, namesJson }));
   }
   const writer = writerFor<NamedEventRecord>(
     ctx,
@@ -91,26 +91,62 @@ export function createRecordWriter(ctx: Context, options: WriterOptions = {}): R
   );
   // Without --names a machine format is left exactly as it was: no look-ups at all.
   if (!namer || (!attach && format !== 'table')) return writer;
-  return namedWriter(writer, namer, (record, names) => ({ ...record, names }));
+  return namedWriter(writer, namesOf(namer), (record, names) => ({ ...record, names }));
 }
 
 interface RecordAndNames {
   record: EventRecord;
-  names: EventNames;
+  /** The names object's JSON text. */
+  namesJson: string;
+}
+
+/** Where namedWriter gets each record's names: an object for a table or CSV, JSON text for JSON. */
+interface NamesSource<N> {
+  /** The names at once when no look-up is needed, else undefined (then `later`). */
+  now?: (record: EventRecord) => N | undefined;
+  later: (record: EventRecord) => Promise<N>;
+  /** For a record whose look-up failed. */
+  none: N;
+}
+
+function namesOf(namer: RecordNamer): NamesSource<EventNames> {
+  const now = namer.namesNow;
+  return {
+    ...(now ? { now: (record: EventRecord) => now.call(namer, record) } : {}),
+    later: (record) => namer.names(record),
+    none: {},
+  };
+}
+
+function namesJsonOf(namer: RecordNamer): NamesSource<string> {
+  const { namesJsonNow, namesNow } = namer;
+  const now = namesJsonNow
+    ? (record: EventRecord) => namesJsonNow.call(namer, record)
+    : namesNow
+      ? (record: EventRecord) => {
+          const names = namesNow.call(namer, record);
+          return names && JSON.stringify(names);
+        }
+      : undefined;
+  return {
+    ...(now ? { now } : {}),
+    later: async (record) => JSON.stringify(await namer.names(record)),
+    none: '{}',
+  };
 }
 
 /**
  * `JSON.stringify({ ...record, names })`, the same bytes, made from the record's own JSON and
- * the names' own: no copy of the record to add a key to. The names are serialized natively,
- * as one object: a loop over their keys in JavaScript, with each name's text kept, cost
- * `listen --names` more than all the rest of the record.
+ * the names' JSON text (which the resolver writes from kept pieces, src/kitsu/names.ts
+ * keptJson): no copy of the record to add a key to, and no names object to serialize.
  */
 function namedJsonText(): (item: RecordAndNames) => string {
-  return ({ record, names }) => {
+  return ({ record, namesJson }) => {
     const own = JSON.stringify(record);
     // A record that has a names key of its own (none of ours do), or no key: the plain way.
-    if ('names' in record || own.length < 3) return JSON.stringify({ ...record, names });
-    return `${own.slice(0, -1)},"names":${JSON.stringify(names)}}`;
+    if ('names' in record || own.length < 3)
+      return JSON.stringify({ ...record, names: JSON.parse(namesJson) as unknown });
+    return `${own.slice(0, -1)},"names":${namesJson}}`;
   };
 }
 
@@ -135,15 +171,15 @@ const NAMES_AHEAD = 512;
  * the look-ups of the records behind it run while it waits for its own. Only the oldest
  * record holds the output back, and for no longer than the namer's budget.
  */
-function namedWriter<T>(
+function namedWriter<T, N>(
   writer: RecordWriter<T>,
-  namer: RecordNamer,
-  named: (record: EventRecord, names: EventNames) => T,
+  source: NamesSource<N>,
+  named: (record: EventRecord, names: N) => T,
 ): RecordWriter<EventRecord> {
   interface Queued {
     record: EventRecord;
     /** Absent when the names were known at once. */
-    names?: Promise<EventNames>;
+    names?: Promise<N>;
     /** Set once the names have come: such records are written together, in one chunk. */
     named?: T;
   }
@@ -159,7 +195,7 @@ function namedWriter<T>(
         // The head and every record behind it whose names are in already: one write.
         let ready = 0;
         while (ready < queue.length && queue[ready]!.named) ready += 1;
-        const batch = queue.slice(0, Math.max(1, ready)).map((q) => q.named ?? named(q.record, {}));
+        const batch = queue.slice(0, Math.max(1, ready)).map((q) => q.named ?? named(q.record, source.none));
         if (batch.length === 1 || !writer.writeMany) await writer.write(batch[0]!);
         else await writer.writeMany(batch);
         queue.splice(0, batch.length);
@@ -181,15 +217,15 @@ function namedWriter<T>(
   };
 
   const push = (record: EventRecord): void => {
-    const known = namer.namesNow?.(record);
-    if (known) {
+    const known = source.now?.(record);
+    if (known !== undefined) {
       queue.push({ record, named: named(record, known) });
       return;
     }
     const entry: Queued = { record };
-    entry.names = namer.names(record).then(
+    entry.names = source.later(record).then(
       (names) => ((entry.named = named(record, names)), names),
-      () => ((entry.named = named(record, {})), {}),
+      () => ((entry.named = named(record, source.none)), source.none),
     );
     queue.push(entry);
   };
@@ -214,13 +250,14 @@ function namedWriter<T>(
     async writeMany(records) {
       if (failure !== undefined) throw failure;
       let from = 0;
-      if (queue.length === 0 && draining === undefined && namer.namesNow && writer.writeMany) {
+      const { now } = source;
+      if (queue.length === 0 && draining === undefined && now && writer.writeMany) {
         // Nothing waits ahead: the records whose names are known at once (all of them, once
         // the cache is warm) go straight to the writer, without the queue.
         const ready: T[] = [];
         for (; from < records.length; from += 1) {
-          const known = namer.namesNow(records[from]!);
-          if (!known) break;
+          const known = now(records[from]!);
+          if (known === undefined) break;
           ready.push(named(records[from]!, known));
         }
         if (from === records.length) return writer.writeMany(ready);

@@ -402,6 +402,77 @@ describe('kept names', () => {
   });
 });
 
+describe('names as JSON text', () => {
+  /** namesJsonNow() against JSON.stringify of resolveNow()'s names, the object the table and CSV get. */
+  function sameAsTheObject(r: NameResolver, records: readonly EventRecord[]): number {
+    let named = 0;
+    for (const one of records) {
+      const text = r.namesJsonNow(one);
+      const known = r.resolveNow(one);
+      expect(text).toBe(known && JSON.stringify(known.names));
+      if (text !== undefined) named += 1;
+    }
+    return named;
+  }
+
+  it('namesJsonNow writes the bytes JSON.stringify writes of the names, cold and warm, for the whole log and odd events', async () => {
+    const log = sb.control.log().map((e) => record(e));
+    const of = (name: string) => log.find((e) => e.name === name)!;
+    const taskUpdates = log.filter((e) => e.name === 'task:update').slice(0, 30);
+    const assetType = (await get('data/asset-types'))[0].id as string;
+    const unknown = '0e4b7a52-9a57-4f0e-b9a4-3d1c2b0a9f88';
+    const odd: EventRecord[] = [
+      // Both a task and an asset type: inserted after a shot's path, left out where an asset's has one.
+      ...taskUpdates.map((e) => ({ ...e, data: { ...e.data, asset_type_id: assetType } })),
+      {
+        ...of('task:update'),
+        data: { ...of('task:update').data, task_id: String(of('task:update').data.task_id).toUpperCase() },
+      },
+      { ...of('task:update'), data: { task_id: 'not-a-uuid', project_id: of('task:update').data.project_id } },
+      // 404s: a task and a comment nobody can find.
+      record({ name: 'task:update', data: { task_id: unknown } }),
+      record({ name: 'comment:update', data: { comment_id: unknown } }),
+      // Who acted and whom it is about.
+      { ...of('person:update'), user_id: of('task:assign').user_id },
+      of('task:assign'),
+      record({ name: 'organisation:update', data: {} }),
+    ];
+    const all = [...log, ...odd];
+    const r = resolver();
+    await r.prefetch([]); // ready once its (empty) disk cache is read
+    sameAsTheObject(r, all);
+    await r.resolveAll(all, { waitMs: 60_000 });
+    // Every record is named now (a 404 as a short id marked deleted): all compared, twice, as
+    // the kept texts answer the second time.
+    expect(sameAsTheObject(r, all)).toBe(all.length);
+    expect(sameAsTheObject(r, all)).toBe(all.length);
+    expect(r.namesJsonNow(record({ name: 'organisation:update', data: {} }))).toBe('{}');
+  });
+
+  it('a kept text goes with its entry: an asset deleted on the server shows as deleted once its entry expires', async () => {
+    let now = Date.now();
+    const project = sb.projects[0]!;
+    const asset = await get(`data/assets/${(await get(`data/projects/${project.id}/assets`))[0].id}`);
+    const update = record({ name: 'asset:update', data: { asset_id: asset.id, project_id: project.id } });
+    const r = resolver({ ttlMs: 600_000, now: () => now });
+    await r.resolve(update, { waitMs: 10_000 });
+    const before = r.namesJsonNow(update)!;
+    expect(JSON.parse(before)).toMatchObject({ entity: `${asset.asset_type_name} / ${asset.name}` });
+    for (let i = 0; i < 100; i += 1) expect(r.namesJsonNow(update)).toBe(before);
+    expect(
+      (await call(sb, `data/assets/${asset.id}`, { token: admin, method: 'DELETE', query: { force: 'true' } })).status,
+    ).toBe(204);
+    now += 700_000;
+    // The kept texts read no entry: they go within a minute of the clock, and then the expired
+    // entries call for a look-up (a JSON stream asks namesJsonNow alone, while names are kept).
+    expect(r.namesJsonNow(update)).toBeUndefined();
+    for (let i = 0; i < 100; i += 1) await r.resolve(update, { waitMs: 10_000 });
+    const after = r.namesJsonNow(update)!;
+    expect(JSON.parse(after)).toMatchObject({ entity: `${(asset.id as string).slice(0, 8)} (deleted)` });
+    expect(after).toBe(JSON.stringify(r.resolveNow(update)!.names));
+  });
+});
+
 describe('for the filters', () => {
   it('entities() lists every asset, shot, sequence and episode of a project with its path', async () => {
     const tvshow = sb.projects.find((p) => p.name === 'Moonlit Harbor')!;
