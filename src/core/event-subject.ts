@@ -94,78 +94,22 @@ const ACTOR_PERSON = /^(task:status-changed|task:to-review|chat:new-message|comm
 export function eventRefs(record: EventRecord): EventRefs {
   const data = record.data;
   const shape = nameShape(record.name);
-  // One pass over the keys the payload has (a handful), rather than a read of each key this
-  // might want (a dozen, mostly absent, on objects of many shapes).
-  let project: string | undefined;
-  let person: string | undefined;
-  let own: string | undefined;
-  let entity: string | undefined;
-  let task: string | undefined;
-  let comment: string | undefined;
-  let preview: string | undefined;
-  let taskType: string | undefined;
-  let newStatus: string | undefined;
-  let status: string | undefined;
-  let previousStatus: string | undefined;
-  let assetTypeId: string | undefined;
-  let assetType: string | undefined;
-  for (const key in data) {
-    switch (key) {
-      case 'project_id':
-        project = id(data[key]);
-        break;
-      case 'person_id':
-        person = id(data[key]);
-        break;
-      case 'task_id':
-        task = id(data[key]);
-        break;
-      case 'entity_id':
-        entity = id(data[key]);
-        break;
-      case 'comment_id':
-        comment = id(data[key]);
-        break;
-      case 'preview_file_id':
-        preview = id(data[key]);
-        break;
-      case 'task_type_id':
-        taskType = id(data[key]);
-        break;
-      case 'new_task_status_id':
-        newStatus = id(data[key]);
-        break;
-      case 'task_status_id':
-        status = id(data[key]);
-        break;
-      case 'previous_task_status_id':
-        previousStatus = id(data[key]);
-        break;
-      case 'asset_type_id':
-        assetTypeId = id(data[key]);
-        break;
-      case 'asset_type':
-        assetType = id(data[key]);
-        break;
-      default:
-        // `shot_id` for shot:*, `asset_id` for asset:*…
-        if (key === shape.entityKey) own = id(data[key]);
-    }
-  }
+  const dataPerson = id(data.person_id);
+  const own = shape.entityKey !== undefined ? id(data[shape.entityKey]) : undefined;
   return {
-    project_id: id(record.project_id) ?? project,
-    actor_id: id(record.user_id) ?? (shape.actorPerson ? person : undefined),
-    assignee_id: shape.assignee ? person : undefined,
-    task_id: task,
-    entity_id: own ?? entity,
+    project_id: id(record.project_id) ?? id(data.project_id),
+    actor_id: id(record.user_id) ?? (shape.actorPerson ? dataPerson : undefined),
+    assignee_id: shape.assignee ? dataPerson : undefined,
+    task_id: id(data.task_id),
+    entity_id: own ?? id(data.entity_id),
     entity_kind: own !== undefined ? shape.entityKind : undefined,
-    comment_id: comment,
-    preview_file_id: preview,
-    task_type_id: taskType,
-    task_status_id: newStatus ?? status,
-    previous_task_status_id: previousStatus,
-    asset_type_id: assetTypeId ?? assetType,
-    person_id: shape.aboutPerson ? person : undefined,
+    comment_id: id(data.comment_id),
+    preview_file_id: id(data.preview_file_id),
+    task_type_id: id(data.task_type_id),
+    task_status_id: id(data.new_task_status_id) ?? id(data.task_status_id),
+    previous_task_status_id: id(data.previous_task_status_id),
+    asset_type_id: id(data.asset_type_id) ?? id(data.asset_type),
+    person_id: shape.aboutPerson ? dataPerson : undefined,
     deleted: shape.deletesTask || (shape.deletesEntity && own !== undefined),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * eventRefs(): what a record's payload says it is about, read in one pass over the payload's
- * keys. Payload keys as Zou sends them (src/kitsu/README.md, "Names").
+ * eventRefs(): what a record's payload says it is about. Payload keys as Zou sends them
+ * (src/kitsu/README.md, "Names").
  */
 import { describe, expect, it } from 'vitest';
 import { eventRefs } from '../../src/core/event-subject.js';
