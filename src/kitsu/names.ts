@@ -802,15 +802,9 @@ class CachedNameResolver implements NameResolver {
    */
   private readonly paths = new Map<string, EntityPath>();
   /** Fields of the names' JSON (`,"person":"Jane Doe"`), by key then id, for keptJson(). */
-  private readonly fields: Record<KeptField, Map<string, string>> = {
-    project: new Map(),
-    person: new Map(),
-    assignee: new Map(),
-    asset_type: new Map(),
-    task_type: new Map(),
-    task_status: new Map(),
-    previous_task_status: new Map(),
-  };
+  private readonly fields = Object.fromEntries(
+    Object.keys(KEPT_FIELDS).map((key) => [key, new Map<string, string>()]),
+  ) as Record<KeptField, Map<string, string>>;
   private keptClearedAt = 0;
 
   /** Forgets the kept paths and JSON strings: they are built afresh from the cache. */
